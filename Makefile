@@ -1,0 +1,134 @@
+# rnnpipe - one Makefile for the programs and for the pipeline they run.
+#
+#   make                 build the programs into build/bin/
+#   make all             build, then run every stage on DATA (the demo dump by
+#                        default) and write reports/report.html
+#   make test            build and run the tests (tests/run.sh)
+#   make V=1             show full commands
+#
+# What a rebuilt program means for its artifacts: every artifact depends on
+# a stamp of its program's bytes (build/stamps/<prog>.sum), rewritten only
+# when the linked binary changes.  Rebuilding a program into identical bytes
+# re-runs nothing; a program whose code changed re-runs its stage and what
+# follows.  Parameters are dependencies the same way (artifacts/params/).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+SHELL := /bin/bash
+
+BUILD   ?= build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+V       ?= 0
+SANITIZE ?=
+
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' '$(1)' '$(2)';)
+
+# ---- libraries (pkg-config) ----
+PKGS := libutf8proc zlib hdf5 jansson openblas
+MISSING_PKGS := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+HAVE_LIBCSV := $(if $(wildcard /usr/include/csv.h),1,0)
+APT_PKGS := libutf8proc-dev zlib1g-dev libhdf5-dev hdf5-tools libjansson-dev \
+            libcsv-dev libopenblas-dev libcmocka-dev pkg-config
+ifneq ($(MISSING_PKGS)$(filter 0,$(HAVE_LIBCSV)),)
+$(info missing libraries: $(MISSING_PKGS) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv))
+$(info install them with: apt-get install -y $(APT_PKGS))
+$(error missing build dependencies)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
+
+# ---- CUDA (optional) ----
+NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+ifeq ($(NVCC),)
+HAVE_CUDA ?= 0
+else
+HAVE_CUDA ?= 1
+endif
+CUDA_ARCH ?= native
+ifeq ($(HAVE_CUDA),1)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+NVCC_VERSION := $(shell $(NVCC) --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')
+NVCCFLAGS ?= -O3 -lineinfo
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+CUDA_DEFS := -DRNNPIPE_CUDA=1
+$(info CUDA: nvcc $(NVCC_VERSION), arch $(CUDA_ARCH))
+else
+$(info CUDA: not found, CPU only (HAVE_CUDA=0))
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) -pthread -Icommon -Ikernels -Itests \
+              $(PKG_CFLAGS) $(CUDA_DEFS) $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
+ALL_LDFLAGS := $(LDFLAGS) -pthread $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+LIBS := $(PKG_LIBS) $(CUDA_LIBS)
+
+# ---- sources ----
+LIB_SRCS  := $(wildcard common/*.c) $(wildcard kernels/*.c)
+CUDA_SRCS := $(if $(filter 1,$(HAVE_CUDA)),$(wildcard kernels/*.cu))
+STAGE_SRCS := $(wildcard stages/*.c)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(CUDA_SRCS:%.cu=$(BUILD)/obj/%.o)
+LIB       := $(BUILD)/lib/librnnpipe.a
+PROGS     := $(STAGE_SRCS:stages/%.c=$(BUILD)/bin/%)
+TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+PROG_SUMS := $(STAGE_SRCS:stages/%.c=$(BUILD)/stamps/%.sum)
+
+.PHONY: build test clean distclean FORCE
+.DEFAULT_GOAL := build
+build: $(PROGS) $(PROG_SUMS)
+
+# A changed compiler, flag or CUDA arch rebuilds everything.
+FLAGS_LINE := $(CC) $(ALL_CFLAGS) | $(NVCC) $(NVCCFLAGS) $(CUDA_ARCH) | $(ALL_LDFLAGS) $(LIBS)
+$(BUILD)/flags.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/flags.stamp
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.cu $(BUILD)/flags.stamp
+	@mkdir -p $(@D)
+	$(call say,NVCC,$<)
+	$(Q)$(NVCC) $(NVCCFLAGS) -arch=$(CUDA_ARCH) -std=c++17 -Icommon -Ikernels -Itests \
+		$(CUDA_DEFS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcsD $@ $^
+
+$(PROGS): $(BUILD)/bin/%: $(BUILD)/obj/stages/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+# Stamp of a program's bytes: rewritten only when the binary changed.
+$(PROG_SUMS): $(BUILD)/stamps/%.sum: $(BUILD)/bin/%
+	@mkdir -p $(@D)
+	@sum=$$(sha256sum < $<); [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@
+
+$(TESTS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka
+
+test: build $(TESTS)
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf artifacts/* reports/*
+
+-include $(LIB_OBJS:.o=.d) $(PROGS:$(BUILD)/bin/%=$(BUILD)/obj/stages/%.d) \
+	$(TESTS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)
+
+# ---- the pipeline ----
+include mk/pipeline.mk

@@ -1,0 +1,173 @@
+/* afile.c - atomic artifact output (see afile.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "error.h"
+
+/* Temporary names to remove on a signal.  A fixed table of plain char
+ * arrays: the handler may only call async-signal-safe unlink(). */
+#define AFILE_MAX_OPEN 64
+static char pending[AFILE_MAX_OPEN][4096];
+static volatile sig_atomic_t pending_used[AFILE_MAX_OPEN];
+
+static int pending_add(const char *tmp)
+{
+	for (int i = 0; i < AFILE_MAX_OPEN; i++) {
+		if (!pending_used[i]) {
+			snprintf(pending[i], sizeof(pending[i]), "%s", tmp);
+			pending_used[i] = 1;
+			return 0;
+		}
+	}
+	return 0; /* table full: the file is still removed on normal paths */
+}
+
+static void pending_del(const char *tmp)
+{
+	for (int i = 0; i < AFILE_MAX_OPEN; i++)
+		if (pending_used[i] && !strcmp(pending[i], tmp))
+			pending_used[i] = 0;
+}
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < AFILE_MAX_OPEN; i++)
+		if (pending_used[i])
+			unlink(pending[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void afile_install_signal_cleanup(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof(buf))
+		return error("path too long: '%s'", path);
+	memcpy(buf, path, n + 1);
+	char *slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return 0;
+	*slash = '\0';
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return error("cannot create folder '%s': %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0777) && errno != EEXIST)
+		return error("cannot create folder '%s': %s", buf, strerror(errno));
+	return 0;
+}
+
+static void afile_release(struct afile *af)
+{
+	if (af->tmp)
+		pending_del(af->tmp);
+	free(af->path);
+	free(af->tmp);
+	af->path = af->tmp = NULL;
+	af->fp = NULL;
+}
+
+int afile_reserve(struct afile *af, const char *path)
+{
+	memset(af, 0, sizeof(*af));
+	if (mkdir_parents(path))
+		return -1;
+	size_t n = strlen(path) + 32;
+	af->path = strdup(path);
+	af->tmp = malloc(n);
+	if (!af->path || !af->tmp) {
+		afile_release(af);
+		return error("out of memory");
+	}
+	snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	pending_add(af->tmp);
+	return 0;
+}
+
+int afile_open(struct afile *af, const char *path)
+{
+	if (afile_reserve(af, path))
+		return -1;
+	af->fp = fopen(af->tmp, "wb");
+	if (!af->fp) {
+		int e = errno;
+		afile_release(af);
+		return error("cannot create '%s': %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int afile_commit(struct afile *af)
+{
+	int rc = 0;
+	if (af->fp) {
+		if (fflush(af->fp) || ferror(af->fp) || fsync(fileno(af->fp))) {
+			rc = error("cannot write '%s': %s", af->path, strerror(errno));
+		}
+		if (fclose(af->fp) && !rc)
+			rc = error("cannot write '%s': %s", af->path, strerror(errno));
+		af->fp = NULL;
+	} else {
+		/* written by someone else (HDF5): make it durable anyway */
+		int fd = open(af->tmp, O_RDONLY);
+		if (fd < 0)
+			rc = error("cannot open '%s': %s", af->tmp, strerror(errno));
+		else {
+			if (fsync(fd))
+				rc = error("cannot sync '%s': %s", af->tmp, strerror(errno));
+			close(fd);
+		}
+	}
+	if (!rc && rename(af->tmp, af->path))
+		rc = error("cannot rename '%s' to '%s': %s", af->tmp, af->path,
+			   strerror(errno));
+	if (rc)
+		unlink(af->tmp);
+	afile_release(af);
+	return rc;
+}
+
+void afile_abort(struct afile *af)
+{
+	if (af->fp)
+		fclose(af->fp);
+	if (af->tmp)
+		unlink(af->tmp);
+	afile_release(af);
+}
+
+int afile_write_all(const char *path, const void *buf, size_t len)
+{
+	struct afile af;
+	if (afile_open(&af, path))
+		return -1;
+	if (len && fwrite(buf, 1, len, af.fp) != len) {
+		int e = errno;
+		afile_abort(&af);
+		return error("cannot write '%s': %s", path, strerror(e));
+	}
+	return afile_commit(&af);
+}

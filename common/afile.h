@@ -1,0 +1,46 @@
+/* afile.h - atomic artifact output: write "path.tmp.PID", fsync, rename.
+ *
+ * A killed or failed run never leaves a half-written file under the final
+ * name: make would take it as fresh.  Temporary files of open afiles are
+ * removed on SIGINT/SIGTERM/SIGHUP once afile_install_signal_cleanup() ran,
+ * and by afile_abort() on error paths.  The PID in the temporary name keeps
+ * two overlapping runs from writing into the same temporary file.
+ */
+#ifndef RNNPIPE_AFILE_H
+#define RNNPIPE_AFILE_H
+
+#include <stdio.h>
+
+struct afile {
+	char *path; /* final name */
+	char *tmp;  /* temporary name, in the same folder */
+	FILE *fp;   /* open on tmp, or NULL for afile_reserve() */
+};
+
+/* Opens a temporary file next to path for writing ("wb"); creates missing
+ * parent folders.  Returns 0, or -1 after error(). */
+int afile_open(struct afile *af, const char *path);
+
+/* Like afile_open() but only reserves the temporary name (af->fp stays
+ * NULL): for writers that create the file themselves (HDF5). */
+int afile_reserve(struct afile *af, const char *path);
+
+/* Flushes, fsyncs and closes the temporary file, then renames it over path.
+ * On failure removes the temporary file.  Returns 0 or -1 after error().
+ * The afile is released either way. */
+int afile_commit(struct afile *af);
+
+/* Closes and removes the temporary file; releases the afile. */
+void afile_abort(struct afile *af);
+
+/* Installs handlers that remove every open temporary file and re-raise
+ * SIGINT, SIGTERM and SIGHUP.  Call once from main. */
+void afile_install_signal_cleanup(void);
+
+/* Creates the folders leading to path (like mkdir -p of dirname). */
+int mkdir_parents(const char *path);
+
+/* Writes a whole buffer atomically to path (afile_open + write + commit). */
+int afile_write_all(const char *path, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,85 @@
+/* error.c - the one place messages are printed (see error.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static const char *prog = "rnnpipe";
+static int quiet;
+
+void error_set_prog(const char *argv0)
+{
+	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+	prog = slash ? slash + 1 : (argv0 ? argv0 : "rnnpipe");
+}
+
+const char *error_prog(void) { return prog; }
+void error_set_quiet(int q) { quiet = q; }
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: error: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+void warning(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: warning: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+	if (quiet)
+		return;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+char *bad_input_fmt(char *buf, size_t size, const char *file, long line,
+		    const char *fmt, va_list ap)
+{
+	int n = line > 0 ? snprintf(buf, size, "%s:%ld: ", file, line)
+			 : snprintf(buf, size, "%s: ", file);
+	if (n < 0 || (size_t)n >= size)
+		return buf;
+	vsnprintf(buf + n, size - n, fmt, ap);
+	return buf;
+}
+
+int bad_input(const char *file, long line, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	bad_input_fmt(buf, sizeof(buf), file, line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", buf);
+	return -1;
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: error: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}

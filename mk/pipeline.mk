@@ -1,0 +1,1 @@
+# pipeline rules (filled in as stages land)

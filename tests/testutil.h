@@ -1,0 +1,72 @@
+/* testutil.h - small helpers shared by the cmocka unit tests.
+ * Tests that need ../shared (real reviews, golden files) call
+ * shared_path() and skip with a reason when it is absent. */
+#ifndef RNNPIPE_TESTUTIL_H
+#define RNNPIPE_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define TEST_SKIP_EXIT 77
+
+/* Path under the shared material, or NULL when it does not exist.
+ * Uses $SHARED (set by tests/run.sh), else ../shared. */
+static inline const char *shared_path(const char *rel)
+{
+	static char buf[8][4096];
+	static int k;
+	const char *root = getenv("SHARED");
+	char *out = buf[k++ % 8];
+	snprintf(out, 4096, "%s/%s", root && *root ? root : "../shared", rel);
+	return access(out, R_OK) == 0 ? out : NULL;
+}
+
+/* Exits 77 after printing "SKIP: why" when the shared file is missing. */
+static inline const char *shared_or_skip(const char *rel)
+{
+	const char *p = shared_path(rel);
+	if (!p) {
+		printf("SKIP: %s not found (the shared material is absent)\n", rel);
+		exit(TEST_SKIP_EXIT);
+	}
+	return p;
+}
+
+/* A fresh temporary folder for this test process; removed by the OS's tmp
+ * cleaning, not by the test (so a failure can be inspected). */
+static inline const char *test_tmpdir(void)
+{
+	static char dir[256];
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/rnnpipe-test-XXXXXX");
+		if (!mkdtemp(dir))
+			abort();
+	}
+	return dir;
+}
+
+static inline char *test_path(const char *name)
+{
+	static char buf[8][4096];
+	static int k;
+	char *out = buf[k++ % 8];
+	snprintf(out, 4096, "%s/%s", test_tmpdir(), name);
+	return out;
+}
+
+static inline void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+#endif
