@@ -87,7 +87,7 @@ PARAMS_vocab    := size=$(VOCAB_SIZE)
 PARAMS_tokenize := vocab=$(VOCAB_FILE) max_len=$(MAX_LEN) truncation=$(TRUNC) on_error=$(ON_ERROR)
 PARAMS_filter   := labels=$(LABELS)
 PARAMS_split    := fractions=$(FRACTIONS)
-PARAMS_pack     := 
+
 PARAMS_train    := cell=$(CELL) embed=$(EMBED) hidden=$(HIDDEN) layers=$(LAYERS) \
 	bidir=$(BIDIR) pool=$(POOL) batch=$(BATCH) lr=$(LR) epochs=$(EPOCHS) \
 	patience=$(PATIENCE) clip=$(CLIP) optim=$(OPTIM) sparse=$(SPARSE) seed=$(SEED) \
@@ -133,3 +133,10 @@ $(SPLITS) $(ART)/stats/split.json &: $(ART)/merged.tok $(ART)/params/split.txt $
 
 help-pipeline:
 	@sed -n '/^# ---- data/,/^DUMP_EXTS/p' mk/pipeline.mk | grep -E '^[A-Z_]+ +\?=' 
+
+# ---- pack-hdf5: the streaming dataset file ----
+PACK_FLAGS ?=
+PARAMS_pack := $(PACK_FLAGS)
+$(ART)/dataset.h5: $(SPLITS) $(ART)/params/pack.txt $(call stamp,pack-hdf5)
+	$(call say,STAGE,pack-hdf5 -> $@)
+	$(Q)$(BIN)/pack-hdf5 --out $@ $(PACK_FLAGS) --quiet $(SPLITS)
