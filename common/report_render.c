@@ -473,6 +473,11 @@ static int is_drop_key(const char *path)
 				      "malformed", "truncated_gzip", NULL};
 	char low[160];
 	size_t i;
+	/* per-item details ("inputs[0].dropped") and label counts ("labels.bad",
+	 * "raw_labels.neutral") are not reasons */
+	if (strchr(path, '[') || !strncmp(path, "labels.", 7) || !strncmp(path, "raw_labels.", 11) ||
+	    !strncmp(path, "classes.", 8) || strstr(path, ".labels.") || strstr(path, ".classes."))
+		return 0;
 	for (i = 0; path[i] && i + 1 < sizeof(low); i++)
 		low[i] = (char)tolower((unsigned char)path[i]);
 	low[i] = 0;
@@ -720,15 +725,172 @@ static void data_splits(struct doc *o, const struct report_data *d)
 	d_table_end(o);
 }
 
+/* "k1 n1, k2 n2" for an object of counts (raw labels, reasons). */
+static const char *inline_counts(const json_t *obj, char *buf, size_t n)
+{
+	const char *key;
+	json_t *v;
+	size_t len = 0;
+	buf[0] = 0;
+	json_object_foreach((json_t *)obj, key, v) {
+		char one[192], val[64];
+		snprintf(one, sizeof(one), "%s%.120s %s", len ? ", " : "", key,
+			 json_is_number(v) ? fcount(json_number_value(v)) : jtext(v, val, sizeof(val)));
+		if (len + strlen(one) + 4 >= n) {
+			snprintf(buf + len, n - len, ", ...");
+			break;
+		}
+		len += (size_t)snprintf(buf + len, n - len, "%s", one);
+	}
+	return len ? buf : "none";
+}
+
+/* One dump as the tokenize stats describe it: the objects of a "dumps"
+ * array, or (another format) the stats file itself. */
+struct dump_row {
+	const json_t *obj;
+	const char *name;
+};
+
+static int tok_dump_rows(const struct report_data *d, struct dump_row *rows, int max)
+{
+	int n = 0;
+	for (int i = 0; i < d->n_stats; i++) {
+		const struct stats_file *st = &d->stats[i];
+		if (strcmp(st->kind, "tokenize"))
+			continue;
+		json_t *dumps = json_object_get(st->json, "dumps");
+		if (json_is_array(dumps)) {
+			size_t k;
+			json_t *v;
+			json_array_foreach(dumps, k, v) {
+				if (json_is_object(v) && n < max) {
+					rows[n].obj = v;
+					rows[n].name = jstr(v, "path") ? jstr(v, "path") : st->path;
+					n++;
+				}
+			}
+		} else if (n < max) {
+			rows[n].obj = st->json;
+			rows[n++].name = stats_source(st);
+		}
+	}
+	return n;
+}
+
 static void data_dumps(struct doc *o, const struct report_data *d)
 {
 	const struct data_info *di = &d->data;
 	int k = di->meta.n_labels;
 	d_h3(o, "Reviews per dump");
+
+	/* read by tokenize: the documented keys first, else every count found */
+	enum { MAXROW = 512, MAXCOL = 16 };
+	struct dump_row *rows = malloc(MAXROW * sizeof(*rows));
+	if (!rows) {
+		o->b->oom = 1;
+		return;
+	}
+	int nrow = tok_dump_rows(d, rows, MAXROW);
+	static const char *pref[] = {"format", "records", "ok", "bad", "truncated", "labels",
+				     "bad_by_reason", "tokens", "mb_per_s", NULL};
+	static const char *pref_head[] = {"format", "records", "tokenized", "bad", "truncated",
+					  "raw labels", "bad records by reason", "tokens", "MB/s"};
+	const char *cols[MAXCOL], *heads[MAXCOL];
+	int ncol = 0;
+	for (int p = 0; pref[p]; p++)
+		for (int r = 0; r < nrow; r++)
+			if (json_object_get(rows[r].obj, pref[p])) {
+				heads[ncol] = pref_head[p];
+				cols[ncol++] = pref[p];
+				break;
+			}
+	if (ncol < 2) { /* another format: its top-level counts, in file order */
+		ncol = 0;
+		for (int r = 0; r < nrow; r++) {
+			const char *key;
+			json_t *v;
+			json_object_foreach((json_t *)rows[r].obj, key, v) {
+				int have = 0;
+				for (int c = 0; c < ncol; c++)
+					have |= !strcmp(cols[c], key);
+				if (!have && ncol < MAXCOL && (json_is_number(v) || json_is_object(v))) {
+					heads[ncol] = key;
+					cols[ncol++] = key;
+				}
+			}
+		}
+	}
+	if (nrow) {
+		d_p(o);
+		d_text(o, "Read by tokenize (from its stats files): records in each dump, the "
+			  "ones tokenized, the bad ones skipped and why, and those longer than "
+			  "max_len.");
+		d_pend(o);
+		char align[MAXCOL + 2];
+		align[0] = 'l';
+		for (int c = 0; c < ncol; c++)
+			align[c + 1] = json_is_number(json_object_get(rows[0].obj, cols[c])) ? 'r' : 'l';
+		align[ncol + 1] = 0;
+		o->align = NULL;
+		d_html(o, "<div class=\"scroll\"><table class=\"wide\">\n<thead><tr><th>dump</th>");
+		d_mdraw(o, "| dump |");
+		for (int c = 0; c < ncol; c++) {
+			d_html(o, align[c + 1] == 'r' ? "<th class=\"num\">" : "<th>");
+			d_mdraw(o, " ");
+			d_key(o, heads[c]);
+			d_html(o, "</th>");
+			d_mdraw(o, " |");
+		}
+		d_html(o, "</tr></thead>\n<tbody>\n");
+		if (o->md) {
+			sbuf_add(o->b, "\n|");
+			for (int c = 0; c <= ncol; c++)
+				sbuf_add(o->b, align[c] == 'r' ? "---:|" : "---|");
+			sbuf_add(o->b, "\n");
+		}
+		o->align = align;
+		double sum[MAXCOL] = {0};
+		for (int r = 0; r < nrow; r++) {
+			d_tr(o);
+			d_tdd(o, NULL, rows[r].name, (size_t)-1);
+			for (int c = 0; c < ncol; c++) {
+				json_t *v = json_object_get(rows[r].obj, cols[c]);
+				char buf[512];
+				if (json_is_number(v)) {
+					double x = json_number_value(v);
+					sum[c] += x;
+					d_td(o, !strcmp(cols[c], "bad") && x > 0 ? "worse" : NULL, "%s",
+					     json_is_integer(v) ? fcount(x) : fnum(x, 1));
+				} else if (json_is_object(v)) {
+					d_tdd(o, NULL, inline_counts(v, buf, sizeof(buf)), (size_t)-1);
+				} else {
+					d_tdd(o, NULL, v ? jtext(v, buf, sizeof(buf)) : "", (size_t)-1);
+				}
+			}
+			d_tr_end(o);
+		}
+		if (nrow > 1) {
+			d_tr(o);
+			d_td(o, NULL, "total");
+			for (int c = 0; c < ncol; c++) {
+				int additive = json_is_integer(json_object_get(rows[0].obj, cols[c]));
+				d_td(o, NULL, "%s", additive ? fcount(sum[c]) : "");
+			}
+			d_tr_end(o);
+		}
+		d_table_end(o);
+	} else {
+		d_na(o, "no tokenize stats (--tok-stats), so reviews read and rejected per dump "
+			"are not shown");
+	}
+	free(rows);
+
+	/* kept, by dump and class, counted in the split files */
 	if (di->present && di->meta.n_sources) {
 		d_p(o);
-		d_text(o, "Reviews kept after filter-relabel (labels mapped, duplicates removed), "
-			  "counted in the split files by the dump they came from.");
+		d_text(o, "Kept after filter-relabel (labels mapped, duplicates and conflicts "
+			  "removed), counted in the split files by the dump each review came from.");
 		d_pend(o);
 		o->align = NULL;
 		d_html(o, "<div class=\"scroll\"><table>\n<thead><tr><th>dump</th>"
@@ -762,99 +924,22 @@ static void data_dumps(struct doc *o, const struct report_data *d)
 			d_tdd(o, NULL, di->meta.sources[i].name, (size_t)-1);
 			d_td(o, NULL, "%s", fcount((double)n));
 			for (int c = 0; c < k; c++)
-				d_td(o, NULL, "%s", fcount((double)row[c]));
+				d_td(o, NULL, "%s (%s)", fcount((double)row[c]),
+				     n ? fpct((double)row[c] / n, 1) : "n/a");
 			d_tr_end(o);
 		}
 		d_table_end(o);
 	} else {
-		d_na(o, "no split files to count kept reviews per dump");
+		d_na(o, "no split files to count the kept reviews per dump");
 	}
-
-	/* tokenize stats: one row per dump, one column per numeric count */
-	int ntok = 0;
-	for (int i = 0; i < d->n_stats; i++)
-		ntok += !strcmp(d->stats[i].kind, "tokenize");
-	if (!ntok) {
-		d_na(o, "no tokenize stats files given (--tok-stats), so reviews read and "
-			"rejected per dump are not shown");
-		return;
-	}
-	enum { MAXCOL = 24, MAXLEAF = 256 };
-	char cols[MAXCOL][160];
-	int ncol = 0;
-	struct leaf *lv = malloc(MAXLEAF * sizeof(*lv));
-	if (!lv) {
-		o->b->oom = 1;
-		return;
-	}
-	for (int i = 0; i < d->n_stats; i++) {
-		if (strcmp(d->stats[i].kind, "tokenize"))
-			continue;
-		int n = flatten(d->stats[i].json, "", lv, 0, MAXLEAF, 0);
-		for (int j = 0; j < n; j++) {
-			if (!json_is_number(lv[j].v) || strchr(lv[j].path, '['))
-				continue;
-			int have = 0;
-			for (int c = 0; c < ncol; c++)
-				have |= !strcmp(cols[c], lv[j].path);
-			if (!have && ncol < MAXCOL)
-				snprintf(cols[ncol++], sizeof(cols[0]), "%s", lv[j].path);
-		}
-	}
-	d_p(o);
-	d_text(o, "Counts from the tokenize stats, one file per dump (every number found in "
-		  "them; a blank cell: the file has no such count).");
-	d_pend(o);
-	d_html(o, "<div class=\"scroll\"><table class=\"wide\">\n<thead><tr><th>dump</th>");
-	d_mdraw(o, "| dump |");
-	for (int c = 0; c < ncol; c++) {
-		d_html(o, "<th class=\"num\">");
-		d_mdraw(o, " ");
-		d_key(o, cols[c]);
-		d_html(o, "</th>");
-		d_mdraw(o, " |");
-	}
-	d_html(o, "</tr></thead>\n<tbody>\n");
-	char align[MAXCOL + 2];
-	memset(align, 'r', sizeof(align));
-	align[0] = 'l';
-	align[ncol + 1] = 0;
-	if (o->md) {
-		sbuf_add(o->b, "\n|---|");
-		for (int c = 0; c < ncol; c++)
-			sbuf_add(o->b, "---:|");
-		sbuf_add(o->b, "\n");
-	}
-	o->align = align;
-	for (int i = 0; i < d->n_stats; i++) {
-		json_t *j = d->stats[i].json;
-		if (strcmp(d->stats[i].kind, "tokenize"))
-			continue;
-		d_tr(o);
-		d_tdd(o, NULL, stats_source(&d->stats[i]), (size_t)-1);
-		int n = flatten(j, "", lv, 0, MAXLEAF, 0);
-		for (int c = 0; c < ncol; c++) {
-			const char *v = "";
-			char buf[64];
-			for (int q = 0; q < n; q++)
-				if (!strcmp(lv[q].path, cols[c]) && json_is_number(lv[q].v))
-					v = json_is_integer(lv[q].v)
-						? fcount(json_number_value(lv[q].v))
-						: jtext(lv[q].v, buf, sizeof(buf));
-			d_td(o, NULL, "%s", v);
-		}
-		d_tr_end(o);
-	}
-	d_table_end(o);
-	free(lv);
 }
 
-/* Arrays of strings under keys like "errors": the bad records a stage
- * reported with file:line and reason. */
+/* Arrays of strings under keys like "examples" or "errors": the bad records
+ * a stage reported with file:line and reason. */
 static int is_message_key(const char *path)
 {
 	static const char *words[] = {"error", "bad", "reject", "warning", "message", "skipped",
-				      "invalid", "conflict", NULL};
+				      "invalid", "conflict", "unknown", "example", NULL};
 	char low[160];
 	size_t i;
 	for (i = 0; path[i] && i + 1 < sizeof(low); i++)
@@ -866,66 +951,220 @@ static int is_message_key(const char *path)
 	return 0;
 }
 
+/* What a known reason key means. */
+static const char *reason_text(const char *kind, const char *key)
+{
+	static const struct { const char *kind, *key, *text; } known[] = {
+		{"filter-relabel", "label", "label mapped to 'drop' (neutral by default)"},
+		{"filter-relabel", "neutral", "neutral label"},
+		{"filter-relabel", "unknown_label", "label the label map does not know"},
+		{"filter-relabel", "unmapped", "label the label map does not know"},
+		{"filter-relabel", "duplicate", "same text again (the first copy is kept)"},
+		{"filter-relabel", "conflict", "same text with different labels (all copies "
+					       "dropped)"},
+		{"split", "duplicates_dropped", "same text in two split inputs"},
+		{NULL, NULL, NULL},
+	};
+	for (int i = 0; known[i].kind; i++)
+		if (!strcmp(known[i].kind, kind) && !strcmp(known[i].key, key))
+			return known[i].text;
+	return "";
+}
+
+struct drop {
+	const char *kind;
+	char key[160];
+	const char *text;
+	double sum;
+	int files;
+};
+
+static void drop_add(struct drop *rows, int *n, int max, const char *kind, const char *key,
+		     const char *text, double v)
+{
+	int r = 0;
+	while (r < *n && (strcmp(rows[r].kind, kind) || strcmp(rows[r].key, key)))
+		r++;
+	if (r == *n) {
+		if (*n == max)
+			return;
+		rows[r].kind = kind;
+		snprintf(rows[r].key, sizeof(rows[r].key), "%s", key);
+		rows[r].text = text;
+		rows[r].sum = 0;
+		rows[r].files = 0;
+		(*n)++;
+	}
+	rows[r].sum += v;
+	rows[r].files++;
+}
+
+/* Reasons from the documented stats formats (the text stages' own keys);
+ * returns 0 when the file is in none of them. */
+static int known_drops(const struct stats_file *st, struct drop *rows, int *n, int max)
+{
+	json_t *j = st->json;
+	const char *key;
+	json_t *v;
+	if (!strcmp(st->kind, "tokenize") && json_is_object(json_object_get(j, "bad_records"))) {
+		json_t *br = json_object_get(j, "bad_records");
+		json_t *by = json_object_get(br, "by_reason");
+		drop_add(rows, n, max, st->kind, "bad records", "records tokenize could not read",
+			 json_number_value(json_object_get(br, "total")));
+		json_object_foreach(by, key, v) {
+			char k2[160];
+			snprintf(k2, sizeof(k2), "bad: %.140s", key);
+			drop_add(rows, n, max, st->kind, k2, "of which, by the reason tokenize gave",
+				 json_number_value(v));
+		}
+		return 1;
+	}
+	if (!strcmp(st->kind, "filter-relabel") && json_is_object(json_object_get(j, "dropped"))) {
+		json_object_foreach(json_object_get(j, "dropped"), key, v)
+			if (json_is_number(v))
+				drop_add(rows, n, max, st->kind, key, reason_text(st->kind, key),
+					 json_number_value(v));
+		return 1;
+	}
+	if (!strcmp(st->kind, "split") && json_is_object(json_object_get(j, "splits"))) {
+		if (json_is_number(json_object_get(j, "duplicates_dropped")))
+			drop_add(rows, n, max, st->kind, "duplicates_dropped",
+				 reason_text(st->kind, "duplicates_dropped"),
+				 json_number_value(json_object_get(j, "duplicates_dropped")));
+		return 1;
+	}
+	return 0;
+}
+
+/* filter-relabel per input: what each dump lost, and why. */
+static void filter_inputs(struct doc *o, const struct stats_file *st)
+{
+	json_t *in = json_object_get(st->json, "inputs");
+	if (!json_is_array(in) || !json_array_size(in) ||
+	    !json_is_object(json_object_get(json_array_get(in, 0), "dropped")))
+		return;
+	/* columns: the reasons of the first input */
+	const char *reasons[16];
+	int nr = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(json_array_get(in, 0), "dropped"), key, v)
+		if (nr < 16)
+			reasons[nr++] = key;
+	char align[24];
+	memset(align, 'r', sizeof(align));
+	align[0] = 'l';
+	align[nr + 3] = 0;
+	d_p(o);
+	d_text(o, "Per input of filter-relabel (older dumps first, so a duplicate is dropped "
+		  "from the newer dump):");
+	d_pend(o);
+	o->align = NULL;
+	d_html(o, "<div class=\"scroll\"><table>\n<thead><tr><th>dump</th><th class=\"num\">in</th>"
+		  "<th class=\"num\">kept</th>");
+	d_mdraw(o, "| dump | in | kept |");
+	for (int r = 0; r < nr; r++) {
+		d_html(o, "<th class=\"num\">");
+		d_mdraw(o, " ");
+		d_text(o, "%s", reasons[r]);
+		d_html(o, "</th>");
+		d_mdraw(o, " |");
+	}
+	d_html(o, "</tr></thead>\n<tbody>\n");
+	if (o->md) {
+		sbuf_add(o->b, "\n|---|");
+		for (int r = 0; r < nr + 2; r++)
+			sbuf_add(o->b, "---:|");
+		sbuf_add(o->b, "\n");
+	}
+	o->align = align;
+	size_t i;
+	json_t *x;
+	json_array_foreach(in, i, x) {
+		char names[512];
+		json_t *dumps = json_object_get(x, "dumps");
+		const char *file = jstr(x, "file");
+		d_tr(o);
+		d_tdd(o, NULL, json_array_size(dumps) ? jtext(dumps, names, sizeof(names))
+						    : file ? file : "?", (size_t)-1);
+		d_td(o, NULL, "%s", fcount(json_num(x, "in")));
+		d_td(o, NULL, "%s", fcount(json_num(x, "kept")));
+		json_t *dr = json_object_get(x, "dropped");
+		for (int r = 0; r < nr; r++) {
+			double c = json_num(dr, reasons[r]);
+			d_td(o, c > 0 ? "worse" : NULL, "%s", fcount(c));
+		}
+		d_tr_end(o);
+	}
+	d_table_end(o);
+}
+
 static void data_dropped(struct doc *o, const struct report_data *d)
 {
 	d_h3(o, "What was left out, and why");
 	enum { MAXLEAF = 512, MAXROW = 128 };
 	struct leaf *lv = malloc(MAXLEAF * sizeof(*lv));
-	struct drop { const char *kind; char key[160]; double sum; int files; } *rows =
-		calloc(MAXROW, sizeof(*rows));
+	struct drop *rows = calloc(MAXROW, sizeof(*rows));
 	if (!lv || !rows) {
 		free(lv);
 		free(rows);
 		o->b->oom = 1;
 		return;
 	}
-	/* sum each reason over the files of a stage (the per-dump numbers are in
-	 * the table above and in the full listings below) */
-	int nrows = 0;
+	/* the text stages' own keys where the format is known; else every count
+	 * whose name says "dropped", "skipped", "bad"... (label counts excluded) */
+	int nrows = 0, guessed = 0;
 	for (int i = 0; i < d->n_stats; i++) {
+		if (known_drops(&d->stats[i], rows, &nrows, MAXROW))
+			continue;
 		int n = flatten(d->stats[i].json, "", lv, 0, MAXLEAF, 0);
 		for (int j = 0; j < n; j++) {
-			if (!lv[j].v || !json_is_number(lv[j].v) || !is_drop_key(lv[j].path))
-				continue;
-			int r = 0;
-			while (r < nrows && (strcmp(rows[r].kind, d->stats[i].kind) ||
-					     strcmp(rows[r].key, lv[j].path)))
-				r++;
-			if (r == nrows) {
-				if (nrows == MAXROW)
-					continue;
-				rows[nrows].kind = d->stats[i].kind;
-				snprintf(rows[nrows++].key, sizeof(rows[0].key), "%s", lv[j].path);
+			if (lv[j].v && json_is_number(lv[j].v) && is_drop_key(lv[j].path)) {
+				drop_add(rows, &nrows, MAXROW, d->stats[i].kind, lv[j].path, "",
+					 json_number_value(lv[j].v));
+				guessed = 1;
 			}
-			rows[r].sum += json_number_value(lv[j].v);
-			rows[r].files++;
 		}
+	}
+	const struct stats_file *filter = NULL;
+	for (int i = 0; i < d->n_stats; i++)
+		if (!strcmp(d->stats[i].kind, "filter-relabel"))
+			filter = &d->stats[i];
+	if (filter && jstr(filter->json, "labels")) {
+		d_p(o);
+		d_text(o, "Label map of filter-relabel: ");
+		d_esc(o, jstr(filter->json, "labels"), (size_t)-1);
+		d_text(o, ".");
+		d_pend(o);
 	}
 	if (nrows) {
 		d_p(o);
-		d_text(o, "Every count in the stats files whose name says reviews were dropped, "
-			  "skipped or rejected (neutral labels, duplicates, conflicting labels, bad "
-			  "records), summed over the files of each stage.");
+		d_text(o, "Reviews left out by each stage, summed over its stats files%s.",
+		       guessed ? " (for stats files in an unknown format: every count whose name "
+				 "says dropped, skipped, bad or rejected)" : "");
 		d_pend(o);
-		d_table(o, "llrr", "stage", "reason (key in the stats file)", "reviews", "files");
+		d_table(o, "lllrr", "stage", "reason", "meaning", "reviews", "files");
 		for (int r = 0; r < nrows; r++) {
 			d_tr(o);
 			d_tdd(o, NULL, rows[r].kind, (size_t)-1);
 			td_open(o, NULL);
 			d_key(o, rows[r].key);
 			td_close(o);
+			d_tdd(o, NULL, rows[r].text, (size_t)-1);
 			d_td(o, rows[r].sum > 0 ? "worse" : NULL, "%s", fcount(rows[r].sum));
 			d_td(o, NULL, "%d", rows[r].files);
 			d_tr_end(o);
 		}
 		d_table_end(o);
 	} else if (d->n_stats) {
-		d_na(o, "the stats files hold no count named like a reason to drop reviews "
-			"(see all their values below)");
+		d_na(o, "the stats files hold no count of left-out reviews (see all their "
+			"values below)");
 	} else {
 		d_na(o, "no stats files of tokenize, filter-relabel or split were given "
 			"(--tok-stats, --filter-stats, --split-stats)");
 	}
+	if (filter)
+		filter_inputs(o, filter);
 
 	/* the bad records themselves, as the stages reported them */
 	int shown_head = 0;
@@ -938,7 +1177,8 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 				continue;
 			if (!shown_head++) {
 				d_p(o);
-				d_text(o, "Bad records as the stages reported them:");
+				d_text(o, "Bad records as the stages reported them (the first ones of "
+					  "each stats file):");
 				d_pend(o);
 			}
 			d_html(o, "<ul class=\"bad-records\">\n");
@@ -969,12 +1209,12 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 	/* every value of every stats file, for the record */
 	for (int i = 0; i < d->n_stats; i++) {
 		int n = flatten(d->stats[i].json, "", lv, 0, MAXLEAF, 0);
-		if (o->md) {
-			sbuf_add(o->b, "All values in ");
+		if (o->md) { /* GitHub and most viewers fold <details> in Markdown too */
+			sbuf_add(o->b, "<details><summary>All values in ");
 			d_esc(o, d->stats[i].kind, (size_t)-1);
 			sbuf_add(o->b, " stats ");
 			d_esc(o, d->stats[i].path, (size_t)-1);
-			sbuf_add(o->b, ":\n\n");
+			sbuf_add(o->b, "</summary>\n\n");
 		} else {
 			sbuf_add(o->b, "<details><summary>All values in ");
 			d_esc(o, d->stats[i].kind, (size_t)-1);
@@ -991,7 +1231,8 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 			d_tr_end(o);
 		}
 		d_table_end(o);
-		d_html(o, "</details>\n");
+		sbuf_add(o->b, "</details>\n");
+		d_mdraw(o, "\n");
 	}
 	free(rows);
 	free(lv);
@@ -1018,11 +1259,13 @@ static void data_lengths(struct doc *o, const struct report_data *d)
 		sum += v[i];
 	double ml = di->meta.max_len;
 	uint32_t p50 = v[n / 2], p90 = v[(size_t)(0.9 * (n - 1))], p99 = v[(size_t)(0.99 * (n - 1))];
+	uint32_t p95 = v[(size_t)(0.95 * (n - 1))];
 	uint64_t trunc = 0;
 	for (size_t i = 0; i < n; i++)
 		trunc += ml > 0 && v[i] > ml;
-	/* bins: cover the 99th percentile and max_len; the rest is one tail bin */
-	double hi = fmax(p99, ml > 0 ? ml * 1.15 : 0);
+	/* bins: cover the 95th percentile and max_len with room on its right;
+	 * the long tail is one open-ended bin */
+	double hi = fmax(p95, ml > 0 ? ml * 1.25 : 0);
 	if (hi < 8)
 		hi = 8;
 	double first, w;
@@ -1116,6 +1359,58 @@ static void data_lengths(struct doc *o, const struct report_data *d)
 	free(v);
 }
 
+static const struct stats_file *find_stats(const struct report_data *d, const char *kind)
+{
+	for (int i = 0; i < d->n_stats; i++)
+		if (!strcmp(d->stats[i].kind, kind))
+			return &d->stats[i];
+	return NULL;
+}
+
+/* What the split stats add: the fractions asked for, named vs hashed; and
+ * the sizes themselves when the split files are absent. */
+static void split_stats_note(struct doc *o, const struct report_data *d)
+{
+	const struct stats_file *st = find_stats(d, "split");
+	json_t *sp = st ? json_object_get(st->json, "splits") : NULL;
+	if (!json_is_object(sp))
+		return;
+	if (!d->data.present) {
+		d_h3(o, "Split sizes and class balance (from the split stats)");
+		d_table(o, "lrrl", "split", "reviews", "share", "classes");
+		const char *key;
+		json_t *v;
+		json_object_foreach(sp, key, v) {
+			char buf[512];
+			d_tr(o);
+			d_tdd(o, NULL, key, (size_t)-1);
+			d_td(o, NULL, "%s", fcount(json_num(v, "n")));
+			d_td(o, NULL, "%s", fpct(json_num(v, "fraction"), 1));
+			d_tdd(o, NULL, json_is_object(json_object_get(v, "classes"))
+				  ? inline_counts(json_object_get(v, "classes"), buf, sizeof(buf)) : "",
+			      (size_t)-1);
+			d_tr_end(o);
+		}
+		d_table_end(o);
+	}
+	json_t *fr = json_object_get(st->json, "fractions");
+	double named = 0, hashed = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach(sp, key, v) {
+		named += isfinite(json_num(v, "named")) ? json_num(v, "named") : 0;
+		hashed += isfinite(json_num(v, "hashed")) ? json_num(v, "hashed") : 0;
+	}
+	d_p(o);
+	if (json_is_object(fr))
+		d_text(o, "Split fractions asked for: train %s, validation %s, test %s. ",
+		       fpct(json_num(fr, "train"), 0), fpct(json_num(fr, "validation"), 0),
+		       fpct(json_num(fr, "test"), 0));
+	d_text(o, "%s reviews placed by a split their dump named, %s by the hash of their text.",
+	       fcount(named), fcount(hashed));
+	d_pend(o);
+}
+
 static void section_data(struct doc *o, const struct report_data *d)
 {
 	d_section(o, "data", "Data");
@@ -1137,6 +1432,7 @@ static void section_data(struct doc *o, const struct report_data *d)
 		d_pend(o);
 		data_splits(o, d);
 	}
+	split_stats_note(o, d);
 	data_dumps(o, d);
 	data_dropped(o, d);
 	data_lengths(o, d);

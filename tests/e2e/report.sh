@@ -38,7 +38,12 @@ $PY tests/e2e/report_check.py "$T/full/report.html" \
 	'87.50%' '0.8750' '0.8749' '0.9050' '0.4481' '0.8947' '>17</text>' '>18</text>' \
 	'85.0%' '90.0%' '>480<' '>120<' '>40<' '>640<' '88 (13.8%)' 'max_len = 64' \
 	'-0.60 pp' '4 of 6' 'early-stopping' '286.1 sequences/s' 'cuda' \
-	'dropped.<wbr>neutral' '>56<' '>17<' 'data/reviews-b.csv:203: unterminated quoted field' \
+	'data/reviews-b.csv:203: unterminated quoted field' \
+	'invalid UTF-8 &lt;0xff&gt; in &quot;text&quot;' 'bad: invalid_<wbr>utf8' \
+	'negative=negative,neutral=drop,positive=positive,bad=negative' \
+	'same text again (the first copy is kept)' '>58<' '>15<' '>723<' \
+	'positive 201, negative 121, neutral 44' 'Split fractions asked for: train 80%' \
+	'40 reviews placed by a split their dump named' '>200 (62.5%)<' \
 	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;' \
 	'Фильм отстой. Не советую смотреть.' '2026-10-02T03:00:15Z' 'this run' \
 	'2025-11-30 00:00 UTC' || fail "full report: HTML check"
@@ -65,15 +70,20 @@ done
 "$BIN" "${full[@]}" --html "$T/again.html" --md "" --quiet || fail "second run"
 cmp -s "$T/full/report.html" "$T/again.html" || fail "two runs differ"
 
-# 3. optional inputs absent: exit 0, sections say so
+# 3. optional inputs absent: exit 0, sections say so; split sizes then come
+# from the split stats; stats files in another format are read generically
 "$BIN" --train-log $FX/train-log.jsonl --metrics $FX/metrics.json --train-json "" \
 	--predictions "$T/none.tsv" --history "$T/none.jsonl" --split-dir "$T/nowhere" \
+	--split-stats $FX/split.stats.json --tok-stats $FX/other-format-tok.stats.json \
+	--filter-stats $FX/other-format-filter.stats.json \
 	--html "$T/partial.html" --md "$T/partial.md" 2>"$T/partial.err" \
 	|| fail "partial inputs: exit $?"
 grep -q "none.tsv' not found" "$T/partial.err" || fail "absent input not announced"
 $PY tests/e2e/report_check.py "$T/partial.html" 'Not available: predictions.tsv was not found' \
 	'Not available: history.jsonl was not found' 'Not available: no split files' \
-	'train.json was not found' '87.50%' || fail "partial report: HTML check"
+	'train.json was not found' '87.50%' '(from the split stats)' 'negative 160, positive 320' \
+	'>neutral label<' '>56<' 'bad.<wbr>invalid_<wbr>utf8' '>372<' \
+	|| fail "partial report: HTML check"
 # nothing at all (a fresh checkout): still a page
 "$BIN" --train-log "" --train-json "" --metrics "" --predictions "" --history "" \
 	--split-dir "" --html "$T/empty.html" --md "" --quiet || fail "no inputs: exit $?"
