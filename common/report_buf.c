@@ -63,8 +63,8 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Calls out(b, code point bytes) per character, with invalid sequences
- * replaced by U+FFFD and control characters by a space. */
+/* Appends s[0..n) escaped for HTML (md == 0) or Markdown (md == 1); invalid
+ * UTF-8 becomes U+FFFD and control characters a space. */
 static void escape(struct sbuf *b, const char *s, size_t n, int md)
 {
 	if (!s)

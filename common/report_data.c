@@ -162,8 +162,12 @@ int report_load_train_log(const char *path, struct epoch_row **rows, int *n)
 	if (e <= 0)
 		return e < 0 ? -1 : 1;
 	struct grow g = {(void **)rows, n, sizeof(**rows), 0};
-	if (read_jsonl(path, epoch_line, &g))
+	if (read_jsonl(path, epoch_line, &g)) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
 		return -1;
+	}
 	if (!*rows) /* an empty log: present but no epoch finished */
 		*rows = calloc(1, sizeof(**rows));
 	return *rows ? 0 : error("out of memory");
@@ -203,7 +207,15 @@ int report_load_history(const char *path, struct history_row **rows, int *n)
 	if (e <= 0)
 		return e < 0 ? -1 : 1;
 	struct grow g = {(void **)rows, n, sizeof(**rows), 0};
-	return read_jsonl(path, history_line, &g) ? -1 : 0;
+	if (read_jsonl(path, history_line, &g)) {
+		for (int i = 0; i < *n; i++)
+			free((*rows)[i].run);
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- metrics.json ---- */
@@ -408,7 +420,16 @@ int report_load_predictions(const char *path, struct pred_row **rows, int *n,
 		rc = error("cannot read '%s': %s", path, strerror(errno));
 	free(buf);
 	fclose(fp);
-	return rc ? -1 : 0;
+	if (rc) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+		for (int k = 0; k < *n_labels; k++)
+			free(labels[k]);
+		*n_labels = 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- split token-record files ---- */

@@ -110,7 +110,8 @@ void report_data_free(struct report_data *d);
 
 /* Reads one file's train log, metrics, predictions or history; exposed for
  * the unit tests.  Return 1 when the file does not exist, 0 when loaded,
- * -1 after an error naming the file. */
+ * -1 after an error naming the file (outputs then empty: nothing to free).
+ * On 0 the caller frees *rows (and each history run, each label). */
 int report_load_train_log(const char *path, struct epoch_row **rows, int *n);
 int report_load_metrics(const char *path, json_t **out);
 int report_load_predictions(const char *path, struct pred_row **rows, int *n,

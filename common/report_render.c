@@ -563,7 +563,7 @@ static void card(struct doc *o, const char *key, const char *value, const char *
 	sbuf_add(o->b, "</div></div>\n");
 }
 
-static void header(struct doc *o, const struct report_data *d, const struct report_inputs *in)
+static void header(struct doc *o, const struct report_data *d)
 {
 	const char *title = o->opt->title;
 	char when[64], model[256];
@@ -583,7 +583,13 @@ static void header(struct doc *o, const struct report_data *d, const struct repo
 			 "[Evaluation](#evaluation), [Example predictions](#example-predictions), "
 			 "[Earlier runs](#earlier-runs).\n\n");
 	} else {
-		sbuf_add(o->b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		sbuf_add(o->b, "<!DOCTYPE html>\n"
+			 "<!-- rnnpipe report: one self-contained page that opens offline.  Inline\n"
+			 "     CSS; plots are inline SVG drawn by rnnpipe's own C code\n"
+			 "     (common/report_svg.c), as no maintained C plotting library fits; no\n"
+			 "     scripts, fonts, images or links to anything outside this file.  Every\n"
+			 "     text taken from the data is HTML-escaped. -->\n"
+			 "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 			 "<meta name=\"generator\" content=\"rnnpipe report\">\n<title>");
 		d_esc(o, title, (size_t)-1);
@@ -633,7 +639,6 @@ static void header(struct doc *o, const struct report_data *d, const struct repo
 		card(o, "model", "not trained yet (no metrics.json, no train.json)", NULL);
 	d_html(o, "</div>\n");
 	d_mdraw(o, "\n");
-	(void)in;
 }
 
 /* ---- data ---- */
@@ -1866,20 +1871,42 @@ static void section_history(struct doc *o, const struct report_data *d)
 		}
 		cats[i] = lab[i];
 	}
+	/* the y axis spans at least 5 percentage points, so that noise-sized
+	 * changes do not look like cliffs */
+	double lo = INFINITY, hi = -INFINITY;
+	int any_np = 0;
+	for (int i = 0; i < m; i++) {
+		if (isfinite(acc[i]))
+			lo = fmin(lo, acc[i]), hi = fmax(hi, acc[i]);
+		if (isfinite(f1[i]))
+			lo = fmin(lo, f1[i]), hi = fmax(hi, f1[i]);
+		any_np |= isfinite(np[i]);
+	}
+	if (hi - lo < 0.05) {
+		double mid = (lo + hi) / 2;
+		lo = fmax(0, mid - 0.025);
+		hi = fmin(1, lo + 0.05);
+	}
+	double yf, ys;
+	int ny = svg_ticks(lo, hi, 6, 0, &yf, &ys);
 	struct svg_series s[3] = {{"test accuracy", x, acc, m, C_TRAIN, 0, 1, 0},
 				  {"macro F1", x, f1, m, C_F1, 1, 1, 0},
 				  {"not promoted", x, np, m, C_BAD, 0, 1, 1}};
 	struct svg_chart c = {.title = n > 30 ? "Metrics of the last 30 runs" : "Metrics per run",
 			      .xlabel = "run (UTC, month-day hour:minute)",
 			      .ylabel = "accuracy, macro F1 (%)", .width = 760, .height = 360,
-			      .xmin = NAN, .xmax = NAN, .ymin = NAN, .ymax = NAN,
-			      .xcats = cats, .ncats = m, .y_percent = 1, .series = s, .nseries = 3};
-	struct sbuf svg;
-	sbuf_init(&svg);
-	svg_line_chart(&svg, &c);
-	d_figure(o, "history", &svg, "Ringed points: retrains whose model was not promoted "
-		 "(worse than the model in service).");
-	sbuf_free(&svg);
+			      .xmin = NAN, .xmax = NAN, .ymin = yf, .ymax = yf + (ny - 1) * ys,
+			      .xcats = cats, .ncats = m, .y_percent = 1, .series = s,
+			      .nseries = any_np ? 3 : 2};
+	if (m >= 2 && isfinite(lo)) {
+		struct sbuf svg;
+		sbuf_init(&svg);
+		svg_line_chart(&svg, &c);
+		d_figure(o, "history", &svg, any_np ? "Ringed points: retrains whose model was "
+			 "not promoted (worse than the model in service)." : "Every retrain shown "
+			 "was promoted.");
+		sbuf_free(&svg);
+	}
 
 	d_table(o, "lrrrrrrrl", "run", "accuracy", "change", "macro F1", "change", "val loss",
 		"test reviews", "dumps", "promoted");
@@ -1926,7 +1953,8 @@ static void input_row(struct doc *o, const char *what, const char *path, int rea
 	d_tr(o);
 	d_td(o, NULL, "%s", what);
 	d_tdd(o, NULL, path ? path : "(not given)", (size_t)-1);
-	d_td(o, read ? "ok" : "bad", "%s", read ? "read" : path ? "not found" : "not given");
+	d_td(o, read ? "ok" : path ? "bad" : "na", "%s",
+	     read ? "read" : path ? "not found" : "not given");
 	d_tr_end(o);
 }
 
@@ -1968,7 +1996,7 @@ static void section_inputs(struct doc *o, const struct report_data *d,
 
 static void render(struct doc *o, const struct report_data *d, const struct report_inputs *in)
 {
-	header(o, d, in);
+	header(o, d);
 	section_data(o, d);
 	section_training(o, d);
 	section_evaluation(o, d);

@@ -3,6 +3,7 @@
  * element scales with its container (CSS max-width: 100%).  Fonts are the
  * reader's sans-serif: nothing is embedded or fetched. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "report_svg.h"

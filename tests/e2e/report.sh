@@ -90,6 +90,24 @@ $PY tests/e2e/report_check.py "$T/partial.html" 'Not available: predictions.tsv 
 $PY tests/e2e/report_check.py --no-plots-ok "$T/empty.html" \
 	'Not available: metrics.json was not found' || fail "empty report: HTML check"
 
+# three classes: a 3x3 heat map, no ROC curve; empty log and history files
+cat > "$T/m3.json" <<'JSON'
+{"split": "test", "n": 30, "loss": 0.9, "accuracy": 0.6, "macro_f1": 0.5871,
+ "labels": ["negative", "neutral", "positive"],
+ "confusion_matrix": [[8, 1, 1], [3, 4, 3], [1, 3, 6]],
+ "per_class": [{"label": "negative", "precision": 0.6667, "recall": 0.8, "f1": 0.7273, "support": 10},
+               {"label": "neutral", "precision": 0.5, "recall": 0.4, "f1": 0.4444, "support": 10},
+               {"label": "positive", "precision": 0.6, "recall": 0.6, "f1": 0.6, "support": 10}],
+ "roc_auc": null, "roc": null}
+JSON
+: > "$T/empty.jsonl"
+"$BIN" --metrics "$T/m3.json" --train-log "$T/empty.jsonl" --history "$T/empty.jsonl" \
+	--train-json $FX/train.json --predictions "" --split-dir "" --html "$T/m3.html" --md "" \
+	--quiet || fail "three classes: exit $?"
+$PY tests/e2e/report_check.py "$T/m3.html" '>neutral</text>' '>4</text>' '40.0%' \
+	'ROC curve: only drawn for two classes' 'train-log.jsonl holds no finished epoch' \
+	'this run (not in history yet)' || fail "three classes: HTML check"
+
 # 4. malformed inputs: exit 1, the message names the file (and line)
 "$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
 rc=$?
