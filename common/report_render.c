@@ -50,7 +50,7 @@ static const char CSS[] =
 	"figcaption{display:table-caption;caption-side:bottom;color:#555;font-size:13px;"
 	"padding-top:4px}"
 	"svg.plot{max-width:100%;height:auto;border:1px solid #eceef0}"
-	".text{max-width:620px;white-space:pre-wrap;font-size:13px}"
+	".text{max-width:620px;font-size:13px}" /* newlines fold to spaces: compact rows */
 	".bar{display:flex;width:160px;height:14px;border:1px solid #ccc;margin-top:3px}"
 	".bar span{display:block;height:100%}"
 	"details{margin:6px 0 10px}summary{cursor:pointer;color:#0b5cad}"
