@@ -1,0 +1,342 @@
+/* test_wordpiece.c - vocabulary loading and WordPiece tokenization on small
+ * hand-made vocabularies: greedy longest match, whole-word [UNK], the word
+ * length limit, literal special tokens, NFC option, bad UTF-8 offsets, the
+ * text hash, framing and truncation sides, vocab.txt errors and line ends.
+ * The Hugging Face golden files are checked by test_wordpiece_golden.c.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+
+#include "hash.h"
+#include "vocab.h"
+#include "wordpiece.h"
+
+/* ---- helpers ---- */
+
+/* Runs with stderr sent to a file; returns what was printed (static). */
+static int saved_stderr = -1;
+static void capture_begin(void)
+{
+	fflush(stderr);
+	saved_stderr = dup(2);
+	int fd = open(test_path("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+}
+static const char *capture_end(void)
+{
+	static char buf[4096];
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	FILE *f = fopen(test_path("stderr.txt"), "rb");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static struct vocab *vocab_from(const char *name, const char *content)
+{
+	const char *p = test_path(name);
+	write_file(p, content, strlen(content));
+	return vocab_load(p);
+}
+
+/* A small vocabulary: specials at 0..4 then pieces. */
+static const char *SMALL =
+	"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n" /* 0..4 */
+	"un\n##aff\n##able\nа\n##б\n"          /* 5..9 */
+	"аб\n.\n,\nb\n##b\n"                   /* 10..14 */
+	"й\n!\n##й\n";                         /* 15..17 */
+
+static void encode_ok(struct wordpiece *wp, const char *text, const uint32_t *want, size_t n)
+{
+	struct idvec out = {0};
+	size_t bad = 0;
+	assert_int_equal(wordpiece_encode(wp, text, strlen(text), &out, NULL, &bad), WP_OK);
+	if (out.n != n || (n && memcmp(out.v, want, n * sizeof(*want)))) {
+		printf("text '%s': got", text);
+		for (size_t i = 0; i < out.n; i++)
+			printf(" %u", out.v[i]);
+		printf(", want");
+		for (size_t i = 0; i < n; i++)
+			printf(" %u", want[i]);
+		printf("\n");
+		fail();
+	}
+	idvec_free(&out);
+}
+
+static void print_ids(const char *what, const uint32_t *v, size_t n)
+{
+	printf("  %s (%zu):", what, n);
+	for (size_t i = 0; i < n; i++)
+		printf(" %u", v[i]);
+	printf("\n");
+}
+
+/* ---- small vocabularies ---- */
+
+static void test_greedy_and_unk(void **state)
+{
+	struct vocab *v = vocab_from("small.txt", SMALL);
+	assert_non_null(v);
+	struct wordpiece *wp = wordpiece_new(v, NULL);
+	assert_non_null(wp);
+	encode_ok(wp, "unaffable", (uint32_t[]){5, 6, 7}, 3);
+	/* longest first: "аб" (10) rather than "а" "##б" */
+	encode_ok(wp, "аб абб", (uint32_t[]){10, 10, 9}, 3);
+	/* one unmatched position makes the whole word [UNK], not just a piece */
+	encode_ok(wp, "unaffablex b", (uint32_t[]){1, 13}, 2);
+	/* punctuation splits, whitespace disappears */
+	encode_ok(wp, " b,b.\t\n bb! ", (uint32_t[]){13, 12, 13, 11, 13, 14, 16}, 7);
+	/* literal specials, also glued to words */
+	encode_ok(wp, "[CLS]b[SEP] [MASK][PAD][UNK] [XYZ]",
+		  (uint32_t[]){2, 13, 3, 4, 0, 1, 1, 1, 1}, 9);
+	/* empty and blank */
+	encode_ok(wp, "", NULL, 0);
+	encode_ok(wp, " \t\r\n\x01", NULL, 0);
+	/* out is appended to, not reset */
+	struct idvec out = {0};
+	assert_int_equal(idvec_push(&out, 777), 0);
+	assert_int_equal(wordpiece_encode(wp, "b", 1, &out, NULL, NULL), WP_OK);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.v[0], 777);
+	assert_int_equal(out.v[1], 13);
+	idvec_free(&out);
+	wordpiece_free(wp);
+	vocab_free(v);
+}
+
+static void test_word_length_limit(void **state)
+{
+	struct vocab *v = vocab_from("small2.txt", SMALL);
+	assert_non_null(v);
+	struct wordpiece_opts o = WORDPIECE_OPTS_DEFAULT;
+	o.max_chars_per_word = 3;
+	struct wordpiece *wp = wordpiece_new(v, &o);
+	assert_non_null(wp);
+	/* counted in code points (Cyrillic is 2 bytes each): 3 fit, 4 do not */
+	encode_ok(wp, "абб", (uint32_t[]){10, 9}, 2);
+	encode_ok(wp, "аббб", (uint32_t[]){1}, 1);
+	encode_ok(wp, "bbb bbbb", (uint32_t[]){13, 14, 14, 1}, 4);
+	wordpiece_free(wp);
+	o.max_chars_per_word = 0;
+	capture_begin();
+	assert_null(wordpiece_new(v, &o));
+	assert_non_null(strstr(capture_end(), "positive"));
+	vocab_free(v);
+}
+
+static void test_nfc_option(void **state)
+{
+	struct vocab *v = vocab_from("small3.txt", SMALL);
+	assert_non_null(v);
+	const char *nfd = "\xd0\xb8\xcc\x86"; /* и + combining breve */
+	struct wordpiece *fast = wordpiece_new(v, NULL);
+	encode_ok(fast, nfd, (uint32_t[]){1}, 1); /* as the fast tokenizer: no NFC */
+	encode_ok(fast, "й", (uint32_t[]){15}, 1);
+	struct wordpiece_opts o = WORDPIECE_OPTS_DEFAULT;
+	o.nfc = 1;
+	struct wordpiece *slow = wordpiece_new(v, &o);
+	assert_non_null(slow);
+	encode_ok(slow, nfd, (uint32_t[]){15}, 1);
+	encode_ok(slow, "b \xd0\xb8\xcc\x86\xd0\xb8\xcc\x86, [SEP]\xd0\xb8\xcc\x86",
+		  (uint32_t[]){13, 15, 17, 12, 3, 15}, 6);
+	size_t bad = 0;
+	struct idvec out = {0};
+	assert_int_equal(wordpiece_encode(slow, "bb \xd0\xb8\xcc", 7, &out, NULL, &bad),
+			 WP_BAD_UTF8);
+	assert_int_equal(bad, 5);
+	assert_int_equal(out.n, 0);
+	idvec_free(&out);
+	wordpiece_free(slow);
+	wordpiece_free(fast);
+	vocab_free(v);
+}
+
+static void test_bad_utf8(void **state)
+{
+	struct vocab *v = vocab_from("small4.txt", SMALL);
+	struct wordpiece *wp = wordpiece_new(v, NULL);
+	assert_non_null(wp);
+	static const struct {
+		const char *s;
+		size_t len, off;
+	} cases[] = {
+		{"ab\xff" "cd", 5, 2},            /* stray byte */
+		{"b b \xd0", 5, 4},               /* truncated at the end */
+		{"\xc0\xaf", 2, 0},               /* overlong '/' */
+		{"bb\xed\xa0\x80", 5, 2},         /* surrogate */
+		{"b \xf4\x90\x80\x80", 6, 2},     /* above U+10FFFF */
+		{"аб\x80", 5, 4},                 /* lone continuation */
+		{"[SEP] b \xe2\x82", 10, 8},      /* after a special token */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct idvec out = {0};
+		assert_int_equal(idvec_push(&out, 42), 0);
+		size_t bad = 999;
+		int rc = wordpiece_encode(wp, cases[i].s, cases[i].len, &out, NULL, &bad);
+		if (rc != WP_BAD_UTF8 || bad != cases[i].off) {
+			printf("case %zu: rc %d offset %zu, want %d offset %zu\n", i, rc, bad,
+			       WP_BAD_UTF8, cases[i].off);
+			fail();
+		}
+		assert_int_equal(out.n, 1); /* nothing appended */
+		assert_int_equal(out.v[0], 42);
+		idvec_free(&out);
+	}
+	wordpiece_free(wp);
+	vocab_free(v);
+}
+
+static uint64_t text_hash_of(struct wordpiece *wp, const char *s)
+{
+	struct idvec out = {0};
+	uint64_t h = 0;
+	assert_int_equal(wordpiece_encode(wp, s, strlen(s), &out, &h, NULL), WP_OK);
+	idvec_free(&out);
+	return h;
+}
+
+static void test_text_hash(void **state)
+{
+	struct vocab *v = vocab_from("small5.txt", SMALL);
+	struct wordpiece *wp = wordpiece_new(v, NULL);
+	const char *norm = "Фильм отстой . Не советую [SEP] 映 画";
+	uint64_t h = hash64(norm, strlen(norm));
+	assert_int_equal(text_hash_of(wp, "Фильм отстой. Не советую[SEP]映画"), h);
+	assert_int_equal(text_hash_of(wp, "  Фильм\t\tотстой .\r\nНе  со\x01ве\xe2\x80\x8bтую "
+					  "\xc2\xa0[SEP]映画\n"), h);
+	assert_int_equal(text_hash_of(wp, norm), h);
+	assert_int_not_equal(text_hash_of(wp, "Фильм отстой. Не советую!"), h);
+	assert_int_not_equal(text_hash_of(wp, "Фильм отстой. Не совет ую[SEP]映画"), h);
+	assert_int_equal(text_hash_of(wp, ""), hash64("", 0));
+	assert_int_equal(text_hash_of(wp, " \x01\t"), hash64("", 0));
+	wordpiece_free(wp);
+	vocab_free(v);
+}
+
+/* ---- framing ---- */
+
+static void frame_is(const uint32_t *p, size_t n, uint32_t max_len, int side,
+		     const uint32_t *want, size_t wn)
+{
+	struct idvec out = {0};
+	assert_int_equal(idvec_push(&out, 99), 0); /* reset first */
+	assert_int_equal(wordpiece_frame(p, n, max_len, side, 101, 102, &out), 0);
+	if (out.n != wn || memcmp(out.v, want, wn * sizeof(*want))) {
+		printf("max_len %u side %s:\n", max_len, trunc_side_name(side));
+		print_ids("got", out.v, out.n);
+		print_ids("want", want, wn);
+		fail();
+	}
+	idvec_free(&out);
+}
+
+static void test_frame(void **state)
+{
+	const uint32_t p[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	frame_is(p, 10, 0, TRUNC_HEAD, (uint32_t[]){101, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 102}, 12);
+	frame_is(p, 10, 12, TRUNC_TAIL, (uint32_t[]){101, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 102}, 12);
+	frame_is(p, 10, 6, TRUNC_HEAD, (uint32_t[]){101, 1, 2, 3, 4, 102}, 6);
+	frame_is(p, 10, 6, TRUNC_TAIL, (uint32_t[]){101, 7, 8, 9, 10, 102}, 6);
+	frame_is(p, 10, 6, TRUNC_HEAD_TAIL, (uint32_t[]){101, 1, 8, 9, 10, 102}, 6);
+	frame_is(p, 10, 11, TRUNC_HEAD_TAIL, (uint32_t[]){101, 1, 2, 4, 5, 6, 7, 8, 9, 10, 102}, 11);
+	frame_is(p, 10, 3, TRUNC_HEAD_TAIL, (uint32_t[]){101, 10, 102}, 3);
+	frame_is(p, 10, 2, TRUNC_TAIL, (uint32_t[]){101, 102}, 2);
+	frame_is(p, 0, 256, TRUNC_HEAD, (uint32_t[]){101, 102}, 2);
+	struct idvec out = {0};
+	capture_begin();
+	assert_int_equal(wordpiece_frame(p, 10, 1, TRUNC_HEAD, 101, 102, &out), -1);
+	assert_int_equal(wordpiece_frame(p, 10, 5, TRUNC_HEAD, -1, 102, &out), -1);
+	assert_int_equal(wordpiece_frame(p, 10, 5, 7, 101, 102, &out), -1);
+	capture_end();
+	idvec_free(&out);
+}
+
+static void test_trunc_side_names(void **state)
+{
+	for (int s = TRUNC_HEAD; s <= TRUNC_HEAD_TAIL; s++)
+		assert_int_equal(trunc_side_parse(trunc_side_name(s)), s);
+	assert_string_equal(trunc_side_name(TRUNC_HEAD_TAIL), "head+tail");
+	assert_int_equal(trunc_side_parse("middle"), -1);
+	assert_int_equal(trunc_side_parse(""), -1);
+	assert_null(trunc_side_name(3));
+}
+
+/* ---- vocab.txt ---- */
+
+static void vocab_fails(const char *name, const char *content, const char *want_msg)
+{
+	capture_begin();
+	struct vocab *v = vocab_from(name, content);
+	const char *msg = capture_end();
+	if (v || !strstr(msg, want_msg)) {
+		printf("%s: loaded=%d message '%s', want NULL and '%s'\n", name, v != NULL, msg,
+		       want_msg);
+		fail();
+	}
+}
+
+static void test_vocab_errors(void **state)
+{
+	vocab_fails("dup.txt", "[UNK]\na\nb\na\n", "dup.txt:4: duplicate token 'a' (first on line 2)");
+	vocab_fails("empty.txt", "", "empty.txt: empty vocabulary file");
+	vocab_fails("blank.txt", "[UNK]\na\n\nb\n", "blank.txt:3: empty token");
+	vocab_fails("crlfblank.txt", "[UNK]\r\na\r\n\r\n", "crlfblank.txt:3: empty token");
+	vocab_fails("badutf.txt", "[UNK]\nab\xc3(\n", "badutf.txt:2: invalid UTF-8 at byte 3");
+	vocab_fails("nounk.txt", "a\nb\n", "nounk.txt: no [UNK] token");
+	capture_begin();
+	struct vocab *v = vocab_load(test_path("does-not-exist.txt"));
+	const char *msg = capture_end();
+	assert_null(v);
+	assert_non_null(strstr(msg, "cannot open"));
+	assert_non_null(strstr(msg, "does-not-exist.txt"));
+}
+
+static void test_vocab_line_ends(void **state)
+{
+	/* CRLF, and a last line without newline */
+	const char *content = "[PAD]\r\n[UNK]\r\nпривет\r\n##ик\r\nb";
+	struct vocab *v = vocab_from("crlf.txt", content);
+	assert_non_null(v);
+	assert_int_equal(vocab_size(v), 5);
+	assert_int_equal(vocab_hash(v), hash64(content, strlen(content)));
+	assert_string_equal(vocab_token(v, 2), "привет");
+	assert_string_equal(vocab_token(v, 4), "b");
+	assert_int_equal(vocab_id(v, "##ик", strlen("##ик")), 3);
+	assert_int_equal(vocab_id(v, "b", 1), 4);
+	assert_int_equal(vocab_id(v, "b\r", 2), -1);
+	struct vocab_specials sp = vocab_specials(v);
+	assert_int_equal(sp.pad, 0);
+	assert_int_equal(sp.unk, 1);
+	assert_int_equal(sp.cls, -1);
+	assert_int_equal(sp.sep, -1);
+	assert_int_equal(sp.mask, -1);
+	struct wordpiece *wp = wordpiece_new(v, NULL);
+	/* no [SEP] in this vocabulary: the literal is ordinary text */
+	encode_ok(wp, "приветик [SEP] b", (uint32_t[]){2, 3, 1, 1, 1, 4}, 6);
+	wordpiece_free(wp);
+	vocab_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_greedy_and_unk),
+		cmocka_unit_test(test_word_length_limit),
+		cmocka_unit_test(test_nfc_option),
+		cmocka_unit_test(test_bad_utf8),
+		cmocka_unit_test(test_text_hash),
+		cmocka_unit_test(test_frame),
+		cmocka_unit_test(test_trunc_side_names),
+		cmocka_unit_test(test_vocab_errors),
+		cmocka_unit_test(test_vocab_line_ends),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
