@@ -74,6 +74,37 @@ void badlog_free(struct badlog *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void strcount_add(struct strcount *c, const char *s, size_t n)
+{
+	for (int i = 0; i < c->n; i++)
+		if (strlen(c->s[i]) == n && !memcmp(c->s[i], s, n)) {
+			c->count[i]++;
+			return;
+		}
+	if (c->n < STRCOUNT_MAX && (c->s[c->n] = strndup(s, n))) {
+		c->count[c->n++] = 1;
+		return;
+	}
+	c->other++;
+}
+
+json_t *strcount_json(const struct strcount *c)
+{
+	json_t *j = json_object();
+	for (int i = 0; i < c->n; i++) /* keys that are not UTF-8 are left out */
+		json_object_set_new(j, c->s[i], json_integer(c->count[i]));
+	if (c->other)
+		json_object_set_new(j, "(other)", json_integer(c->other));
+	return j;
+}
+
+void strcount_free(struct strcount *c)
+{
+	for (int i = 0; i < c->n; i++)
+		free(c->s[i]);
+	memset(c, 0, sizeof(*c));
+}
+
 int json_write_file(const char *path, const json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

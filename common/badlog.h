@@ -39,6 +39,20 @@ void badlog_summary(const struct badlog *b, const char *what);
 json_t *badlog_json(const struct badlog *b);
 void badlog_free(struct badlog *b);
 
+/* Counts of distinct short strings (raw labels) for the stats files: the
+ * first STRCOUNT_MAX distinct values by name, the rest as "(other)". */
+#define STRCOUNT_MAX 64
+struct strcount {
+	int n;
+	char *s[STRCOUNT_MAX];
+	long count[STRCOUNT_MAX];
+	long other;
+};
+void strcount_add(struct strcount *c, const char *s, size_t n);
+/* {"value": n, ..., "(other)": n}: new reference. */
+json_t *strcount_json(const struct strcount *c);
+void strcount_free(struct strcount *c);
+
 /* Writes j (pretty, keys in insertion order) atomically to path.
  * Returns 0 or -1 after error(). Does not steal the reference. */
 int json_write_file(const char *path, const json_t *j);

@@ -23,6 +23,7 @@
 
 #include "dumpread.h"
 #include "error.h"
+#include "pretok.h"
 #include "tokfile.h"
 
 #define INBUF_SIZE (1 << 20)
@@ -81,56 +82,6 @@ static int buf_add(struct buf *b, const void *d, size_t n)
 		memcpy(b->p + b->n, d, n);
 	b->n += n;
 	b->p[b->n] = '\0';
-	return 0;
-}
-
-int utf8_valid(const char *s, size_t n, size_t *bad_at)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		if (i + 8 <= n) {
-			uint64_t w;
-			memcpy(&w, p + i, 8);
-			if (!(w & 0x8080808080808080ULL)) {
-				i += 8;
-				continue;
-			}
-		}
-		unsigned c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k;
-		unsigned lo = 0x80, hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			k = 1;
-		else if (c == 0xe0)
-			k = 2, lo = 0xa0;
-		else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
-			k = 2;
-		else if (c == 0xed)
-			k = 2, hi = 0x9f; /* no UTF-16 surrogates */
-		else if (c == 0xf0)
-			k = 3, lo = 0x90;
-		else if (c >= 0xf1 && c <= 0xf3)
-			k = 3;
-		else if (c == 0xf4)
-			k = 3, hi = 0x8f; /* nothing above U+10FFFF */
-		else
-			goto bad;
-		if (i + k >= n || p[i + 1] < lo || p[i + 1] > hi)
-			goto bad;
-		for (size_t j = 2; j <= k; j++)
-			if ((p[i + j] & 0xc0) != 0x80)
-				goto bad;
-		i += k + 1;
-	}
-	return 1;
-bad:
-	if (bad_at)
-		*bad_at = i;
 	return 0;
 }
 
@@ -201,6 +152,14 @@ static int parse_split_value(const char *s, size_t n)
 
 /* ---- the reader ---- */
 
+/* What a decoded record points into: the parsed JSON object (kept until
+ * the next record), the reason of a bad one, a label number's digits. */
+struct decstate {
+	json_t *json;
+	char reason[640];
+	char num[32];
+};
+
 enum { MODE_NORMAL, MODE_SKIP_LONG, MODE_SKIP_LINE };
 
 /* A CSV row parsed and checked, waiting to be handed out. */
@@ -225,14 +184,13 @@ struct dumpreader {
 	long line;       /* line of the next unread byte */
 	uint64_t bytes;
 
-	char *text_name, *label_name, *split_name; /* chosen field names */
+	char *text_name, *label_name, *split_name; /* chosen field names; fixed
+						      once found */
 	int split_searched;                       /* split detection done */
-	char reason[640];
+	struct decstate d;
 
 	/* JSON Lines */
 	struct buf rec;
-	json_t *json; /* kept so the strings handed out stay valid */
-	char num[32];
 
 	/* CSV/TSV */
 	struct csv_parser csv;
@@ -316,19 +274,19 @@ static int next_piece(struct dumpreader *r, const char **p, size_t *n, int *nl, 
 	return 1;
 }
 
-static int set_bad(struct dumpreader *r, struct dumprec *rec, long line, int kind,
+static int set_bad(struct decstate *d, struct dumprec *rec, long line, int kind,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int set_bad(struct dumpreader *r, struct dumprec *rec, long line, int kind,
+static int set_bad(struct decstate *d, struct dumprec *rec, long line, int kind,
 		   const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
 	va_end(ap);
 	memset(rec, 0, sizeof(*rec));
 	rec->line = line;
 	rec->bad = kind;
-	rec->reason = r->reason;
+	rec->reason = d->reason;
 	return DUMP_BAD;
 }
 
@@ -380,92 +338,75 @@ static const char *json_type_name(const json_t *v)
 	return "?";
 }
 
-static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
-			const char *s, size_t len)
+/* Parses one line into d->json.  DUMP_REC (an object) or DUMP_BAD. */
+static int json_parse_line(struct decstate *d, struct dumprec *rec, long line,
+			   const char *s, size_t len)
 {
 	json_error_t e;
-	char cands[256];
-	json_decref(r->json);
-	r->json = json_loadb(s, len, JSON_ALLOW_NUL, &e);
-	json_t *j = r->json;
-	if (!j) {
+	json_decref(d->json);
+	d->json = json_loadb(s, len, JSON_ALLOW_NUL, &e);
+	if (!d->json) {
 		enum json_error_code code = json_error_code(&e);
 		if (code == json_error_invalid_utf8)
-			return set_bad(r, rec, line, DUMP_BAD_UTF8,
+			return set_bad(d, rec, line, DUMP_BAD_UTF8,
 				       "invalid UTF-8 at byte %d of the line", e.position);
 		if (code == json_error_premature_end_of_input)
-			return set_bad(r, rec, line, DUMP_BAD_JSON,
+			return set_bad(d, rec, line, DUMP_BAD_JSON,
 				       "incomplete JSON: the line ends inside a value "
 				       "(cut short?)");
-		return set_bad(r, rec, line, DUMP_BAD_JSON, "invalid JSON at column %d: %s",
+		return set_bad(d, rec, line, DUMP_BAD_JSON, "invalid JSON at column %d: %s",
 			       e.column, e.text);
 	}
-	if (!json_is_object(j))
-		return set_bad(r, rec, line, DUMP_BAD_JSON, "expected a JSON object, found %s",
-			       json_type_name(j));
+	if (!json_is_object(d->json))
+		return set_bad(d, rec, line, DUMP_BAD_JSON, "expected a JSON object, found %s",
+			       json_type_name(d->json));
+	return DUMP_REC;
+}
 
-	if (!r->text_name) {
-		const char *k = json_find_key(j, r->o.text_field, text_fields);
-		if (!k)
-			return set_bad(r, rec, line, DUMP_BAD_NO_TEXT, "no text field (looked for %s)",
-				       list_str(text_fields, r->o.text_field, cands, sizeof(cands)));
-		r->text_name = strdup(k);
-	}
-	if (!r->label_name) {
-		const char *k = json_find_key(j, r->o.label_field, label_fields);
-		if (!k)
-			return set_bad(r, rec, line, DUMP_BAD_NO_LABEL, "no label field (looked for %s)",
-				       list_str(label_fields, r->o.label_field, cands, sizeof(cands)));
-		r->label_name = strdup(k);
-	}
-	if (!r->split_searched) {
-		r->split_searched = 1;
-		const char *k = NULL;
-		if (!r->o.split_field || *r->o.split_field)
-			k = json_find_key(j, r->o.split_field, split_fields);
-		r->split_name = k ? strdup(k) : NULL;
-	}
-	if (!r->text_name || !r->label_name)
-		return set_bad(r, rec, line, DUMP_BAD_JSON, "out of memory");
-
-	json_t *t = json_object_get(j, r->text_name);
+/* Takes text, label and split out of the parsed object d->json by the field
+ * names found (split_name may be NULL).  DUMP_REC or DUMP_BAD. */
+static int json_extract(struct decstate *d, struct dumprec *rec, long line,
+			const char *text_name, const char *label_name, const char *split_name)
+{
+	json_t *j = d->json;
+	json_t *t = json_object_get(j, text_name);
 	if (!t || json_is_null(t))
-		return set_bad(r, rec, line, DUMP_BAD_NO_TEXT, "no '%s' field", r->text_name);
+		return set_bad(d, rec, line, DUMP_BAD_NO_TEXT, "no '%s' field", text_name);
 	if (!json_is_string(t))
-		return set_bad(r, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string",
-			       r->text_name, json_type_name(t));
+		return set_bad(d, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string",
+			       text_name, json_type_name(t));
 
-	json_t *l = json_object_get(j, r->label_name);
+	json_t *l = json_object_get(j, label_name);
 	const char *lab;
 	size_t lab_len;
 	if (!l || json_is_null(l))
-		return set_bad(r, rec, line, DUMP_BAD_NO_LABEL, "no '%s' field", r->label_name);
+		return set_bad(d, rec, line, DUMP_BAD_NO_LABEL, "no '%s' field", label_name);
 	if (json_is_string(l)) {
 		lab = json_string_value(l);
 		lab_len = json_string_length(l);
 	} else if (json_is_integer(l)) {
-		snprintf(r->num, sizeof(r->num), "%" JSON_INTEGER_FORMAT, json_integer_value(l));
-		lab = r->num;
-		lab_len = strlen(r->num);
+		snprintf(d->num, sizeof(d->num), "%" JSON_INTEGER_FORMAT, json_integer_value(l));
+		lab = d->num;
+		lab_len = strlen(d->num);
 	} else {
-		return set_bad(r, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string or an integer",
-			       r->label_name, json_type_name(l));
+		return set_bad(d, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string or an integer",
+			       label_name, json_type_name(l));
 	}
 	if (lab_len == 0 || is_blank(lab, lab_len))
-		return set_bad(r, rec, line, DUMP_BAD_LABEL, "empty '%s'", r->label_name);
+		return set_bad(d, rec, line, DUMP_BAD_LABEL, "empty '%s'", label_name);
 	if (lab_len > MAX_LABEL_BYTES)
-		return set_bad(r, rec, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
-			       r->label_name, lab_len, MAX_LABEL_BYTES);
+		return set_bad(d, rec, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
+			       label_name, lab_len, MAX_LABEL_BYTES);
 
 	int split = SPLIT_NONE;
-	json_t *sp = r->split_name ? json_object_get(j, r->split_name) : NULL;
+	json_t *sp = split_name ? json_object_get(j, split_name) : NULL;
 	if (sp && !json_is_null(sp)) {
 		if (!json_is_string(sp))
-			return set_bad(r, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string",
-				       r->split_name, json_type_name(sp));
+			return set_bad(d, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string",
+				       split_name, json_type_name(sp));
 		split = parse_split_value(json_string_value(sp), json_string_length(sp));
 		if (split < 0)
-			return set_bad(r, rec, line, DUMP_BAD_SPLIT,
+			return set_bad(d, rec, line, DUMP_BAD_SPLIT,
 				       "unknown split '%.40s' (expected train, validation or test)",
 				       json_string_value(sp));
 	}
@@ -479,7 +420,48 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 	return DUMP_REC;
 }
 
-static int jsonl_next(struct dumpreader *r, struct dumprec *rec)
+/* Field names are found on the first records that have them, then fixed. */
+static int fields_known(const struct dumpreader *r)
+{
+	return r->text_name && r->label_name && r->split_searched;
+}
+
+static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
+			const char *s, size_t len)
+{
+	char cands[256];
+	struct decstate *d = &r->d;
+	int rc = json_parse_line(d, rec, line, s, len);
+	if (rc != DUMP_REC)
+		return rc;
+	json_t *j = d->json;
+	if (!r->text_name) {
+		const char *k = json_find_key(j, r->o.text_field, text_fields);
+		if (!k)
+			return set_bad(d, rec, line, DUMP_BAD_NO_TEXT, "no text field (looked for %s)",
+				       list_str(text_fields, r->o.text_field, cands, sizeof(cands)));
+		r->text_name = strdup(k);
+	}
+	if (!r->label_name) {
+		const char *k = json_find_key(j, r->o.label_field, label_fields);
+		if (!k)
+			return set_bad(d, rec, line, DUMP_BAD_NO_LABEL, "no label field (looked for %s)",
+				       list_str(label_fields, r->o.label_field, cands, sizeof(cands)));
+		r->label_name = strdup(k);
+	}
+	if (!r->split_searched) {
+		const char *k = NULL;
+		if (!r->o.split_field || *r->o.split_field)
+			k = json_find_key(j, r->o.split_field, split_fields);
+		r->split_name = k ? strdup(k) : NULL;
+		r->split_searched = 1;
+	}
+	if (!r->text_name || !r->label_name)
+		return set_bad(d, rec, line, DUMP_BAD_JSON, "out of memory");
+	return json_extract(d, rec, line, r->text_name, r->label_name, r->split_name);
+}
+
+static int jsonl_next(struct dumpreader *r, struct dumprec *rec, int raw)
 {
 	for (;;) {
 		const char *p, *line = NULL;
@@ -517,7 +499,7 @@ static int jsonl_next(struct dumpreader *r, struct dumprec *rec)
 			return DUMP_END;
 		}
 		if (too_long)
-			return set_bad(r, rec, l0, DUMP_BAD_TOO_LONG,
+			return set_bad(&r->d, rec, l0, DUMP_BAD_TOO_LONG,
 				       "line of %zu bytes is over the limit of %zu bytes "
 				       "(skipped; see --max-record-mb)", total, r->max_rec);
 		if (!line) {
@@ -529,6 +511,13 @@ static int jsonl_next(struct dumpreader *r, struct dumprec *rec)
 			len--;
 		if (is_blank(line, len))
 			continue;
+		if (raw && fields_known(r)) {
+			memset(rec, 0, sizeof(*rec));
+			rec->line = l0;
+			rec->text = line;
+			rec->text_len = len;
+			return DUMP_RAW;
+		}
 		return jsonl_record(r, rec, l0, line, len);
 	}
 }
@@ -644,7 +633,7 @@ static void csv_header(struct dumpreader *r)
 			      (int)(r->cur_len[c] > 60 ? 60 : r->cur_len[c]), r->cur.p + r->cur_off[c]);
 	r->header_done = 1;
 	r->ncols = r->cur_n;
-	if (!utf8_valid(r->cur.p, r->cur.n, NULL)) {
+	if (utf8_check(r->cur.p, r->cur.n) != r->cur.n) {
 		r->fatal = 1;
 		bad_input(r->path, r->start_line, "the header is not valid UTF-8");
 		return;
@@ -696,12 +685,12 @@ static void csv_row(struct dumpreader *r)
 	size_t text_len = r->cur_len[r->c_text];
 	const char *lab = r->cur.p + r->cur_off[r->c_label];
 	size_t lab_len = r->cur_len[r->c_label];
-	if (!utf8_valid(text, text_len, &bad_at)) {
+	if ((bad_at = utf8_check(text, text_len)) != text_len) {
 		push_bad(r, line, DUMP_BAD_UTF8, "invalid UTF-8 at byte %zu of field '%s'",
 			 bad_at, r->text_name);
 		return;
 	}
-	if (!utf8_valid(lab, lab_len, &bad_at)) {
+	if ((bad_at = utf8_check(lab, lab_len)) != lab_len) {
 		push_bad(r, line, DUMP_BAD_UTF8, "invalid UTF-8 at byte %zu of field '%s'",
 			 bad_at, r->label_name);
 		return;
@@ -882,11 +871,11 @@ static int csv_next(struct dumpreader *r, struct dumprec *rec)
 		if (r->next_row < r->n_rows) {
 			const struct readyrow *row = &r->rows[r->next_row++];
 			if (row->bad) {
-				snprintf(r->reason, sizeof(r->reason), "%s", r->ready.p + row->text_off);
+				snprintf(r->d.reason, sizeof(r->d.reason), "%s", r->ready.p + row->text_off);
 				memset(rec, 0, sizeof(*rec));
 				rec->line = row->line;
 				rec->bad = row->bad;
-				rec->reason = r->reason;
+				rec->reason = r->d.reason;
 				return DUMP_BAD;
 			}
 			memset(rec, 0, sizeof(*rec));
@@ -1008,7 +997,48 @@ int dumpreader_next(struct dumpreader *r, struct dumprec *rec)
 {
 	if (r->fatal)
 		return DUMP_FATAL;
-	return r->format == DUMP_JSONL ? jsonl_next(r, rec) : csv_next(r, rec);
+	return r->format == DUMP_JSONL ? jsonl_next(r, rec, 0) : csv_next(r, rec);
+}
+
+int dumpreader_next_raw(struct dumpreader *r, struct dumprec *rec)
+{
+	if (r->fatal)
+		return DUMP_FATAL;
+	return r->format == DUMP_JSONL ? jsonl_next(r, rec, 1) : csv_next(r, rec);
+}
+
+struct dumpdecoder {
+	struct decstate d;
+	const struct dumpreader *r;
+};
+
+struct dumpdecoder *dumpdecoder_new(const struct dumpreader *r)
+{
+	struct dumpdecoder *dec = calloc(1, sizeof(*dec));
+	if (!dec) {
+		error("out of memory");
+		return NULL;
+	}
+	dec->r = r;
+	return dec;
+}
+
+int dumpdecoder_decode(struct dumpdecoder *dec, long line, const char *s, size_t len,
+		       struct dumprec *rec)
+{
+	const struct dumpreader *r = dec->r;
+	int rc = json_parse_line(&dec->d, rec, line, s, len);
+	if (rc != DUMP_REC)
+		return rc;
+	return json_extract(&dec->d, rec, line, r->text_name, r->label_name, r->split_name);
+}
+
+void dumpdecoder_free(struct dumpdecoder *dec)
+{
+	if (!dec)
+		return;
+	json_decref(dec->d.json);
+	free(dec);
 }
 
 int dumpreader_format(const struct dumpreader *r) { return r->format; }
@@ -1026,7 +1056,7 @@ void dumpreader_close(struct dumpreader *r)
 		gzclose(r->gz);
 	if (r->csv_live)
 		csv_free(&r->csv);
-	json_decref(r->json);
+	json_decref(r->d.json);
 	free(r->rec.p);
 	free(r->cur.p);
 	free(r->cur_off);

@@ -58,7 +58,7 @@ enum dump_bad {
 };
 const char *dump_bad_name(int kind);
 
-enum { DUMP_END = 0, DUMP_REC = 1, DUMP_BAD = 2, DUMP_FATAL = -1 };
+enum { DUMP_END = 0, DUMP_REC = 1, DUMP_BAD = 2, DUMP_RAW = 3, DUMP_FATAL = -1 };
 
 /* One review.  Pointers belong to the reader and stay valid until the next
  * dumpreader_next() call.  Strings are NOT NUL-terminated. */
@@ -87,6 +87,25 @@ struct dumpreader *dumpreader_open(const char *path, const struct dump_opts *o);
  * file, no usable header; do not call again). */
 int dumpreader_next(struct dumpreader *r, struct dumprec *rec);
 
+/* Like dumpreader_next(), but for JSON Lines it may return DUMP_RAW: the
+ * undecoded line in rec->text/text_len (rec->line set), to be decoded by a
+ * dumpdecoder on another thread.  JSON parsing is most of a reader's work,
+ * so this is what lets it run in parallel.  Lines come raw only once the
+ * field names are known (found on the first records, decoded here); CSV
+ * and TSV records always come decoded. */
+int dumpreader_next_raw(struct dumpreader *r, struct dumprec *rec);
+
+/* A decoder for DUMP_RAW lines of reader r, one per thread.  It reads only
+ * r's field names, fixed before the first DUMP_RAW, so it may run while the
+ * reader reads on; r must outlive it.  NULL after error(). */
+struct dumpdecoder;
+struct dumpdecoder *dumpdecoder_new(const struct dumpreader *r);
+/* Decodes a raw line exactly as dumpreader_next() would have: DUMP_REC or
+ * DUMP_BAD.  rec's pointers are valid until the next call on dec. */
+int dumpdecoder_decode(struct dumpdecoder *dec, long line, const char *s, size_t len,
+		       struct dumprec *rec);
+void dumpdecoder_free(struct dumpdecoder *dec);
+
 /* What the reader found: the format used and the field names chosen (NULL
  * while not yet known or absent).  Valid until dumpreader_close(). */
 int dumpreader_format(const struct dumpreader *r);
@@ -103,10 +122,5 @@ void dumpreader_close(struct dumpreader *r);
 /* The split a file name names: a "train", "validation"/"valid"/"val"/"dev"
  * or "test" word in the base name ("imdb-test.jsonl.gz"), else SPLIT_NONE. */
 int dump_split_from_name(const char *path);
-
-/* Checks that s[0..n) is valid UTF-8 (no overlongs, surrogates or code
- * points above U+10FFFF).  Returns 1, or 0 and sets *bad_at (may be NULL)
- * to the offset of the first bad byte. */
-int utf8_valid(const char *s, size_t n, size_t *bad_at);
 
 #endif

@@ -29,29 +29,6 @@ struct input {
 	long in;
 };
 
-/* Distinct raw labels and their counts (for the stats file). */
-#define MAX_RAW 64
-struct rawcount {
-	int n;
-	char *label[MAX_RAW];
-	long count[MAX_RAW];
-	long other;
-};
-
-static void raw_add(struct rawcount *rc, const char *s, size_t n)
-{
-	for (int i = 0; i < rc->n; i++)
-		if (strlen(rc->label[i]) == n && !memcmp(rc->label[i], s, n)) {
-			rc->count[i]++;
-			return;
-		}
-	if (rc->n < MAX_RAW && (rc->label[rc->n] = strndup(s, n))) {
-		rc->count[rc->n++] = 1;
-		return;
-	}
-	rc->other++;
-}
-
 static const char *source_name(const struct tokmeta *m, uint32_t source)
 {
 	return source < (uint32_t)m->n_sources ? m->sources[source].name : "?";
@@ -76,7 +53,7 @@ int relabel_run(const char *const *paths, int n, const char *output,
 	size_t n_ents = 0, cap_ents = 0;
 	struct tokwriter *w = NULL;
 	struct badlog bad;
-	struct rawcount raw = {0};
+	struct strcount raw = {0};
 	long fate[F_N] = {0}, total = 0, conflict_texts = 0;
 	long per_class[TOKFILE_MAX_LABELS] = {0};
 	const struct labelmap *lm = o->map;
@@ -136,7 +113,7 @@ int relabel_run(const char *const *paths, int n, const char *output,
 		int got;
 		while ((got = tokreader_next(in[i].r, &rec)) == 1) {
 			int cls = labelmap_lookup(lm, rec.label_raw, rec.label_raw_len);
-			raw_add(&raw, rec.label_raw, rec.label_raw_len);
+			strcount_add(&raw, rec.label_raw, rec.label_raw_len);
 			if (cls == LABEL_UNKNOWN) {
 				badlog_add(&bad, "unknown_label", source_name(m, rec.source), rec.line,
 					   "unknown label '%.*s' (not in --labels %s)",
@@ -237,7 +214,7 @@ out:
 	if (w)
 		tokwriter_abort(w);
 	if (stats) {
-		json_t *inputs = json_array(), *classes = json_object(), *rawj = json_object();
+		json_t *inputs = json_array(), *classes = json_object();
 		for (int i = 0; i < n && in; i++) {
 			json_t *src = json_array();
 			const struct tokmeta *m = in[i].r ? tokreader_meta(in[i].r) : NULL;
@@ -249,21 +226,16 @@ out:
 		}
 		for (int k = 0; k < labelmap_n_classes(lm); k++)
 			json_object_set_new(classes, labelmap_class(lm, k), json_integer(per_class[k]));
-		for (int k = 0; k < raw.n; k++) /* tokenize checked them for UTF-8 */
-			json_object_set_new(rawj, raw.label[k], json_integer(raw.count[k]));
-		if (raw.other)
-			json_object_set_new(rawj, "(other)", json_integer(raw.other));
 		*stats = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:I, s:o, s:o}",
 				   "status", rc ? "failed" : "ok", "labels", labelmap_spec(lm),
 				   "classes", classes, "inputs", inputs, "in", (json_int_t)total,
 				   "kept", (json_int_t)fate[F_KEPT], "dropped", fates_json(fate),
-				   "raw_labels", rawj, "conflict_texts", (json_int_t)conflict_texts,
+				   "raw_labels", strcount_json(&raw), "conflict_texts", (json_int_t)conflict_texts,
 				   "unknown_labels", badlog_json(&bad), "output", json_string(output));
 	}
 	for (int i = 0; i < n && in; i++)
 		tokreader_close(in[i].r);
-	for (int k = 0; k < raw.n; k++)
-		free(raw.label[k]);
+	strcount_free(&raw);
 	free(in);
 	free(ents);
 	u64map_free(&map);

@@ -467,21 +467,6 @@ static void test_split_from_name(void **state)
 	assert_int_equal(dump_split_from_name("trainer.jsonl"), SPLIT_NONE);
 }
 
-static void test_utf8_valid(void **state)
-{
-	size_t at = 99;
-	assert_true(utf8_valid("plain ascii text here", 21, &at));
-	assert_true(utf8_valid("Привет, мир 😀", strlen("Привет, мир 😀"), &at));
-	assert_false(utf8_valid("ab\xc0\xaf", 4, &at)); /* overlong '/' */
-	assert_int_equal(at, 2);
-	assert_false(utf8_valid("\xed\xa0\x80", 3, &at)); /* surrogate */
-	assert_false(utf8_valid("\xf4\x90\x80\x80", 4, &at)); /* > U+10FFFF */
-	assert_false(utf8_valid("12345678\xd0", 9, &at)); /* cut sequence */
-	assert_int_equal(at, 8);
-	assert_false(utf8_valid("\x80", 1, &at));
-	assert_true(utf8_valid("", 0, &at));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,7 +487,6 @@ int main(void)
 		cmocka_unit_test(test_too_long_jsonl),
 		cmocka_unit_test(test_too_long_csv),
 		cmocka_unit_test(test_split_from_name),
-		cmocka_unit_test(test_utf8_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
