@@ -41,7 +41,9 @@ struct pretok {
 typedef int (*pretok_word_fn)(void *ctx, const uint32_t *cp, size_t n, int32_t special);
 
 /* Sets up p (max_chars > 0).  specials may be NULL when n_special is 0;
- * entries with id < 0 are ignored.  Returns 0 or -1 (error()). */
+ * entries with id < 0 are ignored; each text must start with '[' (the scan
+ * for them is a memchr for '[') and be at most 15 bytes.  Matching is
+ * leftmost, first listed wins.  Returns 0 or -1 (error()). */
 int pretok_init(struct pretok *p, int max_chars, int nfc,
 		const struct pretok_special *specials, int n_special);
 void pretok_free(struct pretok *p);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 
 #include "hash.h"
+#include "pretok.h"
 #include "vocab.h"
 #include "wordpiece.h"
 
@@ -221,6 +222,43 @@ static void test_text_hash(void **state)
 	vocab_free(v);
 }
 
+/* ---- character classes (cases the golden files do not reach) ---- */
+
+static void test_char_classes(void **state)
+{
+	static const struct {
+		uint32_t cp;
+		int cls;
+	} cases[] = {
+		{0x0000, PRETOK_DROP},    {0xfffd, PRETOK_DROP},    {0x0001, PRETOK_DROP},
+		{0x000b, PRETOK_DROP},    {0x000c, PRETOK_DROP},    {0x0085, PRETOK_DROP},
+		{0x00ad, PRETOK_DROP},    {0x200b, PRETOK_DROP},    {0xfeff, PRETOK_DROP},
+		{0xe000, PRETOK_DROP},    {0xf0000, PRETOK_DROP},   {0xe0001, PRETOK_DROP},
+		{'\t', PRETOK_SPACE},     {'\n', PRETOK_SPACE},     {'\r', PRETOK_SPACE},
+		{' ', PRETOK_SPACE},      {0x00a0, PRETOK_SPACE},   {0x1680, PRETOK_SPACE},
+		{0x2000, PRETOK_SPACE},   {0x200a, PRETOK_SPACE},   {0x2028, PRETOK_SPACE},
+		{0x2029, PRETOK_SPACE},   {0x202f, PRETOK_SPACE},   {0x205f, PRETOK_SPACE},
+		{0x3000, PRETOK_SPACE},   {0x001c, PRETOK_DROP},    /* not White_Space */
+		{'$', PRETOK_ISOLATE},    {'+', PRETOK_ISOLATE},    {'^', PRETOK_ISOLATE},
+		{'`', PRETOK_ISOLATE},    {'_', PRETOK_ISOLATE},    {'~', PRETOK_ISOLATE},
+		{0x00ab, PRETOK_ISOLATE}, {0x00bf, PRETOK_ISOLATE}, {0x2014, PRETOK_ISOLATE},
+		{0x2026, PRETOK_ISOLATE}, {0x3001, PRETOK_ISOLATE}, {0x4e00, PRETOK_ISOLATE},
+		{0x9fff, PRETOK_ISOLATE}, {0x3400, PRETOK_ISOLATE}, {0xf900, PRETOK_ISOLATE},
+		{0x20000, PRETOK_ISOLATE}, {0x2b81f, PRETOK_ISOLATE}, {0x2b920, PRETOK_ISOLATE},
+		{0x2f800, PRETOK_ISOLATE}, {0x2b820, PRETOK_WORD}, /* the Rust gap */
+		{0x2116, PRETOK_WORD},    {0x20ac, PRETOK_WORD},    {0x00a9, PRETOK_WORD},
+		{0x1f3ac, PRETOK_WORD},   {0x0306, PRETOK_WORD},    {0x0378, PRETOK_WORD},
+		{0x0439, PRETOK_WORD},    {'a', PRETOK_WORD},       {'7', PRETOK_WORD},
+		{0x3042, PRETOK_WORD},    {0xac00, PRETOK_WORD},    {0x10ffff, PRETOK_WORD},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (pretok_class(cases[i].cp) != cases[i].cls) {
+			printf("U+%04X: class %d, want %d\n", cases[i].cp, pretok_class(cases[i].cp),
+			       cases[i].cls);
+			fail();
+		}
+}
+
 /* ---- framing ---- */
 
 static void frame_is(const uint32_t *p, size_t n, uint32_t max_len, int side,
@@ -333,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_nfc_option),
 		cmocka_unit_test(test_bad_utf8),
 		cmocka_unit_test(test_text_hash),
+		cmocka_unit_test(test_char_classes),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_trunc_side_names),
 		cmocka_unit_test(test_vocab_errors),
