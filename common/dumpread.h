@@ -35,6 +35,8 @@ struct dump_opts {
 	const char *label_field; /* NULL: first of DUMP_LABEL_FIELDS present */
 	const char *split_field; /* NULL: "split" when present; "" = never */
 	size_t max_record_bytes; /* 0: DUMP_DEFAULT_MAX_RECORD */
+	int text_only;           /* labels are neither needed nor read
+				    (rec->label NULL): vocabulary learning */
 };
 #define DUMP_DEFAULT_MAX_RECORD ((size_t)16 << 20)
 
