@@ -64,8 +64,25 @@ static int pack(const char *out, const char **paths, int n, struct dswriter_opts
 	return dswriter_commit(w);
 }
 
-/* test_path() recycles 8 buffers; tests keep their own copies (leaked) */
-static char *tpath(const char *name) { return strdup(test_path(name)); }
+/* test_path() recycles 8 buffers; tests keep their own copies, freed at
+ * exit (so LeakSanitizer reports only the library's leaks) */
+static char **kept_paths;
+static size_t n_kept_paths;
+static void free_kept_paths(void)
+{
+	for (size_t i = 0; i < n_kept_paths; i++)
+		free(kept_paths[i]);
+	free(kept_paths);
+}
+static char *tpath(const char *name)
+{
+	if (!kept_paths)
+		atexit(free_kept_paths);
+	char **k = realloc(kept_paths, (n_kept_paths + 1) * sizeof(*k));
+	assert_non_null(k);
+	kept_paths = k;
+	return kept_paths[n_kept_paths++] = strdup(test_path(name));
+}
 
 static char *copy_file(const char *from, const char *name)
 {
