@@ -74,8 +74,8 @@ fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
 		log=$(FUZZ_BUILD)/logs/$$t.log; \
 		printf '  %-7s %s (%ss, log %s)\n' FUZZ $$t $(FUZZ_SECONDS) $$log; \
 		$(FUZZ_ENV) SHARED=$${SHARED:-$(CURDIR)/../shared} $(FUZZ_BUILD)/bin/fuzz_$$t \
-			$(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) -jobs=$(FUZZ_JOBS) \
-			-workers=$(FUZZ_JOBS) -print_final_stats=1 -close_fd_mask=3 \
+			$(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 -close_fd_mask=3 \
 			-artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
 			$(if $(wildcard tests/fuzz/$$t.dict),-dict=tests/fuzz/$$t.dict) \
 			$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; \
