@@ -37,7 +37,8 @@ FUZZ_LIB     := $(FUZZ_BUILD)/lib/librnnpipe-fuzz.a
 FUZZ_BINS    := $(FUZZ_ALL:%=$(FUZZ_BUILD)/bin/fuzz_%)
 # The sanitizer options every run uses: a report is fatal, leaks count.
 FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
-                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 .PHONY: fuzz fuzz-build fuzz-regress
 fuzz-build: $(FUZZ_BINS)

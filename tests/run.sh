@@ -28,6 +28,7 @@ run_one() { # name, command...
 	rm -rf "$san" && mkdir -p "$san"
 	ASAN_OPTIONS="exitcode=86:log_path=$san/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$san/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
+	LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
 		"$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	if [ -n "$(ls -A "$san")" ]; then
