@@ -344,9 +344,15 @@ static int json_parse_line(struct decstate *d, struct dumprec *rec, long line,
 {
 	json_error_t e;
 	json_decref(d->json);
-	d->json = json_loadb(s, len, JSON_ALLOW_NUL, &e);
+	/* a key given twice is refused, not resolved silently: which "text"
+	 * the dump meant cannot be known */
+	d->json = json_loadb(s, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &e);
 	if (!d->json) {
 		enum json_error_code code = json_error_code(&e);
+		if (code == json_error_duplicate_key)
+			return set_bad(d, rec, line, DUMP_BAD_JSON,
+				       "invalid JSON at column %d: %s (a key given twice)",
+				       e.column, e.text);
 		if (code == json_error_invalid_utf8)
 			return set_bad(d, rec, line, DUMP_BAD_UTF8,
 				       "invalid UTF-8 at byte %d of the line", e.position);
