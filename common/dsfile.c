@@ -629,6 +629,11 @@ int dswriter_commit(struct dswriter *w)
 		dswriter_free(w);
 		return -1;
 	}
+	if (h5_seal(w->af.tmp)) {
+		afile_abort(&w->af);
+		dswriter_free(w);
+		return -1;
+	}
 	int rc = afile_commit(&w->af);
 	dswriter_free(w);
 	return rc;

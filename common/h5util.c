@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "error.h"
 #include "h5util.h"
@@ -77,6 +79,7 @@ hid_t h5_create(const char *path)
 	 * gets no timestamps either */
 	hid_t fcpl = CK(H5Pcreate(H5P_FILE_CREATE)), f = -1;
 	if (fcpl >= 0 && CK(H5Pset_obj_track_times(fcpl, 0)) >= 0 &&
+	    CK(H5Pset_userblock(fcpl, H5_SEAL_BYTES)) >= 0 &&
 	    CK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110)) >= 0)
 		f = CK(H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl));
 	if (fcpl >= 0)
@@ -85,6 +88,108 @@ hid_t h5_create(const char *path)
 	if (f < 0)
 		error("cannot create HDF5 file '%s'", path);
 	return f;
+}
+
+/* ---- seals ---- */
+
+#define SEAL_MAGIC "rnnpipe-h5seal 1 "
+
+/* CRC-32 of path's bytes from offset H5_SEAL_BYTES to the end; the size of
+ * the whole file in *size. */
+static int seal_crc(FILE *f, const char *path, uint64_t *size, uint32_t *crc)
+{
+	enum { BUF = 1 << 16 };
+	unsigned char *buf = malloc(BUF);
+	if (!buf)
+		return error("out of memory");
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t n = 0;
+	size_t got;
+	int rc = 0;
+	if (fseek(f, H5_SEAL_BYTES, SEEK_SET))
+		rc = error("cannot read '%s': %s", path, strerror(errno));
+	while (!rc && (got = fread(buf, 1, BUF, f)) > 0) {
+		c = crc32_z(c, buf, got);
+		n += got;
+	}
+	if (!rc && ferror(f))
+		rc = error("cannot read '%s': %s", path, strerror(errno));
+	free(buf);
+	*size = n + H5_SEAL_BYTES;
+	*crc = (uint32_t)c;
+	return rc;
+}
+
+int h5_seal(const char *path)
+{
+	FILE *f = fopen(path, "r+b");
+	if (!f)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	char blk[H5_SEAL_BYTES];
+	uint64_t size;
+	uint32_t crc;
+	int rc = seal_crc(f, path, &size, &crc);
+	if (!rc) {
+		memset(blk, 0, sizeof(blk));
+		snprintf(blk, sizeof(blk), SEAL_MAGIC "size=%llu crc32=%08x\n",
+			 (unsigned long long)size, (unsigned)crc);
+		if (fseek(f, 0, SEEK_SET) || fwrite(blk, 1, sizeof(blk), f) != sizeof(blk))
+			rc = error("cannot write '%s': %s", path, strerror(errno));
+	}
+	if (fclose(f) && !rc)
+		rc = error("cannot write '%s': %s", path, strerror(errno));
+	return rc;
+}
+
+static int all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+int h5_seal_check(const char *path, int required)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	char blk[H5_SEAL_BYTES + 1];
+	size_t got = fread(blk, 1, H5_SEAL_BYTES, f);
+	blk[got] = '\0';
+	int rc = 0;
+	unsigned long long want_size;
+	unsigned want_crc;
+	int end = 0;
+	if (got < sizeof(SEAL_MAGIC) - 1 || memcmp(blk, SEAL_MAGIC, sizeof(SEAL_MAGIC) - 1)) {
+		if (required)
+			rc = error("'%s': no integrity seal (not made by this project's writer, "
+				   "or its first bytes are damaged); rebuild it", path);
+	} else if (got != H5_SEAL_BYTES ||
+		   sscanf(blk + sizeof(SEAL_MAGIC) - 1, "size=%llu crc32=%8x%n", &want_size,
+			  &want_crc, &end) != 2 ||
+		   blk[sizeof(SEAL_MAGIC) - 1 + end] != '\n' ||
+		   !all_zero(blk + sizeof(SEAL_MAGIC) + end, H5_SEAL_BYTES - sizeof(SEAL_MAGIC) - end)) {
+		rc = error("'%s': damaged integrity seal (corrupted); rebuild it", path);
+	} else {
+		uint64_t size;
+		uint32_t crc;
+		struct stat st;
+		if (fstat(fileno(f), &st))
+			rc = error("cannot read '%s': %s", path, strerror(errno));
+		else if ((unsigned long long)st.st_size != want_size)
+			rc = error("'%s': %s (%lld bytes, %llu when written); rebuild it", path,
+				   (unsigned long long)st.st_size < want_size ? "truncated"
+									: "has grown",
+				   (long long)st.st_size, want_size);
+		else if (seal_crc(f, path, &size, &crc))
+			rc = -1;
+		else if (size != want_size || crc != want_crc)
+			rc = error("'%s': corrupted: the CRC-32 of its bytes is %08x, %08x when "
+				   "written; rebuild it", path, (unsigned)crc, want_crc);
+	}
+	fclose(f);
+	return rc;
 }
 
 hid_t h5_open(const char *path, int writable)

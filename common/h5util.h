@@ -34,13 +34,37 @@ const char *h5_name(hid_t obj, char *buf, size_t size);
 /* Creates (truncates) path for writing.  The file format is pinned to
  * HDF5 1.10 (checksummed metadata; readable by HDF5 >= 1.10 and h5py),
  * and objects made through h5util carry no timestamps, so the same content
- * gives the same bytes.  Returns a file id or -1 after error(). */
+ * gives the same bytes.  The file starts with an empty user block of
+ * H5_SEAL_BYTES for h5_seal().  Returns a file id or -1 after error(). */
 hid_t h5_create(const char *path);
 
 /* Opens an existing file read-only (writable = 0) or read-write.  A missing
  * file, a file that is not HDF5 and a truncated file are each an error()
  * naming path.  Returns a file id or -1. */
 hid_t h5_open(const char *path, int writable);
+
+/* ---- seals: a whole-file checksum in the user block ----
+ *
+ * Files made by h5_create() start with a 512-byte user block (HDF5 and h5py
+ * skip it).  h5_seal() writes into it, after the file is closed and before
+ * it is renamed into place, one text line
+ *     rnnpipe-h5seal 1 size=<bytes> crc32=<8 hex digits>\n
+ * (zero-padded to 512 bytes): the file's size and the CRC-32 of every byte
+ * after the user block.  h5_seal_check() compares both before HDF5 reads
+ * anything, so a flipped bit anywhere (including HDF5's global heap, whose
+ * corruption HDF5 does not detect: it may loop forever or hand back wrong
+ * strings) or a truncated file is reported instead of used. */
+#define H5_SEAL_BYTES 512
+
+/* Seals the closed file at path (made by h5_create).  Returns 0 or -1
+ * after error(). */
+int h5_seal(const char *path);
+
+/* Checks the seal of path.  A file without one (a user block of zeros, or
+ * none: made by other tools) is accepted when required is 0 and refused
+ * when 1.  Returns 0 (sealed and intact, or unsealed and allowed), or -1
+ * after one error() naming path, the reason, and saying to rebuild it. */
+int h5_seal_check(const char *path, int required);
 
 /* Closes any id (file, group, dataset, attribute, type, space, plist).
  * Negative ids are ignored.  Returns 0, or -1 after error(). */

@@ -1,10 +1,15 @@
 /* fuzz_dataset.c - libFuzzer target: validation of artifacts/dataset.h5
- * (common/dsfile.c dsinfo_read, common/batches.c batches_open and the row
- * checks of batches_next) on mutated files.  The input is written to a
- * scratch file and opened as a dataset; every split present is streamed
- * for one epoch without the prefetch thread.  Whatever the bytes, the
- * reader must report an error or hand out batches that respect their
- * contract (lengths, labels and ids in range, padding after the length). */
+ * (common/h5util.c h5_seal_check, common/dsfile.c dsinfo_read,
+ * common/batches.c batches_open and the row checks of batches_next) on
+ * mutated files.  The first byte picks the mode, the rest is the file:
+ *   even: the file as it is: the integrity seal must refuse any mutation
+ *         of a sealed file before HDF5 reads it (what train sees);
+ *   odd:  the mutated file is sealed again first, as if a faulty writer
+ *         had made it, so HDF5's checks and the project's attribute and
+ *         row checks are what stands between it and the model.
+ * Every split present is streamed for one epoch without the prefetch
+ * thread; batches handed out must respect their contract (lengths, labels
+ * and ids in range). */
 #include "batches.h"
 #include "dsfile.h"
 #include "fuzz_util.h"
@@ -51,8 +56,13 @@ static void stream(const char *path, const char *split, int shuffle)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	uint8_t ctl = fuzz_take_byte(&data, &size);
 	const char *path = fuzz_write_scratch(0, ".h5", data, size);
 	h5_init_thread();
+	if ((ctl & 1) && size >= H5_SEAL_BYTES && h5_seal(path))
+		abort();
+	if (h5_seal_check(path, 1))
+		return 0;
 	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	if (f < 0) {
 		H5Eclear2(H5E_DEFAULT);
@@ -64,8 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ok)
 		return 0;
 	dsinfo_free(&info);
-	uint8_t last = size ? data[size - 1] : 0;
-	stream(path, "train", last & 1);
+	stream(path, "train", (ctl >> 1) & 1);
 	stream(path, "validation", 0);
 	stream(path, "test", 0);
 	return 0;

@@ -118,6 +118,9 @@ BIN=$(cd "$BIN" && pwd)
 )
 cp "$tmp/d.tok" "$C/tokfile/seed-tokenized"
 cp "$tmp/test.tok" "$C/tokfile/seed-split"
-cp "$tmp/ds.h5" "$C/dataset/seed-default"
-cp "$tmp/ds2.h5" "$C/dataset/seed-plain"
+# dataset: a mode byte (even: as is, odd: sealed again; fuzz_dataset.c)
+for m in 0 1; do
+	{ printf "\\00$m"; cat "$tmp/ds.h5"; } >"$C/dataset/seed-default-$m"
+	{ printf "\\00$m"; cat "$tmp/ds2.h5"; } >"$C/dataset/seed-plain-$m"
+done
 du -sh "$C"/* | sed 's/^/make-seeds: /'
