@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "afile.h"
 #include "error.h"
@@ -352,7 +353,15 @@ struct tokreader *tokreader_open(const char *path)
 		return reader_fail(r, "unsupported token-record version");
 	uint32_t mlen = get32(hdr + 12);
 	r->count = get64(hdr + 16);
-	char *js = malloc(mlen + 1);
+	/* the header is not trusted until the trailer checks out: a length
+	 * past the end of the file is corruption, not an allocation to try
+	 * (4 GiB for a flipped bit; and mlen + 1 wrapped to 0 for 0xffffffff) */
+	struct stat st;
+	if (fstat(fileno(r->fp), &st) || (uint64_t)mlen + HEADER_SIZE + TRAILER_SIZE >
+						 (uint64_t)st.st_size)
+		return reader_fail(r, "truncated or corrupted metadata (its length is past the "
+				      "end of the file)");
+	char *js = malloc((size_t)mlen + 1);
 	if (!js || fread(js, 1, mlen, r->fp) != mlen) {
 		free(js);
 		return reader_fail(r, "truncated metadata");
