@@ -41,10 +41,10 @@ int hash64_file(const char *path, uint64_t *out)
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		h = hash64_update(h, buf, n);
-	int bad = ferror(f);
+	int bad = ferror(f), e = errno;
 	fclose(f);
 	if (bad)
-		return error("cannot read '%s'", path);
+		return error("cannot read '%s': %s", path, strerror(e));
 	*out = hash64_final(h);
 	return 0;
 }
