@@ -29,6 +29,10 @@ expect_rc() { # WANT WHAT
 expect_err() { # TEXT: stderr must contain TEXT
 	grep -qF -- "$1" "$tmp/err" || { sed 's/^/  | /' "$tmp/err" | head -n 20; fail "stderr lacks: $1"; }
 }
+expect_line() { # PREFIX TEXT: a stderr line starts with PREFIX and contains TEXT
+	grep -F -- "$1" "$tmp/err" | grep -qF -- "$2" ||
+		{ sed 's/^/  | /' "$tmp/err" | head -n 20; fail "stderr lacks a line '$1...$2'"; }
+}
 jget() { # FILE EXPR: the Python expression EXPR over the JSON in FILE (as d)
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
