@@ -54,6 +54,10 @@ void afile_install_signal_cleanup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* past a file-size limit (ulimit -f) a write raises SIGXFSZ, which
+	 * kills the process and leaves the temporary file; ignored, the write
+	 * fails with EFBIG and the error path removes it */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int mkdir_parents(const char *path)

@@ -34,7 +34,9 @@ int afile_commit(struct afile *af);
 void afile_abort(struct afile *af);
 
 /* Installs handlers that remove every open temporary file and re-raise
- * SIGINT, SIGTERM and SIGHUP.  Call once from main. */
+ * SIGINT, SIGTERM and SIGHUP, and ignores SIGXFSZ so that a write past a
+ * file-size limit fails (EFBIG) like a full disk instead of killing the
+ * process.  Call once from main. */
 void afile_install_signal_cleanup(void);
 
 /* Creates the folders leading to path (like mkdir -p of dirname). */
