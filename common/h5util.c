@@ -12,6 +12,18 @@
 
 #define CK H5CALL
 
+/* HDF5's exit handler closes files still open; one whose close failed
+ * (a write error: disk full, file-size limit) makes it crash in
+ * H5F__close_cb (HDF5 1.10), turning a clean "cannot write" exit 1 into a
+ * segfault.  Files the project writes are closed (or abandoned and
+ * removed) explicitly, so the handler is not needed: it is switched off
+ * before main, as H5dont_atexit() must come before HDF5 initialises (any
+ * H5T_NATIVE_* or H5P_* macro initialises it). */
+__attribute__((constructor)) static void h5util_no_atexit(void)
+{
+	H5dont_atexit();
+}
+
 void h5_init_thread(void)
 {
 	static _Thread_local int done;

@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 /* Turns off HDF5's automatic error printing for the calling thread (the
- * setting is per thread in thread-safe builds of HDF5).  Every function
+ * setting is per thread in thread-safe builds of HDF5).  (HDF5's exit
+ * handler is switched off before main: see h5util.c.)  Every function
  * below calls it; call it yourself before raw HDF5 calls in a new thread. */
 void h5_init_thread(void);
 
