@@ -1,4 +1,5 @@
 /* afile.c - atomic artifact output (see afile.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -94,6 +95,51 @@ static void afile_release(struct afile *af)
 	af->fp = NULL;
 }
 
+/* Removes "<path>.tmp.<pid>" files whose process is gone: what a run
+ * killed by SIGKILL (or a power cut) left behind, which no handler could
+ * remove.  A live process's temporary file (an overlapping run) is left
+ * alone.  Best effort: problems are not errors. */
+static void sweep_stale(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dn = slash ? (size_t)(slash - path) : 0;
+	if (dn >= sizeof(dir))
+		return;
+	if (slash) {
+		memcpy(dir, path, dn);
+		dir[dn] = '\0';
+		if (!dn)
+			strcpy(dir, "/");
+	} else {
+		strcpy(dir, ".");
+	}
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t bn = strlen(base);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strncmp(n, base, bn) || strncmp(n + bn, ".tmp.", 5))
+			continue;
+		const char *digits = n + bn + 5;
+		char *end;
+		errno = 0;
+		long pid = strtol(digits, &end, 10);
+		if (errno || end == digits || *end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive (or not ours to judge) */
+		char full[8192];
+		snprintf(full, sizeof(full), "%s/%s", dir, n);
+		if (unlink(full) == 0)
+			info("removed '%s', left by a killed run (process %ld is gone)", full, pid);
+	}
+	closedir(d);
+}
+
 int afile_reserve(struct afile *af, const char *path)
 {
 	memset(af, 0, sizeof(*af));
@@ -107,6 +153,7 @@ int afile_reserve(struct afile *af, const char *path)
 		return error("out of memory");
 	}
 	snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	sweep_stale(path);
 	pending_add(af->tmp);
 	return 0;
 }

@@ -18,7 +18,9 @@ struct afile {
 };
 
 /* Opens a temporary file next to path for writing ("wb"); creates missing
- * parent folders.  Returns 0, or -1 after error(). */
+ * parent folders.  Temporary files of path left by processes that no longer
+ * exist (killed with SIGKILL) are removed first.  Returns 0, or -1 after
+ * error(). */
 int afile_open(struct afile *af, const char *path);
 
 /* Like afile_open() but only reserves the temporary name (af->fp stays
