@@ -615,7 +615,8 @@ static int build_alphabet(struct learn *L)
 	}
 	l->st.dropped_alphabet = (uint32_t)(ncs - keep);
 	ncs = keep;
-	qsort(cs, ncs, sizeof(*cs), cmp_str);
+	if (ncs) /* cs is NULL for an empty learner: qsort(NULL, 0) is undefined */
+		qsort(cs, ncs, sizeof(*cs), cmp_str);
 	for (size_t i = 0; i < ncs; i++) {
 		if (sym_add(L, cs[i].text, cs[i].len, cs[i].freq) < 0)
 			goto out;
