@@ -250,8 +250,10 @@ struct batches *batches_open(const char *path, const struct batches_config *cfg)
 		goto fail;
 	}
 	b->B = cfg->batch_size;
-	if (h5_seal_check(path, 1))
+	if (h5_seal_check(path, 1)) {
+		dsfile_bad(path, "failed its integrity check");
 		goto fail;
+	}
 	b->f = h5_open(path, 0);
 	if (b->f < 0) {
 		dsfile_bad(path, "cannot be opened as HDF5 (missing, truncated or corrupted)");

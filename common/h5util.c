@@ -176,13 +176,13 @@ int h5_seal_check(const char *path, int required)
 	if (got < sizeof(SEAL_MAGIC) - 1 || memcmp(blk, SEAL_MAGIC, sizeof(SEAL_MAGIC) - 1)) {
 		if (required)
 			rc = error("'%s': no integrity seal (not made by this project's writer, "
-				   "or its first bytes are damaged); rebuild it", path);
+				   "or its first bytes are damaged)", path);
 	} else if (got != H5_SEAL_BYTES ||
 		   sscanf(blk + sizeof(SEAL_MAGIC) - 1, "size=%llu crc32=%8x%n", &want_size,
 			  &want_crc, &end) != 2 ||
 		   blk[sizeof(SEAL_MAGIC) - 1 + end] != '\n' ||
 		   !all_zero(blk + sizeof(SEAL_MAGIC) + end, H5_SEAL_BYTES - sizeof(SEAL_MAGIC) - end)) {
-		rc = error("'%s': damaged integrity seal (corrupted); rebuild it", path);
+		rc = error("'%s': damaged integrity seal (corrupted)", path);
 	} else {
 		uint64_t size;
 		uint32_t crc;
@@ -190,7 +190,7 @@ int h5_seal_check(const char *path, int required)
 		if (fstat(fileno(f), &st))
 			rc = error("cannot read '%s': %s", path, strerror(errno));
 		else if ((unsigned long long)st.st_size != want_size)
-			rc = error("'%s': %s (%lld bytes, %llu when written); rebuild it", path,
+			rc = error("'%s': %s (%lld bytes, %llu when written)", path,
 				   (unsigned long long)st.st_size < want_size ? "truncated"
 									: "has grown",
 				   (long long)st.st_size, want_size);
@@ -198,7 +198,7 @@ int h5_seal_check(const char *path, int required)
 			rc = -1;
 		else if (size != want_size || crc != want_crc)
 			rc = error("'%s': corrupted: the CRC-32 of its bytes is %08x, %08x when "
-				   "written; rebuild it", path, (unsigned)crc, want_crc);
+				   "written", path, (unsigned)crc, want_crc);
 	}
 	fclose(f);
 	return rc;

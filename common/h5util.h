@@ -64,7 +64,8 @@ int h5_seal(const char *path);
 /* Checks the seal of path.  A file without one (a user block of zeros, or
  * none: made by other tools) is accepted when required is 0 and refused
  * when 1.  Returns 0 (sealed and intact, or unsealed and allowed), or -1
- * after one error() naming path, the reason, and saying to rebuild it. */
+ * after one error() naming path and the reason (the caller says how to
+ * rebuild the file). */
 int h5_seal_check(const char *path, int required);
 
 /* Closes any id (file, group, dataset, attribute, type, space, plist).

@@ -25,15 +25,18 @@ run_one() { # name, command...
 	# $san (and exit 86), so a report fails the test even where the test
 	# expected a failing exit status.  Harmless for plain builds.
 	local san=$logdir/san/$name
+	[[ $san = /* ]] || san=$PWD/$san # tests may change folders
 	rm -rf "$san" && mkdir -p "$san"
 	ASAN_OPTIONS="exitcode=86:log_path=$san/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$san/ubsan${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
 	LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
 		"$@" >"$log" 2>&1 </dev/null
 	rc=$?
-	if [ -n "$(ls -A "$san")" ]; then
-		{ echo "sanitizer reports (exit was $rc):"; cat "$san"/*
-		  echo "sanitizer summary:"; grep -h -E 'ERROR: |SUMMARY: |runtime error' "$san"/*
+	# (UBSan writes to stderr whatever log_path says: its reports land in
+	# the test's log)
+	if [ -n "$(ls -A "$san")" ] || grep -q 'runtime error: ' "$log"; then
+		{ echo "sanitizer reports (exit was $rc):"; cat "$san"/* 2>/dev/null
+		  echo "sanitizer summary:"; grep -h -E 'ERROR: |SUMMARY: |runtime error' "$san"/* "$log"
 		} >>"$log"
 		rc=86
 	fi

@@ -126,7 +126,6 @@ static void test_global_heap_corruption(void **state)
 	free(s);
 	h5_close(f);
 	expect_refused(path, 1, "corrupted: the CRC-32 of its bytes is");
-	expect_refused(path, 1, "rebuild it");
 }
 
 static void test_damaged_seal_line(void **state)
