@@ -584,3 +584,8 @@ int rnn_model_predict(struct rnn_model *m, const struct rnn_batch *b, float *out
 	memcpy(out, src, sizeof(float) * b->B * c->outputs);
 	return 0;
 }
+
+const int32_t *rnn_model_pool_argmax(const struct rnn_model *m)
+{
+	return m->layout.cfg.pool == RNN_POOL_MAX ? m->work->arg : NULL;
+}

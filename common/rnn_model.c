@@ -117,7 +117,7 @@ int rnn_layout_build(const struct rnn_config *cfg, struct rnn_layout *out)
 		return -1;
 	const struct rnn_config *c = &out->cfg;
 	int G = rnn_cell_gates(c->cell), H = c->hidden;
-	char name[32];
+	char name[48];
 	if (c->task == RNN_TASK_CLASSIFY)
 		add_tensor(out, "embedding.weight", c->vocab, c->embed, 2);
 	for (int l = 0; l < c->layers; l++)

@@ -67,7 +67,7 @@ int rnn_config_check(struct rnn_config *c);
 /* ---- parameter layout ---- */
 
 struct rnn_tensor {
-	char name[32];  /* state_dict name, e.g. "rnn.weight_hh_l1_reverse" */
+	char name[48];  /* state_dict name, e.g. "rnn.weight_hh_l1_reverse" */
 	int ndim;       /* 2 for weights, 1 for biases */
 	int rows, cols; /* PyTorch shape (rows, cols); 1-D tensors have cols = 1 */
 	size_t offset;  /* in floats from the allocation start, multiple of 16 */
@@ -232,6 +232,10 @@ int rnn_model_step(struct rnn_model *m, const struct rnn_optim *o);
  * the gradient norm before clipping. */
 int rnn_model_train_step(struct rnn_model *m, const struct rnn_batch *b, const struct rnn_optim *o,
 			 float max_norm, float *loss, double *norm);
+
+/* The argmax step of each pooled element in the last forward, (B, D), for
+ * max pooling; NULL for the other poolings.  For tests and diagnostics. */
+const int32_t *rnn_model_pool_argmax(const struct rnn_model *m);
 
 /* Inference: out (B, K) gets class probabilities (softmax) or regression
  * predictions.  Works on inference-only models.  -1 after error(). */
