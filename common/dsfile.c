@@ -360,12 +360,14 @@ static int labels_equal(const struct tokmeta *a, const struct tokmeta *b)
 	return 1;
 }
 
+/* compress = 0 for random bits (hashes): deflate would only cost time */
 static hid_t make_ds(hid_t g, const char *name, hid_t type, int rank, const hsize_t *dims,
-		     uint32_t chunk, const struct dswriter_opts *o, const void *fill,
-		     const char *desc)
+		     uint32_t chunk, const struct dswriter_opts *o, int compress,
+		     const void *fill, const char *desc)
 {
 	hsize_t cd[2] = {chunk, rank > 1 ? dims[1] : 0};
-	struct h5_layout lay = {cd, o->deflate, o->shuffle, o->fletcher32, fill};
+	struct h5_layout lay = {cd, compress ? o->deflate : 0, compress && o->shuffle,
+				o->fletcher32, fill};
 	/* an empty split cannot be chunked (chunk dims must be >= 1 and <= dims) */
 	hid_t d = h5_dataset_create(g, name, type, rank, dims, dims[0] ? &lay : NULL);
 	if (d >= 0 && h5_attr_write_str(d, "description", desc)) {
@@ -419,15 +421,15 @@ int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokrea
 	int32_t pad32 = w->meta.pad_id;
 	uint16_t pad16 = (uint16_t)w->meta.pad_id;
 	const void *pad = w->id_ftype == H5T_STD_U16LE ? (const void *)&pad16 : (const void *)&pad32;
-	d.ids = make_ds(g, DS_IDS, w->id_ftype, 2, dims2, chunk, &w->o, pad,
+	d.ids = make_ds(g, DS_IDS, w->id_ftype, 2, dims2, chunk, &w->o, 1, pad,
 			"token ids, one review per row, [CLS] ... [SEP] then pad_id up to max_len");
-	d.lengths = make_ds(g, DS_LENGTHS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, NULL,
+	d.lengths = make_ds(g, DS_LENGTHS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
 			    "ids per row before padding, [CLS] and [SEP] included");
-	d.labels = make_ds(g, DS_LABELS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, NULL,
+	d.labels = make_ds(g, DS_LABELS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
 			   "class index into the root attribute label_names");
-	d.hashes = make_ds(g, DS_HASHES, H5T_STD_U64LE, 1, dims1, chunk, &w->o, NULL,
+	d.hashes = make_ds(g, DS_HASHES, H5T_STD_U64LE, 1, dims1, chunk, &w->o, 0, NULL,
 			   "64-bit hash of the normalised review text (dedup and split key)");
-	d.nfull = make_ds(g, DS_NFULL, H5T_STD_I32LE, 1, dims1, chunk, &w->o, NULL,
+	d.nfull = make_ds(g, DS_NFULL, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
 			  "token count with [CLS] [SEP] before truncation to max_len");
 	if (d.ids < 0 || d.lengths < 0 || d.labels < 0 || d.hashes < 0 || d.nfull < 0)
 		goto out;

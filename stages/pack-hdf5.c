@@ -45,17 +45,17 @@ int main(int argc, char **argv)
 	long chunk = 256, deflate = 4, window = 0;
 	int no_shuffle = 0, no_checksum = 0, quiet = 0;
 	const struct opt opts[] = {
-		{"out", OPT_STR, &out, "FILE", "the HDF5 file to write"},
+		{"out", OPT_STR, &out, "FILE", "the HDF5 file to write", 0, 0},
 		{"chunk-rows", OPT_INT, &chunk, "N", "rows per HDF5 chunk (a few batches)", 1, 1 << 20},
 		{"deflate", OPT_INT, &deflate, "N", "zlib level, 0 = no compression", 0, 9},
 		{"dtype", OPT_CHOICE, &dtype, "auto|int32|uint32|uint16",
-		 "storage type of ids (auto: uint16 when the vocabulary fits, else int32)"},
+		 "storage type of ids (auto: uint16 when the vocabulary fits, else int32)", 0, 0},
 		{"bucket-window", OPT_INT, &window, "N",
 		 "sort rows by length within windows of N rows (0 = keep order)", 0, 1 << 24},
 		{"no-shuffle-filter", OPT_FLAG, &no_shuffle, NULL,
-		 "do not byte-shuffle before deflate"},
-		{"no-checksum", OPT_FLAG, &no_checksum, NULL, "do not add fletcher32 checksums"},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print nothing but errors"},
+		 "do not byte-shuffle before deflate", 0, 0},
+		{"no-checksum", OPT_FLAG, &no_checksum, NULL, "do not add fletcher32 checksums", 0, 0},
+		{"quiet", OPT_FLAG, &quiet, NULL, "print nothing but errors", 0, 0},
 		{NULL},
 	};
 	const struct opts_program prog = {
