@@ -73,9 +73,14 @@ hid_t h5_create(const char *path)
 	hid_t fapl = CK(H5Pcreate(H5P_FILE_ACCESS));
 	if (fapl < 0)
 		return -1;
-	hid_t f = -1;
-	if (CK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110)) >= 0)
-		f = CK(H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl));
+	/* the file creation list is an object creation list: the root group
+	 * gets no timestamps either */
+	hid_t fcpl = CK(H5Pcreate(H5P_FILE_CREATE)), f = -1;
+	if (fcpl >= 0 && CK(H5Pset_obj_track_times(fcpl, 0)) >= 0 &&
+	    CK(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110)) >= 0)
+		f = CK(H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl));
+	if (fcpl >= 0)
+		H5Pclose(fcpl);
 	H5Pclose(fapl);
 	if (f < 0)
 		error("cannot create HDF5 file '%s'", path);
