@@ -79,7 +79,7 @@ void batches_config_init(struct batches_config *c)
 	c->bucket = -1;
 	c->drop_last = 0;
 	c->trim = 1;
-	c->cache_bytes = 1 << 20;
+	c->cache_bytes = 0;
 	c->prefetch = 2;
 	c->vocab_hash = 0;
 }
@@ -118,7 +118,8 @@ static int check_int_type(struct batches *b, hid_t d, const char *name, size_t m
 static hid_t open_ds(struct batches *b, hid_t g, const char *name, int rank,
 		     size_t max_size)
 {
-	hid_t d = h5_dataset_open(g, name, b->cfg.cache_bytes);
+	hid_t d = h5_dataset_open(g, name,
+				  b->cfg.cache_bytes ? b->cfg.cache_bytes : H5_CACHE_ONE_CHUNK);
 	if (d < 0) {
 		dsfile_bad(b->path, "split '%s' has no dataset '%s'", b->split, name);
 		return -1;

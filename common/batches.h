@@ -29,14 +29,16 @@ struct batches_config {
 	int drop_last;         /* 1: drop the last, partial batch */
 	int trim;              /* 1: a batch is as wide as its longest row;
 				  0: always max_len wide */
-	size_t cache_bytes;    /* chunk cache per dataset (H5Pset_chunk_cache) */
+	size_t cache_bytes;    /* chunk cache per dataset (H5Pset_chunk_cache);
+				  0: one chunk (chunks are read whole, once
+				  per epoch, so more buys nothing) */
 	int prefetch;          /* batches read ahead by a thread; 0: read in
 				  batches_next (no thread) */
 	uint64_t vocab_hash;   /* expected vocabulary hash, 0 = do not check */
 };
 
 /* Defaults: split "train", B 32, shuffle on, seed 1, shuffle_rows 2048,
- * bucket auto, keep the last batch, trim on, 1 MiB cache, prefetch 2,
+ * bucket auto, keep the last batch, trim on, one-chunk cache, prefetch 2,
  * no vocabulary check. */
 void batches_config_init(struct batches_config *c);
 

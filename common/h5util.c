@@ -501,24 +501,52 @@ hid_t h5_dataset_open(hid_t loc, const char *name, size_t cache_bytes)
 	int e = h5_exists(loc, name);
 	if (e <= 0)
 		return e < 0 ? -1 : missing(loc, "dataset", name);
-	hid_t dapl = H5P_DEFAULT;
-	if (cache_bytes > 0) {
-		/* a prime well above the number of chunks the cache can hold */
-		dapl = CK(H5Pcreate(H5P_DATASET_ACCESS));
-		if (dapl < 0 || CK(H5Pset_chunk_cache(dapl, 521, cache_bytes, 1.0)) < 0) {
-			if (dapl >= 0)
-				H5Pclose(dapl);
+	hid_t d = CK(H5Dopen2(loc, name, H5P_DEFAULT));
+	if (d < 0 || cache_bytes == H5_CACHE_DEFAULT)
+		return d;
+	if (cache_bytes == H5_CACHE_ONE_CHUNK) {
+		int64_t n = h5_dataset_chunk_bytes(d);
+		if (n < 0) {
+			H5Dclose(d);
 			return -1;
 		}
+		cache_bytes = (size_t)n;
 	}
-	hid_t d = CK(H5Dopen2(loc, name, dapl));
-	if (dapl != H5P_DEFAULT)
+	/* the cache is set on the access list at open: reopen with it.  The
+	 * slot count is a prime well above the chunks the cache can hold. */
+	H5Dclose(d);
+	hid_t dapl = CK(H5Pcreate(H5P_DATASET_ACCESS));
+	if (dapl < 0)
+		return -1;
+	if (CK(H5Pset_chunk_cache(dapl, 521, cache_bytes, 1.0)) < 0) {
 		H5Pclose(dapl);
-	if (d >= 0 && H5Iget_type(d) != H5I_DATASET) {
-		H5Oclose(d);
-		return missing(loc, "dataset", name);
+		return -1;
 	}
+	d = CK(H5Dopen2(loc, name, dapl));
+	H5Pclose(dapl);
 	return d;
+}
+
+int64_t h5_dataset_chunk_bytes(hid_t d)
+{
+	h5_init_thread();
+	hid_t p = CK(H5Dget_create_plist(d)), t = CK(H5Dget_type(d));
+	int64_t n = -1;
+	if (p >= 0 && t >= 0) {
+		n = 0;
+		if (H5Pget_layout(p) == H5D_CHUNKED) {
+			hsize_t dims[H5S_MAX_RANK];
+			int r = CK(H5Pget_chunk(p, H5S_MAX_RANK, dims));
+			n = r < 0 ? -1 : (int64_t)H5Tget_size(t);
+			for (int i = 0; i < r; i++)
+				n *= (int64_t)dims[i];
+		}
+	}
+	if (p >= 0)
+		H5Pclose(p);
+	if (t >= 0)
+		H5Tclose(t);
+	return n;
 }
 
 int h5_dataset_shape(hid_t dset, int *rank, hsize_t *dims, int max_rank)
@@ -669,7 +697,7 @@ int h5_read_array(hid_t loc, const char *name, hid_t mem_type, int rank,
 		return error("h5_read_array: bad rank %d", rank);
 	for (int i = 0; i < rank; i++)
 		want[i] = (int64_t)dims[i];
-	hid_t d = h5_dataset_open(loc, name, 0);
+	hid_t d = h5_dataset_open(loc, name, H5_CACHE_DEFAULT);
 	if (d < 0)
 		return -1;
 	int rc = h5_dataset_check_shape(d, rank, want);

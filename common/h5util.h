@@ -102,10 +102,17 @@ hid_t h5_dataset_create(hid_t loc, const char *name, hid_t file_type, int rank,
 			const hsize_t *dims, const struct h5_layout *lay);
 
 /* Opens dataset name under loc (a missing dataset is an error() naming the
- * file and the path).  cache_bytes > 0 bounds this dataset's chunk cache
- * (H5Pset_chunk_cache; nslots is derived); 0 keeps HDF5's default (1 MiB).
+ * file and the path).  cache_bytes bounds this dataset's chunk cache
+ * (H5Pset_chunk_cache): H5_CACHE_DEFAULT keeps HDF5's default (1 MiB),
+ * H5_CACHE_ONE_CHUNK holds exactly one chunk (for readers that read whole
+ * chunks once each), 0 disables it, anything else is a size in bytes.
  * Returns a dataset id or -1. */
+#define H5_CACHE_DEFAULT ((size_t)-1)
+#define H5_CACHE_ONE_CHUNK ((size_t)-2)
 hid_t h5_dataset_open(hid_t loc, const char *name, size_t cache_bytes);
+
+/* Bytes of one uncompressed chunk (0 for a contiguous dataset), or -1. */
+int64_t h5_dataset_chunk_bytes(hid_t dset);
 
 /* Rank and dims (at most max_rank) of an open dataset; 0 or -1. */
 int h5_dataset_shape(hid_t dset, int *rank, hsize_t *dims, int max_rank);

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 {
 	const char *split = "train", *bucket = "auto", *vocab_hash = NULL;
 	long batch = 32, epochs = 1, seed = 1, shuffle_rows = 2048, prefetch = 2,
-	     cache_kib = 1024, work_us = 0;
+	     cache_kib = 0, work_us = 0;
 	int sequential = 0, no_trim = 0, drop_last = 0;
 	const struct opt opts[] = {
 		{"split", OPT_CHOICE, &split, "train|validation|test", "split to read", 0, 0},
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		{"no-trim", OPT_FLAG, &no_trim, NULL, "keep every batch max_len wide", 0, 0},
 		{"drop-last", OPT_FLAG, &drop_last, NULL, "drop the last partial batch", 0, 0},
 		{"prefetch", OPT_INT, &prefetch, "N", "batches read ahead (0: no thread)", 0, 64},
-		{"cache-kib", OPT_INT, &cache_kib, "N", "HDF5 chunk cache per dataset, KiB", 0, 1 << 22},
+		{"cache-kib", OPT_INT, &cache_kib, "N", "HDF5 chunk cache per dataset, KiB (0: one chunk)", 0, 1 << 22},
 		{"vocab-hash", OPT_STR, &vocab_hash, "HEX", "expected vocabulary hash", 0, 0},
 		{"work-us", OPT_INT, &work_us, "N", "simulated work per batch, microseconds", 0, 1e7},
 		{NULL},
