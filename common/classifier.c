@@ -88,7 +88,8 @@ struct classifier *classifier_open(const char *path, const char *vocab_file, int
 	c->ids = malloc(cells * sizeof(int32_t));
 	c->lengths = malloc((size_t)max_batch * sizeof(int32_t));
 	c->probs = malloc((size_t)max_batch * c->meta.cfg.outputs * sizeof(float));
-	if (!c->ids || !c->lengths || !c->probs) {
+	c->logits = malloc((size_t)max_batch * c->meta.cfg.outputs * sizeof(float));
+	if (!c->ids || !c->lengths || !c->probs || !c->logits) {
 		error("out of memory");
 		goto fail;
 	}
@@ -112,6 +113,7 @@ void classifier_close(struct classifier *c)
 	free(c->ids);
 	free(c->lengths);
 	free(c->probs);
+	free(c->logits);
 	idvec_free(&c->pieces);
 	idvec_free(&c->framed);
 	free(c);
@@ -174,6 +176,8 @@ int classifier_run(struct classifier *c)
 			packed[(size_t)i * T + t] = t < c->lengths[i] ? c->ids[(size_t)i * W + t] : pad;
 	struct rnn_batch b = {.B = c->n, .T = T, .ids = packed, .lengths = c->lengths};
 	int rc = rnn_model_predict(c->m, &b, c->probs);
+	if (!rc)
+		memcpy(c->logits, c->m->out, sizeof(float) * c->n * c->meta.cfg.outputs);
 	free(packed);
 	return rc;
 }

@@ -31,6 +31,7 @@ struct classifier {
 	int32_t *ids;             /* (max_batch, max_len), pad_id filled */
 	int32_t *lengths;         /* (max_batch) */
 	float *probs;             /* (max_batch, C) after classifier_run */
+	float *logits;            /* (max_batch, C) after classifier_run */
 	struct idvec pieces, framed;
 };
 
@@ -49,7 +50,7 @@ int classifier_add_text(struct classifier *c, const char *text, size_t len);
 int classifier_add_ids(struct classifier *c, const uint32_t *ids, uint32_t n_ids);
 
 /* Runs the model on the batch: c->probs (c->n, C) gets the class
- * probabilities.  Returns 0 or -1 after error().  The batch is kept until
+ * probabilities, c->logits the classifier's outputs before the softmax.  Returns 0 or -1 after error().  The batch is kept until
  * classifier_clear. */
 int classifier_run(struct classifier *c);
 void classifier_clear(struct classifier *c);

@@ -29,7 +29,7 @@ int eval_split(struct rnn_model *m, struct batches *b, struct metrics_acc *acc,
 			diverged = 1;
 		if (metrics_acc_add(acc, rb.B, m->probs, bt->labels, (double)loss * rb.B))
 			return -1;
-		if (fn && fn(ctx, bt, m->probs, C))
+		if (fn && fn(ctx, bt, m->probs, m->out, C))
 			return -1;
 		done++;
 		items += bt->n;

@@ -14,9 +14,10 @@
 #include "progress.h"
 #include "rnn_model.h"
 
-/* Called after each batch with its rows and the probabilities (n, C) of
- * the model; returns 0, or -1 to stop (after error()). */
-typedef int (*eval_batch_fn)(void *ctx, const struct batch *b, const float *probs, int C);
+/* Called after each batch with its rows, the probabilities (n, C) and the
+ * logits (n, C) of the model; returns 0, or -1 to stop (after error()). */
+typedef int (*eval_batch_fn)(void *ctx, const struct batch *b, const float *probs,
+			     const float *logits, int C);
 
 /* Runs one whole epoch of b (started here as epoch 0, so the order is the
  * reader's: file order without shuffling) through the classifier m

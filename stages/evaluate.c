@@ -33,6 +33,7 @@ struct ev {
 	struct metrics_acc *acc;
 	struct afile pred;   /* predictions.tsv, fp NULL when not written */
 	int C;
+	int logits;          /* add logit columns to predictions.tsv */
 	/* --dump */
 	struct labelmap *map;
 	long dropped, unknown, classified;
@@ -43,7 +44,7 @@ struct ev {
 };
 
 static int write_pred_rows(struct ev *ev, int n, const uint64_t *hashes, const int32_t *labels,
-			   const float *probs)
+			   const float *probs, const float *logits)
 {
 	FILE *f = ev->pred.fp;
 	if (!f)
@@ -60,15 +61,18 @@ static int write_pred_rows(struct ev *ev, int n, const uint64_t *hashes, const i
 		fprintf(f, "%s\t%s\t%s", hex, names[labels[i]], names[k]);
 		for (int j = 0; j < ev->C; j++)
 			fprintf(f, "\t%.4f", p[j]);
+		for (int j = 0; ev->logits && j < ev->C; j++)
+			fprintf(f, "\t%.9g", logits[(size_t)i * ev->C + j]);
 		fputc('\n', f);
 	}
 	return ferror(f) ? error("cannot write '%s'", ev->pred.path) : 0;
 }
 
-static int on_batch(void *ctx, const struct batch *b, const float *probs, int C)
+static int on_batch(void *ctx, const struct batch *b, const float *probs, const float *logits,
+		    int C)
 {
 	(void)C;
-	return write_pred_rows(ctx, (int)b->n, b->hashes, b->labels, probs);
+	return write_pred_rows(ctx, (int)b->n, b->hashes, b->labels, probs, logits);
 }
 
 /* ---- --dump: classify the batch held by the classifier ---- */
@@ -86,7 +90,7 @@ static int flush_dump_batch(struct ev *ev)
 		loss -= log(p > 1e-30f ? (double)p : 1e-30);
 	}
 	if (metrics_acc_add(ev->acc, cl->n, cl->probs, ev->labels, loss) ||
-	    write_pred_rows(ev, cl->n, ev->hashes, ev->labels, cl->probs))
+	    write_pred_rows(ev, cl->n, ev->hashes, ev->labels, cl->probs, cl->logits))
 		return -1;
 	ev->classified += cl->n;
 	classifier_clear(cl);
@@ -175,7 +179,7 @@ int main(int argc, char **argv)
 	const char *dump = NULL, *vocab = NULL, *labels = "binary";
 	const char *metrics_out = "artifacts/metrics.json", *pred_out = "artifacts/predictions.tsv";
 	long batch = 128, threads = 2;
-	int quiet = 0;
+	int quiet = 0, logits = 0;
 	const struct opt opts[] = {
 		{"model", OPT_STR, &model, "FILE", "the trained model", 0, 0},
 		{"data", OPT_STR, &data, "FILE", "the dataset file", 0, 0},
@@ -189,6 +193,8 @@ int main(int argc, char **argv)
 		{"metrics", OPT_STR, &metrics_out, "FILE", "metrics to write (JSON)", 0, 0},
 		{"predictions", OPT_STR, &pred_out, "FILE",
 		 "per-review predictions to write (TSV; '' = none)", 0, 0},
+		{"logits", OPT_FLAG, &logits, NULL,
+		 "add logit_<label> columns (full precision) to the predictions", 0, 0},
 		{"batch", OPT_INT, &batch, "N", "reviews per forward pass", 1, 1 << 16},
 		{"threads", OPT_INT, &threads, "N", "CPU threads", 1, 256},
 		{"quiet", OPT_FLAG, &quiet, NULL, "print only errors", 0, 0},
@@ -218,6 +224,7 @@ int main(int argc, char **argv)
 		goto out;
 	const struct model_meta *mm = &ev.cl->meta;
 	ev.C = mm->cfg.outputs;
+	ev.logits = logits;
 	if (!(ev.acc = metrics_acc_new(ev.C, 1)))
 		goto out;
 	if (pred_out && *pred_out) {
@@ -226,6 +233,8 @@ int main(int argc, char **argv)
 		fprintf(ev.pred.fp, "hash\tlabel\tpredicted");
 		for (int i = 0; i < ev.C; i++)
 			fprintf(ev.pred.fp, "\tprob_%s", mm->labels[i]);
+		for (int i = 0; logits && i < ev.C; i++)
+			fprintf(ev.pred.fp, "\tlogit_%s", mm->labels[i]);
 		fputc('\n', ev.pred.fp);
 	}
 	if (dump) {

@@ -20,7 +20,7 @@
 #include "rnn_model.h"
 
 struct out {
-	int jsonl;
+	int jsonl, logits;
 	const struct classifier *c;
 };
 
@@ -40,7 +40,15 @@ static int print_rows(const struct out *o)
 				json_array_append_new(probs, json_real(p[j]));
 			json_t *j = json_pack("{s:s, s:f, s:o}", "label", c->meta.labels[k], "prob",
 					      (double)p[k], "probs", probs);
-			char *s = j ? json_dumps(j, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6))
+			if (j && o->logits) {
+				json_t *lg = json_array();
+				for (int q = 0; q < C; q++)
+					json_array_append_new(
+						lg, json_real(c->logits[(size_t)i * C + q]));
+				json_object_set_new(j, "logits", lg);
+			}
+			char *s = j ? json_dumps(j, JSON_PRESERVE_ORDER |
+							    JSON_REAL_PRECISION(o->logits ? 9 : 6))
 				    : NULL;
 			json_decref(j);
 			if (!s)
@@ -88,7 +96,7 @@ static const char *line_text(char *line, size_t len, size_t *out_len, json_t **h
 int main(int argc, char **argv)
 {
 	const char *model = "artifacts/model.h5", *vocab = NULL;
-	int jsonl = 0;
+	int jsonl = 0, logits = 0;
 	long batch = 64, threads = 1;
 	const struct opt opts[] = {
 		{"model", OPT_STR, &model, "FILE", "the trained model", 0, 0},
@@ -96,6 +104,8 @@ int main(int argc, char **argv)
 		 "vocab.txt to use instead of the model's (its hash must match)", 0, 0},
 		{"jsonl", OPT_FLAG, &jsonl, NULL,
 		 "print {\"label\", \"prob\", \"probs\"} per review (JSON lines)", 0, 0},
+		{"logits", OPT_FLAG, &logits, NULL,
+		 "--jsonl: add the logits (full precision), for comparisons", 0, 0},
 		{"batch", OPT_INT, &batch, "N", "reviews per forward pass (stdin)", 1, 4096},
 		{"threads", OPT_INT, &threads, "N", "CPU threads", 1, 256},
 		{NULL},
@@ -118,7 +128,7 @@ int main(int argc, char **argv)
 	struct classifier *c = classifier_open(model, vocab, 1, B);
 	if (!c)
 		return EXIT_FAIL;
-	struct out o = {jsonl, c};
+	struct out o = {jsonl, logits, c};
 	int rc = 0;
 	if (nargs > 0) {
 		size_t n = 0;
