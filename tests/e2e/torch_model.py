@@ -3,8 +3,9 @@
 docs/model-file.md and compares its logits on the dataset's test split with
 the logit columns of `evaluate --logits` (predictions.tsv), row by row.
 
-usage: torch_model.py MODEL.h5 DATASET.h5 PREDICTIONS.tsv
-Exit 0 when every logit agrees within atol 1e-5 (both sides are float32;
+usage: torch_model.py MODEL.h5 DATASET.h5 PREDICTIONS.tsv [MODEL DATASET PREDICTIONS]...
+(one process for all: importing torch is the slow part).
+Exit 0 when every logit of every model agrees within atol 1e-5 (both sides are float32;
 the sums run in a different order), 1 otherwise."""
 import sys
 
@@ -64,8 +65,7 @@ def logits(net, cell, bi, pool, ids, lengths):
     return net.fc(feat)
 
 
-def main():
-    model_path, data_path, pred_path = sys.argv[1:4]
+def check(model_path, data_path, pred_path):
     with h5py.File(model_path, "r") as f:
         net, cell, bi, pool = build(f)
         labels = list(f.attrs["label_names"])
@@ -91,6 +91,14 @@ def main():
         print(f"FAIL: logits differ by more than {ATOL}")
         return 1
     return 0
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or len(args) % 3:
+        raise SystemExit(__doc__)
+    fails = sum(check(*args[i:i + 3]) for i in range(0, len(args), 3))
+    return 1 if fails else 0
 
 
 if __name__ == "__main__":

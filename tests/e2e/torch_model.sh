@@ -16,7 +16,7 @@ for s in train:160 validation:32 test:48; do
 		--len-mu 2.5 --len-sigma 0.7 "$tmp/${s%:*}.tok"
 done
 "$BIN/pack-hdf5" --quiet --out "$tmp/ds.h5" --chunk-rows 16 "$tmp"/{train,validation,test}.tok
-fails=0
+cases=()
 while read -r name args; do
 	# shellcheck disable=SC2086
 	"$BIN/train" --data "$tmp/ds.h5" --model "$tmp/$name.h5" --log "$tmp/$name.log" \
@@ -24,7 +24,7 @@ while read -r name args; do
 		--embed 8 --hidden 6 --quiet --progress none $args
 	"$BIN/evaluate" --model "$tmp/$name.h5" --data "$tmp/ds.h5" --logits --batch 20 \
 		--metrics "$tmp/$name.metrics.json" --predictions "$tmp/$name.tsv" --quiet
-	$PY "$here/torch_model.py" "$tmp/$name.h5" "$tmp/ds.h5" "$tmp/$name.tsv" || fails=$((fails + 1))
+	cases+=("$tmp/$name.h5" "$tmp/ds.h5" "$tmp/$name.tsv")
 done <<'CASES'
 rnn-last --cell rnn --pool last
 lstm-last-bi2 --cell lstm --pool last --bidirectional --layers 2
@@ -34,6 +34,8 @@ rnn-padded-bi --cell rnn --pool last-padded --bidirectional
 lstm-mean2 --cell lstm --pool mean --layers 2
 gru-last-dense --cell gru --pool last --dense-embedding --optimizer adamw --weight-decay 0.01
 CASES
+rc=0
+$PY "$here/torch_model.py" "${cases[@]}" || rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: models differ from PyTorch (files kept in $tmp)"; exit 1; }
 rm -rf "$tmp"
-[ $fails -eq 0 ] || { echo "FAIL: $fails models differ from PyTorch"; exit 1; }
 echo ok
