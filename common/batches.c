@@ -2,13 +2,15 @@
  *
  * One epoch, as the producer (epoch_step) sees it:
  *   chunk order   0..C-1, permuted with rng(seed, epoch) when shuffling
- *   pool          up to pool_chunks chunks read by hyperslab, plus the rows
- *                 left over from the previous pool (fewer than B)
- *   row order     the pool's rows permuted; with bucketing, sorted by length
- *                 (ties in permuted order) and cut into batches whose order
- *                 is permuted
- *   batches       B rows each; leftovers move to the next pool, and the
- *                 final partial batch comes last
+ *   pools         two of them, each up to pool_chunks chunks plus fewer than
+ *                 B rows left over from the pool before.  Batches are cut
+ *                 from the front pool while the back pool is filled one
+ *                 chunk at a time, in step with the batches taken, so the
+ *                 reading is spread evenly instead of bursting every pool
+ *   row order     when a pool comes to the front its rows are permuted;
+ *                 with bucketing, sorted by length (ties in permuted order)
+ *                 and cut into batches whose order is permuted
+ *   batches       B rows each; the final partial batch comes last
  * A producer thread runs epoch_step into free slots of a small ring; the
  * caller takes ready slots in order.  Only the producer touches HDF5 while
  * an epoch is in flight (HDF5 must be thread-safe for the thread to be
@@ -32,6 +34,16 @@ struct slot {
 	struct batch batch;
 };
 
+/* Rows read from the file, and the order in which they leave as batches. */
+struct pool {
+	int32_t *ids, *len, *lab; /* (cap, T), (cap), (cap) */
+	uint64_t *hash, *rows;    /* (cap) */
+	uint32_t *idx, *border;   /* row order; batch order */
+	uint32_t n, chunks;       /* rows held; chunks read into it */
+	uint32_t nb, next_b;      /* full batches; the next one to emit */
+	uint32_t final_start, final_n; /* the epoch's partial batch, if here */
+};
+
 struct batches {
 	char *path;
 	struct batches_config cfg;
@@ -46,14 +58,9 @@ struct batches {
 	struct rng rng;
 	uint64_t epoch, batch_index;
 	uint32_t *order, next_chunk;
-	uint32_t pool_cap, pool_n;
-	int32_t *p_ids, *p_len, *p_lab;
-	uint64_t *p_hash, *p_rows;
-	uint32_t *idx, *border;
-	uint64_t *keys;
-	uint32_t nb, next_b, final_start, final_n;
-	int32_t *c_ids, *c_len, *c_lab; /* carry: leftover rows between pools */
-	uint64_t *c_hash, *c_rows;
+	uint32_t pool_cap;
+	struct pool pools[2], *front, *back;
+	uint64_t *keys; /* sort keys for bucketing */
 
 	/* the ring of batch buffers */
 	struct slot *slots;
@@ -80,7 +87,7 @@ void batches_config_init(struct batches_config *c)
 	c->drop_last = 0;
 	c->trim = 1;
 	c->cache_bytes = 0;
-	c->prefetch = 2;
+	c->prefetch = 4;
 	c->vocab_hash = 0;
 }
 
@@ -157,19 +164,17 @@ static uint32_t chunk_rows_of(hid_t d, uint64_t n_rows)
 static void free_buffers(struct batches *b)
 {
 	free(b->order);
-	free(b->p_ids);
-	free(b->p_len);
-	free(b->p_lab);
-	free(b->p_hash);
-	free(b->p_rows);
-	free(b->idx);
-	free(b->border);
 	free(b->keys);
-	free(b->c_ids);
-	free(b->c_len);
-	free(b->c_lab);
-	free(b->c_hash);
-	free(b->c_rows);
+	for (int k = 0; k < 2; k++) {
+		struct pool *p = &b->pools[k];
+		free(p->ids);
+		free(p->len);
+		free(p->lab);
+		free(p->hash);
+		free(p->rows);
+		free(p->idx);
+		free(p->border);
+	}
 	for (int i = 0; b->slots && i < b->nslots; i++) {
 		free(b->slots[i].ids);
 		free(b->slots[i].lengths);
@@ -187,19 +192,17 @@ static int alloc_buffers(struct batches *b)
 	int bad = 0;
 	size_t T = b->T, B = b->B, P = b->pool_cap;
 	b->order = xmalloc((size_t)b->n_chunks * 4, &bad);
-	b->p_ids = xmalloc(P * T * 4, &bad);
-	b->p_len = xmalloc(P * 4, &bad);
-	b->p_lab = xmalloc(P * 4, &bad);
-	b->p_hash = xmalloc(P * 8, &bad);
-	b->p_rows = xmalloc(P * 8, &bad);
-	b->idx = xmalloc(P * 4, &bad);
-	b->border = xmalloc(P / B * 4 + 4, &bad);
 	b->keys = xmalloc(P * 8, &bad);
-	b->c_ids = xmalloc(B * T * 4, &bad);
-	b->c_len = xmalloc(B * 4, &bad);
-	b->c_lab = xmalloc(B * 4, &bad);
-	b->c_hash = xmalloc(B * 8, &bad);
-	b->c_rows = xmalloc(B * 8, &bad);
+	for (int k = 0; k < 2; k++) {
+		struct pool *p = &b->pools[k];
+		p->ids = xmalloc(P * T * 4, &bad);
+		p->len = xmalloc(P * 4, &bad);
+		p->lab = xmalloc(P * 4, &bad);
+		p->hash = xmalloc(P * 8, &bad);
+		p->rows = xmalloc(P * 8, &bad);
+		p->idx = xmalloc(P * 4, &bad);
+		p->border = xmalloc(P / B * 4 + 4, &bad);
+	}
 	b->nslots = b->threaded ? b->cfg.prefetch + 1 : 1;
 	b->slots = calloc(b->nslots, sizeof(*b->slots));
 	b->ready = xmalloc(b->nslots * sizeof(int), &bad);
@@ -310,12 +313,13 @@ fail:
 
 /* ---- the producer ---- */
 
-static int check_rows(struct batches *b, uint32_t at, uint32_t n, uint64_t row0)
+static int check_rows(struct batches *b, const struct pool *p, uint32_t at, uint32_t n,
+		      uint64_t row0)
 {
 	const struct tokmeta *m = &b->info.meta;
 	for (uint32_t i = at; i < at + n; i++) {
-		int32_t len = b->p_len[i], lab = b->p_lab[i];
-		const int32_t *ids = b->p_ids + (size_t)i * b->T;
+		int32_t len = p->len[i], lab = p->lab[i];
+		const int32_t *ids = p->ids + (size_t)i * b->T;
 		const char *why = NULL;
 		if (len < 1 || (uint32_t)len > b->T)
 			why = "a length outside 1..max_len";
@@ -331,99 +335,113 @@ static int check_rows(struct batches *b, uint32_t at, uint32_t n, uint64_t row0)
 	return 0;
 }
 
-static int read_chunk(struct batches *b, uint32_t c)
+/* Reads the next chunk of the epoch's order into the back pool. */
+static int read_next_chunk(struct batches *b)
 {
+	struct pool *p = b->back;
+	uint32_t c = b->order[b->next_chunk++];
 	uint64_t r0 = (uint64_t)c * b->C;
 	uint32_t n = (uint32_t)(b->n_rows - r0 < b->C ? b->n_rows - r0 : b->C);
-	uint32_t at = b->pool_n;
-	if (h5_dataset_read_rows(b->d_ids, H5T_NATIVE_INT32, r0, n, b->p_ids + (size_t)at * b->T) ||
-	    h5_dataset_read_rows(b->d_len, H5T_NATIVE_INT32, r0, n, b->p_len + at) ||
-	    h5_dataset_read_rows(b->d_lab, H5T_NATIVE_INT32, r0, n, b->p_lab + at) ||
-	    h5_dataset_read_rows(b->d_hash, H5T_NATIVE_UINT64, r0, n, b->p_hash + at))
+	uint32_t at = p->n;
+	if (h5_dataset_read_rows(b->d_ids, H5T_NATIVE_INT32, r0, n, p->ids + (size_t)at * b->T) ||
+	    h5_dataset_read_rows(b->d_len, H5T_NATIVE_INT32, r0, n, p->len + at) ||
+	    h5_dataset_read_rows(b->d_lab, H5T_NATIVE_INT32, r0, n, p->lab + at) ||
+	    h5_dataset_read_rows(b->d_hash, H5T_NATIVE_UINT64, r0, n, p->hash + at))
 		return dsfile_bad(b->path, "cannot read rows %llu..%llu of split '%s' (corrupted?)",
 				  (unsigned long long)r0, (unsigned long long)(r0 + n - 1), b->split);
-	if (check_rows(b, at, n, r0))
+	if (check_rows(b, p, at, n, r0))
 		return -1;
 	for (uint32_t i = 0; i < n; i++)
-		b->p_rows[at + i] = r0 + i;
-	b->pool_n += n;
+		p->rows[at + i] = r0 + i;
+	p->n += n;
+	p->chunks++;
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int back_has_room(const struct batches *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	return b->next_chunk < b->n_chunks && b->back->chunks < b->pool_chunks &&
+	       b->back->n + b->C <= b->pool_cap;
 }
 
-/* Moves the leftover rows to the front, reads the next chunks, orders them. */
-static int refill(struct batches *b)
+static int cmp_u64(const void *x, const void *y)
 {
-	uint32_t B = b->B, T = b->T, lo = b->pool_n - b->nb * B;
-	const uint32_t *left = b->idx + b->nb * B;
-	for (uint32_t k = 0; k < lo; k++) {
-		uint32_t i = left[k];
-		memcpy(b->c_ids + (size_t)k * T, b->p_ids + (size_t)i * T, (size_t)T * 4);
-		b->c_len[k] = b->p_len[i];
-		b->c_lab[k] = b->p_lab[i];
-		b->c_hash[k] = b->p_hash[i];
-		b->c_rows[k] = b->p_rows[i];
-	}
-	memcpy(b->p_ids, b->c_ids, (size_t)lo * T * 4);
-	memcpy(b->p_len, b->c_len, (size_t)lo * 4);
-	memcpy(b->p_lab, b->c_lab, (size_t)lo * 4);
-	memcpy(b->p_hash, b->c_hash, (size_t)lo * 8);
-	memcpy(b->p_rows, b->c_rows, (size_t)lo * 8);
-	b->pool_n = lo;
-	while (b->next_chunk < b->n_chunks && b->pool_n + b->C <= b->pool_cap)
-		if (read_chunk(b, b->order[b->next_chunk++]))
+	uint64_t a = *(const uint64_t *)x, c = *(const uint64_t *)y;
+	return a < c ? -1 : a > c;
+}
+
+/* Finishes filling the back pool, brings it to the front and orders its
+ * rows; the rows left over (fewer than B) start the new back pool. */
+static int swap_pools(struct batches *b)
+{
+	while (back_has_room(b))
+		if (read_next_chunk(b))
 			return -1;
-	uint32_t n = b->pool_n;
+	struct pool *p = b->back;
+	b->back = b->front;
+	b->front = p;
+	uint32_t B = b->B, n = p->n;
 	for (uint32_t i = 0; i < n; i++)
-		b->idx[i] = i;
+		p->idx[i] = i;
 	if (b->cfg.shuffle)
-		rng_shuffle_u32(&b->rng, b->idx, n);
-	b->nb = n / B;
-	b->next_b = 0;
-	b->final_n = 0;
+		rng_shuffle_u32(&b->rng, p->idx, n);
+	p->nb = n / B;
+	p->next_b = 0;
+	p->final_n = 0;
+	uint32_t full = p->nb * B;
 	if (b->next_chunk == b->n_chunks && !b->cfg.drop_last) {
-		b->final_start = b->nb * B;
-		b->final_n = n - b->nb * B;
+		p->final_start = full;
+		p->final_n = n - full;
 	}
-	uint32_t full = b->nb * B;
 	if (b->bucket && full > 1) {
 		/* sort by length; ties keep the permuted order */
 		for (uint32_t k = 0; k < full; k++)
-			b->keys[k] = (uint64_t)b->p_len[b->idx[k]] << 32 | k;
+			b->keys[k] = (uint64_t)p->len[p->idx[k]] << 32 | k;
 		qsort(b->keys, full, 8, cmp_u64);
 		for (uint32_t k = 0; k < full; k++)
-			b->keys[k] = b->idx[(uint32_t)b->keys[k]];
+			b->keys[k] = p->idx[(uint32_t)b->keys[k]];
 		for (uint32_t k = 0; k < full; k++)
-			b->idx[k] = (uint32_t)b->keys[k];
+			p->idx[k] = (uint32_t)b->keys[k];
 	}
-	for (uint32_t k = 0; k < b->nb; k++)
-		b->border[k] = k;
+	for (uint32_t k = 0; k < p->nb; k++)
+		p->border[k] = k;
 	if (b->bucket && b->cfg.shuffle)
-		rng_shuffle_u32(&b->rng, b->border, b->nb);
+		rng_shuffle_u32(&b->rng, p->border, p->nb);
+
+	/* the new back pool starts with this pool's leftover rows */
+	struct pool *q = b->back;
+	uint32_t T = b->T, lo = b->next_chunk < b->n_chunks ? n - full : 0;
+	for (uint32_t k = 0; k < lo; k++) {
+		uint32_t i = p->idx[full + k];
+		memcpy(q->ids + (size_t)k * T, p->ids + (size_t)i * T, (size_t)T * 4);
+		q->len[k] = p->len[i];
+		q->lab[k] = p->lab[i];
+		q->hash[k] = p->hash[i];
+		q->rows[k] = p->rows[i];
+	}
+	q->n = lo;
+	q->chunks = 0;
+	q->nb = q->next_b = q->final_n = 0;
 	return 0;
 }
 
 static void emit(struct batches *b, struct slot *s, const uint32_t *rows, uint32_t n)
 {
+	const struct pool *p = b->front;
 	uint32_t T = b->T, t = T;
 	if (b->cfg.trim) {
 		t = 1;
 		for (uint32_t k = 0; k < n; k++)
-			if ((uint32_t)b->p_len[rows[k]] > t)
-				t = (uint32_t)b->p_len[rows[k]];
+			if ((uint32_t)p->len[rows[k]] > t)
+				t = (uint32_t)p->len[rows[k]];
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = rows[k];
-		memcpy(s->ids + (size_t)k * t, b->p_ids + (size_t)i * T, (size_t)t * 4);
-		s->lengths[k] = b->p_len[i];
-		s->labels[k] = b->p_lab[i];
-		s->hashes[k] = b->p_hash[i];
-		s->rows[k] = b->p_rows[i];
+		memcpy(s->ids + (size_t)k * t, p->ids + (size_t)i * T, (size_t)t * 4);
+		s->lengths[k] = p->len[i];
+		s->labels[k] = p->lab[i];
+		s->hashes[k] = p->hash[i];
+		s->rows[k] = p->rows[i];
 	}
 	s->batch = (struct batch){n, t, s->ids, s->lengths, s->labels, s->hashes, s->rows,
 				  b->batch_index++, b->epoch};
@@ -433,18 +451,24 @@ static void emit(struct batches *b, struct slot *s, const uint32_t *rows, uint32
 static int epoch_step(struct batches *b, struct slot *s)
 {
 	for (;;) {
-		if (b->next_b < b->nb) {
-			emit(b, s, b->idx + (size_t)b->border[b->next_b++] * b->B, b->B);
+		struct pool *p = b->front;
+		if (p->next_b < p->nb) {
+			emit(b, s, p->idx + (size_t)p->border[p->next_b++] * b->B, b->B);
+			/* keep the back pool as full as the front is spent */
+			while (back_has_room(b) &&
+			       (uint64_t)b->back->chunks * p->nb < (uint64_t)p->next_b * b->pool_chunks)
+				if (read_next_chunk(b))
+					return -1;
 			return 1;
 		}
-		if (b->final_n) {
-			emit(b, s, b->idx + b->final_start, b->final_n);
-			b->final_n = 0;
+		if (p->final_n) {
+			emit(b, s, p->idx + p->final_start, p->final_n);
+			p->final_n = 0;
 			return 1;
 		}
-		if (b->next_chunk >= b->n_chunks)
+		if (b->next_chunk >= b->n_chunks && b->back->n == 0)
 			return 0;
-		if (refill(b))
+		if (swap_pools(b))
 			return -1;
 	}
 }
@@ -506,7 +530,12 @@ int batches_start_epoch(struct batches *b, uint64_t epoch)
 	if (b->cfg.shuffle)
 		rng_shuffle_u32(&b->rng, b->order, b->n_chunks);
 	b->next_chunk = 0;
-	b->pool_n = b->nb = b->next_b = b->final_n = 0;
+	for (int k = 0; k < 2; k++) {
+		struct pool *p = &b->pools[k];
+		p->n = p->chunks = p->nb = p->next_b = p->final_n = 0;
+	}
+	b->front = &b->pools[0];
+	b->back = &b->pools[1];
 	b->ready_head = b->ready_n = 0;
 	b->free_n = 0;
 	for (int i = 0; i < b->nslots; i++)

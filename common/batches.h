@@ -38,7 +38,7 @@ struct batches_config {
 };
 
 /* Defaults: split "train", B 32, shuffle on, seed 1, shuffle_rows 2048,
- * bucket auto, keep the last batch, trim on, one-chunk cache, prefetch 2,
+ * bucket auto, keep the last batch, trim on, one-chunk cache, prefetch 4,
  * no vocabulary check. */
 void batches_config_init(struct batches_config *c);
 

@@ -59,7 +59,7 @@ struct dswriter_opts {
 	int deflate;            /* zlib level 0-9 (0: none) */
 	int shuffle;            /* byte-shuffle filter */
 	int fletcher32;         /* per-chunk checksums */
-	const char *id_dtype;   /* "auto", "int32", "uint32", "uint16" */
+	const char *id_dtype;   /* "auto" (= int32), "int32", "uint32", "uint16" */
 	uint32_t bucket_window; /* 0: keep order; else sort rows by length within
 				   windows of this many rows (rounded up to
 				   whole chunks) */

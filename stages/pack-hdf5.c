@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		{"chunk-rows", OPT_INT, &chunk, "N", "rows per HDF5 chunk (a few batches)", 1, 1 << 20},
 		{"deflate", OPT_INT, &deflate, "N", "zlib level, 0 = no compression", 0, 9},
 		{"dtype", OPT_CHOICE, &dtype, "auto|int32|uint32|uint16",
-		 "storage type of ids (auto: uint16 when the vocabulary fits, else int32)", 0, 0},
+		 "storage type of ids (auto = int32; uint16 only for vocabularies <= 65536)", 0, 0},
 		{"bucket-window", OPT_INT, &window, "N",
 		 "sort rows by length within windows of N rows (0 = keep order)", 0, 1 << 24},
 		{"no-shuffle-filter", OPT_FLAG, &no_shuffle, NULL,

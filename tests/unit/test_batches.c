@@ -198,6 +198,45 @@ static void test_every_row_once_and_last_partial(void **state)
 	batches_close(b);
 }
 
+/* Batch sizes that leave rows over in each pool (carried to the next),
+ * and batches larger than a pool: every row once, sizes B but the last. */
+static void test_odd_batch_sizes(void **state)
+{
+	static const uint32_t sizes_b[] = {1, 7, 24, 300, 999, 1000, 1500};
+	for (size_t k = 0; k < sizeof(sizes_b) / sizeof(sizes_b[0]); k++) {
+		for (int mode = 0; mode < 4; mode++) {
+			uint32_t B = sizes_b[k];
+			struct batches_config c;
+			batches_config_init(&c);
+			c.batch_size = B;
+			c.shuffle = mode != 1;
+			c.bucket = mode == 2;
+			c.prefetch = mode == 3 ? 0 : 3;
+			c.shuffle_rows = 256;
+			c.seed = 11;
+			struct batches *b = batches_open(plain_h5, &c);
+			assert_non_null(b);
+			int nb = read_epoch(b, 2, rows_a, sizes, 0);
+			assert_int_equal(nb, (N_TRAIN + B - 1) / B);
+			for (int i = 0; i < nb - 1; i++)
+				assert_int_equal(sizes[i], B);
+			assert_int_equal(sizes[nb - 1], N_TRAIN - (uint32_t)(nb - 1) * B);
+			assert_permutation(rows_a, N_TRAIN);
+			if (mode == 1)
+				for (int i = 0; i < N_TRAIN; i++)
+					assert_int_equal(rows_a[i], i);
+			if (mode == 3) { /* no thread: the same order as with one */
+				c.prefetch = 3;
+				struct batches *t = batches_open(plain_h5, &c);
+				read_epoch(t, 2, rows_b, sizes, 0);
+				assert_memory_equal(rows_a, rows_b, sizeof(rows_a));
+				batches_close(t);
+			}
+			batches_close(b);
+		}
+	}
+}
+
 static void test_drop_last(void **state)
 {
 	struct batches_config c;
@@ -575,6 +614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_row_once_and_last_partial),
+		cmocka_unit_test(test_odd_batch_sizes),
 		cmocka_unit_test(test_drop_last),
 		cmocka_unit_test(test_seeded_order),
 		cmocka_unit_test(test_restart_mid_epoch),
