@@ -36,7 +36,7 @@ static const char *const split_fields[] = {DUMP_SPLIT_FIELDS, NULL};
 static const char *const bad_names[DUMP_BAD_N] = {
 	"none", "invalid_json", "invalid_utf8", "bad_quoting", "field_count",
 	"missing_text", "missing_label", "bad_type", "too_long", "unknown_split",
-	"bad_label", "empty_text",
+	"bad_label",
 };
 
 const char *dump_bad_name(int kind)

@@ -55,7 +55,6 @@ enum dump_bad {
 	DUMP_BAD_SPLIT,      /* "unknown_split": a split value that is not
 				train/validation/test */
 	DUMP_BAD_LABEL,      /* "bad_label": empty or over 256 bytes */
-	DUMP_BAD_EMPTY_TEXT, /* "empty_text": set by callers (no tokens) */
 	DUMP_BAD_N
 };
 const char *dump_bad_name(int kind);

@@ -39,6 +39,22 @@ expect_rc 0 "tokenize with the learned vocabulary"
 [ "$(wc -l <"$tmp/out")" -eq 400 ] || fail "tokenize printed $(wc -l <"$tmp/out") lines"
 ! grep -qE '[[,]1[],]' "$tmp/out" || fail "[UNK] (id 1) in the ids of a training text"
 
+# --fractions: learn from the reviews split will put in train, and only those
+cp "$tmp/a.jsonl" "$tmp/a-test.jsonl"
+run $L --size 200 --fractions 80/10/10 --output "$tmp/vt.txt" --stats "$tmp/vt.json" \
+	"$tmp/a.jsonl" "$tmp/a-test.jsonl"
+expect_rc 0 "learn-vocab --fractions"
+expect_json "$tmp/vt.json" '[(x["ok"] + x["not_train"]) for x in d["dumps"]]' "[400, 400]"
+expect_json "$tmp/vt.json" 'd["dumps"][1]["ok"]' 0
+ntrain=$(jget "$tmp/vt.json" 'd["dumps"][0]["ok"]')
+[ "$ntrain" -gt 280 ] && [ "$ntrain" -lt 360 ] || fail "$ntrain of 400 reviews in train"
+run "$BIN/tokenize" --quiet --vocab "$tmp/vt.txt" --output "$tmp/a.tok" "$tmp/a.jsonl"
+run "$BIN/filter-relabel" --quiet --labels 3class --output "$tmp/a-m.tok" "$tmp/a.tok"
+run "$BIN/split" --quiet --train "$tmp/s/train.tok" --validation "$tmp/s/validation.tok" \
+	--test "$tmp/s/test.tok" --stats "$tmp/s.json" "$tmp/a-m.tok"
+expect_rc 0 "split after learn-vocab --fractions"
+expect_json "$tmp/s.json" 'd["splits"]["train"]["n"]' "$ntrain"
+
 # failures
 run $L --on-error fail --output "$tmp/v3.txt" "$tmp/b.csv"
 expect_rc 1 "--on-error fail"

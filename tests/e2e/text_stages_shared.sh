@@ -9,23 +9,32 @@ S=${SHARED:-../shared}
 DUMPS=$S/data/kinopoisk/dumps
 V=$S/vocab/bert-base-multilingual-cased/vocab.txt
 GOLD=$S/golden/tokenize/sample-500-mbert.jsonl
-for f in "$DUMPS" "$V" "$GOLD" "$S/data/kinopoisk/sample-500.jsonl"; do
+TORTURE=$S/golden/tokenize/torture-mbert.jsonl
+for f in "$DUMPS" "$V" "$GOLD" "$TORTURE" "$S/data/kinopoisk/sample-500.jsonl"; do
 	[ -e "$f" ] || { echo "SKIP: $f not found (the shared material is absent)"; exit 77; }
 done
 dumps=("$DUMPS"/*)
 [ ${#dumps[@]} -gt 0 ] || { echo "SKIP: no dumps in $DUMPS"; exit 77; }
 
-# the interface tests and benchmarks rely on, against the golden ids
-run "$BIN/tokenize" --vocab "$V" --max-len 256 --print-ids "$S/data/kinopoisk/sample-500.jsonl"
-expect_rc 0 "print-ids sample-500"
-$PY - "$tmp/out" "$GOLD" <<'EOF' || fail "print-ids differs from the golden ids"
+# the interface tests and benchmarks rely on, against the golden ids:
+# truncated (max_len 256) and not (0); the torture set has no labels, and
+# its empty and control-only texts must still give one line each
+golden() { # DUMP GOLDEN KEY MAX_LEN
+	run "$BIN/tokenize" --vocab "$V" --max-len "$4" --print-ids "$1"
+	expect_rc 0 "print-ids $1 --max-len $4"
+	$PY - "$tmp/out" "$2" "$3" <<'EOF' || fail "print-ids $1 --max-len $4 differs from $2 ($3)"
 import json, sys
 got = [json.loads(l)["ids"] for l in open(sys.argv[1])]
-want = [json.loads(l)["ids"] for l in open(sys.argv[2])]
-assert len(got) == len(want) == 500, (len(got), len(want))
+want = [json.loads(l)[sys.argv[3]] for l in open(sys.argv[2])]
+assert len(got) == len(want), (len(got), len(want))
 bad = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
 assert not bad, f"{len(bad)} reviews differ, first: line {bad[0] + 1}"
 EOF
+}
+golden "$S/data/kinopoisk/sample-500.jsonl" "$GOLD" ids 256
+golden "$S/data/kinopoisk/sample-500.jsonl" "$GOLD" ids_full 0
+golden "$TORTURE" "$TORTURE" ids 256
+golden "$TORTURE" "$TORTURE" ids_full 0
 
 # the pipeline's first three stages
 run "$BIN/tokenize" --vocab "$V" --out-dir "$tmp/tok" --stats "$tmp/tok.json" "${dumps[@]}"

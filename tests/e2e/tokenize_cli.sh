@@ -27,6 +27,18 @@ check_first '{"ids":[2,3]}' --max-len 2
 check_first '{"ids":[2,5,6,8,9,3]}' --max-len 0
 check_first '{"ids":[2,5,6,8,9,3]}' --max-len 6
 
+# --print-ids alone needs no label; an empty text is [CLS] [SEP], as in
+# Hugging Face, and counted; writing a token file does need labels
+printf '{"text": "good"}\n{"text": ""}\n{"text": " \\u0007 "}\n{"text": "bad"}\n' >"$tmp/bare.jsonl"
+run $T --stats "$tmp/bare.json" --print-ids "$tmp/bare.jsonl"
+expect_rc 0 "bare texts"
+[ "$(cat "$tmp/out")" = $'{"ids":[2,5,3]}\n{"ids":[2,3]}\n{"ids":[2,3]}\n{"ids":[2,7,3]}' ] ||
+	fail "bare texts: $(cat "$tmp/out")"
+expect_json "$tmp/bare.json" 'd["dumps"][0]["empty_text"]' 2
+run $T --output "$tmp/bare.tok" "$tmp/bare.jsonl"
+expect_rc 1 "a token file of unlabelled texts"
+expect_err "$tmp/bare.jsonl:1: no label field (looked for label_text, label, comment_kind"
+
 # CSV with quoted commas, quotes and newlines; the shared dump's field names
 printf 'comment_id,comment_kind,comment_text\r\n1,positive,"good, ""film"""\r\n2,bad,"bad\r\nplot"\r\n3,neutral,boring\r\n' \
 	>"$tmp/b.csv"
