@@ -52,7 +52,7 @@ expect_json "$tmp/cut.json" 'd["dumps"][0]["bad_by_reason"]["invalid_json"]' 2
 
 # -- missing text field, missing label
 printf '%s\n{"label_text": "positive"}\n{"text": "film"}\n' "$good" >"$tmp/notext.jsonl"
-run $T --stats "$tmp/notext.json" --print-ids "$tmp/notext.jsonl"
+run $T --stats "$tmp/notext.json" --output "$tmp/notext.tok" "$tmp/notext.jsonl"
 expect_rc 0 "missing fields"
 expect_err "$tmp/notext.jsonl:2: no 'text' field"
 expect_err "$tmp/notext.jsonl:3: no 'label_text' field"
