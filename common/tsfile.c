@@ -25,6 +25,19 @@ void tsdata_free(struct tsdata *d)
 	memset(d, 0, sizeof(*d));
 }
 
+int tsdata_prepare(struct tsdata *d, size_t window, size_t horizon, size_t season,
+		   double train_frac, double val_frac)
+{
+	d->window = (int64_t)window;
+	d->horizon = (int64_t)horizon;
+	d->season = (int64_t)season;
+	d->train_frac = train_frac;
+	d->val_frac = val_frac;
+	if (ts_split_bounds(d->series.n, train_frac, val_frac, window, horizon, season, &d->bounds))
+		return -1;
+	return ts_zscore_fit(d->series.values, d->bounds.bound[1], &d->mean, &d->std);
+}
+
 /* Hash of the values as little-endian IEEE doubles (same on every machine). */
 static uint64_t values_hash(const double *v, size_t n)
 {

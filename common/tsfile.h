@@ -51,6 +51,14 @@ struct tsdata {
 /* Frees what tsdata_read() allocated (and the series). */
 void tsdata_free(struct tsdata *d);
 
+/* Sets d's window, horizon, season and fractions, computes the split by
+ * time (ts_split_bounds) and fits the z-score on the train part of
+ * d->series alone (ts_zscore_fit over values [0, train_end)): the one place
+ * where the no-leak rule is applied, for ts-prepare and the tests.
+ * Returns 0, or -1 after error(). */
+int tsdata_prepare(struct tsdata *d, size_t window, size_t horizon, size_t season,
+		   double train_frac, double val_frac);
+
 struct tsfile_opts {
 	unsigned chunk_rows; /* rows per chunk of the split datasets */
 	int deflate;         /* zlib level 0-9 */

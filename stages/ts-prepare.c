@@ -92,15 +92,8 @@ int main(int argc, char **argv)
 	} else if (tseries_read_csv(csv, column, time_column, &d.series)) {
 		exit(EXIT_FAIL);
 	}
-	d.window = window;
-	d.horizon = horizon;
-	d.season = season;
-	d.train_frac = train;
-	d.val_frac = validation;
 	d.producer = strdup("ts-prepare " TS_PREPARE_VERSION);
-	if (ts_split_bounds(d.series.n, train, validation, (size_t)window, (size_t)horizon,
-			    (size_t)season, &d.bounds) ||
-	    ts_zscore_fit(d.series.values, d.bounds.bound[1], &d.mean, &d.std)) {
+	if (tsdata_prepare(&d, (size_t)window, (size_t)horizon, (size_t)season, train, validation)) {
 		error("cannot prepare '%s'", d.series.source);
 		tsdata_free(&d);
 		exit(EXIT_FAIL);

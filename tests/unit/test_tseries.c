@@ -81,13 +81,11 @@ static void leak_series(struct tsdata *d, size_t n)
 	d->series.values = malloc(n * sizeof(double));
 	d->series.source = strdup("test");
 	d->series.column = strdup("value");
-	assert_int_equal(ts_split_bounds(n, 0.6, 0.2, 7, 3, 0, &d->bounds), 0);
+	size_t b1 = (size_t)floor(n * 0.6 + 0.5);
 	for (size_t i = 0; i < n; i++)
-		d->series.values[i] = i < d->bounds.bound[1] ? (double)(i % 10) : 1e6 + (double)i;
-	d->window = 7;
-	d->horizon = 3;
-	d->train_frac = 0.6;
-	d->val_frac = 0.2;
+		d->series.values[i] = i < b1 ? (double)(i % 10) : 1e6 + (double)i;
+	assert_int_equal(tsdata_prepare(d, 7, 3, 0, 0.6, 0.2), 0);
+	assert_int_equal(d->bounds.bound[1], b1);
 }
 
 static void test_no_leak_into_training(void **state)
@@ -97,7 +95,6 @@ static void test_no_leak_into_training(void **state)
 	leak_series(&w, 200);
 	size_t b1 = w.bounds.bound[1];
 	assert_int_equal(b1, 120);
-	assert_int_equal(ts_zscore_fit(w.series.values, b1, &w.mean, &w.std), 0);
 	assert_int_equal(tsfile_write(path, &w, NULL), 0);
 
 	struct tsdata d;
@@ -155,13 +152,7 @@ static void test_file_round_trip(void **state)
 	struct ts_synth p = {.n = 300, .waves = 1, .period = {17}, .amp = {2}, .trend = 0.01,
 			     .noise = 0.3, .seed = 9};
 	assert_int_equal(tseries_synthetic(&p, &w.series), 0);
-	w.window = 10;
-	w.horizon = 2;
-	w.season = 17;
-	w.train_frac = 0.7;
-	w.val_frac = 0.15;
-	assert_int_equal(ts_split_bounds(300, 0.7, 0.15, 10, 2, 17, &w.bounds), 0);
-	assert_int_equal(ts_zscore_fit(w.series.values, w.bounds.bound[1], &w.mean, &w.std), 0);
+	assert_int_equal(tsdata_prepare(&w, 10, 2, 17, 0.7, 0.15), 0);
 	struct tsfile_opts o = {64, 4, 1};
 	assert_int_equal(tsfile_write(path, &w, &o), 0);
 
