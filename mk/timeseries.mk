@@ -27,8 +27,9 @@ SERIES       ?=
 COLUMN       ?=
 TIME_COLUMN  ?=
 TS_LENGTH     ?= 1000
-TS_PERIODS    ?= 50,12
+TS_PERIODS    ?= 48,12
 TS_AMPLITUDES ?= 1,0.5
+TS_LEVEL      ?= 5
 TS_TREND      ?= 0.002
 TS_NOISE      ?= 0.1
 TS_SEED       ?= 1
@@ -36,7 +37,7 @@ TS_SEED       ?= 1
 # season (0 = none); the synthetic series' main period by default.
 TS_WINDOW     ?= 24
 TS_HORIZON    ?= 1
-TS_SEASON     ?= $(if $(SERIES),0,50)
+TS_SEASON     ?= $(if $(SERIES),0,48)
 TS_TRAIN      ?= 0.70
 TS_VALIDATION ?= 0.15
 
@@ -47,7 +48,7 @@ TS_METRICS := $(TS_DIR)/metrics.json
 
 ifeq ($(SERIES),)
 TS_SOURCE_ARGS = --synthetic $(TS_LENGTH) --periods $(TS_PERIODS) \
-	--amplitudes $(TS_AMPLITUDES) --trend $(TS_TREND) --noise $(TS_NOISE) --seed $(TS_SEED)
+	--amplitudes $(TS_AMPLITUDES) --level $(TS_LEVEL) --trend $(TS_TREND) --noise $(TS_NOISE) --seed $(TS_SEED)
 else
 TS_SOURCE_ARGS = --csv $(SERIES) $(if $(COLUMN),--column '$(COLUMN)') \
 	$(if $(TIME_COLUMN),--time-column '$(TIME_COLUMN)')

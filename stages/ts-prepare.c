@@ -24,10 +24,10 @@
 int main(int argc, char **argv)
 {
 	const char *out = "artifacts/timeseries/dataset.h5", *csv = NULL, *column = NULL;
-	const char *time_column = NULL, *periods = "50,12", *amps = "1,0.5";
+	const char *time_column = NULL, *periods = "48,12", *amps = "1,0.5";
 	long synthetic = 0, window = 24, horizon = 1, season = 0, seed = 1, chunk = 256,
 	     deflate = 4;
-	double trend = 0.002, noise = 0.1, level = 0, train = 0.70, validation = 0.15;
+	double trend = 0.002, noise = 0.1, level = 5, train = 0.70, validation = 0.15;
 	int quiet = 0;
 	const struct opt opts[] = {
 		{"synthetic", OPT_INT, &synthetic, "N",
