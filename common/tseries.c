@@ -62,6 +62,18 @@ int ts_parse_doubles(const char *s, const char *what, double *out, int max)
 	}
 }
 
+/* Shortest "%.Ng" that reads back as exactly x (0.1, not 0.10000000000000001). */
+static int fmt_double(char *buf, size_t size, double x)
+{
+	int n = 0;
+	for (int prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, size, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return n;
+}
+
 int tseries_synthetic(const struct ts_synth *p, struct tseries *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -76,16 +88,23 @@ int tseries_synthetic(const struct ts_synth *p, struct tseries *out)
 			return error("synthetic series: periods must be > 0 and amplitudes finite");
 
 	/* The canonical parameter line: stored in the file, hashed as the
-	 * source hash.  %.17g round-trips every double. */
-	char line[2048];
+	 * source hash.  Every number is written so that it reads back exactly. */
+	char line[2048], num[4][40];
+	fmt_double(num[0], sizeof(num[0]), p->level);
+	fmt_double(num[1], sizeof(num[1]), p->trend);
+	fmt_double(num[2], sizeof(num[2]), p->noise);
 	int len = snprintf(line, sizeof(line),
-			   "synthetic n=%zu level=%.17g trend=%.17g noise=%.17g seed=%llu periods=",
-			   p->n, p->level, p->trend, p->noise, (unsigned long long)p->seed);
-	for (int j = 0; j < p->waves; j++)
-		len += snprintf(line + len, sizeof(line) - len, "%s%.17g", j ? "," : "", p->period[j]);
+			   "synthetic n=%zu level=%s trend=%s noise=%s seed=%llu periods=", p->n,
+			   num[0], num[1], num[2], (unsigned long long)p->seed);
+	for (int j = 0; j < p->waves; j++) {
+		fmt_double(num[3], sizeof(num[3]), p->period[j]);
+		len += snprintf(line + len, sizeof(line) - len, "%s%s", j ? "," : "", num[3]);
+	}
 	len += snprintf(line + len, sizeof(line) - len, " amplitudes=");
-	for (int j = 0; j < p->waves; j++)
-		len += snprintf(line + len, sizeof(line) - len, "%s%.17g", j ? "," : "", p->amp[j]);
+	for (int j = 0; j < p->waves; j++) {
+		fmt_double(num[3], sizeof(num[3]), p->amp[j]);
+		len += snprintf(line + len, sizeof(line) - len, "%s%s", j ? "," : "", num[3]);
+	}
 
 	out->values = malloc(p->n * sizeof(double));
 	out->source = strdup("synthetic");
@@ -214,7 +233,8 @@ static int take_header(struct csvread *c)
 					 c->want_time, cols);
 		}
 		if (c->tcol == c->vcol)
-			return bad_input(c->path, c->line, "'%s' cannot be both the value and the time column",
+			return bad_input(c->path, c->line,
+					 "'%s' cannot be both the value and the time column",
 					 c->want_time);
 	} else {
 		c->tcol = c->vcol == 0 ? -1 : 0;
