@@ -142,6 +142,10 @@ static void fc_free(struct fc *f)
 static int fc_from_json(const json_t *m, const struct tsdata *d, const char *path, struct fc *f)
 {
 	memset(f, 0, sizeof(*f));
+	const json_t *sp = json_object_get(m, "split");
+	if (json_is_string(sp) && strcmp(json_string_value(sp), "test"))
+		return error("'%s': metrics of the %s split; the report shows the test period "
+			     "(ts-metrics --split test)", path, json_string_value(sp));
 	const json_t *p = json_object_get(m, "predictions");
 	const json_t *ix = json_object_get(p, "index");
 	if (!json_is_object(p) || !json_is_array(ix))
@@ -273,8 +277,7 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 	fputs("</table>\n", o);
 
 	/* metrics */
-	fprintf(o, "<h2>Errors on the %s period</h2>\n", json_string_value(json_object_get(m, "split"))
-		? json_string_value(json_object_get(m, "split")) : "test");
+	fputs("<h2>Errors on the test period</h2>\n", o);
 	fputs("<table>\n<tr><th class=\"l\">forecast</th><th>RMSE</th><th>MAE</th>"
 	      "<th>MAPE %</th></tr>\n", o);
 	if (have_model)
