@@ -1,31 +1,28 @@
 # mk/timeseries.mk - the time-series task: predict the next value(s) of a
 # series with the same RNN engine (docs/timeseries.md).  Included by the
-# Makefile after the programs' rules (it uses BUILD, FORCE, say, Q and the
-# program stamps $(BUILD)/stamps/<prog>.sum).
+# Makefile after mk/pipeline.mk, whose conventions it uses: ART, REPORTS,
+# BIN, Q, say, stamp, the model knobs (CELL, HIDDEN, ...) and the
+# parameters-file rule $(ART)/params/%.txt (rewritten only when PARAMS_<name>
+# changes, so a changed parameter re-runs its step and what follows).
 #
 #   make timeseries                      synthetic series (sines + trend + noise)
 #   make timeseries SERIES=f.csv [COLUMN=name] [TIME_COLUMN=name] [TS_SEASON=12]
 #   make timeseries-data                 only the dataset (prints the naive baselines)
 #
-#   artifacts/timeseries/dataset.h5      ts-prepare: windows, split by time, z-score
-#   artifacts/timeseries/model.h5        train --task regress      (lead: see PLACEHOLDER)
-#   artifacts/timeseries/train-log.jsonl   (written by train)
-#   artifacts/timeseries/metrics.json    evaluate --task regress   (lead: see PLACEHOLDER)
-#   reports/timeseries.html              ts-report
-#
-# Parameters are dependencies: each step's arguments are kept in
-# $(TS_DIR)/params/<step>.args, rewritten only when they change, so changing
-# TS_WINDOW re-runs everything from the dataset on, while changing a training
-# knob re-runs training, evaluation and the report only.
+#   $(TS_DIR)/dataset.h5        ts-prepare: split by time, z-score, windows
+#   $(TS_DIR)/model.h5          train --task regress          (PLACEHOLDER below)
+#   $(TS_DIR)/train-log.jsonl     written by train
+#   $(TS_DIR)/metrics.json      evaluate --task regress       (PLACEHOLDER below)
+#   $(REPORTS)/timeseries.html  ts-report
 
-TS_DIR    ?= artifacts/timeseries
-TS_REPORT ?= reports/timeseries.html
+TS_DIR    ?= $(ART)/timeseries
+TS_REPORT ?= $(REPORTS)/timeseries.html
 
 # The series: a CSV file (SERIES, COLUMN, TIME_COLUMN) or, when SERIES is
 # empty, the synthetic generator.
-SERIES       ?=
-COLUMN       ?=
-TIME_COLUMN  ?=
+SERIES        ?=
+COLUMN        ?=
+TIME_COLUMN   ?=
 TS_LENGTH     ?= 1000
 TS_PERIODS    ?= 48,12
 TS_AMPLITUDES ?= 1,0.5
@@ -34,7 +31,7 @@ TS_TREND      ?= 0.002
 TS_NOISE      ?= 0.1
 TS_SEED       ?= 1
 # Windowing and the split by time.  TS_SEASON: the seasonal naive baseline's
-# season (0 = none); the synthetic series' main period by default.
+# season (0 = none); the synthetic series' long period by default.
 TS_WINDOW     ?= 24
 TS_HORIZON    ?= 1
 TS_SEASON     ?= $(if $(SERIES),0,48)
@@ -48,53 +45,46 @@ TS_METRICS := $(TS_DIR)/metrics.json
 
 ifeq ($(SERIES),)
 TS_SOURCE_ARGS = --synthetic $(TS_LENGTH) --periods $(TS_PERIODS) \
-	--amplitudes $(TS_AMPLITUDES) --level $(TS_LEVEL) --trend $(TS_TREND) --noise $(TS_NOISE) --seed $(TS_SEED)
+	--amplitudes $(TS_AMPLITUDES) --level $(TS_LEVEL) --trend $(TS_TREND) \
+	--noise $(TS_NOISE) --seed $(TS_SEED)
 else
 TS_SOURCE_ARGS = --csv $(SERIES) $(if $(COLUMN),--column '$(COLUMN)') \
 	$(if $(TIME_COLUMN),--time-column '$(TIME_COLUMN)')
 endif
 TS_PREPARE_ARGS = $(TS_SOURCE_ARGS) --window $(TS_WINDOW) --horizon $(TS_HORIZON) \
 	--season $(TS_SEASON) --train $(TS_TRAIN) --validation $(TS_VALIDATION)
-# What training and evaluation depend on besides the dataset: the lead
-# extends this with the knobs the train call below uses.
-TS_TRAIN_ARGS ?= --task regress $(foreach v,CELL HIDDEN LAYERS EPOCHS BATCH LR SEED DEVICE,\
-	$(if $($(v)),$(v)=$($(v))))
 
-# A program's stamp, when the program exists yet (train and evaluate may not).
-ts_prog = $(filter $(BUILD)/stamps/$(1).sum,$(PROG_SUMS))
+# Parameters files ($(ART)/params/ts-*.txt, rule in mk/pipeline.mk).  The
+# model knobs are the review model's (PARAMS_train) unless the lead gives the
+# time series its own.
+PARAMS_ts-prepare = $(TS_PREPARE_ARGS)
+PARAMS_ts-train = task=regress $(PARAMS_train)
 
 .PHONY: timeseries timeseries-data
 timeseries: $(TS_METRICS) $(TS_REPORT)
 timeseries-data: $(TS_DATASET)
 
-# ---- parameter stamps (rewritten only when the arguments change) ----
-$(TS_DIR)/params/prepare.args: FORCE
-	@mkdir -p $(@D)
-	@echo '$(strip $(TS_PREPARE_ARGS))' | cmp -s - $@ || echo '$(strip $(TS_PREPARE_ARGS))' > $@
-$(TS_DIR)/params/train.args: FORCE
-	@mkdir -p $(@D)
-	@echo '$(strip $(TS_TRAIN_ARGS))' | cmp -s - $@ || echo '$(strip $(TS_TRAIN_ARGS))' > $@
-
-# ---- the steps ----
-$(TS_DATASET): $(BUILD)/stamps/ts-prepare.sum $(TS_DIR)/params/prepare.args $(SERIES)
-	$(call say,PREPARE,$@)
-	$(Q)$(BUILD)/bin/ts-prepare $(TS_PREPARE_ARGS) --out $@
+$(TS_DATASET): $(ART)/params/ts-prepare.txt $(call stamp,ts-prepare) $(SERIES)
+	$(call say,STAGE,ts-prepare -> $@)
+	$(Q)$(BIN)/ts-prepare $(TS_PREPARE_ARGS) --out $@
 
 # train --task regress reads $(TS_DATASET) (inputs (N, W, 1), targets (N, K),
-# normalised; docs/timeseries.md) and writes the model and $(TS_LOG).
-$(TS_MODEL): $(TS_DATASET) $(TS_DIR)/params/train.args $(call ts_prog,train)
-	$(call say,TRAIN,$@)
-	$(Q)echo "PLACEHOLDER (mk/timeseries.mk): call $(BUILD)/bin/train --task regress --dataset $(TS_DATASET) --out $@ --log $(TS_LOG) here" >&2; exit 1
+# normalised; docs/timeseries.md, tsfile_read_split()) and writes the model
+# and $(TS_LOG).
+$(TS_MODEL) $(TS_LOG) &: $(TS_DATASET) $(ART)/params/ts-train.txt \
+		$(filter $(call stamp,train),$(PROG_SUMS))
+	$(call say,STAGE,train --task regress -> $(TS_MODEL))
+	$(Q)echo "PLACEHOLDER (mk/timeseries.mk): call $(BIN)/train --task regress --dataset $(TS_DATASET) --out $(TS_MODEL) --log $(TS_LOG) here" >&2; exit 1
 
 # evaluate --task regress runs the model on the test split and writes the
 # metrics with ts_metrics_write_test() (ts_metrics.h); or it writes one line
 # of K normalised forecasts per test example and ts-metrics scores them:
-#   $(BUILD)/bin/ts-metrics --dataset $(TS_DATASET) --predictions FILE --out $@
-$(TS_METRICS): $(TS_MODEL) $(TS_DATASET) $(call ts_prog,evaluate) $(BUILD)/stamps/ts-metrics.sum
-	$(call say,EVAL,$@)
-	$(Q)echo "PLACEHOLDER (mk/timeseries.mk): call $(BUILD)/bin/evaluate --task regress --model $(TS_MODEL) --dataset $(TS_DATASET) --out $@ here" >&2; exit 1
+#   $(BIN)/ts-metrics --dataset $(TS_DATASET) --predictions FILE --out $@
+$(TS_METRICS): $(TS_MODEL) $(TS_DATASET) $(filter $(call stamp,evaluate),$(PROG_SUMS))
+	$(call say,STAGE,evaluate --task regress -> $@)
+	$(Q)echo "PLACEHOLDER (mk/timeseries.mk): call $(BIN)/evaluate --task regress --model $(TS_MODEL) --dataset $(TS_DATASET) --out $@ here" >&2; exit 1
 
-$(TS_REPORT): $(TS_DATASET) $(TS_METRICS) $(BUILD)/stamps/ts-report.sum
-	$(call say,REPORT,$@)
-	$(Q)$(BUILD)/bin/ts-report --dataset $(TS_DATASET) --metrics $(TS_METRICS) \
-		$(if $(wildcard $(TS_LOG)),--train-log $(TS_LOG)) --out $@
+$(TS_REPORT): $(TS_DATASET) $(TS_METRICS) $(TS_LOG) $(call stamp,ts-report)
+	$(call say,STAGE,ts-report -> $@)
+	$(Q)$(BIN)/ts-report --dataset $(TS_DATASET) --metrics $(TS_METRICS) \
+		--train-log $(TS_LOG) --out $@ --quiet

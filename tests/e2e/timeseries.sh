@@ -107,18 +107,19 @@ set -e
 
 # ---- mk/timeseries.mk (included by the Makefile, or added here until it is) ----
 top=${RNNPIPE_TOP:-$PWD}
-mk=(make --no-print-directory -C "$top" BUILD="${BUILD:-build}" TS_DIR="$tmp/mk" TS_LENGTH=300)
+mk=(make --no-print-directory -C "$top" BUILD="${BUILD:-build}" ART="$tmp/art" REPORTS="$tmp/rep"
+	TS_LENGTH=300)
 grep -q 'mk/timeseries.mk' "$top/Makefile" "$top/mk/pipeline.mk" ||
 	mk+=(-f Makefile -f mk/timeseries.mk)
 "${mk[@]}" timeseries-data >"$tmp/make1.txt" 2>&1 || fail "make timeseries-data: $(cat "$tmp/make1.txt")"
-[ -f "$tmp/mk/dataset.h5" ] || fail "make timeseries-data made no dataset"
-before=$(stat -c %Y.%s "$tmp/mk/dataset.h5")
+[ -f "$tmp/art/timeseries/dataset.h5" ] || fail "make timeseries-data made no dataset"
+before=$(stat -c %Y.%s "$tmp/art/timeseries/dataset.h5")
 sleep 1
 "${mk[@]}" timeseries-data >"$tmp/make2.txt" 2>&1
-grep -q PREPARE "$tmp/make2.txt" && fail "make re-ran ts-prepare with nothing changed"
-[ "$(stat -c %Y.%s "$tmp/mk/dataset.h5")" = "$before" ] || fail "dataset rewritten"
+grep -q "ts-prepare ->" "$tmp/make2.txt" && fail "make re-ran ts-prepare with nothing changed"
+[ "$(stat -c %Y.%s "$tmp/art/timeseries/dataset.h5")" = "$before" ] || fail "dataset rewritten"
 "${mk[@]}" timeseries-data TS_WINDOW=10 >"$tmp/make3.txt" 2>&1
-grep -q PREPARE "$tmp/make3.txt" || fail "a changed TS_WINDOW did not re-run ts-prepare"
-h5dump -a /window "$tmp/mk/dataset.h5" | grep -q '(0): 10' || fail "TS_WINDOW not passed"
+grep -q "ts-prepare ->" "$tmp/make3.txt" || fail "a changed TS_WINDOW did not re-run ts-prepare"
+h5dump -a /window "$tmp/art/timeseries/dataset.h5" | grep -q '(0): 10' || fail "TS_WINDOW not passed"
 rm -rf "$tmp"
 echo "timeseries e2e: ok"
