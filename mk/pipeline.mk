@@ -87,7 +87,7 @@ PARAMS_vocab    := size=$(VOCAB_SIZE)
 PARAMS_tokenize := vocab=$(VOCAB_FILE) max_len=$(MAX_LEN) truncation=$(TRUNC) on_error=$(ON_ERROR)
 PARAMS_filter   := labels=$(LABELS)
 PARAMS_split    := fractions=$(FRACTIONS)
-PARAMS_pack     := 
+
 PARAMS_train    := cell=$(CELL) embed=$(EMBED) hidden=$(HIDDEN) layers=$(LAYERS) \
 	bidir=$(BIDIR) pool=$(POOL) batch=$(BATCH) lr=$(LR) epochs=$(EPOCHS) \
 	patience=$(PATIENCE) clip=$(CLIP) optim=$(OPTIM) sparse=$(SPARSE) seed=$(SEED) \
@@ -133,3 +133,24 @@ $(SPLITS) $(ART)/stats/split.json &: $(ART)/merged.tok $(ART)/params/split.txt $
 
 help-pipeline:
 	@sed -n '/^# ---- data/,/^DUMP_EXTS/p' mk/pipeline.mk | grep -E '^[A-Z_]+ +\?=' 
+
+# ---- pack-hdf5: the streaming dataset file ----
+PACK_FLAGS ?=
+PARAMS_pack := $(PACK_FLAGS)
+$(ART)/dataset.h5: $(SPLITS) $(ART)/params/pack.txt $(call stamp,pack-hdf5)
+	$(call say,STAGE,pack-hdf5 -> $@)
+	$(Q)$(BIN)/pack-hdf5 --out $@ $(PACK_FLAGS) --quiet $(SPLITS)
+
+# ---- report: HTML (self-contained) and Markdown ----
+TOK_STATS := $(foreach d,$(DUMPS),$(ART)/stats/tokenize-$(call tokname,$(d)).json)
+$(REPORTS)/report.html $(REPORTS)/report.md &: $(ART)/metrics.json $(ART)/predictions.tsv \
+		$(ART)/train.json $(ART)/train-log.jsonl $(SPLITS) $(TOK_STATS) \
+		$(ART)/stats/filter-relabel.json $(ART)/stats/split.json \
+		$(wildcard $(ART)/history.jsonl) $(call stamp,report)
+	$(call say,STAGE,report -> $(REPORTS)/report.html)
+	$(Q)$(BIN)/report --train-log $(ART)/train-log.jsonl --train-json $(ART)/train.json \
+		--metrics $(ART)/metrics.json --predictions $(ART)/predictions.tsv \
+		--history $(ART)/history.jsonl --split-dir $(ART)/split \
+		$(foreach f,$(TOK_STATS),--tok-stats $(f)) \
+		--filter-stats $(ART)/stats/filter-relabel.json --split-stats $(ART)/stats/split.json \
+		--html $(REPORTS)/report.html --md $(REPORTS)/report.md --quiet
