@@ -71,7 +71,7 @@ struct classifier *classifier_open(const char *path, const char *vocab_file, int
 		return NULL;
 	}
 	if (c->meta.cfg.task != RNN_TASK_CLASSIFY) {
-		error("model '%s' is a %s model, not a classifier", path,
+		error("model '%s' is a %s model, not a classifier (evaluate --task regress)", path,
 		      rnn_task_name(c->meta.cfg.task));
 		goto fail;
 	}

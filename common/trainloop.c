@@ -3,6 +3,9 @@
  * after every epoch, keeps the best epoch's weights, stops early, guards
  * against NaN/Inf, checkpoints every epoch (atomically) and resumes from a
  * matching checkpoint.  Writes model.h5, train-log.jsonl and train.json.
+ * Two data sources behind one "feed": the review dataset (classify,
+ * streamed by batches.h) and the windowed time series (regress, tsfile.h,
+ * small enough to hold in memory).
  *
  * Reproducibility: the initial weights come from the seed, the order of
  * epoch e's batches from (seed, e) alone (batches.h), and nothing else is
@@ -26,7 +29,9 @@
 #include "metrics.h"
 #include "modelfile.h"
 #include "progress.h"
+#include "rng.h"
 #include "trainloop.h"
+#include "tsfile.h"
 #include "vocab.h"
 
 void train_cfg_defaults(struct train_cfg *c)
@@ -147,11 +152,128 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* ---- feeds: where batches come from ---- */
+
+struct feed {
+	struct batches *b;         /* classify: the streaming reader */
+	/* regress: one split in memory */
+	float *inputs, *targets;   /* (n, W), (n, K) */
+	size_t n;
+	int W, K, B, shuffle;
+	uint64_t seed;
+	uint32_t *order;           /* (n) this epoch's order */
+	size_t pos;
+	float *bin, *btg;          /* (B, W), (B, K) the current batch */
+	int32_t *blen;             /* (B) all W */
+};
+
+static void feed_free(struct feed *f)
+{
+	batches_close(f->b);
+	free(f->inputs);
+	free(f->targets);
+	free(f->order);
+	free(f->bin);
+	free(f->btg);
+	free(f->blen);
+	memset(f, 0, sizeof(*f));
+}
+
+static int feed_is_open(const struct feed *f)
+{
+	return f->b || f->inputs;
+}
+
+static uint64_t feed_rows(const struct feed *f)
+{
+	return f->b ? batches_rows(f->b) : f->n;
+}
+
+static uint64_t feed_batches(const struct feed *f)
+{
+	return f->b ? batches_per_epoch(f->b) : (f->n + f->B - 1) / f->B;
+}
+
+/* A regression feed over inputs (n, W) and targets (n, K), taken over. */
+static int feed_arrays(struct feed *f, float *inputs, float *targets, size_t n, int W, int K,
+		       int B, int shuffle, uint64_t seed)
+{
+	memset(f, 0, sizeof(*f));
+	f->inputs = inputs;
+	f->targets = targets;
+	f->n = n;
+	f->W = W;
+	f->K = K;
+	f->B = B;
+	f->shuffle = shuffle;
+	f->seed = seed;
+	f->order = malloc((n + 1) * sizeof(uint32_t));
+	f->bin = malloc((size_t)B * W * sizeof(float));
+	f->btg = malloc((size_t)B * K * sizeof(float));
+	f->blen = malloc((size_t)B * sizeof(int32_t));
+	if (!f->order || !f->bin || !f->btg || !f->blen)
+		return error("out of memory");
+	for (int i = 0; i < B; i++)
+		f->blen[i] = W;
+	return 0;
+}
+
+/* Starts epoch e: the order depends only on (seed, e). */
+static int feed_start(struct feed *f, uint64_t e)
+{
+	if (f->b)
+		return batches_start_epoch(f->b, e);
+	for (size_t i = 0; i < f->n; i++)
+		f->order[i] = (uint32_t)i;
+	if (f->shuffle) {
+		struct rng r;
+		rng_seed2(&r, f->seed, e);
+		rng_shuffle_u32(&r, f->order, f->n);
+	}
+	f->pos = 0;
+	return 0;
+}
+
+/* The next batch as the model takes it: 1, 0 at the end, -1 on error. */
+static int feed_next(struct feed *f, struct rnn_batch *rb)
+{
+	memset(rb, 0, sizeof(*rb));
+	if (f->b) {
+		const struct batch *bt;
+		int rc = batches_next(f->b, &bt);
+		if (rc == 1) {
+			rb->B = (int)bt->n;
+			rb->T = (int)bt->t;
+			rb->ids = bt->ids;
+			rb->lengths = bt->lengths;
+			rb->labels = bt->labels;
+		}
+		return rc;
+	}
+	if (f->pos >= f->n)
+		return 0;
+	size_t m = f->n - f->pos < (size_t)f->B ? f->n - f->pos : (size_t)f->B;
+	for (size_t i = 0; i < m; i++) {
+		uint32_t r = f->order[f->pos + i];
+		memcpy(f->bin + i * f->W, f->inputs + (size_t)r * f->W, sizeof(float) * f->W);
+		memcpy(f->btg + i * f->K, f->targets + (size_t)r * f->K, sizeof(float) * f->K);
+	}
+	f->pos += m;
+	rb->B = (int)m;
+	rb->T = f->W;
+	rb->inputs = f->bin;
+	rb->lengths = f->blen;
+	rb->targets = f->btg;
+	return 1;
+}
+
 /* Everything a run holds; freed by run_free. */
 struct run {
 	const struct train_cfg *c;
-	struct batches *tr, *va;
-	const struct dsinfo *info;
+	struct feed tr, va;
+	const struct dsinfo *info; /* classify */
+	struct tsdata ts;          /* regress */
+	int ts_open;
 	struct rnn_model *m;
 	float *best;            /* best weights (with a validation split) */
 	struct model_meta meta;
@@ -169,15 +291,17 @@ struct run {
 
 static void run_free(struct run *r)
 {
-	batches_close(r->tr);
-	batches_close(r->va);
+	feed_free(&r->tr);
+	feed_free(&r->va);
+	if (r->ts_open)
+		tsdata_free(&r->ts);
 	rnn_model_free(r->m);
 	free(r->best);
 	model_meta_free(&r->meta);
 	ckpt_state_free(&r->st);
 }
 
-static int open_data(struct run *r)
+static int open_reviews(struct run *r)
 {
 	const struct train_cfg *c = r->c;
 	struct batches_config bc;
@@ -188,15 +312,15 @@ static int open_data(struct run *r)
 	bc.seed = c->seed;
 	/* the notebook's output[:, -1] needs every row max_len wide */
 	bc.trim = c->pool != RNN_POOL_LAST_PADDED;
-	if (!(r->tr = batches_open(c->data, &bc)))
+	if (!(r->tr.b = batches_open(c->data, &bc)))
 		return -1;
-	r->info = batches_info(r->tr);
-	if (batches_rows(r->tr) == 0)
+	r->info = batches_info(r->tr.b);
+	if (batches_rows(r->tr.b) == 0)
 		return error("'%s': the training split is empty", c->data);
 	if (r->info->has_split[SPLIT_VALIDATION] && r->info->counts[SPLIT_VALIDATION] > 0) {
 		bc.split = "validation";
 		bc.shuffle = 0;
-		if (!(r->va = batches_open(c->data, &bc)))
+		if (!(r->va.b = batches_open(c->data, &bc)))
 			return -1;
 	} else {
 		warning("'%s' has no validation rows: no early stopping, the last epoch's "
@@ -206,10 +330,81 @@ static int open_data(struct run *r)
 	return 0;
 }
 
+static int open_series(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	if (tsdata_read(c->data, &r->ts))
+		return -1;
+	r->ts_open = 1;
+	const int W = (int)r->ts.window, K = (int)r->ts.horizon;
+	float *in = NULL, *tg = NULL;
+	size_t n;
+	if (tsfile_read_split(c->data, &r->ts, TS_TRAIN, &in, &tg, &n))
+		return -1;
+	if (feed_arrays(&r->tr, in, tg, n, W, K, c->batch, 1, c->seed))
+		return -1;
+	if (n == 0)
+		return error("'%s': the training split is empty", c->data);
+	if (r->ts.count[TS_VALIDATION] > 0) {
+		if (tsfile_read_split(c->data, &r->ts, TS_VALIDATION, &in, &tg, &n) ||
+		    feed_arrays(&r->va, in, tg, n, W, K, c->batch, 0, c->seed))
+			return -1;
+	} else {
+		warning("'%s' has no validation windows: no early stopping, the last epoch's "
+			"weights are kept",
+			c->data);
+	}
+	return 0;
+}
+
+static int open_data(struct run *r)
+{
+	return r->c->task == RNN_TASK_REGRESS ? open_series(r) : open_reviews(r);
+}
+
 /* Fills r->meta from the dataset, the vocabulary file and the settings. */
+static int make_meta_series(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	const struct tsdata *d = &r->ts;
+	struct model_meta *mm = &r->meta;
+	if (c->vocab)
+		return error("--vocab does not apply to --task regress");
+	mm->cfg = (struct rnn_config){
+		.cell = c->cell, .task = RNN_TASK_REGRESS, .input_size = 1, .hidden = c->hidden,
+		.layers = c->layers, .bidirectional = c->bidirectional,
+		.outputs = (int)d->horizon, .pool = c->pool,
+	};
+	if (rnn_config_check(&mm->cfg))
+		return -1;
+	mm->max_len = (uint32_t)d->window;
+	mm->n_norm = 1;
+	mm->norm_mean = malloc(sizeof(double));
+	mm->norm_std = malloc(sizeof(double));
+	if (!mm->norm_mean || !mm->norm_std || !(mm->truncation = strdup("none")) ||
+	    !(mm->producer = strdup(c->producer)) || !(mm->dataset = strdup(c->data)))
+		return error("out of memory");
+	mm->norm_mean[0] = d->mean;
+	mm->norm_std[0] = d->std;
+	if (hash64_file(c->data, &r->dataset_hash))
+		return -1;
+	mm->dataset_hash = r->dataset_hash;
+	double w = (double)d->window, k = (double)d->horizon, s = (double)d->season;
+	if (model_meta_set_extra(mm, "window", NULL, &w, 1) ||
+	    model_meta_set_extra(mm, "horizon", NULL, &k, 1) ||
+	    model_meta_set_extra(mm, "season", NULL, &s, 1) ||
+	    model_meta_set_extra(mm, "normalization", "zscore", NULL, 0) ||
+	    (d->series.source && model_meta_set_extra(mm, "source", d->series.source, NULL, 0)) ||
+	    (d->series.column && model_meta_set_extra(mm, "column", d->series.column, NULL, 0)))
+		return -1;
+	return 0;
+}
+
 static int make_meta(struct run *r)
 {
 	const struct train_cfg *c = r->c;
+	if (c->task == RNN_TASK_REGRESS)
+		return make_meta_series(r);
 	const struct tokmeta *tm = &r->info->meta;
 	struct model_meta *mm = &r->meta;
 	if (tm->n_labels < 2)
@@ -313,9 +508,15 @@ static int write_summary(const struct run *r, int epochs_run)
 	json_object_set_new(cfg, "patience", json_integer(c->patience));
 	json_object_set_new(cfg, "max_len", json_integer(mm->max_len));
 	json_object_set_new(cfg, "seed", json_integer((json_int_t)c->seed));
-	json_object_set_new(cfg, "vocab_size", json_integer(mm->vocab_size));
-	json_object_set_new(cfg, "classes", json_integer(mm->cfg.outputs));
-	json_object_set_new(cfg, "labels", labels);
+	if (mm->cfg.task == RNN_TASK_CLASSIFY) {
+		json_object_set_new(cfg, "vocab_size", json_integer(mm->vocab_size));
+		json_object_set_new(cfg, "classes", json_integer(mm->cfg.outputs));
+		json_object_set_new(cfg, "labels", labels);
+	} else {
+		json_decref(labels);
+		json_object_set_new(cfg, "window", json_integer(mm->max_len));
+		json_object_set_new(cfg, "horizon", json_integer(mm->cfg.outputs));
+	}
 	json_object_set_new(cfg, "preset", c->preset ? json_string(c->preset) : json_null());
 
 	double seconds = r->prior_seconds + (progress_now() - r->t0);
@@ -336,9 +537,8 @@ static int write_summary(const struct run *r, int epochs_run)
 	json_object_set_new(j, "stopped", r->st.stopped ? json_string(r->st.stopped) : json_null());
 	json_object_set_new(j, "seconds", json_real(seconds));
 	json_object_set_new(j, "seq_per_s", jreal(tsec > 0 ? (double)seqs / tsec : NAN));
-	json_object_set_new(j, "train_examples", json_integer((json_int_t)batches_rows(r->tr)));
-	json_object_set_new(j, "validation_examples",
-			    json_integer(r->va ? (json_int_t)batches_rows(r->va) : 0));
+	json_object_set_new(j, "train_examples", json_integer((json_int_t)feed_rows(&r->tr)));
+	json_object_set_new(j, "validation_examples", json_integer((json_int_t)feed_rows(&r->va)));
 	json_object_set_new(j, "parameters", json_integer((json_int_t)nparams));
 	json_object_set_new(j, "resumed_from_epoch",
 			    r->resumed_from ? json_integer(r->resumed_from) : json_null());
@@ -395,7 +595,7 @@ static int try_resume(struct run *r, const char *fp_hex)
 		json_t *j = json_loads(cs.log[i], 0, NULL);
 		double sps = j ? json_number_value(json_object_get(j, "seq_per_s")) : 0;
 		if (sps > 0)
-			r->prior_train_seconds += (double)batches_rows(r->tr) / sps;
+			r->prior_train_seconds += (double)feed_rows(&r->tr) / sps;
 		json_decref(j);
 	}
 	info("resuming from '%s' after epoch %d", c->checkpoint, cs.epoch);
@@ -409,21 +609,18 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 	const struct train_cfg *c = r->c;
 	struct rnn_model *m = r->m;
 	const int C = m->layout.cfg.outputs;
-	if (batches_start_epoch(r->tr, (uint64_t)e))
+	const int classify = m->layout.cfg.task == RNN_TASK_CLASSIFY;
+	if (feed_start(&r->tr, (uint64_t)e))
 		return -1;
 	char label[64];
 	snprintf(label, sizeof(label), "epoch %d/%d", e, c->epochs);
 	progress_start(pg, stderr, c->quiet ? PROGRESS_NONE : c->progress, label,
-		       batches_per_epoch(r->tr), c->progress_interval);
+		       feed_batches(&r->tr), c->progress_interval);
 	double t0 = progress_now(), loss_sum = 0, norm_sum = 0;
 	uint64_t n = 0, correct = 0, nb = 0;
-	const struct batch *b;
+	struct rnn_batch rb;
 	int rc;
-	while ((rc = batches_next(r->tr, &b)) == 1) {
-		struct rnn_batch rb = {
-			.B = (int)b->n, .T = (int)b->t, .ids = b->ids,
-			.lengths = b->lengths, .labels = b->labels,
-		};
+	while ((rc = feed_next(&r->tr, &rb)) == 1) {
 		float loss;
 		double norm;
 		int s = rnn_model_train_step(m, &rb, &c->optim, (float)c->clip, &loss, &norm);
@@ -438,21 +635,24 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 			      isfinite(loss) ? "gradient" : "loss", e, nb + 1, (double)loss, norm);
 			return TRAIN_DIVERGED;
 		}
-		for (int i = 0; i < rb.B; i++) {
+		for (int i = 0; classify && i < rb.B; i++) {
 			const float *p = m->probs + (size_t)i * C;
 			int k = 0;
 			for (int j = 1; j < C; j++)
 				if (p[j] > p[k])
 					k = j;
-			correct += k == b->labels[i];
+			correct += k == rb.labels[i];
 		}
 		loss_sum += (double)loss * rb.B;
 		norm_sum += norm;
 		n += (uint64_t)rb.B;
 		nb++;
 		char status[96];
-		snprintf(status, sizeof(status), "loss %.4f acc %.3f", loss_sum / n,
-			 (double)correct / n);
+		if (classify)
+			snprintf(status, sizeof(status), "loss %.4f acc %.3f", loss_sum / n,
+				 (double)correct / n);
+		else
+			snprintf(status, sizeof(status), "loss %.5f", loss_sum / n);
 		progress_update(pg, nb, n, status);
 	}
 	progress_end(pg);
@@ -460,10 +660,50 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 		return -1;
 	*secs = progress_now() - t0;
 	*loss_mean = n ? loss_sum / n : NAN;
-	*acc = n ? (double)correct / n : NAN;
+	*acc = n && classify ? (double)correct / n : NAN;
 	*norm_mean = nb ? norm_sum / nb : NAN;
 	*seqs = n;
 	return 0;
+}
+
+/* Validation after an epoch: loss (cross-entropy or MSE), and for
+ * classification accuracy and macro F1 in *vm.  0, 1 (not finite), -1. */
+static int validate(struct run *r, struct metrics *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->accuracy = vm->macro_f1 = NAN;
+	struct rnn_model *m = r->m;
+	if (r->va.b) {
+		struct metrics_acc *acc = metrics_acc_new(m->layout.cfg.outputs, 0);
+		if (!acc)
+			return -1;
+		int v = eval_split(m, r->va.b, acc, NULL, NULL, NULL);
+		if (!v)
+			v = metrics_compute(acc, vm);
+		metrics_acc_free(acc);
+		if (v)
+			return v;
+		return isfinite(vm->loss) ? 0 : 1;
+	}
+	/* regression: mean squared error over every (example, step) */
+	if (feed_start(&r->va, 0))
+		return -1;
+	struct rnn_batch rb;
+	double sum = 0;
+	uint64_t n = 0;
+	int rc;
+	while ((rc = feed_next(&r->va, &rb)) == 1) {
+		float loss;
+		if (rnn_model_forward(m, &rb, &loss))
+			return -1;
+		sum += (double)loss * rb.B;
+		n += (uint64_t)rb.B;
+	}
+	if (rc < 0)
+		return -1;
+	vm->n = n;
+	vm->loss = n ? sum / n : NAN;
+	return isfinite(vm->loss) ? 0 : 1;
 }
 
 static int add_log(struct run *r, json_t *j)
@@ -488,25 +728,26 @@ int train_run(const struct train_cfg *c)
 	r.c = c;
 	r.t0 = progress_now();
 	int rc = -1;
-	struct progress pg;
+	/* pg: the batch progress of an epoch; lg: the epoch summaries, plain
+	 * lines even with --progress none (only quiet silences them) */
+	struct progress pg, lg;
 	progress_start(&pg, stderr, c->quiet ? PROGRESS_NONE : c->progress, "train", 0,
 		       c->progress_interval);
+	progress_start(&lg, stderr,
+		       c->quiet ? PROGRESS_NONE
+				: c->progress == PROGRESS_NONE ? PROGRESS_LINES : c->progress,
+		       "train", 0, c->progress_interval);
 
-	if (c->task != RNN_TASK_CLASSIFY) {
-		error("--task %s: the time-series dataset reader is not built yet; train only "
-		      "classifies",
-		      rnn_task_name(c->task));
-		goto out;
-	}
 	if (c->epochs < 1 || c->batch < 1 || c->threads < 1)
 		return error("epochs, batch and threads must be >= 1");
 	rnn_set_threads(c->threads);
 	if (open_data(&r) || make_meta(&r))
 		goto out;
-	if (!(r.m = rnn_model_create(&r.meta.cfg, c->batch, (int)r.info->meta.max_len, 1)))
+	if (!(r.m = rnn_model_create(&r.meta.cfg, c->batch, (int)r.meta.max_len, 1)))
 		goto out;
+	const int has_va = feed_is_open(&r.va);
 	rnn_model_init(r.m, c->seed);
-	if (r.va && !(r.best = rnn_alloc_floats(r.m->layout.total)))
+	if (has_va && !(r.best = rnn_alloc_floats(r.m->layout.total)))
 		goto out;
 	if (r.best)
 		memcpy(r.best, r.m->params, sizeof(float) * r.m->layout.total);
@@ -529,18 +770,19 @@ int train_run(const struct train_cfg *c)
 		for (int i = 0; i < r.m->layout.n_tensors; i++)
 			np += r.m->layout.tensors[i].numel;
 		info("%s %s, E %d, H %d, %d layer%s%s, %s pooling, %zu parameters; %" PRIu64
-		     " training and %" PRIu64 " validation reviews, batch %d, %d thread%s",
-		     rnn_task_name(r.meta.cfg.task), rnn_cell_name(r.meta.cfg.cell), c->embed,
-		     c->hidden, c->layers, c->layers > 1 ? "s" : "",
+		     " training and %" PRIu64 " validation %s, batch %d, %d thread%s",
+		     rnn_task_name(r.meta.cfg.task), rnn_cell_name(r.meta.cfg.cell),
+		     r.meta.cfg.embed, c->hidden, c->layers, c->layers > 1 ? "s" : "",
 		     c->bidirectional ? ", bidirectional" : "", rnn_pool_name(c->pool), np,
-		     batches_rows(r.tr), r.va ? batches_rows(r.va) : 0, c->batch, c->threads,
+		     feed_rows(&r.tr), feed_rows(&r.va),
+		     c->task == RNN_TASK_CLASSIFY ? "reviews" : "windows", c->batch, c->threads,
 		     c->threads > 1 ? "s" : "");
 	}
 
 	const char *stopped = NULL;
 	if (r.st.epoch >= c->epochs)
 		stopped = "epochs";
-	else if (r.va && c->patience > 0 && r.st.bad_epochs >= c->patience)
+	else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
 		stopped = "early-stopping";
 	for (int e = r.st.epoch + 1; !stopped; e++) {
 		double loss, acc, norm, secs, t_epoch = progress_now();
@@ -556,17 +798,13 @@ int train_run(const struct train_cfg *c)
 		r.run_seqs += seqs;
 		struct metrics vm = {0};
 		int improved = 0;
-		if (r.va) {
-			struct metrics_acc *acc_v = metrics_acc_new(r.meta.cfg.outputs, 0);
-			if (!acc_v)
+		if (has_va) {
+			int v = validate(&r, &vm);
+			if (v < 0) {
+				metrics_free(&vm);
 				goto out;
-			int v = eval_split(r.m, r.va, acc_v, NULL, NULL, NULL);
-			if (!v)
-				v = metrics_compute(acc_v, &vm);
-			metrics_acc_free(acc_v);
-			if (v < 0)
-				goto out;
-			if (v == 1 || !isfinite(vm.loss)) {
+			}
+			if (v == 1) {
 				metrics_free(&vm);
 				error("non-finite validation loss after epoch %d: training stopped",
 				      e);
@@ -592,9 +830,9 @@ int train_run(const struct train_cfg *c)
 		json_object_set_new(j, "epoch", json_integer(e));
 		json_object_set_new(j, "loss", jreal(loss));
 		json_object_set_new(j, "accuracy", jreal(acc));
-		json_object_set_new(j, "val_loss", r.va ? jreal(vm.loss) : json_null());
-		json_object_set_new(j, "val_accuracy", r.va ? jreal(vm.accuracy) : json_null());
-		json_object_set_new(j, "val_macro_f1", r.va ? jreal(vm.macro_f1) : json_null());
+		json_object_set_new(j, "val_loss", has_va ? jreal(vm.loss) : json_null());
+		json_object_set_new(j, "val_accuracy", has_va ? jreal(vm.accuracy) : json_null());
+		json_object_set_new(j, "val_macro_f1", has_va ? jreal(vm.macro_f1) : json_null());
 		json_object_set_new(j, "seconds", json_real(esecs));
 		json_object_set_new(j, "seq_per_s", jreal(secs > 0 ? seqs / secs : NAN));
 		json_object_set_new(j, "lr", json_real(c->optim.lr));
@@ -605,7 +843,7 @@ int train_run(const struct train_cfg *c)
 			goto out;
 		if (e >= c->epochs)
 			stopped = "epochs";
-		else if (r.va && c->patience > 0 && r.st.bad_epochs >= c->patience)
+		else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
 			stopped = "early-stopping";
 		free(r.st.stopped);
 		r.st.stopped = stopped ? strdup(stopped) : NULL;
@@ -618,12 +856,17 @@ int train_run(const struct train_cfg *c)
 			goto out;
 		if (write_log(&r))
 			goto out;
-		if (!c->quiet)
-			progress_log(&pg,
+		if (!c->quiet && c->task == RNN_TASK_CLASSIFY)
+			progress_log(&lg,
 				     "epoch %d/%d: loss %.4f acc %.4f | val loss %.4f acc %.4f "
 				     "macro-F1 %.4f | %.1f s, %.0f seq/s%s",
-				     e, c->epochs, loss, acc, r.va ? vm.loss : NAN,
-				     r.va ? vm.accuracy : NAN, r.va ? vm.macro_f1 : NAN, esecs,
+				     e, c->epochs, loss, acc, has_va ? vm.loss : NAN,
+				     has_va ? vm.accuracy : NAN, has_va ? vm.macro_f1 : NAN, esecs,
+				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
+		else if (!c->quiet)
+			progress_log(&lg,
+				     "epoch %d/%d: mse %.5f | val mse %.5f | %.1f s, %.0f seq/s%s", e,
+				     c->epochs, loss, has_va ? vm.loss : NAN, esecs,
 				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
 		metrics_free(&vm);
 	}
@@ -646,9 +889,9 @@ int train_run(const struct train_cfg *c)
 	    write_summary(&r, r.st.epoch))
 		goto out;
 	if (!c->quiet)
-		progress_log(&pg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",
+		progress_log(&lg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",
 			     stopped, r.st.epoch, r.st.epoch > 1 ? "s" : "", r.st.best_epoch,
-			     r.va ? "" : " (no validation)", c->model_out);
+			     has_va ? "" : " (no validation)", c->model_out);
 	rc = TRAIN_OK;
 out:
 	run_free(&r);

@@ -1,11 +1,13 @@
-/* evaluate - measures a trained model on held-out reviews.
+/* evaluate - measures a trained model on held-out data.
  *
  * Reads model.h5 and either one split of artifacts/dataset.h5 (the test
  * split by default) or a raw review dump (--dump: tokenized and relabelled
  * on the fly with the model's vocabulary, max_len, truncation and labels).
  * Writes artifacts/metrics.json (accuracy, per-class P/R/F1, macro F1,
  * confusion matrix, ROC AUC and curve for two classes, loss, n) and
- * artifacts/predictions.tsv (docs/artifacts.md).  Never trains.
+ * artifacts/predictions.tsv (docs/artifacts.md).  A regression model
+ * (--task regress) is scored on the time-series dataset's test split
+ * against the naive baselines (docs/timeseries.md).  Never trains.
  * Exit: 0 ok, 1 failure, 2 bad usage.
  */
 #include <inttypes.h>
@@ -27,6 +29,8 @@
 #include "metrics.h"
 #include "opts.h"
 #include "progress.h"
+#include "ts_metrics.h"
+#include "tsfile.h"
 
 struct ev {
 	struct classifier *cl;
@@ -121,6 +125,81 @@ static int on_record(void *ctx, const struct tokrec *rec)
 	return 0;
 }
 
+/* --task regress: forecasts for the time-series test split, scored in
+ * original units against the naive baselines by ts_metrics_write_test. */
+static int eval_series(const char *model, const char *data, const char *out, int batch)
+{
+	struct model_meta mm;
+	float *params = modelfile_load(model, &mm), *inputs = NULL, *pred = NULL;
+	struct rnn_model *m = NULL;
+	struct tsdata d;
+	int rc = -1, have_d = 0;
+	if (!params)
+		return -1;
+	if (mm.cfg.task != RNN_TASK_REGRESS) {
+		error("model '%s' is a %s model; --task regress needs a regression model", model,
+		      rnn_task_name(mm.cfg.task));
+		goto out;
+	}
+	if (tsdata_read(data, &d))
+		goto out;
+	have_d = 1;
+	const int W = (int)d.window, K = (int)d.horizon;
+	if (W != (int)mm.max_len || K != mm.cfg.outputs) {
+		error("'%s' has windows of %d -> %d values, the model '%s' %u -> %d; re-run train",
+		      data, W, K, model, mm.max_len, mm.cfg.outputs);
+		goto out;
+	}
+	float *targets = NULL;
+	size_t n;
+	if (tsfile_read_split(data, &d, TS_TEST, &inputs, &targets, &n))
+		goto out;
+	if (!(m = rnn_model_create(&mm.cfg, batch, W, 0)) ||
+	    !(pred = malloc((n * K + 1) * sizeof(float)))) {
+		free(targets);
+		goto out;
+	}
+	memcpy(m->params, params, sizeof(float) * m->layout.total);
+	int32_t *len = malloc(sizeof(int32_t) * batch);
+	if (!len) {
+		free(targets);
+		error("out of memory");
+		goto out;
+	}
+	for (int i = 0; i < batch; i++)
+		len[i] = W;
+	double sum = 0;
+	int bad = 0;
+	for (size_t r0 = 0; r0 < n && !bad; r0 += (size_t)batch) {
+		int B = n - r0 < (size_t)batch ? (int)(n - r0) : batch;
+		struct rnn_batch b = {.B = B, .T = W, .inputs = inputs + r0 * W, .lengths = len,
+				      .targets = targets + r0 * K};
+		float loss;
+		if (rnn_model_forward(m, &b, &loss))
+			bad = 1;
+		else {
+			memcpy(pred + r0 * K, m->out, sizeof(float) * B * K);
+			sum += (double)loss * B;
+		}
+	}
+	free(len);
+	free(targets);
+	if (bad)
+		goto out;
+	rc = ts_metrics_write_test(out, data, pred, n, n ? sum / n : NAN);
+	if (!rc)
+		info("test: %zu windows, mse %.5f (normalised) -> '%s'", n, n ? sum / n : NAN, out);
+out:
+	if (have_d)
+		tsdata_free(&d);
+	model_meta_free(&mm);
+	rnn_model_free(m);
+	free(params);
+	free(inputs);
+	free(pred);
+	return rc;
+}
+
 /* The label map must name the model's classes in the model's order. */
 static int check_map(const struct labelmap *map, const struct model_meta *mm, const char *spec)
 {
@@ -176,12 +255,14 @@ static int eval_dump(struct ev *ev, const char *dump, const char *labels_spec, l
 int main(int argc, char **argv)
 {
 	const char *model = "artifacts/model.h5", *data = "artifacts/dataset.h5", *split = "test";
-	const char *dump = NULL, *vocab = NULL, *labels = "binary";
+	const char *dump = NULL, *vocab = NULL, *labels = "binary", *task = "classify";
 	const char *metrics_out = "artifacts/metrics.json", *pred_out = "artifacts/predictions.tsv";
 	long batch = 128, threads = 2;
 	int quiet = 0, logits = 0;
 	const struct opt opts[] = {
 		{"model", OPT_STR, &model, "FILE", "the trained model", 0, 0},
+		{"task", OPT_CHOICE, &task, "classify|regress",
+		 "regress: a time-series model on its dataset's test split", 0, 0},
 		{"data", OPT_STR, &data, "FILE", "the dataset file", 0, 0},
 		{"split", OPT_CHOICE, &split, "test|validation|train", "the split to evaluate", 0, 0},
 		{"dump", OPT_STR, &dump, "FILE",
@@ -215,6 +296,12 @@ int main(int argc, char **argv)
 	afile_install_signal_cleanup();
 	rnn_set_threads((int)threads);
 
+	if (!strcmp(task, "regress")) {
+		if (dump || strcmp(split, "test"))
+			die(EXIT_USAGE, "--task regress evaluates the test split of the time-series "
+					"dataset (no --dump, no --split)");
+		return eval_series(model, data, metrics_out, (int)batch) ? EXIT_FAIL : EXIT_OK;
+	}
 	struct ev ev;
 	memset(&ev, 0, sizeof(ev));
 	struct batches *bt = NULL;
