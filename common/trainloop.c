@@ -743,6 +743,11 @@ int train_run(const struct train_cfg *c)
 	rnn_set_threads(c->threads);
 	if (open_data(&r) || make_meta(&r))
 		goto out;
+	if (c->preset && !strcmp(c->preset, "notebook") && c->task == RNN_TASK_CLASSIFY &&
+	    r.meta.max_len != 256)
+		info("note: --preset notebook: '%s' has max_len %u, the notebook used 256 (set at "
+		     "tokenize: make MAX_LEN=256)",
+		     c->data, r.meta.max_len);
 	if (!(r.m = rnn_model_create(&r.meta.cfg, c->batch, (int)r.meta.max_len, 1)))
 		goto out;
 	const int has_va = feed_is_open(&r.va);

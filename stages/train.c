@@ -1,4 +1,5 @@
-/* train - trains the review classifier on artifacts/dataset.h5.
+/* train - trains the review classifier on artifacts/dataset.h5 (or the
+ * time-series model on artifacts/timeseries/dataset.h5, --task regress).
  *
  * Reads the dataset (and the vocabulary file, to check and embed it);
  * writes artifacts/model.h5, train-log.jsonl, train.json and a checkpoint
@@ -47,7 +48,8 @@ int main(int argc, char **argv)
 	double lr = c.optim.lr, wd = 0, clip = c.clip, interval = c.progress_interval;
 	int bidir = 0, sparse = 0, dense = 0, resume = 0, quiet = 0, no_ckpt = 0;
 	const struct opt opts[] = {
-		{"data", OPT_STR, &c.data, "FILE", "the dataset (pack-hdf5's output)", 0, 0},
+		{"data", OPT_STR, &c.data, "FILE",
+		 "the dataset (pack-hdf5's output; ts-prepare's with --task regress)", 0, 0},
 		{"vocab", OPT_STR, &c.vocab, "FILE",
 		 "vocab.txt of the dataset: checked and embedded in the model (predict needs it)",
 		 0, 0},
@@ -98,7 +100,8 @@ int main(int argc, char **argv)
 	};
 	const struct opts_program prog = {
 		"train", "[OPTIONS]",
-		"Trains an RNN/LSTM/GRU review classifier on the dataset file; writes the\n"
+		"Trains an RNN/LSTM/GRU review classifier on the dataset file (or, with\n"
+		"--task regress, a next-value model on the time-series dataset); writes the\n"
 		"model (weights under PyTorch's names), a per-epoch log, a summary and a\n"
 		"checkpoint every epoch.",
 		opts, 0, 0,
