@@ -47,7 +47,7 @@ void train_cfg_defaults(struct train_cfg *c)
 	c->embed = 128;
 	c->hidden = 128;
 	c->layers = 1;
-	c->pool = RNN_POOL_LAST;
+	c->pool = RNN_POOL_MEAN;
 	rnn_optim_defaults(&c->optim);
 	c->optim.lr = 2e-3;
 	c->optim.sparse_embedding = 1;
@@ -74,11 +74,11 @@ void train_fingerprint(const struct train_cfg *c, const struct rnn_config *m,
 		 "task=%s;cell=%s;vocab=%d;embed=%d;input_size=%d;hidden=%d;layers=%d;"
 		 "bidirectional=%d;outputs=%d;pool=%s;dataset_hash=%s;vocab_hash=%s;"
 		 "seed=%" PRIu64 ";batch=%d;optimizer=%s;lr=%.17g;beta1=%.17g;beta2=%.17g;"
-		 "eps=%.17g;weight_decay=%.17g;sparse_embedding=%d;clip=%.17g",
+		 "eps=%.17g;weight_decay=%.17g;sparse_embedding=%d;clip=%.17g;program=%016" PRIx64,
 		 rnn_task_name(m->task), rnn_cell_name(m->cell), m->vocab, m->embed, m->input_size,
 		 m->hidden, m->layers, m->bidirectional, m->outputs, rnn_pool_name(m->pool), dh, vh,
 		 c->seed, c->batch, o->adamw ? "adamw" : "adam", o->lr, o->beta1, o->beta2, o->eps,
-		 o->weight_decay, o->sparse_embedding, c->clip);
+		 o->weight_decay, o->sparse_embedding, c->clip, c->program_hash);
 }
 
 /* The first key=value of a that b lacks, for the "does not match" note. */

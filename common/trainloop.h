@@ -46,6 +46,9 @@ struct train_cfg {
 	const char *device;      /* "cpu" */
 	const char *preset;      /* NULL or "notebook" */
 	const char *producer;    /* "train 0.1.0" */
+	uint64_t program_hash;   /* hash of the training program's bytes, part of
+				    the fingerprint (0: not checked): a rebuilt
+				    trainer does not continue an old run */
 };
 
 /* Sets the defaults of stages/train (docs/model-file.md says why). */

@@ -15,6 +15,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "hash.h"
 #include "opts.h"
 #include "progress.h"
 #include "rnn_model.h"
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
 {
 	struct train_cfg c;
 	train_cfg_defaults(&c);
-	const char *cell = "gru", *task = "classify", *pool = "last", *optimizer = "adam";
+	const char *cell = "gru", *task = "classify", *pool = "mean", *optimizer = "adam";
 	const char *device = "auto", *preset = "none", *progress = "auto";
 	const char *checkpoint = c.checkpoint;
 	long embed = c.embed, hidden = c.hidden, layers = c.layers, epochs = c.epochs;
@@ -71,7 +72,9 @@ int main(int argc, char **argv)
 		{"layers", OPT_INT, &layers, "N", "stacked recurrent layers", 1, RNN_MAX_LAYERS},
 		{"bidirectional", OPT_FLAG, &bidir, NULL, "add a backward direction", 0, 0},
 		{"pool", OPT_CHOICE, &pool, "last|mean|max|last-padded",
-		 "what the classifier sees (last-padded: the notebook's output[:, -1])", 0, 0},
+		 "what the classifier sees (last-padded: the notebook's output[:, -1]; "
+		 "--task regress: last)",
+		 0, 0},
 		{"epochs", OPT_INT, &epochs, "N", "epochs at most", 1, 100000},
 		{"batch", OPT_INT, &batch, "N", "batch size", 1, 1 << 16},
 		{"lr", OPT_DOUBLE, &lr, "X", "learning rate", 0, 1e38},
@@ -131,6 +134,9 @@ int main(int argc, char **argv)
 			epochs = 5;
 		c.preset = "notebook";
 	}
+	/* a forecast reads the end of its window: last, unless asked */
+	if (!strcmp(task, "regress") && !given(argc, argv, "pool"))
+		pool = "last";
 	if (sparse && dense)
 		die(EXIT_USAGE, "--sparse-embedding and --dense-embedding exclude each other");
 	if (!strcmp(device, "cuda"))
@@ -166,6 +172,9 @@ int main(int argc, char **argv)
 	c.progress_interval = interval;
 	c.device = "cpu";
 	c.producer = "train " TRAIN_VERSION;
+	/* a rebuilt trainer starts over rather than continue an old run */
+	if (hash64_file("/proc/self/exe", &c.program_hash))
+		c.program_hash = 0;
 	int rc = train_run(&c);
 	return rc == TRAIN_OK ? EXIT_OK : EXIT_FAIL;
 }
