@@ -63,22 +63,36 @@ void train_cfg_defaults(struct train_cfg *c)
 	c->producer = "train";
 }
 
+/* The shortest "%.Ng" that reads back as x exactly (0.003, not
+ * 0.0030000000000000001): exact, and readable in the mismatch note. */
+static const char *exact(char buf[32], double x)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return buf;
+}
+
 void train_fingerprint(const struct train_cfg *c, const struct rnn_config *m,
 		       uint64_t dataset_hash, uint64_t vocab_hash, char *buf, size_t size)
 {
-	char dh[17], vh[17];
+	char dh[17], vh[17], d[6][32];
 	hash64_hex(dataset_hash, dh);
 	hash64_hex(vocab_hash, vh);
 	const struct rnn_optim *o = &c->optim;
 	snprintf(buf, size,
 		 "task=%s;cell=%s;vocab=%d;embed=%d;input_size=%d;hidden=%d;layers=%d;"
 		 "bidirectional=%d;outputs=%d;pool=%s;dataset_hash=%s;vocab_hash=%s;"
-		 "seed=%" PRIu64 ";batch=%d;optimizer=%s;lr=%.17g;beta1=%.17g;beta2=%.17g;"
-		 "eps=%.17g;weight_decay=%.17g;sparse_embedding=%d;clip=%.17g;program=%016" PRIx64,
+		 "seed=%" PRIu64 ";batch=%d;optimizer=%s;lr=%s;beta1=%s;beta2=%s;"
+		 "eps=%s;weight_decay=%s;sparse_embedding=%d;clip=%s;program=%016" PRIx64,
 		 rnn_task_name(m->task), rnn_cell_name(m->cell), m->vocab, m->embed, m->input_size,
 		 m->hidden, m->layers, m->bidirectional, m->outputs, rnn_pool_name(m->pool), dh, vh,
-		 c->seed, c->batch, o->adamw ? "adamw" : "adam", o->lr, o->beta1, o->beta2, o->eps,
-		 o->weight_decay, o->sparse_embedding, c->clip, c->program_hash);
+		 c->seed, c->batch, o->adamw ? "adamw" : "adam", exact(d[0], o->lr),
+		 exact(d[1], o->beta1), exact(d[2], o->beta2), exact(d[3], o->eps),
+		 exact(d[4], o->weight_decay), o->sparse_embedding, exact(d[5], c->clip),
+		 c->program_hash);
 }
 
 /* The first key=value of a that b lacks, for the "does not match" note. */
