@@ -115,7 +115,8 @@ int main(int argc, char **argv)
 		"Prints the predicted label and its probability for the review TEXT (the\n"
 		"arguments joined by spaces), or for each line of stdin when no TEXT is\n"
 		"given (a line may be plain text, a JSON string, or a JSON object with a\n"
-		"\"text\" field).",
+		"\"text\" field).  A line that cannot be read (invalid UTF-8) prints\n"
+		"\"error line N\" (or {\"label\": null, \"error\": ...}) and the exit status is 1.",
 		opts, 0, -1,
 	};
 	char **args;
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
 	if (!c)
 		return EXIT_FAIL;
 	struct out o = {jsonl, logits, c};
-	int rc = 0;
+	int rc = 0, failed = 0;
 	if (nargs > 0) {
 		size_t n = 0;
 		for (int i = 0; i < nargs; i++)
@@ -155,8 +156,15 @@ int main(int argc, char **argv)
 			size_t tl;
 			const char *t = line_text(line, (size_t)len, &tl, &hold);
 			if (classifier_add_text(c, t, tl)) {
+				/* keep the output aligned with the input: the reviews
+				 * before it, then a line that says it failed */
 				bad_input("<stdin>", lineno, "cannot classify this review");
-				rc = -1;
+				failed = 1;
+				rc = classifier_run(c) || print_rows(&o);
+				classifier_clear(c);
+				printf(jsonl ? "{\"label\": null, \"error\": \"line %ld\"}\n"
+					     : "error line %ld\n",
+				       lineno);
 			}
 			json_decref(hold);
 			if (!rc && c->n == B) {
@@ -173,5 +181,5 @@ int main(int argc, char **argv)
 		free(line);
 	}
 	classifier_close(c);
-	return rc ? EXIT_FAIL : EXIT_OK;
+	return rc || failed ? EXIT_FAIL : EXIT_OK;
 }
