@@ -77,6 +77,13 @@ while read -r l; do
 	[[ $l =~ ^\{\"label\":\ \"(negative|positive)\",\ \"prob\":\ [0-9.e-]+,\ \"probs\":\ \[[0-9.e-]+,\ [0-9.e-]+\]\}$ ]] ||
 		fail "predict --jsonl line: $l"
 done <"$tmp/p.jsonl"
+# an unreadable line keeps its place and fails the run
+rc=0
+printf 'Хорошо\n\xff\xfe\nПлохо\n' | "$BIN/predict" --model "$A/model.h5" >"$tmp/p.txt" 2>"$tmp/p.err" || rc=$?
+[ $rc -eq 1 ] || fail "predict with a bad line: exit $rc"
+[ "$(sed -n 2p "$tmp/p.txt")" = "error line 2" ] && [ "$(wc -l <"$tmp/p.txt")" -eq 3 ] ||
+	fail "predict with a bad line printed: $(cat "$tmp/p.txt")"
+grep -q '<stdin>:2:' "$tmp/p.err" || fail "no <stdin>:2: message"
 # a vocabulary of another hash is refused
 printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n' >"$tmp/other.txt"
 rc=0
