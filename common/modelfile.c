@@ -498,6 +498,8 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 		rc = write_tensors(f, &l, params);
 	if (f >= 0 && h5_close(f))
 		rc = -1;
+	if (!rc && h5_seal(af.tmp))
+		rc = -1;
 	if (rc) {
 		afile_abort(&af);
 		return error("cannot write model file '%s'", path);
@@ -508,6 +510,10 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 float *modelfile_load(const char *path, struct model_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
+	if (h5_seal_check(path, 1)) { /* corrupted, truncated, or not ours */
+		error("cannot load model file '%s' (re-run train to rebuild it)", path);
+		return NULL;
+	}
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return NULL;
@@ -603,6 +609,8 @@ int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_
 		rc = write_group(f, "best", l, best);
 	if (f >= 0 && h5_close(f))
 		rc = -1;
+	if (!rc && h5_seal(af.tmp))
+		rc = -1;
 	if (rc) {
 		afile_abort(&af);
 		return error("cannot write checkpoint '%s'", path);
@@ -614,6 +622,8 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 {
 	memset(st, 0, sizeof(*st));
 	memset(meta, 0, sizeof(*meta));
+	if (h5_seal_check(path, 1))
+		return error("cannot read checkpoint '%s'", path);
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return -1;
@@ -665,6 +675,8 @@ int ckpt_load_tensors(const char *path, struct rnn_model *m, float *best)
 {
 	if (!m->training)
 		return error("checkpoint: not a training model");
+	if (h5_seal_check(path, 1))
+		return error("cannot read checkpoint '%s'", path);
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return -1;

@@ -245,6 +245,8 @@ int tsfile_write(const char *path, struct tsdata *d, const struct tsfile_opts *o
 		rc = write_root(f, d, o);
 	if (h5_close(f))
 		rc = -1;
+	if (!rc && h5_seal(af.tmp))
+		rc = -1;
 	if (rc) {
 		error("cannot write '%s'", path);
 		afile_abort(&af);
@@ -309,6 +311,8 @@ out:
 int tsdata_read(const char *path, struct tsdata *d)
 {
 	memset(d, 0, sizeof(*d));
+	if (h5_seal_check(path, 1))
+		return error("'%s' failed its integrity check; re-run the stage that made it", path);
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return -1;
