@@ -230,8 +230,9 @@ struct tokwriter *tokwriter_open(const char *path, const struct tokmeta *meta)
 		tokwriter_abort(w);
 		return NULL;
 	}
+	/* version 2: the trailer's hash covers the metadata too */
+	w->sum = hash64_update(HASH64_SEED, js, w->meta_len);
 	free(js);
-	w->sum = HASH64_SEED;
 	return w;
 }
 
@@ -316,6 +317,8 @@ struct tokreader {
 	FILE *fp;
 	struct tokmeta meta;
 	uint64_t count, seen, sum, want_sum;
+	uint64_t sum_seed; /* HASH64_SEED (version 1) or it continued over the
+			      metadata bytes (version 2) */
 	int checked; /* checksum compared at the end of this pass */
 	long data_start, data_end;
 	unsigned char *buf;
@@ -349,7 +352,8 @@ struct tokreader *tokreader_open(const char *path)
 		return reader_fail(r, "not a token-record file");
 	if (!host_is_little_endian())
 		return reader_fail(r, "token-record files need a little-endian host");
-	if (get32(hdr + 8) != TOKFILE_VERSION)
+	uint32_t version = get32(hdr + 8);
+	if (version != 1 && version != TOKFILE_VERSION)
 		return reader_fail(r, "unsupported token-record version");
 	uint32_t mlen = get32(hdr + 12);
 	r->count = get64(hdr + 16);
@@ -367,6 +371,7 @@ struct tokreader *tokreader_open(const char *path)
 		return reader_fail(r, "truncated metadata");
 	}
 	js[mlen] = 0;
+	r->sum_seed = version >= 2 ? hash64_update(HASH64_SEED, js, mlen) : HASH64_SEED;
 	json_error_t e;
 	json_t *j = json_loads(js, 0, &e);
 	free(js);
@@ -400,7 +405,7 @@ int tokreader_rewind(struct tokreader *r)
 		return error("cannot seek in '%s': %s", r->path, strerror(errno));
 	r->seen = 0;
 	r->checked = 0;
-	r->sum = HASH64_SEED;
+	r->sum = r->sum_seed;
 	return 0;
 }
 

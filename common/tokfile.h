@@ -6,8 +6,12 @@
  *   header   "RNNTOK\0\0" | u32 version | u32 meta_len | u64 count
  *   meta     meta_len bytes of JSON (struct tokmeta, see tokmeta_to_json)
  *   records  count x { u32 body_len | body }, body described in tokfile.c
- *   trailer  "RNNTEND\0" | u64 count | u64 hash of every record body
- * The trailer lets a reader tell a complete file from a truncated one.
+ *   trailer  "RNNTEND\0" | u64 count | u64 hash of the meta bytes and
+ *            every record body (version 1: of the record bodies only)
+ * The trailer lets a reader tell a complete file from a truncated one, and
+ * a pass over the records from a corrupted file (the hash is compared at
+ * the end of each pass: consumers stream every record and fail before they
+ * commit their own output).  Readers accept versions 1 and 2.
  * Records keep the raw text so later stages (report examples, benchmarks
  * against text-based tools) need not go back to the dumps.
  */
@@ -17,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define TOKFILE_VERSION 1
+#define TOKFILE_VERSION 2
 #define TOKFILE_MAX_LABELS 16
 
 enum tok_split { SPLIT_NONE = 0, SPLIT_TRAIN = 1, SPLIT_VALIDATION = 2, SPLIT_TEST = 3 };
