@@ -105,6 +105,7 @@ hid_t h5_create(const char *path)
 /* ---- seals ---- */
 
 #define SEAL_MAGIC "rnnpipe-h5seal 1 "
+#define SEAL_LINE SEAL_MAGIC "size=%llu crc32=%08x\n"
 
 /* CRC-32 of path's bytes from offset H5_SEAL_BYTES to the end; the size of
  * the whole file in *size. */
@@ -143,8 +144,7 @@ int h5_seal(const char *path)
 	int rc = seal_crc(f, path, &size, &crc);
 	if (!rc) {
 		memset(blk, 0, sizeof(blk));
-		snprintf(blk, sizeof(blk), SEAL_MAGIC "size=%llu crc32=%08x\n",
-			 (unsigned long long)size, (unsigned)crc);
+		snprintf(blk, sizeof(blk), SEAL_LINE, (unsigned long long)size, (unsigned)crc);
 		if (fseek(f, 0, SEEK_SET) || fwrite(blk, 1, sizeof(blk), f) != sizeof(blk))
 			rc = error("cannot write '%s': %s", path, strerror(errno));
 	}
@@ -153,12 +153,15 @@ int h5_seal(const char *path)
 	return rc;
 }
 
-static int all_zero(const char *p, size_t n)
+/* The block is exactly what h5_seal writes for these values, byte for
+ * byte ("B5" for "b5", a leading zero, a stray byte after the line: all
+ * damage). */
+static int seal_canonical(const char *blk, unsigned long long size, unsigned crc)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
+	char want[H5_SEAL_BYTES];
+	memset(want, 0, sizeof(want));
+	snprintf(want, sizeof(want), SEAL_LINE, size, crc);
+	return !memcmp(want, blk, H5_SEAL_BYTES);
 }
 
 int h5_seal_check(const char *path, int required)
@@ -172,16 +175,14 @@ int h5_seal_check(const char *path, int required)
 	int rc = 0;
 	unsigned long long want_size;
 	unsigned want_crc;
-	int end = 0;
 	if (got < sizeof(SEAL_MAGIC) - 1 || memcmp(blk, SEAL_MAGIC, sizeof(SEAL_MAGIC) - 1)) {
 		if (required)
 			rc = error("'%s': no integrity seal (not made by this project's writer, "
 				   "or its first bytes are damaged)", path);
 	} else if (got != H5_SEAL_BYTES ||
-		   sscanf(blk + sizeof(SEAL_MAGIC) - 1, "size=%llu crc32=%8x%n", &want_size,
-			  &want_crc, &end) != 2 ||
-		   blk[sizeof(SEAL_MAGIC) - 1 + end] != '\n' ||
-		   !all_zero(blk + sizeof(SEAL_MAGIC) + end, H5_SEAL_BYTES - sizeof(SEAL_MAGIC) - end)) {
+		   sscanf(blk + sizeof(SEAL_MAGIC) - 1, "size=%llu crc32=%8x", &want_size,
+			  &want_crc) != 2 ||
+		   !seal_canonical(blk, want_size, want_crc)) {
 		rc = error("'%s': damaged integrity seal (corrupted)", path);
 	} else {
 		uint64_t size;

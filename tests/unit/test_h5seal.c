@@ -78,16 +78,19 @@ static void test_every_flip_is_refused(void **state)
 	size_t n;
 	unsigned char *b = slurp(path, &n);
 	/* one flipped bit at many offsets: the seal line, its padding, HDF5's
-	 * superblock and everything after */
-	for (size_t off = 0; off < n; off += (off < 600 ? 3 : 97)) {
-		b[off] ^= 0x10;
-		write_file(bad, b, n);
-		b[off] ^= 0x10;
-		capture_begin();
-		int rc = h5_seal_check(bad, 1);
-		capture_end();
-		if (rc != -1)
-			fail_msg("a flipped bit at offset %zu went unnoticed", off);
+	 * superblock and everything after; bit 5 is the case of a hex digit
+	 * ("b5" -> "B5": the same number, still a changed file) */
+	for (size_t off = 0; off < n; off += (off < 600 ? 1 : 97)) {
+		for (int bit = 4; bit <= 5; bit++) {
+			b[off] ^= 1 << bit;
+			write_file(bad, b, n);
+			b[off] ^= 1 << bit;
+			capture_begin();
+			int rc = h5_seal_check(bad, 1);
+			capture_end();
+			if (rc != -1)
+				fail_msg("bit %d flipped at offset %zu went unnoticed", bit, off);
+		}
 	}
 	/* truncated and grown */
 	write_file(bad, b, n - 1);
