@@ -572,8 +572,10 @@ static int try_resume(struct run *r, const char *fp_hex)
 	struct model_meta cm;
 	struct ckpt_state cs;
 	if (ckpt_peek(c->checkpoint, &cm, &cs)) {
-		info("note: ignoring the unreadable checkpoint '%s'; starting from scratch",
-		     c->checkpoint);
+		/* a warning, not a note: errors were printed above, and a cron log
+		 * (--quiet) must say why the run went on */
+		warning("ignoring the unreadable checkpoint '%s'; starting from scratch",
+			c->checkpoint);
 		return 0;
 	}
 	model_meta_free(&cm);
