@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Corrupted artifacts are detected and reported, never used silently:
+# dataset.h5 with a flipped byte anywhere (seal line, HDF5 superblock,
+# object headers, global heap, chunks), truncated or grown, refused by
+# read-batches, train and evaluate (exit 1, "re-run 'make ...'"), and train
+# leaves the previous model alone; token files with a flipped byte in the
+# metadata, a record or the trailer refused by split and pack-hdf5 (their
+# previous outputs unchanged); a flipped model.h5 refused by predict and
+# evaluate; a flipped checkpoint ignored by train --resume (it starts over).
+# Last, SIGTERM during training: no temporary file, the previous model
+# unchanged, the checkpoint sealed and resumable.
+set -euo pipefail
+. "$(dirname "$0")/hostile-lib.bash"
+DEMO=${RNNPIPE_TOP:-.}/data/demo/reviews.jsonl
+[ -f "$DEMO" ] || fail "no demo dump"
+[ -x "$BIN/train" ] || { echo "SKIP: no train program in $BIN"; exit 77; }
+
+A=$tmp/a
+"$BIN/learn-vocab" --quiet --size 800 --output "$A/vocab.txt" "$DEMO"
+"$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --max-len 48 --output "$A/d.tok" "$DEMO"
+"$BIN/filter-relabel" --quiet --output "$A/merged.tok" "$A/d.tok"
+"$BIN/split" --quiet --train "$A/split/train.tok" --validation "$A/split/validation.tok" \
+	--test "$A/split/test.tok" "$A/merged.tok"
+"$BIN/pack-hdf5" --quiet --chunk-rows 16 --out "$A/dataset.h5" "$A"/split/{train,validation,test}.tok
+train() { "$BIN/train" --data "$A/dataset.h5" --embed 8 --hidden 8 --batch 16 --lr 0.01 \
+	--progress none --quiet "$@"; }
+train --epochs 1 --vocab "$A/vocab.txt" --model "$A/model.h5" --no-checkpoint --log "$A/log.jsonl" \
+	--summary "$A/train.json"
+MODEL_SUM=$(sha256sum <"$A/model.h5")
+cp "$A/dataset.h5" "$tmp/good.h5"
+
+flip() { # FILE OFFSET: xor one byte with 0x20
+	$PY -c 'import sys
+p, o = sys.argv[1], int(sys.argv[2])
+with open(p, "r+b") as f:
+    f.seek(o); b = f.read(1); f.seek(o); f.write(bytes([b[0] ^ 0x20]))' "$1" "$2"
+}
+
+# -- dataset.h5
+size=$(stat -c %s "$tmp/good.h5")
+offsets="0 17 30 511 512 520 600 1000 $((size / 3)) $((size / 2)) $((size * 3 / 4)) $((size - 100)) $((size - 1))"
+# the global heap (variable-length strings): where HDF5 checks nothing
+heap=$($PY -c 'import sys; d = open(sys.argv[1], "rb").read(); print(d.find(b"GCOL"))' "$tmp/good.h5")
+[ "$heap" -gt 0 ] && offsets="$offsets $((heap + 40))"
+n=0
+for off in $offsets; do
+	cp "$tmp/good.h5" "$A/dataset.h5"
+	flip "$A/dataset.h5" "$off"
+	run "$BIN/read-batches" --split train "$A/dataset.h5"
+	expect_rc 1 "read-batches, byte $off flipped"
+	expect_err "failed its integrity check; re-run 'make $A/dataset.h5'"
+	run train --epochs 1 --model "$A/model.h5" --no-checkpoint --log "$tmp/l" --summary "$tmp/s"
+	expect_rc 1 "train, byte $off flipped"
+	[ "$(sha256sum <"$A/model.h5")" = "$MODEL_SUM" ] || fail "train on a corrupted dataset changed the model"
+	run "$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" --metrics "$tmp/m.json" \
+		--predictions "$tmp/p.tsv"
+	expect_rc 1 "evaluate, byte $off flipped"
+	n=$((n + 1))
+done
+for cut in $((size / 2)) $((size - 1)); do
+	head -c "$cut" "$tmp/good.h5" >"$A/dataset.h5"
+	run "$BIN/read-batches" "$A/dataset.h5"
+	expect_rc 1 "dataset truncated to $cut bytes"
+	expect_err "truncated ($cut bytes, $size when written)"
+done
+{ cat "$tmp/good.h5"; printf 'trailing garbage'; } >"$A/dataset.h5"
+run "$BIN/read-batches" "$A/dataset.h5"
+expect_rc 1 "dataset with bytes appended"
+expect_err "has grown"
+cp "$tmp/good.h5" "$A/dataset.h5"
+echo "dataset.h5: $n flipped bytes, 2 truncations, 1 growth refused"
+
+# -- token files: metadata, a record, the trailer
+tsize=$(stat -c %s "$A/merged.tok")
+for off in 30 60 $((tsize / 2)) $((tsize - 30)) $((tsize - 3)); do
+	cp "$A/merged.tok" "$tmp/m.tok"
+	flip "$tmp/m.tok" "$off"
+	before=$(cat "$A"/split/*.tok | sha256sum)
+	run "$BIN/split" --quiet --train "$A/split/train.tok" --validation "$A/split/validation.tok" \
+		--test "$A/split/test.tok" "$tmp/m.tok"
+	expect_rc 1 "split, merged.tok byte $off flipped"
+	expect_err "'$tmp/m.tok'"
+	[ "$(cat "$A"/split/*.tok | sha256sum)" = "$before" ] || fail "split on a corrupted file changed the splits"
+	no_temp "$A/split"
+done
+cp "$A/split/train.tok" "$tmp/train.tok"
+flip "$A/split/train.tok" 100
+run "$BIN/pack-hdf5" --quiet --out "$A/dataset.h5" "$A"/split/{train,validation,test}.tok
+expect_rc 1 "pack-hdf5, train.tok metadata flipped"
+expect_err "'$A/split/train.tok'"
+cmp -s "$A/dataset.h5" "$tmp/good.h5" || fail "pack-hdf5 on a corrupted split changed the dataset"
+no_temp "$A"
+cp "$tmp/train.tok" "$A/split/train.tok"
+echo "token files: refused"
+
+# -- model.h5 and the checkpoint
+cp "$A/model.h5" "$tmp/model.h5"
+msize=$(stat -c %s "$A/model.h5")
+for off in 40 600 $((msize / 2)) $((msize - 1)); do
+	cp "$tmp/model.h5" "$A/model.h5"
+	flip "$A/model.h5" "$off"
+	run "$BIN/predict" --model "$A/model.h5" "Фильм отстой."
+	expect_rc 1 "predict, model byte $off flipped"
+	expect_err "cannot load model file '$A/model.h5'"
+	run "$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" --metrics "$tmp/m.json" \
+		--predictions "$tmp/p.tsv"
+	expect_rc 1 "evaluate, model byte $off flipped"
+done
+cp "$tmp/model.h5" "$A/model.h5"
+run "$BIN/predict" --model "$A/model.h5" "Фильм отстой."
+expect_rc 0 "predict with the intact model"
+train --epochs 1 --model "$tmp/c.h5" --checkpoint "$tmp/ckpt.h5" --log "$tmp/cl" --summary "$tmp/cs"
+flip "$tmp/ckpt.h5" $(($(stat -c %s "$tmp/ckpt.h5") / 2))
+run train --epochs 2 --model "$tmp/c.h5" --checkpoint "$tmp/ckpt.h5" --resume --log "$tmp/cl" \
+	--summary "$tmp/cs"
+expect_rc 0 "train --resume with a corrupted checkpoint"
+expect_err "ignoring the unreadable checkpoint"
+echo "model and checkpoint: refused"
+
+# -- SIGTERM during training
+"$BIN/train" --data "$A/dataset.h5" --embed 8 --hidden 8 --batch 16 --lr 0.01 --progress none \
+	--quiet --epochs 100000 --patience 0 --model "$A/model.h5" --checkpoint "$A/ckpt.h5" --log "$A/tl" \
+	--summary "$A/ts" 2>"$tmp/term.err" &
+pid=$!
+for _ in $(seq 1 400); do [ -e "$A/ckpt.h5" ] && break; sleep 0.05; done
+sleep 0.2
+kill -TERM "$pid" 2>/dev/null || true
+rc=0
+wait "$pid" || rc=$?
+echo "train after SIGTERM: exit $rc ($([ $rc -gt 128 ] && echo "killed by signal $((rc - 128))" || echo "its own exit"))"
+[ -e "$A/ckpt.h5" ] || fail "no checkpoint before SIGTERM"
+[ "$(sha256sum <"$A/model.h5")" = "$MODEL_SUM" ] || fail "SIGTERM mid-training changed the model"
+no_temp "$A"
+done_epochs=$(wc -l <"$A/tl")
+run "$BIN/train" --data "$A/dataset.h5" --embed 8 --hidden 8 --batch 16 --lr 0.01 --progress none \
+	--epochs $((done_epochs + 1)) --patience 0 --model "$tmp/r.h5" --checkpoint "$A/ckpt.h5" \
+	--resume --log "$A/tl" --summary "$tmp/rs"
+expect_rc 0 "resume after SIGTERM"
+expect_err "resuming from"
+[ "$(wc -l <"$A/tl")" -eq $((done_epochs + 1)) ] || fail "the resumed run did not add one epoch"
+echo "SIGTERM during training: model unchanged, checkpoint sealed and read back"
+echo "ok"
