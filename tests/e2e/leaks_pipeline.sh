@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # No leaks on a small pipeline run: learn-vocab -> tokenize -> filter-relabel
-# -> split -> pack-hdf5 -> read-batches on the demo dump (data/demo/),
+# -> split -> pack-hdf5 -> read-batches -> train (and --resume) -> evaluate
+# -> predict on the demo dump (data/demo/),
 # including one failing run of each stage (a missing input).  With plain
 # binaries every program runs under valgrind (definite and indirect leaks
 # and memory errors fail); with sanitizer builds (make test SANITIZE=...)
@@ -51,6 +52,18 @@ vg pack-hdf5 0 "$BIN/pack-hdf5" --quiet --chunk-rows 32 --out "$A/dataset.h5" \
 	"$A/split/train.tok" "$A/split/validation.tok" "$A/split/test.tok"
 vg read-batches 0 "$BIN/read-batches" --batch 16 "$A/dataset.h5"
 vg "read-batches without prefetch" 0 "$BIN/read-batches" --prefetch 0 --split test "$A/dataset.h5"
+if [ -x "$BIN/train" ]; then
+	vg train 0 "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 8 --hidden 8 \
+		--epochs 2 --batch 16 --progress none --quiet --model "$A/model.h5" \
+		--checkpoint "$A/ckpt.h5" --log "$A/train-log.jsonl" --summary "$A/train.json"
+	vg "train --resume" 0 "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 8 \
+		--hidden 8 --epochs 3 --batch 16 --progress none --quiet --model "$A/model.h5" \
+		--checkpoint "$A/ckpt.h5" --resume --log "$A/train-log.jsonl" --summary "$A/train.json"
+	vg evaluate 0 "$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" \
+		--metrics "$A/metrics.json" --predictions "$A/predictions.tsv"
+	vg predict 0 "$BIN/predict" --model "$A/model.h5" "Фильм отстой. Не советую смотреть."
+	vg "predict, missing model" 1 "$BIN/predict" --model "$tmp/nope.h5" "x"
+fi
 
 # failing runs free what they allocated too
 vg "tokenize, missing dump" 1 "$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --output "$A/x.tok" "$tmp/nope.jsonl"
