@@ -304,6 +304,15 @@ static struct vocab *vocab_parse(const char *path, char *buf, size_t size)
 			bad_input(path, line, "invalid UTF-8 at byte %zu of the token", bad + 1);
 			goto fail;
 		}
+		/* tokens are NUL-terminated strings (vocab_token); a NUL inside one
+		 * cut it short (and text cleaning drops NUL, so such a token could
+		 * never match): a damaged file (fuzz_vocab) */
+		const char *nul = memchr(buf + pos, '\0', len);
+		if (nul) {
+			bad_input(path, line, "NUL byte at byte %zu of the token",
+				  (size_t)(nul - (buf + pos)) + 1);
+			goto fail;
+		}
 		if (len > UINT32_MAX || pos > UINT32_MAX) {
 			bad_input(path, line, "vocabulary too large");
 			goto fail;

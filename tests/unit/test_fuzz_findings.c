@@ -7,6 +7,7 @@
 
 #include "capture.h"
 #include "tokfile.h"
+#include "vocab.h"
 
 static void write_tok(const char *path)
 {
@@ -62,10 +63,28 @@ static void test_tokfile_meta_length(void **state)
 	}
 }
 
+/* fuzz_vocab: a token with a NUL byte loaded, but vocab_token() returned
+ * it cut at the NUL (and no text could ever match it).  Now refused. */
+static void test_vocab_nul_in_token(void **state)
+{
+	static const char text[] = "[PAD]\n[UNK]\n[C\x7f\x01\0\0LS\n##a\n";
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("nul-vocab.txt"));
+	write_file(path, text, sizeof(text) - 1);
+	capture_begin();
+	struct vocab *v = vocab_load(path);
+	const char *err = capture_end();
+	assert_null(v);
+	char want[4200];
+	snprintf(want, sizeof(want), "%s:3: NUL byte at byte 5 of the token", path);
+	assert_non_null(strstr(err, want));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokfile_meta_length),
+		cmocka_unit_test(test_vocab_nul_in_token),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
