@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct cmp_stats {
 	size_t n, bad;    /* elements, elements outside the bound */
@@ -69,6 +71,25 @@ static inline int cmp_floats(const char *what, const float *got, const float *re
 static inline int cmp_exact(const char *what, const float *got, const float *ref, size_t n)
 {
 	return cmp_floats(what, got, ref, n, 0.0, 0.0, NULL);
+}
+
+/* Whether the recurrence variant named name ("ref", "smem", "cluster4"...)
+ * is to be tested: $CUDA_TEST_VARIANTS, a comma-separated list, unset or
+ * empty = all.  Lets a GPU session leave out a variant that hangs. */
+static inline int variant_enabled(const char *name)
+{
+	const char *list = getenv("CUDA_TEST_VARIANTS");
+	if (!list || !*list)
+		return 1;
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p += len + (e ? 1 : 0);
+	}
+	return 0;
 }
 
 #endif

@@ -416,6 +416,8 @@ static int check_cell(int cell, int T, int B, int In, int H, int rev, int with_l
 	char what[128], plan[160];
 	const char *cname = rnn_cell_name(cell);
 	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		if (!variant_enabled(variants[v].name))
+			continue;
 		cuda_set_recurrence(variants[v].rec);
 		cuda_set_cluster_size(variants[v].cluster);
 		printf("-- %s %s T%d B%d I%d H%d rev%d len%d: fwd %s\n", variants[v].name, cname, T, B,
@@ -827,6 +829,7 @@ int main(void)
 		printf("SKIP: no CUDA device\n");
 		return TEST_SKIP_EXIT;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0); /* a killed run keeps its lines */
 	printf("device: %s\n", cuda_device_name());
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_embedding), cmocka_unit_test(test_pool),
