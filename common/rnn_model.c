@@ -237,8 +237,15 @@ void rnn_params_init(const struct rnn_layout *l, float *params, uint64_t seed)
 		const struct rnn_tensor *t = &l->tensors[i];
 		float *p = params + t->offset;
 		if (!strcmp(t->name, "embedding.weight")) {
-			for (size_t j = 0; j < t->numel; j++)
-				p[j] = (float)rnn_rng_normal(&r);
+			/* Box-Muller using both values of each pair (the
+			 * embedding is most of the parameters) */
+			for (size_t j = 0; j < t->numel; j += 2) {
+				double u1 = 1.0 - rnn_rng_uniform(&r), u2 = rnn_rng_uniform(&r);
+				double rad = sqrt(-2.0 * log(u1)), a = 6.283185307179586476925 * u2;
+				p[j] = (float)(rad * cos(a));
+				if (j + 1 < t->numel)
+					p[j + 1] = (float)(rad * sin(a));
+			}
 			continue;
 		}
 		double k = !strncmp(t->name, "fc.", 3) ? k_fc : k_rnn;

@@ -29,6 +29,7 @@ void gru_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	const int N = 3 * H;
 	float *hh = ws; // (B, 3H): W_hh h_prev + b_hh for the current step
 	cell_input_projection(T, B, In, N, x, w_ih, b_ih, NULL, act);
+	int nt = cell_blas_single();
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? T - 1 - s : s;
 		int tp = cell_prev_step(T, t, reverse);
@@ -64,6 +65,7 @@ void gru_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 			}
 		}
 	}
+	cell_blas_restore(nt);
 }
 
 void gru_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
@@ -77,6 +79,7 @@ void gru_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	float *dgh = dg + (size_t)T * B * N;     // (T, B, 3H) recurrent side
 	float *dh_rec = dgh + (size_t)T * B * N; // (B, H)
 	memset(dh_rec, 0, sizeof(float) * B * H);
+	int nt = cell_blas_single();
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? s : T - 1 - s;
 		int tp = cell_prev_step(T, t, reverse);
@@ -116,6 +119,7 @@ void gru_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, N, 1.0f, gh, N,
 				    w_hh, H, 1.0f, dh_rec, H);
 	}
+	cell_blas_restore(nt);
 	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dgh, dx, dx_accumulate,
 			  dw_ih, dw_hh, db_ih, db_hh);
 }

@@ -2,8 +2,8 @@
  * the fallback).  kernels/<op>_cuda.cu implements the same functions with
  * _cuda instead of _cpu, same arguments in the same order (plus a stream).
  *
- * Legend: T time steps, B batch, E embedding size, I input size of a layer,
- * H hidden, G gates (1 RNN tanh, 4 LSTM i,f,g,o, 3 GRU r,z,n), V vocab,
+ * Legend: T time steps, B batch, E embedding size, I input size of a layer
+ * (In in code: complex.h, pulled in by cblas.h, defines I), H hidden, G gates (1 RNN tanh, 4 LSTM i,f,g,o, 3 GRU r,z,n), V vocab,
  * C classes, K outputs, D = dirs * H.  Activations are time-major: element
  * (t, b, j) of a (T, B, N) buffer is at [(t * B + b) * N + j]; batches given
  * by callers (ids, float inputs) are batch-major (B, T).  len (B) holds real

@@ -25,6 +25,7 @@ void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 {
 	const int N = 4 * H;
 	cell_input_projection(T, B, In, N, x, w_ih, b_ih, b_hh, act);
+	int nt = cell_blas_single();
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? T - 1 - s : s;
 		int tp = cell_prev_step(T, t, reverse);
@@ -58,6 +59,7 @@ void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 			}
 		}
 	}
+	cell_blas_restore(nt);
 }
 
 void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
@@ -71,6 +73,7 @@ void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	float *dh_rec = dg + (size_t)T * B * N;      // (B, H)
 	float *dc_rec = dh_rec + (size_t)B * H;      // (B, H)
 	memset(dh_rec, 0, sizeof(float) * 2 * B * H);
+	int nt = cell_blas_single();
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? s : T - 1 - s;
 		int tp = cell_prev_step(T, t, reverse);
@@ -105,6 +108,7 @@ void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, N, 1.0f, g, N,
 				    w_hh, H, 0.0f, dh_rec, H);
 	}
+	cell_blas_restore(nt);
 	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dg, dx, dx_accumulate,
 			  dw_ih, dw_hh, db_ih, db_hh);
 }

@@ -25,6 +25,7 @@ void rnn_tanh_forward_cpu(int T, int B, int In, int H, int reverse, const float 
 			  float *extra, float *ws)
 {
 	cell_input_projection(T, B, In, H, x, w_ih, b_ih, b_hh, act);
+	int nt = cell_blas_single();
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? T - 1 - s : s;
 		int tp = cell_prev_step(T, t, reverse);
@@ -47,6 +48,7 @@ void rnn_tanh_forward_cpu(int T, int B, int In, int H, int reverse, const float 
 			}
 		}
 	}
+	cell_blas_restore(nt);
 }
 
 void rnn_tanh_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
@@ -58,6 +60,7 @@ void rnn_tanh_backward_cpu(int T, int B, int In, int H, int reverse, const float
 	float *dg = ws;                         // (T, B, H)
 	float *dh_rec = ws + (size_t)T * B * H; // (B, H) from the step processed before
 	memset(dh_rec, 0, sizeof(float) * B * H);
+	int nt = cell_blas_single();
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? s : T - 1 - s; // backward order
 		float *g = dg + (size_t)t * B * H;
@@ -77,6 +80,7 @@ void rnn_tanh_backward_cpu(int T, int B, int In, int H, int reverse, const float
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0f, g, H,
 				    w_hh, H, 0.0f, dh_rec, H);
 	}
+	cell_blas_restore(nt);
 	cell_weight_grads(T, B, In, H, H, reverse, x, w_ih, y, ldy, dg, dg, dx, dx_accumulate,
 			  dw_ih, dw_hh, db_ih, db_hh);
 }

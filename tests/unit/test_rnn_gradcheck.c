@@ -11,9 +11,11 @@
  * RTOL 1e-3 leaves room for the few large gradients.  A wrong gradient
  * (wrong gate, sign, mask, missing term) is off by O(|grad|), far beyond.
  * Max pooling is not differentiable where two steps tie: an element whose
- * perturbation changes any pooling argmax is skipped (counted; at most 25%
- * of a configuration may be skipped: one near-tie makes every parameter
- * upstream of that pooled element skip).
+ * perturbation by h changes any pooling argmax is retried with a plain
+ * central difference at h = 1e-3 (ATOL 3e-4 for its larger noise), and
+ * skipped if the argmax still changes (counted; at most 25% of a
+ * configuration may be skipped: one near-tie makes every parameter upstream
+ * of that pooled element skip).
  */
 #include "testutil.h"
 
@@ -24,6 +26,8 @@
 #define GC_ATOL 1e-4
 #define GC_RTOL 1e-3
 #define GC_H 1e-2f
+#define GC_H_NEAR 1e-3f   /* retry step near a max-pooling kink */
+#define GC_ATOL_NEAR 3e-4 /* noise ~1e-7 / (2 * 1e-3), no extrapolation */
 
 enum { B_ = 3, T_ = 5, V_ = 7, E_ = 3, H_ = 3, C_ = 3, K_ = 2, IN_ = 2 };
 static const int32_t lengths[B_] = {5, 2, 4};
@@ -42,7 +46,7 @@ static void make_data(struct gc_data *d, uint64_t seed)
 	for (int i = 0; i < B_; i++)
 		d->labels[i] = (int32_t)(rnn_rng_next(&r) % C_);
 	for (int i = 0; i < B_ * T_ * IN_; i++)
-		d->inputs[i] = (float)rnn_rng_normal(&r);
+		d->inputs[i] = (float)(0.5 * rnn_rng_normal(&r));
 	for (int i = 0; i < B_ * K_; i++)
 		d->targets[i] = (float)rnn_rng_normal(&r);
 }
@@ -78,6 +82,12 @@ static int check_config(const struct rnn_config *cfg, uint64_t seed)
 	struct rnn_model *m = rnn_model_create(cfg, B_, T_, 1);
 	assert_non_null(m);
 	rnn_model_init(m, seed);
+	/* N(0, 1) embeddings drive tanh units of width 3 into saturation, where
+	 * outputs of several steps tie near +-1 (max pooling kinks) and
+	 * gradients vanish: halve them to keep the check informative. */
+	if (m->p.embedding)
+		for (int i = 0; i < V_ * E_; i++)
+			m->p.embedding[i] *= 0.5f;
 	rnn_model_zero_grad(m);
 	assert_int_equal(rnn_model_forward(m, &b, NULL), 0);
 	if (rnn_model_pool_argmax(m))
@@ -112,15 +122,25 @@ static int check_config(const struct rnn_config *cfg, uint64_t seed)
 			double lm2 = loss_at(m, &b);
 			*p = p0;
 			total++;
-			if (arg_changed) {
-				skipped++;
-				continue;
-			}
 			double d1 = (lp - lm) / (2.0 * h), d2 = (lp2 - lm2) / (double)h;
-			double num = (4.0 * d2 - d1) / 3.0;
+			double num = (4.0 * d2 - d1) / 3.0, atol = GC_ATOL;
+			if (arg_changed) { /* a kink within h: retry closer */
+				arg_changed = 0;
+				*p = p0 + GC_H_NEAR;
+				lp = loss_at(m, &b);
+				*p = p0 - GC_H_NEAR;
+				lm = loss_at(m, &b);
+				*p = p0;
+				if (arg_changed) {
+					skipped++;
+					continue;
+				}
+				num = (lp - lm) / (2.0 * GC_H_NEAR);
+				atol = GC_ATOL_NEAR;
+			}
 			double a = ana[t->offset + i];
 			double err = fabs(num - a);
-			double excess = err - (GC_ATOL + GC_RTOL * fabs(a));
+			double excess = err - (atol + GC_RTOL * fabs(a));
 			if (err > max_abs)
 				max_abs = err;
 			if (excess > 0)
