@@ -47,7 +47,7 @@ int cublas_check_(cublasStatus_t s, const char *what, const char *file, int line
 /* ---- the device ---- */
 
 static int dev_state = -1; /* -1 unknown, 0 none, 1 present */
-static char dev_name[160];
+static char dev_name[320];
 static int dev_cc, dev_sms;
 static size_t dev_smem_optin;
 

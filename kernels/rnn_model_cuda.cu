@@ -338,6 +338,10 @@ extern "C" int rnn_cuda_upload(struct rnn_cuda_model *m, const struct rnn_model 
 		}
 		m->sort.n = 0; /* no rows to re-zero */
 	}
+	/* cudaMemcpy from pageable memory and cudaMemset may return before the
+	 * device is done, and they run on the legacy stream, which our
+	 * non-blocking streams do not wait for */
+	CUDA_CHECK(cudaDeviceSynchronize());
 	return 0;
 }
 

@@ -86,7 +86,7 @@ static void batch_make(struct tbatch *t, const struct rnn_config *c, int B, int 
 						 : -3;
 			for (int k = 0; k < c->input_size; k++)
 				t->in[(i * T + s) * c->input_size + k] =
-					real ? (float)rnn_rng_normal(&r) : 1e30f;
+					real ? (float)rnn_rng_normal(&r) : NAN; /* never read */
 		}
 	}
 	t->b = (struct rnn_batch){.B = B, .T = T, .lengths = t->len};
