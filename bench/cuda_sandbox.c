@@ -325,7 +325,7 @@ static int run_cells(void)
 			free(host[i]);
 		free(len);
 	}
-	cuda_set_recurrence(CUDA_REC_SMEM);
+	cuda_set_recurrence(CUDA_REC_DEFAULT);
 	cuda_set_cluster_size(0);
 	return failed ? 1 : 0;
 }

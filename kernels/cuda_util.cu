@@ -263,14 +263,14 @@ double *cuda_reduce_scratch(void)
 
 /* ---- the recurrence setting ---- */
 
-static int rec_variant = CUDA_REC_SMEM;
+static int rec_variant = CUDA_REC_DEFAULT;
 static int rec_cluster = 0;
 static const char *rec_names[] = {"ref", "global", "smem", "cluster"};
 
 extern "C" void cuda_set_recurrence(int variant)
 {
 	rec_variant = variant >= CUDA_REC_REF && variant <= CUDA_REC_CLUSTER ? variant
-									      : CUDA_REC_SMEM;
+									      : CUDA_REC_DEFAULT;
 }
 
 extern "C" int cuda_recurrence(void)

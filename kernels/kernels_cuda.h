@@ -78,13 +78,16 @@ double cuda_timer_stop(struct cuda_timer *t, cudaStream_t s);
  *            gradients) exchanged through distributed shared memory each
  *            step; where no cluster is needed or possible, as SMEM.
  * The persistent variants need H % 4 == 0 and H <= 1024, and fall back to
- * REF otherwise.  Default: SMEM. */
+ * REF otherwise.  Default: CUDA_REC_DEFAULT. */
 enum cuda_recurrence {
 	CUDA_REC_REF = 0,
 	CUDA_REC_GLOBAL = 1,
 	CUDA_REC_SMEM = 2,
 	CUDA_REC_CLUSTER = 3,
 };
+/* The default of the setting and of struct rnn_cuda_options (one place to
+ * change once the GPU measurements are in: docs/cuda.md). */
+#define CUDA_REC_DEFAULT CUDA_REC_SMEM
 void cuda_set_recurrence(int variant);
 int cuda_recurrence(void);
 const char *cuda_recurrence_name(int variant); /* "ref" "global" "smem" "cluster" */

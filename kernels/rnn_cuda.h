@@ -29,7 +29,8 @@ int cuda_device_available(void);
 
 struct rnn_cuda_options {
 	int recurrence;        /* enum cuda_recurrence (kernels_cuda.h): 0 ref,
-				  1 global, 2 smem (default), 3 cluster */
+				  1 global, 2 smem, 3 cluster; default
+				  CUDA_REC_DEFAULT (smem) */
 	int embed_grad_atomic; /* 0: deterministic embedding gradient (sorted,
 				  bit-identical to the CPU; default);
 				  1: atomicAdd (faster, last bits vary) */

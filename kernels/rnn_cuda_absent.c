@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "kernels_cuda.h"
 #include "rnn_cuda.h"
 
 static int no_cuda(void)
@@ -25,7 +26,7 @@ int cuda_device_available(void)
 void rnn_cuda_options_defaults(struct rnn_cuda_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->recurrence = 2; /* CUDA_REC_SMEM */
+	o->recurrence = CUDA_REC_DEFAULT;
 }
 
 struct rnn_cuda_model *rnn_cuda_create(const struct rnn_config *cfg, int max_batch,

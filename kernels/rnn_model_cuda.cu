@@ -81,7 +81,7 @@ struct rnn_cuda_model {
 extern "C" void rnn_cuda_options_defaults(struct rnn_cuda_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->recurrence = CUDA_REC_SMEM;
+	o->recurrence = CUDA_REC_DEFAULT;
 	o->embed_grad_atomic = 0;
 }
 

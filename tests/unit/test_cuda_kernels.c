@@ -472,7 +472,7 @@ static int check_cell(int cell, int T, int B, int In, int H, int rev, int with_l
 		fails += cmp_bwd(NAME("db_hh"), g, c.db_hh, N) != 0;
 #undef NAME
 	}
-	cuda_set_recurrence(CUDA_REC_SMEM);
+	cuda_set_recurrence(CUDA_REC_DEFAULT);
 	cuda_set_cluster_size(0);
 
 	cuda_free((void *)d.len);
