@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		 "continue from the checkpoint when it is of the same run (else start over)", 0, 0},
 		{"preset", OPT_CHOICE, &preset, "none|notebook",
 		 "notebook: the reference notebook (rnn, E 256, H 128, batch 32, lr 1e-3, 5 "
-		 "epochs); explicit options win",
+		 "epochs, last pooling); explicit options win",
 		 0, 0},
 		{"task", OPT_CHOICE, &task, "classify|regress", "what the model predicts", 0, 0},
 		{"cell", OPT_CHOICE, &cell, "rnn|lstm|gru", "recurrent cell", 0, 0},
@@ -132,6 +132,10 @@ int main(int argc, char **argv)
 			lr = 1e-3;
 		if (!given(argc, argv, "epochs"))
 			epochs = 5;
+		/* the notebook's fc reads a final state; ours at the last real
+		 * token (--pool last-padded reads the padding as it did) */
+		if (!given(argc, argv, "pool"))
+			pool = "last";
 		c.preset = "notebook";
 	}
 	/* a forecast reads the end of its window: last, unless asked */
