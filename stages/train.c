@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	const char *device = "auto", *preset = "none", *progress = "auto";
 	const char *checkpoint = c.checkpoint;
 	long embed = c.embed, hidden = c.hidden, layers = c.layers, epochs = c.epochs;
-	long batch = c.batch, patience = c.patience, threads = 2, seed = (long)c.seed;
+	long batch = c.batch, patience = c.patience, threads = 1, seed = (long)c.seed;
 	double lr = c.optim.lr, wd = 0, clip = c.clip, interval = c.progress_interval;
 	int bidir = 0, sparse = 0, dense = 0, resume = 0, quiet = 0, no_ckpt = 0;
 	const struct opt opts[] = {
