@@ -9,7 +9,7 @@
 set -euo pipefail
 BIN=${BUILD:-build}/bin
 TOP=${RNNPIPE_TOP:-$PWD}
-DEMO=$TOP/data/demo/reviews.jsonl
+DEMO=$TOP/data/demo/reviews-2026-10.jsonl
 [ -f "$DEMO" ] || { echo "SKIP: $DEMO not found"; exit 77; }
 tmp=$(mktemp -d /tmp/rnnpipe-e2e-train-XXXXXX)
 A=$tmp/artifacts
