@@ -363,7 +363,6 @@ static void eval_on(const char *model, enum device_kind dev, struct collect *out
 static void test_evaluate_forward(void **state)
 {
 	struct train_cfg c = cfg_for(reviews_h5, RNN_TASK_CLASSIFY, "ev", DEVICE_CPU);
-	c.checkpoint = NULL;
 	assert_int_equal(train_run(&c), TRAIN_OK);
 	struct collect a = {0}, g = {0};
 	struct metrics ma, mg;
@@ -386,9 +385,7 @@ static void test_evaluate_forward(void **state)
 	free(a.logits);
 	free(g.probs);
 	free(g.logits);
-	free((char *)c.model_out);
-	free((char *)c.log_out);
-	free((char *)c.summary_out);
+	free_cfg(&c);
 	assert_int_equal(fails, 0);
 }
 
