@@ -93,8 +93,12 @@ rc=0
 # kill after the first checkpoint, resume: the weights of an uninterrupted run
 train --epochs 4 --model "$tmp/full.h5" --log "$tmp/full.log" --summary "$tmp/full.json" \
 	--checkpoint "$tmp/full.ckpt.h5" --quiet
-train --epochs 4 --model "$tmp/killed.h5" --log "$tmp/killed.log" --summary "$tmp/killed.json" \
-	--checkpoint "$tmp/killed.ckpt.h5" --quiet --progress-interval 0.1 2>"$tmp/killed.err" &
+# exec: $! must be the train process itself, not a subshell running the
+# function (killing that would leave train running, racing the resume)
+(exec "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 16 --hidden 16 \
+	--batch 16 --lr 0.01 --pool mean --progress lines --epochs 4 --model "$tmp/killed.h5" \
+	--log "$tmp/killed.log" --summary "$tmp/killed.json" --checkpoint "$tmp/killed.ckpt.h5" \
+	--quiet --progress-interval 0.1 2>"$tmp/killed.err") &
 pid=$!
 for _ in $(seq 1 200); do [ -e "$tmp/killed.ckpt.h5" ] && break; sleep 0.05; done
 kill -TERM $pid 2>/dev/null || true
