@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "devmodel.h"
 #include "error.h"
 #include "hash.h"
 #include "opts.h"
@@ -93,7 +94,9 @@ int main(int argc, char **argv)
 		{"threads", OPT_INT, &threads, "N", "CPU threads (0 = all); results depend on it", 0,
 		 256},
 		{"device", OPT_CHOICE, &device, "auto|cpu|cuda",
-		 "where to train (auto: CUDA when built and present, else the CPU)", 0, 0},
+		 "where to train (auto: a CUDA GPU when built in and present, else the CPU; cuda: "
+		 "fail without one)",
+		 0, 0},
 		{"progress", OPT_CHOICE, &progress, "auto|bar|lines|none",
 		 "progress display (auto: a bar on a terminal, else plain lines)", 0, 0},
 		{"progress-interval", OPT_DOUBLE, &interval, "S", "seconds between progress lines", 0.1,
@@ -143,11 +146,8 @@ int main(int argc, char **argv)
 		pool = "last";
 	if (sparse && dense)
 		die(EXIT_USAGE, "--sparse-embedding and --dense-embedding exclude each other");
-	if (!strcmp(device, "cuda"))
-		die(EXIT_FAIL, "--device cuda: no CUDA backend is built into this program (the "
-			       "CUDA kernels are not written yet); use --device cpu");
-	if (!strcmp(device, "auto"))
-		info("note: no CUDA backend built; training on the CPU");
+	if (device_resolve(device, &c.device))
+		return EXIT_FAIL;
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? n : 1;
@@ -174,7 +174,6 @@ int main(int argc, char **argv)
 	c.quiet = quiet;
 	c.progress = progress_mode_parse(progress);
 	c.progress_interval = interval;
-	c.device = "cpu";
 	c.producer = "train " TRAIN_VERSION;
 	/* a rebuilt trainer starts over rather than continue an old run */
 	if (hash64_file("/proc/self/exe", &c.program_hash))
