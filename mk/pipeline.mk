@@ -177,7 +177,8 @@ $(ART)/model.h5 $(ART)/train-log.jsonl $(ART)/train.json &: $(ART)/dataset.h5 $(
 $(ART)/metrics.json $(ART)/predictions.tsv &: $(ART)/model.h5 $(ART)/dataset.h5 $(call stamp,evaluate)
 	$(call say,STAGE,evaluate -> $(ART)/metrics.json)
 	$(Q)$(BIN)/evaluate --model $(ART)/model.h5 --data $(ART)/dataset.h5 \
-		--metrics $(ART)/metrics.json --predictions $(ART)/predictions.tsv --quiet
+		--metrics $(ART)/metrics.json --predictions $(ART)/predictions.tsv \
+		--device $(DEVICE) --threads $(THREADS) --quiet
 
 # ---- the nightly job (scripts/retrain): lock, stale stages, promotion ----
 # Command-line variables (DATA=..., CELL=...) reach the inner make through
