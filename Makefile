@@ -135,3 +135,4 @@ distclean: clean
 
 # ---- the pipeline ----
 include mk/pipeline.mk
+include mk/timeseries.mk

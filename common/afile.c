@@ -95,22 +95,20 @@ static void afile_release(struct afile *af)
 	af->fp = NULL;
 }
 
-/* Removes "<path>.tmp.<pid>" files whose process is gone: what a run
- * killed by SIGKILL (or a power cut) left behind, which no handler could
- * remove.  A live process's temporary file (an overlapping run) is left
- * alone.  Best effort: problems are not errors. */
-static void sweep_stale(const char *path)
+/* Removes "<path>.tmp.<pid>" files left by writers that were killed with
+ * SIGKILL (no handler runs then): those whose process no longer exists.
+ * They were never taken for artifacts, but they would pile up. */
+static void remove_stale_tmps(const char *path)
 {
-	char dir[4096];
 	const char *slash = strrchr(path, '/');
+	char dir[4096];
 	const char *base = slash ? slash + 1 : path;
-	size_t dn = slash ? (size_t)(slash - path) : 0;
-	if (dn >= sizeof(dir))
-		return;
 	if (slash) {
-		memcpy(dir, path, dn);
-		dir[dn] = '\0';
-		if (!dn)
+		if ((size_t)(slash - path) >= sizeof(dir))
+			return;
+		memcpy(dir, path, slash - path);
+		dir[slash - path] = 0;
+		if (!dir[0])
 			strcpy(dir, "/");
 	} else {
 		strcpy(dir, ".");
@@ -118,24 +116,21 @@ static void sweep_stale(const char *path)
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
-	size_t bn = strlen(base);
+	size_t blen = strlen(base);
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
-		if (strncmp(n, base, bn) || strncmp(n + bn, ".tmp.", 5))
+		if (strncmp(n, base, blen) || strncmp(n + blen, ".tmp.", 5))
 			continue;
-		const char *digits = n + bn + 5;
 		char *end;
-		errno = 0;
-		long pid = strtol(digits, &end, 10);
-		if (errno || end == digits || *end || pid <= 0 || pid == (long)getpid())
+		long pid = strtol(n + blen + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
 			continue;
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue; /* alive (or not ours to judge) */
+			continue; /* its writer may still be running */
 		char full[8192];
 		snprintf(full, sizeof(full), "%s/%s", dir, n);
-		if (unlink(full) == 0)
-			info("removed '%s', left by a killed run (process %ld is gone)", full, pid);
+		unlink(full);
 	}
 	closedir(d);
 }
@@ -145,6 +140,7 @@ int afile_reserve(struct afile *af, const char *path)
 	memset(af, 0, sizeof(*af));
 	if (mkdir_parents(path))
 		return -1;
+	remove_stale_tmps(path);
 	size_t n = strlen(path) + 32;
 	af->path = strdup(path);
 	af->tmp = malloc(n);
@@ -153,7 +149,6 @@ int afile_reserve(struct afile *af, const char *path)
 		return error("out of memory");
 	}
 	snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	sweep_stale(path);
 	pending_add(af->tmp);
 	return 0;
 }

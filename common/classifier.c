@@ -1,7 +1,8 @@
 /* classifier.c - model.h5 + its vocabulary + WordPiece = text in, class
  * probabilities out (classifier.h).  Batches are padded with the model's
  * pad id to the longest row (to max_len for last-padded pooling, which
- * reads step max_len - 1 as the reference notebook did).
+ * reads step max_len - 1 as the reference notebook did).  The forward pass
+ * runs on the CPU, or on a CUDA GPU after classifier_use_device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,8 @@ struct classifier *classifier_open(const char *path, const char *vocab_file, int
 	memcpy(c->m->params, params, sizeof(float) * c->m->layout.total);
 	free(params);
 	params = NULL;
+	if (devmodel_open(&c->dm, c->m, DEVICE_CPU, max_batch, (int)c->meta.max_len))
+		goto fail;
 	size_t cells = (size_t)max_batch * c->meta.max_len;
 	c->ids = malloc(cells * sizeof(int32_t));
 	c->lengths = malloc((size_t)max_batch * sizeof(int32_t));
@@ -107,6 +110,7 @@ void classifier_close(struct classifier *c)
 	if (!c)
 		return;
 	model_meta_free(&c->meta);
+	devmodel_close(&c->dm);
 	rnn_model_free(c->m);
 	wordpiece_free(c->wp);
 	vocab_free(c->vocab);
@@ -175,11 +179,21 @@ int classifier_run(struct classifier *c)
 		for (int t = 0; t < T; t++)
 			packed[(size_t)i * T + t] = t < c->lengths[i] ? c->ids[(size_t)i * W + t] : pad;
 	struct rnn_batch b = {.B = c->n, .T = T, .ids = packed, .lengths = c->lengths};
-	int rc = rnn_model_predict(c->m, &b, c->probs);
-	if (!rc)
-		memcpy(c->logits, c->m->out, sizeof(float) * c->n * c->meta.cfg.outputs);
+	int rc = devmodel_forward(&c->dm, &b, NULL);
+	if (!rc) {
+		const float *probs, *logits;
+		devmodel_outputs(&c->dm, &probs, &logits);
+		memcpy(c->probs, probs, sizeof(float) * c->n * c->meta.cfg.outputs);
+		memcpy(c->logits, logits, sizeof(float) * c->n * c->meta.cfg.outputs);
+	}
 	free(packed);
 	return rc;
+}
+
+int classifier_use_device(struct classifier *c, enum device_kind kind)
+{
+	devmodel_close(&c->dm);
+	return devmodel_open(&c->dm, c->m, kind, c->m->max_batch, (int)c->meta.max_len);
 }
 
 void classifier_clear(struct classifier *c)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devmodel.h"
 #include "modelfile.h"
 #include "rnn_model.h"
 #include "vocab.h"
@@ -22,6 +23,8 @@
 struct classifier {
 	struct model_meta meta;
 	struct rnn_model *m;      /* inference-only, max_batch x meta.max_len */
+	struct devmodel dm;       /* where m computes: the CPU unless
+				     classifier_use_device */
 	struct vocab *vocab;      /* NULL unless opened with need_vocab */
 	struct wordpiece *wp;
 	int trunc;                /* enum trunc_side */
@@ -41,6 +44,11 @@ struct classifier {
 struct classifier *classifier_open(const char *path, const char *vocab_file, int need_vocab,
 				   int max_batch);
 void classifier_close(struct classifier *c);
+
+/* Runs the forward passes (classifier_run, and eval_split over c->dm) on
+ * kind from now on; DEVICE_CUDA copies the model to the GPU.  0, or -1
+ * after error(). */
+int classifier_use_device(struct classifier *c, enum device_kind kind);
 
 /* Tokenizes text[0..len) and appends it as the next row of the batch
  * (c->n < max_batch).  Invalid UTF-8 is an error naming the byte offset.

@@ -1,6 +1,7 @@
 /* evalloop.c - one pass of a classifier over a split (evalloop.h): batches
- * from the streaming reader, forward with labels for the loss, metrics
- * accumulated, probabilities handed to the caller.  No files are written.
+ * from the streaming reader, forward with labels for the loss (on the CPU
+ * or the GPU: devmodel.h), metrics accumulated, probabilities handed to
+ * the caller.  No files are written.
  */
 #include <math.h>
 #include <stdio.h>
@@ -8,10 +9,10 @@
 #include "error.h"
 #include "evalloop.h"
 
-int eval_split(struct rnn_model *m, struct batches *b, struct metrics_acc *acc,
+int eval_split(struct devmodel *d, struct batches *b, struct metrics_acc *acc,
 	       eval_batch_fn fn, void *ctx, struct progress *p)
 {
-	const int C = m->layout.cfg.outputs;
+	const int C = d->host->layout.cfg.outputs;
 	if (batches_start_epoch(b, 0))
 		return -1;
 	const struct batch *bt;
@@ -23,13 +24,15 @@ int eval_split(struct rnn_model *m, struct batches *b, struct metrics_acc *acc,
 			.lengths = bt->lengths, .labels = bt->labels,
 		};
 		float loss;
-		if (rnn_model_forward(m, &rb, &loss))
+		if (devmodel_forward(d, &rb, &loss))
 			return -1;
 		if (!isfinite(loss))
 			diverged = 1;
-		if (metrics_acc_add(acc, rb.B, m->probs, bt->labels, (double)loss * rb.B))
+		const float *probs, *logits;
+		devmodel_outputs(d, &probs, &logits);
+		if (metrics_acc_add(acc, rb.B, probs, bt->labels, (double)loss * rb.B))
 			return -1;
-		if (fn && fn(ctx, bt, m->probs, m->out, C))
+		if (fn && fn(ctx, bt, probs, logits, C))
 			return -1;
 		done++;
 		items += bt->n;

@@ -10,9 +10,9 @@
 #define RNNPIPE_EVALLOOP_H
 
 #include "batches.h"
+#include "devmodel.h"
 #include "metrics.h"
 #include "progress.h"
-#include "rnn_model.h"
 
 /* Called after each batch with its rows, the probabilities (n, C) and the
  * logits (n, C) of the model; returns 0, or -1 to stop (after error()). */
@@ -20,12 +20,12 @@ typedef int (*eval_batch_fn)(void *ctx, const struct batch *b, const float *prob
 			     const float *logits, int C);
 
 /* Runs one whole epoch of b (started here as epoch 0, so the order is the
- * reader's: file order without shuffling) through the classifier m
- * (m->max_batch must hold b's batches), adding every example to acc.
+ * reader's: file order without shuffling) through the classifier d on its
+ * device (d must hold b's batches), adding every example to acc.
  * fn may be NULL; p may be NULL (no progress display).  Returns 0, 1 when
  * a loss was not finite (the model diverged; acc is then incomplete), or -1
  * after error(). */
-int eval_split(struct rnn_model *m, struct batches *b, struct metrics_acc *acc,
+int eval_split(struct devmodel *d, struct batches *b, struct metrics_acc *acc,
 	       eval_batch_fn fn, void *ctx, struct progress *p);
 
 #endif

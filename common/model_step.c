@@ -114,15 +114,17 @@ size_t rnn_workspace_floats(const struct rnn_config *cfg, int B, int T, int trai
 struct rnn_model *rnn_model_create(const struct rnn_config *cfg, int max_batch, int max_steps,
 				   int training)
 {
-	if (max_batch < 1 || max_steps < 1)
-		return error("model: batch %d and steps %d must be >= 1", max_batch, max_steps),
-		       NULL;
+	if (max_batch < 1 || max_steps < 1) {
+		error("model: batch %d and steps %d must be >= 1", max_batch, max_steps);
+		return NULL;
+	}
 	struct rnn_model *m = calloc(1, sizeof(*m));
 	struct rnn_work *w = calloc(1, sizeof(*w));
 	if (!m || !w) {
 		free(m);
 		free(w);
-		return error("out of memory"), NULL;
+		error("out of memory");
+		return NULL;
 	}
 	m->work = w;
 	if (rnn_layout_build(cfg, &m->layout))

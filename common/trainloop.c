@@ -1,11 +1,15 @@
 /* trainloop.c - the training run (trainloop.h): streams shuffled batches
- * of the training split into the CPU model, evaluates the validation split
+ * of the training split into the model (on the CPU or a CUDA GPU through
+ * devmodel.h: the one place that chooses), evaluates the validation split
  * after every epoch, keeps the best epoch's weights, stops early, guards
  * against NaN/Inf, checkpoints every epoch (atomically) and resumes from a
  * matching checkpoint.  Writes model.h5, train-log.jsonl and train.json.
  * Two data sources behind one "feed": the review dataset (classify,
  * streamed by batches.h) and the windowed time series (regress, tsfile.h,
- * small enough to hold in memory).
+ * small enough to hold in memory).  On a GPU the host model is a mirror:
+ * filled after init or resume, and brought back (parameters and Adam
+ * state) after every epoch, before the best-epoch snapshot, the
+ * checkpoint and the model file, which stay the CPU's formats.
  *
  * Reproducibility: the initial weights come from the seed, the order of
  * epoch e's batches from (seed, e) alone (batches.h), and nothing else is
@@ -59,7 +63,7 @@ void train_cfg_defaults(struct train_cfg *c)
 	c->threads = 1;
 	c->progress = PROGRESS_AUTO;
 	c->progress_interval = 30;
-	c->device = "cpu";
+	c->device = DEVICE_CPU;
 	c->producer = "train";
 }
 
@@ -288,7 +292,8 @@ struct run {
 	const struct dsinfo *info; /* classify */
 	struct tsdata ts;          /* regress */
 	int ts_open;
-	struct rnn_model *m;
+	struct rnn_model *m;    /* the host model: init, resume, save */
+	struct devmodel dm;     /* where it computes */
 	float *best;            /* best weights (with a validation split) */
 	struct model_meta meta;
 	struct ckpt_state st;
@@ -309,6 +314,7 @@ static void run_free(struct run *r)
 	feed_free(&r->va);
 	if (r->ts_open)
 		tsdata_free(&r->ts);
+	devmodel_close(&r->dm);
 	rnn_model_free(r->m);
 	free(r->best);
 	model_meta_free(&r->meta);
@@ -541,7 +547,8 @@ static int write_summary(const struct run *r, int epochs_run)
 		nparams += r->m->layout.tensors[i].numel;
 	json_t *j = json_object();
 	json_object_set_new(j, "config", cfg);
-	json_object_set_new(j, "device", json_string(c->device ? c->device : "cpu"));
+	json_object_set_new(j, "device", json_string(device_kind_name(c->device)));
+	json_object_set_new(j, "device_description", json_string(r->dm.desc));
 	json_object_set_new(j, "threads", json_integer(c->threads));
 	json_object_set_new(j, "epochs_run", json_integer(epochs_run));
 	json_object_set_new(j, "best_epoch", r->st.best_epoch ? json_integer(r->st.best_epoch)
@@ -639,7 +646,7 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 	while ((rc = feed_next(&r->tr, &rb)) == 1) {
 		float loss;
 		double norm;
-		int s = rnn_model_train_step(m, &rb, &c->optim, (float)c->clip, &loss, &norm);
+		int s = devmodel_train_step(&r->dm, &rb, &c->optim, (float)c->clip, &loss, &norm);
 		if (s < 0) {
 			progress_end(pg);
 			return -1;
@@ -651,8 +658,11 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 			      isfinite(loss) ? "gradient" : "loss", e, nb + 1, (double)loss, norm);
 			return TRAIN_DIVERGED;
 		}
+		const float *probs = NULL, *logits;
+		if (classify)
+			devmodel_outputs(&r->dm, &probs, &logits);
 		for (int i = 0; classify && i < rb.B; i++) {
-			const float *p = m->probs + (size_t)i * C;
+			const float *p = probs + (size_t)i * C;
 			int k = 0;
 			for (int j = 1; j < C; j++)
 				if (p[j] > p[k])
@@ -693,7 +703,7 @@ static int validate(struct run *r, struct metrics *vm)
 		struct metrics_acc *acc = metrics_acc_new(m->layout.cfg.outputs, 0);
 		if (!acc)
 			return -1;
-		int v = eval_split(m, r->va.b, acc, NULL, NULL, NULL);
+		int v = eval_split(&r->dm, r->va.b, acc, NULL, NULL, NULL);
 		if (!v)
 			v = metrics_compute(acc, vm);
 		metrics_acc_free(acc);
@@ -710,7 +720,7 @@ static int validate(struct run *r, struct metrics *vm)
 	int rc;
 	while ((rc = feed_next(&r->va, &rb)) == 1) {
 		float loss;
-		if (rnn_model_forward(m, &rb, &loss))
+		if (devmodel_forward(&r->dm, &rb, &loss))
 			return -1;
 		sum += (double)loss * rb.B;
 		n += (uint64_t)rb.B;
@@ -764,7 +774,10 @@ int train_run(const struct train_cfg *c)
 		info("note: --preset notebook: '%s' has max_len %u, the notebook used 256 (set at "
 		     "tokenize: make MAX_LEN=256)",
 		     c->data, r.meta.max_len);
-	if (!(r.m = rnn_model_create(&r.meta.cfg, c->batch, (int)r.meta.max_len, 1)))
+	/* on a GPU the host model only holds the state: no activation room */
+	const int on_host = c->device == DEVICE_CPU;
+	if (!(r.m = rnn_model_create(&r.meta.cfg, on_host ? c->batch : 1,
+				     on_host ? (int)r.meta.max_len : 1, 1)))
 		goto out;
 	const int has_va = feed_is_open(&r.va);
 	rnn_model_init(r.m, c->seed);
@@ -786,6 +799,11 @@ int train_run(const struct train_cfg *c)
 		error("out of memory");
 		goto out;
 	}
+	/* the device copy starts from the initialised or resumed host model */
+	if (devmodel_open(&r.dm, r.m, c->device, c->batch, (int)r.meta.max_len))
+		goto out;
+	if (c->device == DEVICE_CUDA)
+		info("device: %s", r.dm.desc);
 	if (!c->quiet && !r.resumed_from) {
 		size_t np = 0;
 		for (int i = 0; i < r.m->layout.n_tensors; i++)
@@ -815,6 +833,10 @@ int train_run(const struct train_cfg *c)
 			stopped = "nan";
 			break;
 		}
+		/* parameters and Adam state back to the host model for the
+		 * best-epoch snapshot, the checkpoint and the model file */
+		if (devmodel_to_host(&r.dm))
+			goto out;
 		r.train_seconds += secs;
 		r.run_seqs += seqs;
 		struct metrics vm = {0};

@@ -4,9 +4,11 @@
  * resuming from it, and the outputs (model.h5, train-log.jsonl,
  * train.json; formats in docs/artifacts.md and docs/model-file.md).
  *
- * CPU only (the CUDA backend is not built yet).  Reproducible: the same
- * data, settings, seed and thread count give bit-identical weights, and a
- * resumed run gives the weights of an uninterrupted one.
+ * On the CPU or a CUDA GPU (devmodel.h); model files and checkpoints are
+ * the same either way, so a run resumes on the other device.  Reproducible
+ * on the CPU: the same data, settings, seed and thread count give
+ * bit-identical weights, and a resumed run gives the weights of an
+ * uninterrupted one (on a GPU: within docs/cuda.md's tolerances).
  * It parses no command line and never exits (stages/train.c does).
  */
 #ifndef RNNPIPE_TRAINLOOP_H
@@ -14,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "devmodel.h"
 #include "rnn_model.h"
 
 struct train_cfg {
@@ -37,13 +40,14 @@ struct train_cfg {
 	int patience;            /* epochs without a better validation loss
 				    before stopping; 0: never stop early */
 	uint64_t seed;
-	int threads;             /* >= 1 */
+	int threads;             /* >= 1 (CPU) */
+	enum device_kind device; /* where to compute, resolved by device_resolve;
+				    default DEVICE_CPU */
 	/* display */
 	int progress;            /* enum progress_mode */
 	double progress_interval; /* seconds between plain progress lines */
 	int quiet;               /* no epoch summaries on stderr */
 	/* recorded in train.json */
-	const char *device;      /* "cpu" */
 	const char *preset;      /* NULL or "notebook" */
 	const char *producer;    /* "train 0.1.0" */
 	uint64_t program_hash;   /* hash of the training program's bytes, part of

@@ -7,7 +7,8 @@
  * confusion matrix, ROC AUC and curve for two classes, loss, n) and
  * artifacts/predictions.tsv (docs/artifacts.md).  A regression model
  * (--task regress) is scored on the time-series dataset's test split
- * against the naive baselines (docs/timeseries.md).  Never trains.
+ * against the naive baselines (docs/timeseries.md).  Forward passes run on
+ * the CPU or a CUDA GPU (--device).  Never trains.
  * Exit: 0 ok, 1 failure, 2 bad usage.
  */
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 #include "badlog.h"
 #include "batches.h"
 #include "classifier.h"
+#include "devmodel.h"
 #include "encdump.h"
 #include "error.h"
 #include "evalloop.h"
@@ -127,11 +129,13 @@ static int on_record(void *ctx, const struct tokrec *rec)
 
 /* --task regress: forecasts for the time-series test split, scored in
  * original units against the naive baselines by ts_metrics_write_test. */
-static int eval_series(const char *model, const char *data, const char *out, int batch)
+static int eval_series(const char *model, const char *data, const char *out, int batch,
+		       enum device_kind device)
 {
 	struct model_meta mm;
 	float *params = modelfile_load(model, &mm), *inputs = NULL, *pred = NULL;
 	struct rnn_model *m = NULL;
+	struct devmodel dm = {0};
 	struct tsdata d;
 	int rc = -1, have_d = 0;
 	if (!params)
@@ -160,6 +164,12 @@ static int eval_series(const char *model, const char *data, const char *out, int
 		goto out;
 	}
 	memcpy(m->params, params, sizeof(float) * m->layout.total);
+	if (devmodel_open(&dm, m, device, batch, W)) {
+		free(targets);
+		goto out;
+	}
+	if (device == DEVICE_CUDA)
+		info("device: %s", dm.desc);
 	int32_t *len = malloc(sizeof(int32_t) * batch);
 	if (!len) {
 		free(targets);
@@ -175,10 +185,12 @@ static int eval_series(const char *model, const char *data, const char *out, int
 		struct rnn_batch b = {.B = B, .T = W, .inputs = inputs + r0 * W, .lengths = len,
 				      .targets = targets + r0 * K};
 		float loss;
-		if (rnn_model_forward(m, &b, &loss))
+		const float *y, *logits;
+		if (devmodel_forward(&dm, &b, &loss))
 			bad = 1;
 		else {
-			memcpy(pred + r0 * K, m->out, sizeof(float) * B * K);
+			devmodel_outputs(&dm, &y, &logits);
+			memcpy(pred + r0 * K, y, sizeof(float) * B * K);
 			sum += (double)loss * B;
 		}
 	}
@@ -193,6 +205,7 @@ out:
 	if (have_d)
 		tsdata_free(&d);
 	model_meta_free(&mm);
+	devmodel_close(&dm);
 	rnn_model_free(m);
 	free(params);
 	free(inputs);
@@ -257,6 +270,7 @@ int main(int argc, char **argv)
 	const char *model = "artifacts/model.h5", *data = "artifacts/dataset.h5", *split = "test";
 	const char *dump = NULL, *vocab = NULL, *labels = "binary", *task = "classify";
 	const char *metrics_out = "artifacts/metrics.json", *pred_out = "artifacts/predictions.tsv";
+	const char *device = "auto";
 	long batch = 128, threads = 2;
 	int quiet = 0, logits = 0;
 	const struct opt opts[] = {
@@ -278,6 +292,10 @@ int main(int argc, char **argv)
 		 "add logit_<label> columns (full precision) to the predictions", 0, 0},
 		{"batch", OPT_INT, &batch, "N", "reviews per forward pass", 1, 1 << 16},
 		{"threads", OPT_INT, &threads, "N", "CPU threads", 1, 256},
+		{"device", OPT_CHOICE, &device, "auto|cpu|cuda",
+		 "where the forward passes run (auto: a CUDA GPU when built in and present, else "
+		 "the CPU; cuda: fail without one)",
+		 0, 0},
 		{"quiet", OPT_FLAG, &quiet, NULL, "print only errors", 0, 0},
 		{NULL},
 	};
@@ -295,20 +313,26 @@ int main(int argc, char **argv)
 	error_set_quiet(quiet);
 	afile_install_signal_cleanup();
 	rnn_set_threads((int)threads);
+	enum device_kind dev;
+	if (device_resolve(device, &dev))
+		return EXIT_FAIL;
 
 	if (!strcmp(task, "regress")) {
 		if (dump || strcmp(split, "test"))
 			die(EXIT_USAGE, "--task regress evaluates the test split of the time-series "
 					"dataset (no --dump, no --split)");
-		return eval_series(model, data, metrics_out, (int)batch) ? EXIT_FAIL : EXIT_OK;
+		return eval_series(model, data, metrics_out, (int)batch, dev) ? EXIT_FAIL : EXIT_OK;
 	}
 	struct ev ev;
 	memset(&ev, 0, sizeof(ev));
 	struct batches *bt = NULL;
 	json_t *j = NULL;
 	int rc = -1;
-	if (!(ev.cl = classifier_open(model, vocab, dump != NULL, (int)batch)))
+	if (!(ev.cl = classifier_open(model, vocab, dump != NULL, (int)batch)) ||
+	    classifier_use_device(ev.cl, dev))
 		goto out;
+	if (dev == DEVICE_CUDA)
+		info("device: %s", ev.cl->dm.desc);
 	const struct model_meta *mm = &ev.cl->meta;
 	ev.C = mm->cfg.outputs;
 	ev.logits = logits;
@@ -349,7 +373,7 @@ int main(int argc, char **argv)
 		}
 		progress_start(&ev.pg, stderr, quiet ? PROGRESS_NONE : PROGRESS_AUTO, split,
 			       batches_per_epoch(bt), 30);
-		int e = eval_split(ev.cl->m, bt, ev.acc, on_batch, &ev, &ev.pg);
+		int e = eval_split(&ev.cl->dm, bt, ev.acc, on_batch, &ev, &ev.pg);
 		progress_end(&ev.pg);
 		if (e < 0)
 			goto out;

@@ -116,7 +116,9 @@ int main(int argc, char **argv)
 		"arguments joined by spaces), or for each line of stdin when no TEXT is\n"
 		"given (a line may be plain text, a JSON string, or a JSON object with a\n"
 		"\"text\" field).  A line that cannot be read (invalid UTF-8) prints\n"
-		"\"error line N\" (or {\"label\": null, \"error\": ...}) and the exit status is 1.",
+		"\"error line N\" (or {\"label\": null, \"error\": ...}) and the exit status is 1.\n"
+		"Runs on the CPU only (no --device: a few reviews do not pay for a GPU's\n"
+		"start-up; evaluate --device cuda scores many).",
 		opts, 0, -1,
 	};
 	char **args;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "devmodel.h"
 #include "error.h"
 #include "hash.h"
 #include "opts.h"
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 	const char *device = "auto", *preset = "none", *progress = "auto";
 	const char *checkpoint = c.checkpoint;
 	long embed = c.embed, hidden = c.hidden, layers = c.layers, epochs = c.epochs;
-	long batch = c.batch, patience = c.patience, threads = 2, seed = (long)c.seed;
+	long batch = c.batch, patience = c.patience, threads = 1, seed = (long)c.seed;
 	double lr = c.optim.lr, wd = 0, clip = c.clip, interval = c.progress_interval;
 	int bidir = 0, sparse = 0, dense = 0, resume = 0, quiet = 0, no_ckpt = 0;
 	const struct opt opts[] = {
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 		 "continue from the checkpoint when it is of the same run (else start over)", 0, 0},
 		{"preset", OPT_CHOICE, &preset, "none|notebook",
 		 "notebook: the reference notebook (rnn, E 256, H 128, batch 32, lr 1e-3, 5 "
-		 "epochs); explicit options win",
+		 "epochs, last pooling); explicit options win",
 		 0, 0},
 		{"task", OPT_CHOICE, &task, "classify|regress", "what the model predicts", 0, 0},
 		{"cell", OPT_CHOICE, &cell, "rnn|lstm|gru", "recurrent cell", 0, 0},
@@ -93,7 +94,9 @@ int main(int argc, char **argv)
 		{"threads", OPT_INT, &threads, "N", "CPU threads (0 = all); results depend on it", 0,
 		 256},
 		{"device", OPT_CHOICE, &device, "auto|cpu|cuda",
-		 "where to train (auto: CUDA when built and present, else the CPU)", 0, 0},
+		 "where to train (auto: a CUDA GPU when built in and present, else the CPU; cuda: "
+		 "fail without one)",
+		 0, 0},
 		{"progress", OPT_CHOICE, &progress, "auto|bar|lines|none",
 		 "progress display (auto: a bar on a terminal, else plain lines)", 0, 0},
 		{"progress-interval", OPT_DOUBLE, &interval, "S", "seconds between progress lines", 0.1,
@@ -132,6 +135,10 @@ int main(int argc, char **argv)
 			lr = 1e-3;
 		if (!given(argc, argv, "epochs"))
 			epochs = 5;
+		/* the notebook's fc reads a final state; ours at the last real
+		 * token (--pool last-padded reads the padding as it did) */
+		if (!given(argc, argv, "pool"))
+			pool = "last";
 		c.preset = "notebook";
 	}
 	/* a forecast reads the end of its window: last, unless asked */
@@ -139,11 +146,8 @@ int main(int argc, char **argv)
 		pool = "last";
 	if (sparse && dense)
 		die(EXIT_USAGE, "--sparse-embedding and --dense-embedding exclude each other");
-	if (!strcmp(device, "cuda"))
-		die(EXIT_FAIL, "--device cuda: no CUDA backend is built into this program (the "
-			       "CUDA kernels are not written yet); use --device cpu");
-	if (!strcmp(device, "auto"))
-		info("note: no CUDA backend built; training on the CPU");
+	if (device_resolve(device, &c.device))
+		return EXIT_FAIL;
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? n : 1;
@@ -170,7 +174,6 @@ int main(int argc, char **argv)
 	c.quiet = quiet;
 	c.progress = progress_mode_parse(progress);
 	c.progress_interval = interval;
-	c.device = "cpu";
 	c.producer = "train " TRAIN_VERSION;
 	/* a rebuilt trainer starts over rather than continue an old run */
 	if (hash64_file("/proc/self/exe", &c.program_hash))
