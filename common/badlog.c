@@ -1,0 +1,118 @@
+/* badlog.c - counting and reporting bad input (see badlog.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "afile.h"
+#include "badlog.h"
+#include "error.h"
+
+void badlog_init(struct badlog *b, long max_print)
+{
+	memset(b, 0, sizeof(*b));
+	b->max_print = max_print;
+}
+
+void badlog_add(struct badlog *b, const char *kind, const char *file, long line,
+		const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	bad_input_fmt(msg, sizeof(msg), file, line, fmt, ap);
+	va_end(ap);
+	b->total++;
+	int k;
+	for (k = 0; k < b->n_kinds; k++)
+		if (!strcmp(b->kind[k], kind))
+			break;
+	if (k == b->n_kinds && k < BADLOG_MAX_KINDS)
+		b->kind[b->n_kinds++] = kind;
+	if (k < BADLOG_MAX_KINDS)
+		b->count[k]++;
+	if (b->n_examples < BADLOG_EXAMPLES) {
+		char *e = strdup(msg);
+		if (e)
+			b->example[b->n_examples++] = e;
+	}
+	if (b->max_print < 0 || b->printed < b->max_print) {
+		fprintf(stderr, "%s\n", msg);
+		b->printed++;
+	}
+}
+
+long badlog_count(const struct badlog *b, const char *kind)
+{
+	for (int k = 0; k < b->n_kinds; k++)
+		if (!strcmp(b->kind[k], kind))
+			return b->count[k];
+	return 0;
+}
+
+void badlog_summary(const struct badlog *b, const char *what)
+{
+	if (b->total > b->printed)
+		warning("%ld more %s not shown (see the stats file)", b->total - b->printed, what);
+}
+
+json_t *badlog_json(const struct badlog *b)
+{
+	json_t *by = json_object(), *ex = json_array();
+	for (int k = 0; k < b->n_kinds; k++)
+		json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
+	for (int i = 0; i < b->n_examples; i++)
+		json_array_append_new(ex, json_string(b->example[i]));
+	return json_pack("{s:I, s:o, s:o}", "total", (json_int_t)b->total, "by_reason", by,
+			 "examples", ex);
+}
+
+void badlog_free(struct badlog *b)
+{
+	for (int i = 0; i < b->n_examples; i++)
+		free(b->example[i]);
+	memset(b, 0, sizeof(*b));
+}
+
+void strcount_add(struct strcount *c, const char *s, size_t n)
+{
+	for (int i = 0; i < c->n; i++)
+		if (strlen(c->s[i]) == n && !memcmp(c->s[i], s, n)) {
+			c->count[i]++;
+			return;
+		}
+	if (c->n < STRCOUNT_MAX && (c->s[c->n] = strndup(s, n))) {
+		c->count[c->n++] = 1;
+		return;
+	}
+	c->other++;
+}
+
+json_t *strcount_json(const struct strcount *c)
+{
+	json_t *j = json_object();
+	for (int i = 0; i < c->n; i++) /* keys that are not UTF-8 are left out */
+		json_object_set_new(j, c->s[i], json_integer(c->count[i]));
+	if (c->other)
+		json_object_set_new(j, "(other)", json_integer(c->other));
+	return j;
+}
+
+void strcount_free(struct strcount *c)
+{
+	for (int i = 0; i < c->n; i++)
+		free(c->s[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+int json_write_file(const char *path, const json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!s)
+		return error("cannot encode JSON for '%s'", path);
+	size_t n = strlen(s);
+	s[n] = '\n'; /* json_dumps leaves room for the NUL; replace it */
+	int rc = afile_write_all(path, s, n + 1);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* badlog.h - counting and reporting bad input for the stats files.
+ *
+ * A stage that meets a bad record calls badlog_add(): the message
+ * ("file:line: reason") goes to stderr for the first max_print records, the
+ * count per reason and the first BADLOG_EXAMPLES messages are kept for the
+ * stats JSON (badlog_json).  Nothing here decides whether to go on: that is
+ * the stage's --on-error policy.  Also writes JSON stats files atomically.
+ */
+#ifndef RNNPIPE_BADLOG_H
+#define RNNPIPE_BADLOG_H
+
+#include <jansson.h>
+
+#define BADLOG_EXAMPLES 10
+#define BADLOG_MAX_KINDS 32
+
+struct badlog {
+	long total;
+	int n_kinds;
+	const char *kind[BADLOG_MAX_KINDS]; /* static strings */
+	long count[BADLOG_MAX_KINDS];
+	char *example[BADLOG_EXAMPLES];
+	int n_examples;
+	long max_print;  /* messages printed to stderr (<0: all) */
+	long printed;
+};
+
+void badlog_init(struct badlog *b, long max_print);
+/* Counts one bad record of reason `kind` (a string that outlives b) and
+ * prints "file:line: message" unless max_print were printed already. */
+void badlog_add(struct badlog *b, const char *kind, const char *file, long line,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Count of one reason (0 when never seen). */
+long badlog_count(const struct badlog *b, const char *kind);
+/* Prints "N more bad records not shown" when some were not printed. */
+void badlog_summary(const struct badlog *b, const char *what);
+/* {"total": n, "by_reason": {kind: n...}, "examples": ["file:line: ..."]};
+ * new reference, NULL on out of memory. */
+json_t *badlog_json(const struct badlog *b);
+void badlog_free(struct badlog *b);
+
+/* Counts of distinct short strings (raw labels) for the stats files: the
+ * first STRCOUNT_MAX distinct values by name, the rest as "(other)". */
+#define STRCOUNT_MAX 64
+struct strcount {
+	int n;
+	char *s[STRCOUNT_MAX];
+	long count[STRCOUNT_MAX];
+	long other;
+};
+void strcount_add(struct strcount *c, const char *s, size_t n);
+/* {"value": n, ..., "(other)": n}: new reference. */
+json_t *strcount_json(const struct strcount *c);
+void strcount_free(struct strcount *c);
+
+/* Writes j (pretty, keys in insertion order) atomically to path.
+ * Returns 0 or -1 after error(). Does not steal the reference. */
+int json_write_file(const char *path, const json_t *j);
+
+#endif

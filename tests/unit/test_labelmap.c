@@ -1,0 +1,145 @@
+/* test_labelmap.c - label maps (presets, custom maps, synonyms, unknowns)
+ * and the hash -> split assignment (stability, fractions). */
+#include "testutil.h"
+
+#include "hash.h"
+#include "labelmap.h"
+#include "splitassign.h"
+#include "tokfile.h"
+
+static int look(const struct labelmap *m, const char *s)
+{
+	return labelmap_lookup(m, s, strlen(s));
+}
+
+static void test_binary_default(void **state)
+{
+	struct labelmap *m = labelmap_parse("binary");
+	assert_non_null(m);
+	assert_int_equal(labelmap_n_classes(m), 2);
+	assert_string_equal(labelmap_class(m, 0), "negative");
+	assert_string_equal(labelmap_class(m, 1), "positive");
+	assert_string_equal(labelmap_spec(m), LABELMAP_BINARY);
+	const char *neg[] = {"negative", "NEGATIVE", " Negative ", "neg", "bad", "Bad", "0"};
+	const char *neu[] = {"neutral", "Neutral", "neu", "1"};
+	const char *pos[] = {"positive", "pos", "good", "GOOD", "2", "positive\r\n"};
+	for (size_t i = 0; i < sizeof(neg) / sizeof(*neg); i++)
+		assert_int_equal(look(m, neg[i]), 0);
+	for (size_t i = 0; i < sizeof(neu) / sizeof(*neu); i++)
+		assert_int_equal(look(m, neu[i]), LABEL_DROP);
+	for (size_t i = 0; i < sizeof(pos) / sizeof(*pos); i++)
+		assert_int_equal(look(m, pos[i]), 1);
+	const char *unk[] = {"", "3", "-1", "negatives", "excellent", "posi tive", "02"};
+	for (size_t i = 0; i < sizeof(unk) / sizeof(*unk); i++)
+		assert_int_equal(look(m, unk[i]), LABEL_UNKNOWN);
+	labelmap_free(m);
+}
+
+static void test_3class(void **state)
+{
+	struct labelmap *m = labelmap_parse("3class");
+	assert_non_null(m);
+	assert_int_equal(labelmap_n_classes(m), 3);
+	assert_int_equal(look(m, "bad"), 0);
+	assert_int_equal(look(m, "neutral"), 1);
+	assert_int_equal(look(m, "2"), 2);
+	labelmap_free(m);
+}
+
+static void test_custom_map(void **state)
+{
+	/* literal keys win over synonyms; class order = first appearance */
+	struct labelmap *m = labelmap_parse("positive=good, 1=bad ,negative=bad,5=good,spam=drop");
+	assert_non_null(m);
+	assert_int_equal(labelmap_n_classes(m), 2);
+	assert_string_equal(labelmap_class(m, 0), "good");
+	assert_string_equal(labelmap_class(m, 1), "bad");
+	assert_string_equal(labelmap_spec(m), "positive=good,1=bad,negative=bad,5=good,spam=drop");
+	assert_int_equal(look(m, "pos"), 0);
+	assert_int_equal(look(m, "1"), 1);      /* the literal key, not "neutral" */
+	assert_int_equal(look(m, "neutral"), LABEL_UNKNOWN);
+	assert_int_equal(look(m, "0"), 1);      /* synonym of negative */
+	assert_int_equal(look(m, "5"), 0);
+	assert_int_equal(look(m, "SPAM"), LABEL_DROP);
+	labelmap_free(m);
+}
+
+static void test_bad_maps(void **state)
+{
+	const char *bad[] = {"", "positive", "a=b,a=c", "a=", "=b", "a=b=c", "a=drop",
+			     "a=b,,c=d", "x=\"q\""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct labelmap *m = labelmap_parse(bad[i]);
+		if (m)
+			fail_msg("map '%s' was accepted", bad[i]);
+	}
+}
+
+static void test_sentiment(void **state)
+{
+	assert_string_equal(label_sentiment(" Good", 5), "positive");
+	assert_string_equal(label_sentiment("neu", 3), "neutral");
+	assert_null(label_sentiment("great", 5));
+}
+
+static void test_fracs_parse(void **state)
+{
+	struct split_fracs f;
+	assert_int_equal(split_fracs_parse("80/10/10", &f), 0);
+	assert_true(f.train == 0.8 && f.validation == 0.1 && f.test == 0.1);
+	assert_int_equal(split_fracs_parse("0.7,0.15,0.15", &f), 0);
+	assert_true(f.validation == 0.15);
+	assert_int_equal(split_fracs_parse("100/0/0", &f), 0);
+	assert_int_equal(split_fracs_parse("80/10/5", &f), -1);
+	assert_int_equal(split_fracs_parse("80/10", &f), -1);
+	assert_int_equal(split_fracs_parse("80/-10/30", &f), -1);
+	assert_int_equal(split_fracs_parse("80/10/10x", &f), -1);
+}
+
+static void test_split_fractions(void **state)
+{
+	struct split_fracs f = {0.8, 0.1, 0.1};
+	int count[4] = {0};
+	const int n = 10000;
+	for (int i = 0; i < n; i++) {
+		char text[32];
+		snprintf(text, sizeof(text), "review %d", i);
+		count[split_assign(hash64(text, strlen(text)), &f)]++;
+	}
+	/* binomial sd at n=10000: 40 for 0.8, 30 for 0.1; allow about 4 sd */
+	assert_int_equal(count[SPLIT_NONE], 0);
+	assert_in_range(count[SPLIT_TRAIN], 8000 - 160, 8000 + 160);
+	assert_in_range(count[SPLIT_VALIDATION], 1000 - 120, 1000 + 120);
+	assert_in_range(count[SPLIT_TEST], 1000 - 120, 1000 + 120);
+}
+
+static void test_split_edges(void **state)
+{
+	struct split_fracs all_train = {1, 0, 0}, all_test = {0, 0, 1};
+	uint64_t h[] = {0, 1, UINT64_MAX, 0x8000000000000000ULL, 0xcccccccccccccccdULL};
+	for (size_t i = 0; i < sizeof(h) / sizeof(*h); i++) {
+		assert_int_equal(split_assign(h[i], &all_train), SPLIT_TRAIN);
+		assert_int_equal(split_assign(h[i], &all_test), SPLIT_TEST);
+	}
+	struct split_fracs f = {0.8, 0.1, 0.1};
+	assert_int_equal(split_assign(0, &f), SPLIT_TRAIN);
+	assert_int_equal(split_assign(UINT64_MAX, &f), SPLIT_TEST);
+	/* the same hash always lands in the same split: the function is pure */
+	assert_int_equal(split_assign(0xce00000000000000ULL, &f), SPLIT_VALIDATION); /* 0.805 */
+	assert_int_equal(split_assign(0xe800000000000000ULL, &f), SPLIT_TEST); /* 0.906 */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_binary_default),
+		cmocka_unit_test(test_3class),
+		cmocka_unit_test(test_custom_map),
+		cmocka_unit_test(test_bad_maps),
+		cmocka_unit_test(test_sentiment),
+		cmocka_unit_test(test_fracs_parse),
+		cmocka_unit_test(test_split_fractions),
+		cmocka_unit_test(test_split_edges),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

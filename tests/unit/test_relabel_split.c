@@ -1,0 +1,351 @@
+/* test_relabel_split.c - filter-relabel's merge/relabel/dedup logic and the
+ * split stage's logic, on token files written here with tokwriter. */
+#include "testutil.h"
+
+#include <sys/stat.h>
+
+#include "hash.h"
+#include "labelmap.h"
+#include "relabel.h"
+#include "splitter.h"
+#include "tokfile.h"
+
+struct r {
+	const char *text, *label;
+	int split;
+};
+
+static void init_meta(struct tokmeta *m, const char *source, uint32_t max_len)
+{
+	memset(m, 0, sizeof(*m));
+	m->vocab_hash = 0xabcdef;
+	m->vocab_size = 1000;
+	m->max_len = max_len;
+	m->pad_id = 0;
+	m->unk_id = 1;
+	m->cls_id = 2;
+	m->sep_id = 3;
+	m->truncation = strdup("head");
+	m->producer = strdup("test");
+	tokmeta_add_source(m, source, 7);
+}
+
+static void make_tok(const char *path, const char *source, const struct r *recs, int n,
+		     uint32_t max_len)
+{
+	struct tokmeta m;
+	init_meta(&m, source, max_len);
+	struct tokwriter *w = tokwriter_open(path, &m);
+	assert_non_null(w);
+	for (int i = 0; i < n; i++) {
+		uint32_t ids[3] = {2, 10 + (uint32_t)i, 3};
+		struct tokrec rec = {
+			.hash = hash64(recs[i].text, strlen(recs[i].text)), .label = -1,
+			.split = (uint8_t)recs[i].split, .source = 0, .line = (uint32_t)i + 1,
+			.n_full = 3, .n_ids = 3, .ids = ids, .label_raw = recs[i].label,
+			.label_raw_len = strlen(recs[i].label), .text = recs[i].text,
+			.text_len = strlen(recs[i].text)};
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&m);
+}
+
+static long jint(json_t *j, const char *a, const char *b)
+{
+	json_t *v = json_object_get(j, a);
+	if (b)
+		v = json_object_get(v, b);
+	assert_non_null(v);
+	return (long)json_integer_value(v);
+}
+
+static void test_relabel_fates(void **state)
+{
+	const struct r a[] = {
+		{"t1", "positive", 0}, {"t2", "negative", 0}, {"t3", "neutral", 0}, {"t4", "bad", 0},
+		{"t5", "weird", 0},
+	};
+	const struct r b[] = {
+		{"t1", "Positive", 0}, {"t2", "positive", 0}, {"t6", "2", 0}, {"t3", "1", 0},
+		{"t7", "good", 0}, {"t7", "good", 0},
+	};
+	const char *pa = test_path("a.tok"), *pb = test_path("b.tok");
+	make_tok(pa, "dumps/a.jsonl", a, 5, 256);
+	make_tok(pb, "dumps/b.csv", b, 6, 256);
+	struct labelmap *map = labelmap_parse("binary");
+	struct relabel_opts o = {map, 0, -1, "test"};
+	const char *in[] = {pa, pb};
+	const char *out = test_path("merged.tok");
+	json_t *st = NULL;
+	assert_int_equal(relabel_run(in, 2, out, &o, &st), 0);
+	assert_non_null(st);
+	assert_int_equal(jint(st, "in", NULL), 11);
+	assert_int_equal(jint(st, "kept", NULL), 4);
+	assert_int_equal(jint(st, "dropped", "unknown_label"), 1);
+	assert_int_equal(jint(st, "dropped", "label"), 1);
+	assert_int_equal(jint(st, "dropped", "duplicate"), 3);
+	assert_int_equal(jint(st, "dropped", "conflict"), 2);
+	assert_int_equal(jint(st, "conflict_texts", NULL), 1);
+	assert_int_equal(jint(st, "classes", "negative"), 1);
+	assert_int_equal(jint(st, "classes", "positive"), 3);
+	json_t *ex = json_object_get(json_object_get(st, "unknown_labels"), "examples");
+	assert_string_equal(json_string_value(json_array_get(ex, 0)),
+			    "dumps/a.jsonl:5: unknown label 'weird' (not in --labels "
+			    "negative=negative,neutral=drop,positive=positive)");
+	json_t *in1 = json_array_get(json_object_get(st, "inputs"), 1);
+	assert_int_equal(jint(in1, "in", NULL), 6);
+	assert_int_equal(jint(in1, "kept", NULL), 2);
+	json_decref(st);
+
+	struct tokreader *r = tokreader_open(out);
+	assert_non_null(r);
+	const struct tokmeta *m = tokreader_meta(r);
+	assert_int_equal(m->n_labels, 2);
+	assert_string_equal(m->labels[0], "negative");
+	assert_string_equal(m->labels[1], "positive");
+	assert_int_equal(m->n_sources, 2);
+	assert_string_equal(m->sources[1].name, "dumps/b.csv");
+	const struct { const char *text; int label; uint32_t source, line; } want[] = {
+		{"t1", 1, 0, 1}, {"t4", 0, 0, 4}, {"t6", 1, 1, 3}, {"t7", 1, 1, 5},
+	};
+	struct tokrec rec;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(tokreader_next(r, &rec), 1);
+		assert_int_equal(rec.text_len, strlen(want[i].text));
+		assert_memory_equal(rec.text, want[i].text, rec.text_len);
+		assert_int_equal(rec.label, want[i].label);
+		assert_int_equal(rec.source, want[i].source);
+		assert_int_equal(rec.line, want[i].line);
+	}
+	assert_int_equal(tokreader_next(r, &rec), 0);
+	tokreader_close(r);
+	labelmap_free(map);
+}
+
+static void test_relabel_fail_on_unknown(void **state)
+{
+	const struct r a[] = {{"x", "positive", 0}, {"y", "great", 0}};
+	const char *pa = test_path("u.tok"), *out = test_path("u-merged.tok");
+	make_tok(pa, "u.jsonl", a, 2, 256);
+	struct labelmap *map = labelmap_parse("binary");
+	struct relabel_opts o = {map, 1, -1, "test"};
+	json_t *st = NULL;
+	assert_int_equal(relabel_run(&pa, 1, out, &o, &st), -1);
+	assert_string_equal(json_string_value(json_object_get(st, "status")), "failed");
+	json_decref(st);
+	struct stat sb;
+	assert_int_equal(stat(out, &sb), -1); /* nothing written */
+
+	/* with skip, the same input works; 3class keeps neutral */
+	o.fail_on_unknown = 0;
+	assert_int_equal(relabel_run(&pa, 1, out, &o, NULL), 0);
+	labelmap_free(map);
+}
+
+static void test_relabel_incompatible(void **state)
+{
+	const struct r a[] = {{"x", "positive", 0}};
+	const char *p1 = test_path("i1.tok"), *p2 = test_path("i2.tok");
+	make_tok(p1, "i1.jsonl", a, 1, 256);
+	make_tok(p2, "i2.jsonl", a, 1, 128);
+	struct labelmap *map = labelmap_parse("binary");
+	struct relabel_opts o = {map, 0, -1, "test"};
+	const char *in[] = {p1, p2};
+	assert_int_equal(relabel_run(in, 2, test_path("i-merged.tok"), &o, NULL), -1);
+	labelmap_free(map);
+}
+
+static void test_relabel_nothing_kept(void **state)
+{
+	const struct r a[] = {{"x", "neutral", 0}, {"y", "1", 0}};
+	const char *p = test_path("n.tok");
+	make_tok(p, "n.jsonl", a, 2, 256);
+	struct labelmap *map = labelmap_parse("binary");
+	struct relabel_opts o = {map, 0, -1, "test"};
+	assert_int_equal(relabel_run(&p, 1, test_path("n-merged.tok"), &o, NULL), -1);
+	labelmap_free(map);
+}
+
+/* ---- split ---- */
+
+/* n records "<prefix> i" labelled by i % 2, in a relabelled file. */
+static void make_labelled(const char *path, const char *prefix, int n, int named_every)
+{
+	struct tokmeta m;
+	init_meta(&m, path, 256);
+	m.n_labels = 2;
+	m.labels[0] = strdup("negative");
+	m.labels[1] = strdup("positive");
+	struct tokwriter *w = tokwriter_open(path, &m);
+	assert_non_null(w);
+	for (int i = 0; i < n; i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "%s %d", prefix, i);
+		uint32_t ids[3] = {2, 5, 3};
+		struct tokrec rec = {
+			.hash = hash64(text, strlen(text)), .label = i % 2,
+			.split = (uint8_t)(named_every && i % named_every == 0 ? SPLIT_TEST : SPLIT_NONE),
+			.line = (uint32_t)i + 1, .n_full = 3, .n_ids = 3, .ids = ids,
+			.label_raw = i % 2 ? "positive" : "negative", .label_raw_len = 8,
+			.text = text, .text_len = strlen(text)};
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&m);
+}
+
+/* Reads the three split files of prefix; stores each hash's split in the
+ * (hash, split) list; returns the record count. */
+struct placed {
+	uint64_t hash;
+	int split;
+};
+
+static int read_splits(const char *prefix, struct placed *out, int max, int *named)
+{
+	int n = 0;
+	*named = 0;
+	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s-%s.tok", prefix, tok_split_name(s));
+		struct tokreader *r = tokreader_open(test_path(name));
+		assert_non_null(r);
+		struct tokrec rec;
+		while (tokreader_next(r, &rec) == 1) {
+			assert_true(n < max);
+			assert_int_equal(rec.split, s);
+			out[n].hash = rec.hash;
+			out[n].split = s;
+			n++;
+		}
+		tokreader_close(r);
+	}
+	return n;
+}
+
+static int run_split(const char *prefix, const char **in, int n, int ignore_named, json_t **st)
+{
+	static char names[3][64];
+	struct splitter_opts o = {.fracs = {0.8, 0.1, 0.1}, .ignore_named = ignore_named};
+	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
+		snprintf(names[s - 1], sizeof(names[0]), "%s-%s.tok", prefix, tok_split_name(s));
+		o.out[s] = strdup(test_path(names[s - 1]));
+	}
+	int rc = splitter_run(in, n, &o, st);
+	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++)
+		free((char *)o.out[s]);
+	return rc;
+}
+
+static int cmp_placed(const void *a, const void *b)
+{
+	uint64_t x = ((const struct placed *)a)->hash, y = ((const struct placed *)b)->hash;
+	return x < y ? -1 : x > y;
+}
+
+static void test_split_fractions_and_no_overlap(void **state)
+{
+	const char *p = test_path("s10k.tok");
+	make_labelled(p, "review", 10000, 0);
+	json_t *st = NULL;
+	assert_int_equal(run_split("s10k", &p, 1, 0, &st), 0);
+	long ntr = jint(json_object_get(st, "splits"), "train", "n");
+	long nva = jint(json_object_get(st, "splits"), "validation", "n");
+	long nte = jint(json_object_get(st, "splits"), "test", "n");
+	assert_int_equal(ntr + nva + nte, 10000);
+	assert_in_range(ntr, 8000 - 160, 8000 + 160); /* about 4 binomial sd */
+	assert_in_range(nva, 1000 - 120, 1000 + 120);
+	assert_in_range(nte, 1000 - 120, 1000 + 120);
+	json_t *cls = json_object_get(json_object_get(json_object_get(st, "splits"), "train"),
+				      "classes");
+	assert_int_equal(jint(cls, "negative", NULL) + jint(cls, "positive", NULL), ntr);
+	json_decref(st);
+
+	static struct placed pl[10000];
+	int named;
+	int n = read_splits("s10k", pl, 10000, &named);
+	assert_int_equal(n, 10000);
+	qsort(pl, n, sizeof(*pl), cmp_placed);
+	for (int i = 1; i < n; i++)
+		assert_true(pl[i].hash != pl[i - 1].hash); /* no text in two splits */
+}
+
+static void test_split_adding_moves_nothing(void **state)
+{
+	const char *old = test_path("old.tok"), *add = test_path("new.tok");
+	make_labelled(old, "old", 3000, 0);
+	make_labelled(add, "new", 3000, 0);
+	assert_int_equal(run_split("before", &old, 1, 0, NULL), 0);
+	const char *both[] = {old, add};
+	assert_int_equal(run_split("after", both, 2, 0, NULL), 0);
+	static struct placed before[3000], after[6000];
+	int named;
+	int nb = read_splits("before", before, 3000, &named);
+	int na = read_splits("after", after, 6000, &named);
+	assert_int_equal(nb, 3000);
+	assert_int_equal(na, 6000);
+	qsort(after, na, sizeof(*after), cmp_placed);
+	for (int i = 0; i < nb; i++) {
+		struct placed *f = bsearch(&before[i], after, na, sizeof(*after), cmp_placed);
+		assert_non_null(f);
+		assert_int_equal(f->split, before[i].split);
+	}
+}
+
+static void test_split_named_wins(void **state)
+{
+	const char *p = test_path("named.tok");
+	make_labelled(p, "named", 1000, 4); /* every 4th names "test" */
+	json_t *st = NULL;
+	assert_int_equal(run_split("named", &p, 1, 0, &st), 0);
+	json_t *test = json_object_get(json_object_get(st, "splits"), "test");
+	assert_int_equal(jint(test, "named", NULL), 250);
+	assert_true(jint(test, "n", NULL) >= 250);
+	json_decref(st);
+	/* every named record is in test */
+	struct tokreader *r = tokreader_open(test_path("named-test.tok"));
+	struct tokrec rec;
+	int seen_named = 0;
+	while (tokreader_next(r, &rec) == 1)
+		seen_named += (rec.line - 1) % 4 == 0;
+	tokreader_close(r);
+	assert_int_equal(seen_named, 250);
+
+	/* --ignore-named: placed by hash alone */
+	assert_int_equal(run_split("ignored", &p, 1, 1, &st), 0);
+	test = json_object_get(json_object_get(st, "splits"), "test");
+	assert_int_equal(jint(test, "named", NULL), 0);
+	assert_true(jint(test, "n", NULL) < 200);
+	json_decref(st);
+}
+
+static void test_split_drops_repeats(void **state)
+{
+	const char *a = test_path("rep-a.tok"), *b = test_path("rep-b.tok");
+	make_labelled(a, "same", 100, 0);
+	make_labelled(b, "same", 100, 4); /* same texts, some naming test */
+	const char *in[] = {a, b};
+	json_t *st = NULL;
+	assert_int_equal(run_split("rep", in, 2, 0, &st), 0);
+	assert_int_equal(jint(st, "duplicates_dropped", NULL), 100);
+	json_decref(st);
+	static struct placed pl[200];
+	int named;
+	assert_int_equal(read_splits("rep", pl, 200, &named), 100);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_relabel_fates),
+		cmocka_unit_test(test_relabel_fail_on_unknown),
+		cmocka_unit_test(test_relabel_incompatible),
+		cmocka_unit_test(test_relabel_nothing_kept),
+		cmocka_unit_test(test_split_fractions_and_no_overlap),
+		cmocka_unit_test(test_split_adding_moves_nothing),
+		cmocka_unit_test(test_split_named_wins),
+		cmocka_unit_test(test_split_drops_repeats),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
