@@ -20,6 +20,7 @@ run_one() { # name, command...
 	local name=$1; shift
 	[ -n "$pattern" ] && [[ $name != *"$pattern"* ]] && return
 	local log=$logdir/$name.log start=$SECONDS rc
+	mkdir -p "$(dirname "$log")" # e2e/<name>.log
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	local dt=$((SECONDS - start))
