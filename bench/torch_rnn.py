@@ -5,7 +5,8 @@ on output[:, -1], batch 32, T = 256, Adam lr 1e-3, cross-entropy.
 Batches are real token ids (a --print-ids file from build/bin/tokenize,
 padded with --pad-id to T) or, without --ids, uniform random ids.
 Prints one JSON line: sequences per second of each timed repeat and their
-median.  Peak memory is measured from outside (bench/run uses time -v).
+median (--max-seconds cuts the timing short on a busy machine: fewer or
+shorter windows, reported as steps_timed).  Peak memory is measured from outside (bench/run uses time -v).
 Run with Debian's /usr/bin/python3 (python3-torch).  Not part of the tests.
 """
 import argparse
@@ -52,6 +53,8 @@ def main():
     p.add_argument("--steps", type=int, default=10, help="timed batches per repeat")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--max-seconds", type=float, default=0,
+                   help="stop timing after this long (a window ends early; 0 = no limit)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--max-len", type=int, default=256)
     p.add_argument("--vocab-size", type=int, default=119547)
@@ -101,18 +104,27 @@ def main():
     model.train(a.mode == "train")
     for _ in range(a.warmup):
         step()
-    rates, loss = [], 0.0
+    rates, done, loss = [], [], 0.0
+    start = time.perf_counter()
     for _ in range(a.repeats):
         t0 = time.perf_counter()
-        for _ in range(a.steps):
+        n = 0
+        while n < a.steps:
             loss = step()
-        rates.append(a.steps * B / (time.perf_counter() - t0))
+            n += 1
+            if a.max_seconds and time.perf_counter() - start > a.max_seconds:
+                break
+        rates.append(n * B / (time.perf_counter() - t0))
+        done.append(n)
+        if a.max_seconds and time.perf_counter() - start > a.max_seconds:
+            break
     json.dump({
         "tool": "pytorch", "version": torch.__version__, "cell": a.cell, "mode": a.mode,
         "threads": torch.get_num_threads(), "batch": B, "max_len": T,
         "vocab_size": a.vocab_size, "embed": a.embed, "hidden": a.hidden,
         "parameters": sum(q.numel() for q in model.parameters()),
         "steps": a.steps, "repeats": a.repeats, "warmup": a.warmup, "batches": source,
+        "steps_timed": done, "budget_hit": sum(done) < a.steps * a.repeats,
         "seq_per_s": rates, "median_seq_per_s": statistics.median(rates), "last_loss": loss,
     }, sys.stdout)
     sys.stdout.write("\n")
