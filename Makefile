@@ -17,6 +17,7 @@
 SHELL := /bin/bash
 
 BUILD   ?= build
+BIN     := $(BUILD)/bin
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
@@ -47,14 +48,16 @@ HAVE_CUDA ?= 0
 else
 HAVE_CUDA ?= 1
 endif
-CUDA_ARCH ?= native
 ifeq ($(HAVE_CUDA),1)
+# native = the GPU of this machine; with none visible nvcc would fall back
+# to its default with a warning, so build for Hopper (H100/H200) instead.
+CUDA_ARCH ?= $(if $(shell nvidia-smi -L 2>/dev/null | grep -m1 GPU),native,sm_90)
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 NVCC_VERSION := $(shell $(NVCC) --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')
 NVCCFLAGS ?= -O3 -lineinfo
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
 CUDA_DEFS := -DRNNPIPE_CUDA=1
-$(info CUDA: nvcc $(NVCC_VERSION), arch $(CUDA_ARCH))
+$(info CUDA: nvcc $(NVCC_VERSION), arch $(CUDA_ARCH) (override: CUDA_ARCH=sm_XX, HAVE_CUDA=0))
 else
 $(info CUDA: not found, CPU only (HAVE_CUDA=0))
 endif
@@ -132,3 +135,4 @@ distclean: clean
 
 # ---- the pipeline ----
 include mk/pipeline.mk
+include mk/timeseries.mk

@@ -107,7 +107,7 @@ void strcount_free(struct strcount *c)
 
 int json_write_file(const char *path, const json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	if (!s)
 		return error("cannot encode JSON for '%s'", path);
 	size_t n = strlen(s);

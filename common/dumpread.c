@@ -36,7 +36,7 @@ static const char *const split_fields[] = {DUMP_SPLIT_FIELDS, NULL};
 static const char *const bad_names[DUMP_BAD_N] = {
 	"none", "invalid_json", "invalid_utf8", "bad_quoting", "field_count",
 	"missing_text", "missing_label", "bad_type", "too_long", "unknown_split",
-	"bad_label", "empty_text",
+	"bad_label",
 };
 
 const char *dump_bad_name(int kind)
@@ -376,27 +376,31 @@ static int json_extract(struct decstate *d, struct dumprec *rec, long line,
 		return set_bad(d, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string",
 			       text_name, json_type_name(t));
 
-	json_t *l = json_object_get(j, label_name);
-	const char *lab;
-	size_t lab_len;
-	if (!l || json_is_null(l))
-		return set_bad(d, rec, line, DUMP_BAD_NO_LABEL, "no '%s' field", label_name);
-	if (json_is_string(l)) {
-		lab = json_string_value(l);
-		lab_len = json_string_length(l);
-	} else if (json_is_integer(l)) {
-		snprintf(d->num, sizeof(d->num), "%" JSON_INTEGER_FORMAT, json_integer_value(l));
-		lab = d->num;
-		lab_len = strlen(d->num);
-	} else {
-		return set_bad(d, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string or an integer",
-			       label_name, json_type_name(l));
+	const char *lab = NULL;
+	size_t lab_len = 0;
+	if (label_name) { /* NULL: text only */
+		json_t *l = json_object_get(j, label_name);
+		if (!l || json_is_null(l))
+			return set_bad(d, rec, line, DUMP_BAD_NO_LABEL, "no '%s' field", label_name);
+		if (json_is_string(l)) {
+			lab = json_string_value(l);
+			lab_len = json_string_length(l);
+		} else if (json_is_integer(l)) {
+			snprintf(d->num, sizeof(d->num), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(l));
+			lab = d->num;
+			lab_len = strlen(d->num);
+		} else {
+			return set_bad(d, rec, line, DUMP_BAD_TYPE,
+				       "'%s' is %s, not a string or an integer", label_name,
+				       json_type_name(l));
+		}
+		if (lab_len == 0 || is_blank(lab, lab_len))
+			return set_bad(d, rec, line, DUMP_BAD_LABEL, "empty '%s'", label_name);
+		if (lab_len > MAX_LABEL_BYTES)
+			return set_bad(d, rec, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
+				       label_name, lab_len, MAX_LABEL_BYTES);
 	}
-	if (lab_len == 0 || is_blank(lab, lab_len))
-		return set_bad(d, rec, line, DUMP_BAD_LABEL, "empty '%s'", label_name);
-	if (lab_len > MAX_LABEL_BYTES)
-		return set_bad(d, rec, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
-			       label_name, lab_len, MAX_LABEL_BYTES);
 
 	int split = SPLIT_NONE;
 	json_t *sp = split_name ? json_object_get(j, split_name) : NULL;
@@ -423,7 +427,7 @@ static int json_extract(struct decstate *d, struct dumprec *rec, long line,
 /* Field names are found on the first records that have them, then fixed. */
 static int fields_known(const struct dumpreader *r)
 {
-	return r->text_name && r->label_name && r->split_searched;
+	return r->text_name && (r->label_name || r->o.text_only) && r->split_searched;
 }
 
 static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
@@ -442,7 +446,7 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 				       list_str(text_fields, r->o.text_field, cands, sizeof(cands)));
 		r->text_name = strdup(k);
 	}
-	if (!r->label_name) {
+	if (!r->label_name && !r->o.text_only) {
 		const char *k = json_find_key(j, r->o.label_field, label_fields);
 		if (!k)
 			return set_bad(d, rec, line, DUMP_BAD_NO_LABEL, "no label field (looked for %s)",
@@ -456,7 +460,7 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 		r->split_name = k ? strdup(k) : NULL;
 		r->split_searched = 1;
 	}
-	if (!r->text_name || !r->label_name)
+	if (!r->text_name || (!r->label_name && !r->o.text_only))
 		return set_bad(d, rec, line, DUMP_BAD_JSON, "out of memory");
 	return json_extract(d, rec, line, r->text_name, r->label_name, r->split_name);
 }
@@ -646,8 +650,8 @@ static void csv_header(struct dumpreader *r)
 			  list_str(text_fields, r->o.text_field, cands, sizeof(cands)), hdr);
 		return;
 	}
-	r->c_label = find_col(r, r->o.label_field, label_fields);
-	if (r->c_label < 0) {
+	r->c_label = r->o.text_only ? -1 : find_col(r, r->o.label_field, label_fields);
+	if (r->c_label < 0 && !r->o.text_only) {
 		r->fatal = 1;
 		bad_input(r->path, r->start_line,
 			  "no label column (looked for %s; the header has: %s); name it with --label-field",
@@ -666,9 +670,9 @@ static void csv_header(struct dumpreader *r)
 	}
 	r->split_searched = 1;
 	r->text_name = col_name(r, r->c_text);
-	r->label_name = col_name(r, r->c_label);
+	r->label_name = r->c_label >= 0 ? col_name(r, r->c_label) : NULL;
 	r->split_name = r->c_split >= 0 ? col_name(r, r->c_split) : NULL;
-	if (!r->text_name || !r->label_name)
+	if (!r->text_name || (r->c_label >= 0 && !r->label_name))
 		r->oom = 1;
 }
 
@@ -683,26 +687,28 @@ static void csv_row(struct dumpreader *r)
 	}
 	const char *text = r->cur.p + r->cur_off[r->c_text];
 	size_t text_len = r->cur_len[r->c_text];
-	const char *lab = r->cur.p + r->cur_off[r->c_label];
-	size_t lab_len = r->cur_len[r->c_label];
+	const char *lab = r->c_label >= 0 ? r->cur.p + r->cur_off[r->c_label] : "";
+	size_t lab_len = r->c_label >= 0 ? r->cur_len[r->c_label] : 0;
 	if ((bad_at = utf8_check(text, text_len)) != text_len) {
 		push_bad(r, line, DUMP_BAD_UTF8, "invalid UTF-8 at byte %zu of field '%s'",
 			 bad_at, r->text_name);
 		return;
 	}
-	if ((bad_at = utf8_check(lab, lab_len)) != lab_len) {
-		push_bad(r, line, DUMP_BAD_UTF8, "invalid UTF-8 at byte %zu of field '%s'",
-			 bad_at, r->label_name);
-		return;
-	}
-	if (lab_len == 0 || is_blank(lab, lab_len)) {
-		push_bad(r, line, DUMP_BAD_NO_LABEL, "empty '%s'", r->label_name);
-		return;
-	}
-	if (lab_len > MAX_LABEL_BYTES) {
-		push_bad(r, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
-			 r->label_name, lab_len, MAX_LABEL_BYTES);
-		return;
+	if (r->c_label >= 0) {
+		if ((bad_at = utf8_check(lab, lab_len)) != lab_len) {
+			push_bad(r, line, DUMP_BAD_UTF8, "invalid UTF-8 at byte %zu of field '%s'",
+				 bad_at, r->label_name);
+			return;
+		}
+		if (lab_len == 0 || is_blank(lab, lab_len)) {
+			push_bad(r, line, DUMP_BAD_NO_LABEL, "empty '%s'", r->label_name);
+			return;
+		}
+		if (lab_len > MAX_LABEL_BYTES) {
+			push_bad(r, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
+				 r->label_name, lab_len, MAX_LABEL_BYTES);
+			return;
+		}
 	}
 	int split = SPLIT_NONE;
 	if (r->c_split >= 0) {

@@ -35,6 +35,8 @@ struct dump_opts {
 	const char *label_field; /* NULL: first of DUMP_LABEL_FIELDS present */
 	const char *split_field; /* NULL: "split" when present; "" = never */
 	size_t max_record_bytes; /* 0: DUMP_DEFAULT_MAX_RECORD */
+	int text_only;           /* labels are neither needed nor read
+				    (rec->label NULL): vocabulary learning */
 };
 #define DUMP_DEFAULT_MAX_RECORD ((size_t)16 << 20)
 
@@ -53,7 +55,6 @@ enum dump_bad {
 	DUMP_BAD_SPLIT,      /* "unknown_split": a split value that is not
 				train/validation/test */
 	DUMP_BAD_LABEL,      /* "bad_label": empty or over 256 bytes */
-	DUMP_BAD_EMPTY_TEXT, /* "empty_text": set by callers (no tokens) */
 	DUMP_BAD_N
 };
 const char *dump_bad_name(int kind);

@@ -92,7 +92,8 @@ static size_t data_add(struct batch *b, const void *p, size_t n)
 		b->data_cap = cap;
 	}
 	size_t off = b->data_n;
-	memcpy(b->data + off, p, n);
+	if (n)
+		memcpy(b->data + off, p, n);
 	b->data_n += n;
 	return off;
 }
@@ -163,11 +164,6 @@ static void encode_batch(struct pool *p, struct worker *w, struct batch *b)
 		if (rc != WP_OK) {
 			b->oom = 1;
 			return;
-		}
-		if (w->pieces.n == 0) {
-			item_bad(b, it, DUMP_BAD_EMPTY_TEXT,
-				 "the text has no tokens (empty, or only spaces and control characters)");
-			continue;
 		}
 		if (wordpiece_frame(w->pieces.v, w->pieces.n, o->max_len, o->trunc, p->sp.cls,
 				    p->sp.sep, &w->framed)) {
@@ -287,9 +283,12 @@ static int emit_batch(const char *path, const struct encdump_opts *o, struct bat
 		st->named_split[split]++;
 		if (o->max_len && it->n_full > o->max_len)
 			st->truncated++;
+		if (it->n_full == 2)
+			st->empty++;
 		st->text_bytes += it->text_len;
 		st->tokens += it->n_ids;
-		strcount_add(&st->labels, rec.label_raw, rec.label_raw_len);
+		if (rec.label_raw_len) /* none when labels are not read */
+			strcount_add(&st->labels, rec.label_raw, rec.label_raw_len);
 		if (fn(ctx, &rec))
 			return -1;
 	}

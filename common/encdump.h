@@ -45,6 +45,8 @@ struct encdump_stats {
 	long bad_by_kind[DUMP_BAD_N];
 	long bad;
 	long truncated;        /* ok records with n_full > max_len */
+	long empty;            /* ok records with no word piece ([CLS] [SEP]
+				  only, as Hugging Face encodes "") */
 	int file_split;        /* split named by the file name (SPLIT_NONE if not) */
 	long named_split[4];   /* ok records per split named by the dump */
 	struct strcount labels; /* raw labels of ok records */

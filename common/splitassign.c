@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "pretok.h"
 #include "splitassign.h"
 #include "tokfile.h"
 
@@ -48,4 +49,47 @@ int split_assign(uint64_t hash, const struct split_fracs *f)
 	if (u < f->train + f->validation)
 		return SPLIT_VALIDATION;
 	return SPLIT_TEST;
+}
+
+/* ---- the text hash without a vocabulary ---- */
+
+struct texthasher {
+	struct pretok pt;
+};
+
+struct texthasher *texthasher_new(int max_chars, int nfc)
+{
+	/* the specials wordpiece_new() registers; their ids do not enter the hash */
+	static const struct pretok_special sp[5] = {
+		{"[PAD]", 5, 0}, {"[UNK]", 5, 1}, {"[CLS]", 5, 2}, {"[SEP]", 5, 3}, {"[MASK]", 6, 4},
+	};
+	struct texthasher *t = calloc(1, sizeof(*t));
+	if (!t) {
+		error("out of memory");
+		return NULL;
+	}
+	if (pretok_init(&t->pt, max_chars, nfc, sp, 5)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int skip_word(void *ctx, const uint32_t *cp, size_t n, int32_t special)
+{
+	return 0;
+}
+
+int texthasher_hash(struct texthasher *t, const char *text, size_t len, uint64_t *hash,
+		    size_t *bad_at)
+{
+	return pretok_run(&t->pt, text, len, skip_word, NULL, hash, bad_at);
+}
+
+void texthasher_free(struct texthasher *t)
+{
+	if (!t)
+		return;
+	pretok_free(&t->pt);
+	free(t);
 }

@@ -1,1 +1,156 @@
-# pipeline rules (filled in as stages land)
+# mk/pipeline.mk - the pipeline: stages as make rules over artifacts/.
+# Included by the Makefile (which builds the programs and defines BIN, Q,
+# say).  Every knob is a ?= variable; `make help-pipeline` lists them.
+#
+# Freshness rules:
+#  - each stage's artifacts depend on its inputs, on the stamp of its
+#    program's bytes (build/stamps/<prog>.sum) and on a parameters file
+#    (artifacts/params/<stage>.txt) that is rewritten only when the
+#    parameters change, so `make CELL=lstm` re-runs train and what follows,
+#    `make MAX_LEN=128` re-runs from tokenize, `make LABELS=3class` from
+#    filter-relabel;
+#  - every dump has its own token file: a new dump costs its own tokenize;
+#  - a learned vocabulary (no VOCAB given) is frozen once made: new dumps
+#    do not re-learn it (only a new VOCAB_SIZE does); `make relearn-vocab`.
+#  - outputs of one command are grouped targets (&:), so `make -j` runs the
+#    command once; stages write to temporary names and rename (atomic).
+
+ART ?= artifacts
+REPORTS ?= reports
+
+# ---- data and text stages ----
+DATA       ?= data/demo
+VOCAB      ?=
+VOCAB_SIZE ?= 8000
+MAX_LEN    ?= 256
+TRUNC      ?= head
+LABELS     ?= binary
+FRACTIONS  ?= 80/10/10
+ON_ERROR   ?= skip
+
+# ---- model and training ----
+PRESET   ?=
+ifeq ($(PRESET),notebook)
+# the reference notebook: nn.RNN, E=256, H=128, batch 32, lr 1e-3, 5 epochs
+CELL   ?= rnn
+EMBED  ?= 256
+HIDDEN ?= 128
+LAYERS ?= 1
+BATCH  ?= 32
+LR     ?= 0.001
+EPOCHS ?= 5
+else ifneq ($(PRESET),)
+$(error unknown PRESET '$(PRESET)' (known: notebook))
+endif
+CELL     ?= gru
+EMBED    ?= 128
+HIDDEN   ?= 128
+LAYERS   ?= 1
+BIDIR    ?= 0
+POOL     ?= last
+BATCH    ?= 32
+LR       ?= 0.002
+EPOCHS   ?= 8
+PATIENCE ?= 2
+CLIP     ?= 1.0
+OPTIM    ?= adam
+SPARSE   ?= 1
+SEED     ?= 1
+DEVICE   ?= auto
+THREADS  ?= 2
+
+DUMP_EXTS := jsonl jsonl.gz csv csv.gz tsv tsv.gz
+DUMPS := $(if $(wildcard $(DATA)/.),\
+	$(sort $(foreach e,$(DUMP_EXTS),$(wildcard $(DATA)/*.$(e)))),$(DATA))
+tokname = $(basename $(patsubst %.gz,%,$(notdir $(1))))
+TOKS := $(foreach d,$(DUMPS),$(ART)/tok/$(call tokname,$(d)).tok)
+
+ifeq ($(strip $(VOCAB)),)
+VOCAB_FILE := $(ART)/vocab.txt
+else
+VOCAB_FILE := $(VOCAB)
+endif
+
+SPLITS := $(ART)/split/train.tok $(ART)/split/validation.tok $(ART)/split/test.tok
+stamp = $(BUILD)/stamps/$(1).sum
+
+.PHONY: all text dataset model metrics report relearn-vocab help-pipeline
+all: build $(REPORTS)/report.html
+text: $(SPLITS)
+dataset: $(ART)/dataset.h5
+model: $(ART)/model.h5
+metrics: $(ART)/metrics.json
+report: $(REPORTS)/report.html
+
+# ---- parameters files: rewritten only when their content changes ----
+PARAMS_vocab    := size=$(VOCAB_SIZE)
+PARAMS_tokenize := vocab=$(VOCAB_FILE) max_len=$(MAX_LEN) truncation=$(TRUNC) on_error=$(ON_ERROR)
+PARAMS_filter   := labels=$(LABELS)
+PARAMS_split    := fractions=$(FRACTIONS)
+
+PARAMS_train    := cell=$(CELL) embed=$(EMBED) hidden=$(HIDDEN) layers=$(LAYERS) \
+	bidir=$(BIDIR) pool=$(POOL) batch=$(BATCH) lr=$(LR) epochs=$(EPOCHS) \
+	patience=$(PATIENCE) clip=$(CLIP) optim=$(OPTIM) sparse=$(SPARSE) seed=$(SEED) \
+	device=$(DEVICE) threads=$(THREADS)
+$(ART)/params/%.txt: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(strip $(PARAMS_$*))' | cmp -s - $@ || printf '%s\n' '$(strip $(PARAMS_$*))' > $@
+
+# ---- vocabulary (learned when VOCAB is not given; frozen once made) ----
+$(ART)/vocab.txt: $(ART)/params/vocab.txt | $(DUMPS) $(BIN)/learn-vocab
+	$(call say,STAGE,learn-vocab -> $@)
+	$(Q)$(BIN)/learn-vocab --size $(VOCAB_SIZE) --fractions $(FRACTIONS) --output $@ $(DUMPS)
+
+relearn-vocab:
+	rm -f $(ART)/vocab.txt
+	$(MAKE) $(ART)/vocab.txt
+
+# ---- tokenize: one token file per dump ----
+define tok_rule
+PARAMS_tok-$(call tokname,$(1)) := dump=$(1) $$(PARAMS_tokenize)
+$(ART)/tok/$(call tokname,$(1)).tok $(ART)/stats/tokenize-$(call tokname,$(1)).json &: \
+		$(1) $(VOCAB_FILE) $(ART)/params/tok-$(call tokname,$(1)).txt $(call stamp,tokenize)
+	$$(call say,STAGE,tokenize $(1))
+	$(Q)$(BIN)/tokenize --vocab $(VOCAB_FILE) --max-len $(MAX_LEN) --truncation $(TRUNC) \
+		--on-error $(ON_ERROR) --stats $(ART)/stats/tokenize-$(call tokname,$(1)).json \
+		--output $(ART)/tok/$(call tokname,$(1)).tok --quiet $(1)
+endef
+$(foreach d,$(DUMPS),$(eval $(call tok_rule,$(d))))
+
+# ---- filter-relabel: merge, map labels, drop duplicates ----
+$(ART)/merged.tok $(ART)/stats/filter-relabel.json &: $(TOKS) $(ART)/params/filter.txt \
+		$(call stamp,filter-relabel)
+	$(call say,STAGE,filter-relabel -> $(ART)/merged.tok)
+	$(Q)$(BIN)/filter-relabel --labels '$(LABELS)' --on-error $(ON_ERROR) \
+		--stats $(ART)/stats/filter-relabel.json --output $(ART)/merged.tok --quiet $(TOKS)
+
+# ---- split: train/validation/test by text hash ----
+$(SPLITS) $(ART)/stats/split.json &: $(ART)/merged.tok $(ART)/params/split.txt $(call stamp,split)
+	$(call say,STAGE,split -> $(ART)/split/)
+	$(Q)$(BIN)/split --fractions $(FRACTIONS) --train $(ART)/split/train.tok \
+		--validation $(ART)/split/validation.tok --test $(ART)/split/test.tok \
+		--stats $(ART)/stats/split.json --quiet $(ART)/merged.tok
+
+help-pipeline:
+	@sed -n '/^# ---- data/,/^DUMP_EXTS/p' mk/pipeline.mk | grep -E '^[A-Z_]+ +\?=' 
+
+# ---- pack-hdf5: the streaming dataset file ----
+PACK_FLAGS ?=
+PARAMS_pack := $(PACK_FLAGS)
+$(ART)/dataset.h5: $(SPLITS) $(ART)/params/pack.txt $(call stamp,pack-hdf5)
+	$(call say,STAGE,pack-hdf5 -> $@)
+	$(Q)$(BIN)/pack-hdf5 --out $@ $(PACK_FLAGS) --quiet $(SPLITS)
+
+# ---- report: HTML (self-contained) and Markdown ----
+TOK_STATS := $(foreach d,$(DUMPS),$(ART)/stats/tokenize-$(call tokname,$(d)).json)
+$(REPORTS)/report.html $(REPORTS)/report.md &: $(ART)/metrics.json $(ART)/predictions.tsv \
+		$(ART)/train.json $(ART)/train-log.jsonl $(SPLITS) $(TOK_STATS) \
+		$(ART)/stats/filter-relabel.json $(ART)/stats/split.json \
+		$(wildcard $(ART)/history.jsonl) $(call stamp,report)
+	$(call say,STAGE,report -> $(REPORTS)/report.html)
+	$(Q)$(BIN)/report --train-log $(ART)/train-log.jsonl --train-json $(ART)/train.json \
+		--metrics $(ART)/metrics.json --predictions $(ART)/predictions.tsv \
+		--history $(ART)/history.jsonl --split-dir $(ART)/split \
+		$(foreach f,$(TOK_STATS),--tok-stats $(f)) \
+		--filter-stats $(ART)/stats/filter-relabel.json --split-stats $(ART)/stats/split.json \
+		--html $(REPORTS)/report.html --md $(REPORTS)/report.md --quiet

@@ -3,8 +3,9 @@
  * Reads dumps (JSON Lines, CSV, TSV; gzip or plain; see common/dumpread.h)
  * and a BERT vocab.txt; writes one token file per dump (--output for one
  * dump, --out-dir for several: <dir>/<dump name>.tok), a stats JSON file,
- * and with --print-ids one {"ids":[...]} line per review on stdout.  Labels
- * stay raw (filter-relabel maps them).  The work is in common/encdump.c.
+ * and with --print-ids one {"ids":[...]} line per review on stdout (with
+ * --print-ids alone, labels are not read).  Labels stay raw (filter-relabel
+ * maps them).  The work is in common/encdump.c.
  * Exit: 0 ok, 1 failure (see --on-error), 2 bad usage.
  */
 #include <stdio.h>
@@ -111,8 +112,8 @@ static json_t *dump_json(const char *path, const char *output, const struct encd
 			json_object_set_new(splits, tok_split_name(s), json_integer(st->named_split[s]));
 	double mb = st->bytes / 1e6;
 	return json_pack(
-		"{s:s, s:o, s:s, s:s, s:{s:o, s:o, s:o}, s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:o,"
-		" s:I, s:I, s:I, s:f, s:f}",
+		"{s:s, s:o, s:s, s:s, s:{s:o, s:o, s:o}, s:o, s:I, s:I, s:I, s:o, s:I, s:I, s:o,"
+		" s:o, s:I, s:I, s:I, s:f, s:f}",
 		"path", path, "output", output ? json_string(output) : json_null(),
 		"status", failed ? "failed" : "ok", "format", dump_format_name(st->format),
 		"fields", "text", st->text_field ? json_string(st->text_field) : json_null(),
@@ -122,7 +123,8 @@ static json_t *dump_json(const char *path, const char *output, const struct encd
 						  : json_null(),
 		"records", (json_int_t)st->records, "ok", (json_int_t)st->ok,
 		"bad", (json_int_t)st->bad, "bad_by_reason", bad,
-		"truncated", (json_int_t)st->truncated, "labels", strcount_json(&st->labels),
+		"truncated", (json_int_t)st->truncated, "empty_text", (json_int_t)st->empty,
+		"labels", strcount_json(&st->labels),
 		"named_splits", splits, "bytes", (json_int_t)st->bytes,
 		"text_bytes", (json_int_t)st->text_bytes, "tokens", (json_int_t)st->tokens,
 		"seconds", st->seconds, "mb_per_s", st->seconds > 0 ? mb / st->seconds : 0.0);
@@ -188,6 +190,11 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "nothing to do: give --output, --out-dir or --print-ids");
 	if (split_field && !strcmp(split_field, "none"))
 		split_field = "";
+	/* Only printing ids: labels and splits are not needed (a dump of bare
+	 * texts works), unless a field is named explicitly. */
+	int text_only = !output && !out_dir && !label_field;
+	if (!output && !out_dir && !split_field)
+		split_field = "";
 
 	char **outs = calloc(nargs, sizeof(*outs));
 	if (!outs)
@@ -223,7 +230,7 @@ int main(int argc, char **argv)
 		.threads = threads ? (int)threads : encdump_default_threads(),
 		.dump = {.format = dump_format_parse(format), .text_field = text_field,
 			 .label_field = label_field, .split_field = split_field,
-			 .max_record_bytes = (size_t)max_record_mb << 20},
+			 .max_record_bytes = (size_t)max_record_mb << 20, .text_only = text_only},
 		.fail_on_error = !strcmp(on_error, "fail"), .max_errors = max_errors, .bad = &bad,
 	};
 	eo.wp.nfc = nfc;

@@ -467,6 +467,69 @@ static void test_split_from_name(void **state)
 	assert_int_equal(dump_split_from_name("trainer.jsonl"), SPLIT_NONE);
 }
 
+static void test_text_only(void **state)
+{
+	struct dump_opts o = {.text_only = 1};
+	struct got g[4];
+	const char *p = put("nolabels.jsonl", "{\"text\": \"one\"}\n{\"text\": \"two\", \"label\": 3.5}\n");
+	int n = read_all(p, &o, g, 4);
+	assert_int_equal(n, 3);
+	expect_rec(&g[0], 1, "one", "");
+	expect_rec(&g[1], 2, "two", "");
+	p = put("nolabels.csv", "id,text\n1,hello\n");
+	n = read_all(p, &o, g, 4);
+	assert_int_equal(n, 2);
+	expect_rec(&g[0], 2, "hello", "");
+}
+
+/* Raw lines decoded by a dumpdecoder give exactly what dumpreader_next()
+ * gives, bad records included. */
+static void test_raw_and_decoder(void **state)
+{
+	const char *p = put("raw.jsonl",
+			    "{\"foo\": 1}\n"
+			    "{\"text\": \"a\", \"label\": 2, \"split\": \"test\"}\n"
+			    "{\"text\": \"b\", \"label\": \"neg\"}\n"
+			    "{\"text\": \"c\"\n"
+			    "{\"text\": \"d\", \"label\": 0, \"split\": \"x\"}\n"
+			    "\n"
+			    "{\"text\": \"e\", \"label\": 1}\n");
+	struct got want[10];
+	int n = read_all(p, &defaults, want, 10);
+	assert_int_equal(n, 7);
+	struct dumpreader *r = dumpreader_open(p, &defaults);
+	struct dumpdecoder *dec = dumpdecoder_new(r);
+	assert_non_null(dec);
+	int raws = 0;
+	for (int i = 0; i < n; i++) {
+		struct dumprec rec;
+		int rc = dumpreader_next_raw(r, &rec);
+		if (rc == DUMP_RAW) {
+			raws++;
+			char line[256];
+			snprintf(line, sizeof(line), "%.*s", (int)rec.text_len, rec.text);
+			rc = dumpdecoder_decode(dec, rec.line, line, strlen(line), &rec);
+		}
+		assert_int_equal(rc, want[i].rc);
+		if (rc == DUMP_END)
+			break;
+		assert_int_equal(rec.line, want[i].line);
+		if (rc == DUMP_BAD) {
+			assert_int_equal(rec.bad, want[i].bad);
+			assert_string_equal(rec.reason, want[i].reason);
+		} else {
+			assert_int_equal(rec.text_len, strlen(want[i].text));
+			assert_memory_equal(rec.text, want[i].text, rec.text_len);
+			assert_int_equal(rec.label_len, strlen(want[i].label));
+			assert_memory_equal(rec.label, want[i].label, rec.label_len);
+			assert_int_equal(rec.split, want[i].split);
+		}
+	}
+	assert_int_equal(raws, 4); /* all after the line that fixed the fields */
+	dumpdecoder_free(dec);
+	dumpreader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_too_long_jsonl),
 		cmocka_unit_test(test_too_long_csv),
 		cmocka_unit_test(test_split_from_name),
+		cmocka_unit_test(test_text_only),
+		cmocka_unit_test(test_raw_and_decoder),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

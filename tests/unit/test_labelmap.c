@@ -1,11 +1,14 @@
-/* test_labelmap.c - label maps (presets, custom maps, synonyms, unknowns)
- * and the hash -> split assignment (stability, fractions). */
+/* test_labelmap.c - label maps (presets, custom maps, synonyms, unknowns),
+ * the hash -> split assignment (stability, fractions), and the text hash
+ * computed without a vocabulary (learn-vocab --fractions). */
 #include "testutil.h"
 
 #include "hash.h"
 #include "labelmap.h"
 #include "splitassign.h"
 #include "tokfile.h"
+#include "vocab.h"
+#include "wordpiece.h"
 
 static int look(const struct labelmap *m, const char *s)
 {
@@ -129,6 +132,53 @@ static void test_split_edges(void **state)
 	assert_int_equal(split_assign(0xe800000000000000ULL, &f), SPLIT_TEST); /* 0.906 */
 }
 
+/* texthasher gives the very hash wordpiece_encode() reports, on text that
+ * exercises every cleaning and splitting rule. */
+static void test_texthasher_matches_wordpiece(void **state)
+{
+	const char *vocab_txt = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhi\n##s\n";
+	const char *vp = test_path("hash-vocab.txt");
+	write_file(vp, vocab_txt, strlen(vocab_txt));
+	struct vocab *v = vocab_load(vp);
+	assert_non_null(v);
+	char longword[160];
+	memset(longword, 'a', sizeof(longword) - 1);
+	longword[sizeof(longword) - 1] = '\0';
+	const char *texts[] = {
+		"Привет, мир!", "a  b\tc\r\nd", "[SEP] x [CLS]", "x[SEP]y[MASK]", "日本語のテキスト",
+		longword, "\xc2\xa0nbsp\xe2\x80\xa8sep", "\x01\x02 hi\x7f", "", "   ",
+		"emoji 😀 ok №5", "e\xcc\x81 и\xcc\x86", "_x000D_ <br> hi!!!", "bad \xff utf",
+	};
+	for (int nfc = 0; nfc <= 1; nfc++) {
+		struct wordpiece_opts o = WORDPIECE_OPTS_DEFAULT;
+		o.nfc = nfc;
+		struct wordpiece *wp = wordpiece_new(v, &o);
+		struct texthasher *th = texthasher_new(o.max_chars_per_word, nfc);
+		assert_non_null(wp);
+		assert_non_null(th);
+		struct idvec ids = {0};
+		for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+			uint64_t h1 = 1, h2 = 2;
+			size_t b1 = 0, b2 = 0;
+			ids.n = 0;
+			int r1 = wordpiece_encode(wp, texts[i], strlen(texts[i]), &ids, &h1, &b1);
+			int r2 = texthasher_hash(th, texts[i], strlen(texts[i]), &h2, &b2);
+			assert_int_equal(r1, r2);
+			if (r1 == WP_OK) {
+				if (h1 != h2)
+					fail_msg("text %zu (nfc %d): hash %016llx != %016llx", i, nfc,
+						 (unsigned long long)h1, (unsigned long long)h2);
+			} else {
+				assert_int_equal(b1, b2);
+			}
+		}
+		idvec_free(&ids);
+		texthasher_free(th);
+		wordpiece_free(wp);
+	}
+	vocab_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_fracs_parse),
 		cmocka_unit_test(test_split_fractions),
 		cmocka_unit_test(test_split_edges),
+		cmocka_unit_test(test_texthasher_matches_wordpiece),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/gpu-prepare.sh - run on the BUILD machine (no GPU needed) right before
+# a GPU session: builds the library, the CUDA tests and the kernel sandbox
+# for the H200 (CUDA_ARCH=sm_90) into build-gpu/, checks that they hold
+# sm_90 code, bundles them with the shared libraries the GPU machine lacks
+# into .device/ (../shared/tools/device-bundle; git-ignored), and prints the
+# device tool call.  Nothing else must travel: the benchmarks use synthetic
+# batches, so no data is copied (../shared never travels; data a later
+# benchmark needs would go into an ignored folder named in carry).
+#   bench/gpu-prepare.sh            (BUILD=build-gpu by default)
+# Run it in the checkout the device tool sends (the session's own repo).
+set -euo pipefail
+top=$(git rev-parse --show-toplevel)
+cd "$top"
+BUILD=${BUILD:-build-gpu}
+SHARED=${SHARED:-$top/../shared}
+NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+[ -x "$NVCC" ] || { echo "gpu-prepare: nvcc not found (set NVCC)" >&2; exit 1; }
+CUDA_HOME=${CUDA_HOME:-$(dirname "$(dirname "$NVCC")")}
+bundle=$SHARED/tools/device-bundle
+[ -x "$bundle" ] || { echo "gpu-prepare: '$bundle' not found (set SHARED)" >&2; exit 1; }
+
+make BUILD="$BUILD" CUDA_ARCH=sm_90 HAVE_CUDA=1 NVCC="$NVCC" -j2 \
+	"$BUILD/lib/librnnpipe.a" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train"
+
+# the sandbox: not part of the Makefile (bench/ programs are built by hand);
+# the same flags as the Makefile's for C, plus the CUDA libraries
+pkgs="libutf8proc zlib hdf5 jansson openblas"
+mkdir -p "$BUILD/bench"
+cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
+	-DRNNPIPE_CUDA=1 -Icommon -Ikernels -Itests $(pkg-config --cflags $pkgs) \
+	bench/cuda_sandbox.c "$BUILD/lib/librnnpipe.a" $(pkg-config --libs $pkgs) -lcsv \
+	-L"$CUDA_HOME/lib64" -Wl,-rpath,"$CUDA_HOME/lib64" -lcublas -lcudart -lstdc++ -lm \
+	-o "$BUILD/bench/cuda_sandbox"
+
+# sm_90 machine code must be in there (a PTX-only or sm_75 build would run
+# without the cluster kernels)
+cuobjdump=$CUDA_HOME/bin/cuobjdump
+if [ -x "$cuobjdump" ]; then
+	if ! "$cuobjdump" --list-elf "$BUILD/tests/test_cuda_kernels" | grep -q sm_90; then
+		echo "gpu-prepare: no sm_90 code in $BUILD/tests/test_cuda_kernels" >&2
+		exit 1
+	fi
+	echo "gpu-prepare: sm_90 code present ($("$cuobjdump" --list-elf "$BUILD/tests/test_cuda_kernels" | wc -l) cubins)"
+fi
+
+"$bundle" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train" "$BUILD/bench/cuda_sandbox"
+size=$(du -sm .device | cut -f1)
+echo "gpu-prepare: .device is ${size} MiB (the working tree plus carried paths must stay under 64 MiB)"
+cat <<'EOF'
+
+Now, in the GPU session, one device tool call:
+  run(command = "bash bench/gpu.sh", carry = [".device"], timeout_s = 540)
+It prints a summary and leaves logs, JSON and summary.txt in $OUT (fetched back).
+To rerun without a misbehaving variant:
+  run(command = "CUDA_TEST_VARIANTS=ref,global,smem bash bench/gpu.sh", carry = [".device"], timeout_s = 540)
+EOF

@@ -1,0 +1,201 @@
+/* toksynth.c - synthetic token-record files (see toksynth.h). */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "hash.h"
+#include "rng.h"
+#include "tokfile.h"
+#include "toksynth.h"
+
+uint64_t toksynth_hash(uint64_t seed, int split, uint64_t i)
+{
+	uint64_t key[3] = {seed, (uint64_t)split, i};
+	return hash64(key, sizeof(key));
+}
+
+/* Real id sequences (pieces only, [CLS]/[SEP] stripped). */
+struct pool {
+	uint32_t **seq;
+	uint32_t *len;
+	size_t n;
+};
+
+static void pool_free(struct pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->seq[i]);
+	free(p->seq);
+	free(p->len);
+}
+
+static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
+{
+	memset(p, 0, sizeof(*p));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return error("cannot open '%s'", path);
+	char *line = NULL;
+	size_t cap = 0, cap_seq = 0;
+	long lineno = 0;
+	int rc = 0;
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		json_error_t e;
+		json_t *j = json_loads(line, 0, &e);
+		json_t *a = j ? json_object_get(j, "ids_full") : NULL;
+		if (!a)
+			a = j ? json_object_get(j, "ids") : NULL;
+		if (!json_is_array(a)) {
+			json_decref(j);
+			rc = bad_input(path, lineno, "no \"ids_full\" or \"ids\" array");
+			break;
+		}
+		size_t n = json_array_size(a);
+		if (p->n == cap_seq) {
+			cap_seq = cap_seq ? 2 * cap_seq : 256;
+			p->seq = realloc(p->seq, cap_seq * sizeof(*p->seq));
+			p->len = realloc(p->len, cap_seq * sizeof(*p->len));
+			if (!p->seq || !p->len) {
+				json_decref(j);
+				rc = error("out of memory");
+				break;
+			}
+		}
+		uint32_t *s = malloc((n ? n : 1) * 4), k = 0;
+		for (size_t i = 0; s && i < n; i++) {
+			json_int_t v = json_integer_value(json_array_get(a, i));
+			if (v == TOKSYNTH_CLS || v == TOKSYNTH_SEP)
+				continue;
+			if (v < 0 || (uint64_t)v >= vocab_size) {
+				rc = bad_input(path, lineno, "id %lld outside the vocabulary",
+					       (long long)v);
+				break;
+			}
+			s[k++] = (uint32_t)v;
+		}
+		json_decref(j);
+		if (!s || rc) {
+			free(s);
+			rc = rc ? rc : error("out of memory");
+			break;
+		}
+		p->seq[p->n] = s;
+		p->len[p->n++] = k;
+	}
+	free(line);
+	fclose(f);
+	if (!rc && p->n == 0)
+		rc = error("'%s': no id sequences", path);
+	if (rc)
+		pool_free(p);
+	return rc;
+}
+
+/* Zipf-like rank in [1, n] by inverting the continuous power law. */
+static uint32_t zipf_rank(struct rng *r, double s, uint32_t n)
+{
+	double u = rng_uniform(r);
+	double x = s == 1.0 ? exp(u * log((double)n))
+			    : pow((pow((double)n, 1.0 - s) - 1.0) * u + 1.0, 1.0 / (1.0 - s));
+	uint32_t k = (uint32_t)x;
+	return k < 1 ? 1 : k > n ? n : k;
+}
+
+int toksynth_write(const char *path, const struct toksynth_opts *o)
+{
+	if (o->vocab_size < 2000 || o->n_labels < 2 || o->n_labels > 3)
+		return error("toksynth: need a vocabulary of at least 2000 ids and 2-3 labels");
+	struct pool pool = {0};
+	if (o->ids_from && pool_load(&pool, o->ids_from, o->vocab_size))
+		return -1;
+	struct tokmeta m;
+	memset(&m, 0, sizeof(m));
+	m.vocab_hash = hash64("synthetic vocabulary", 20) ^ o->vocab_size;
+	m.vocab_size = o->vocab_size;
+	m.max_len = o->max_len;
+	m.pad_id = TOKSYNTH_PAD;
+	m.unk_id = TOKSYNTH_UNK;
+	m.cls_id = TOKSYNTH_CLS;
+	m.sep_id = TOKSYNTH_SEP;
+	m.truncation = strdup("head");
+	m.producer = strdup("toksynth");
+	static const char *names3[] = {"negative", "neutral", "positive"};
+	static const char *names2[] = {"negative", "positive"};
+	const char **names = o->n_labels == 3 ? names3 : names2;
+	for (int i = 0; i < o->n_labels; i++)
+		m.labels[m.n_labels++] = strdup(names[i]);
+	char src[64];
+	snprintf(src, sizeof(src), "synthetic-seed-%llu", (unsigned long long)o->seed);
+	tokmeta_add_source(&m, src, hash64(src, strlen(src)));
+	struct tokwriter *w = tokwriter_open(path, &m);
+	tokmeta_free(&m);
+	if (!w) {
+		pool_free(&pool);
+		return -1;
+	}
+	struct rng r;
+	rng_seed2(&r, o->seed, 1000 + (uint64_t)o->split);
+	uint32_t cap = 0, *ids = NULL;
+	int rc = 0;
+	/* ranks map to ids past the first 1000 (specials, unused) by a bijection */
+	uint32_t span = o->vocab_size - 1000;
+	for (uint64_t i = 0; i < o->count && !rc; i++) {
+		int label = rng_uniform(&r) < o->pos_fraction
+				    ? o->n_labels - 1
+				    : (int)rng_below(&r, (uint64_t)o->n_labels - 1);
+		uint32_t full;
+		const uint32_t *real = NULL;
+		uint32_t real_len = 0, shift = 0;
+		if (pool.n) {
+			size_t k = rng_below(&r, pool.n);
+			real = pool.seq[k];
+			real_len = pool.len[k];
+			shift = real_len ? (uint32_t)rng_below(&r, real_len) : 0;
+			full = real_len + 2;
+		} else {
+			double l = exp(o->len_mu + o->len_sigma * rng_normal(&r));
+			full = l < 3 ? 3 : l > 20000 ? 20000 : (uint32_t)l;
+		}
+		uint32_t n = o->max_len && full > o->max_len ? o->max_len : full;
+		if (n > cap) {
+			cap = n;
+			free(ids);
+			if (!(ids = malloc((size_t)cap * 4))) {
+				rc = error("out of memory");
+				break;
+			}
+		}
+		ids[0] = TOKSYNTH_CLS;
+		for (uint32_t t = 1; t + 1 < n; t++) {
+			if (real) {
+				ids[t] = real[(shift + t - 1) % real_len];
+			} else if (rng_uniform(&r) < 0.02) {
+				ids[t] = 1000 + 7 * (uint32_t)label; /* a weak sentiment cue */
+			} else {
+				uint32_t k = zipf_rank(&r, o->zipf_s, span);
+				ids[t] = 1000 + (uint32_t)(((uint64_t)k * 2654435761u) % span);
+			}
+		}
+		ids[n - 1] = TOKSYNTH_SEP;
+		char text[64];
+		snprintf(text, sizeof(text), "synthetic review %llu", (unsigned long long)i);
+		struct tokrec rec = {
+			.hash = toksynth_hash(o->seed, o->split, i), .label = label,
+			.split = (uint8_t)o->split, .source = 0, .line = (uint32_t)(i + 1),
+			.n_full = full, .n_ids = n, .ids = ids, .label_raw = names[label],
+			.label_raw_len = (uint32_t)strlen(names[label]), .text = text,
+			.text_len = (uint32_t)strlen(text)};
+		rc = tokwriter_add(w, &rec);
+	}
+	free(ids);
+	pool_free(&pool);
+	if (rc) {
+		tokwriter_abort(w);
+		return -1;
+	}
+	return tokwriter_commit(w);
+}

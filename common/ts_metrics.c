@@ -1,0 +1,334 @@
+/* ts_metrics.c - forecast errors, naive baselines and the metrics JSON for
+ * the regression task (see ts_metrics.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "afile.h"
+#include "error.h"
+#include "ts_metrics.h"
+
+void ts_err_compute(const double *truth, const double *pred, size_t n, size_t stride,
+		    struct ts_err *e)
+{
+	double se = 0, ae = 0, ape = 0;
+	size_t nm = 0;
+	for (size_t i = 0; i < n; i++) {
+		double t = truth[i * stride], d = pred[i * stride] - t;
+		se += d * d;
+		ae += fabs(d);
+		if (t != 0) {
+			ape += fabs(d / t);
+			nm++;
+		}
+	}
+	e->n = n;
+	e->n_mape = nm;
+	e->rmse = n ? sqrt(se / (double)n) : NAN;
+	e->mae = n ? ae / (double)n : NAN;
+	e->mape = nm ? 100.0 * ape / (double)nm : NAN;
+}
+
+void ts_truth(const double *values, const int64_t *index, size_t rows, size_t k, double *out)
+{
+	for (size_t r = 0; r < rows; r++)
+		for (size_t h = 0; h < k; h++)
+			out[r * k + h] = values[index[r] + (int64_t)h];
+}
+
+void ts_naive(const double *values, const int64_t *index, size_t rows, size_t k, double *out)
+{
+	for (size_t r = 0; r < rows; r++)
+		for (size_t h = 0; h < k; h++)
+			out[r * k + h] = values[index[r] - 1];
+}
+
+int ts_seasonal_naive(const double *values, const int64_t *index, size_t rows, size_t k,
+		      size_t season, double *out)
+{
+	if (season < 1)
+		return error("seasonal naive forecast: the season must be at least 1");
+	for (size_t r = 0; r < rows; r++)
+		for (size_t h = 0; h < k; h++) {
+			int64_t t = index[r] + (int64_t)h;
+			int64_t src = t - (int64_t)(season * (h / season + 1));
+			if (src < 0)
+				return error("seasonal naive forecast: position %lld needs the value "
+					     "at %lld, before the series starts",
+					     (long long)t, (long long)src);
+			out[r * k + h] = values[src];
+		}
+	return 0;
+}
+
+/* ---- JSON ---- */
+
+/* A finite number, or null (JSON has no NaN). */
+static json_t *num(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+/* (rows, k) as a list of rows */
+static json_t *matrix(const double *a, size_t rows, size_t k)
+{
+	json_t *m = json_array();
+	for (size_t r = 0; r < rows; r++) {
+		json_t *row = json_array();
+		for (size_t h = 0; h < k; h++)
+			json_array_append_new(row, num(a[r * k + h]));
+		json_array_append_new(m, row);
+	}
+	return m;
+}
+
+/* Sets prefix "rmse", "mae", "mape" (prefix "" for the model). */
+static void set_err(json_t *o, const char *prefix, const struct ts_err *e, int present)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "%srmse", prefix);
+	json_object_set_new(o, key, present ? num(e->rmse) : json_null());
+	snprintf(key, sizeof(key), "%smae", prefix);
+	json_object_set_new(o, key, present ? num(e->mae) : json_null());
+	snprintf(key, sizeof(key), "%smape", prefix);
+	json_object_set_new(o, key, present ? num(e->mape) : json_null());
+}
+
+json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, size_t rows,
+			 enum ts_units units)
+{
+	if (split < 0 || split >= TS_NSPLITS) {
+		error("ts_metrics_build: bad split %d", split);
+		return NULL;
+	}
+	if (rows != d->count[split]) {
+		error("%zu forecasts for the %s split, which has %zu examples", rows,
+		      ts_split_names[split], d->count[split]);
+		return NULL;
+	}
+	size_t k = (size_t)d->horizon, nv = rows * k;
+	const int64_t *index = d->index[split];
+	const double *values = d->series.values;
+	double *truth = malloc((nv ? nv : 1) * sizeof(double));
+	double *naive = malloc((nv ? nv : 1) * sizeof(double));
+	double *seas = d->season > 0 ? malloc((nv ? nv : 1) * sizeof(double)) : NULL;
+	double *fc = pred ? malloc((nv ? nv : 1) * sizeof(double)) : NULL;
+	json_t *m = NULL;
+	if (!truth || !naive || (d->season > 0 && !seas) || (pred && !fc)) {
+		error("out of memory");
+		goto out;
+	}
+	ts_truth(values, index, rows, k, truth);
+	ts_naive(values, index, rows, k, naive);
+	if (seas && ts_seasonal_naive(values, index, rows, k, (size_t)d->season, seas))
+		goto out;
+	double loss = NAN;
+	if (pred) {
+		double se = 0;
+		for (size_t i = 0; i < nv; i++) {
+			if (!isfinite(pred[i])) {
+				error("forecast %zu (example %zu, step %zu) is not a finite number",
+				      i, i / k, i % k + 1);
+				goto out;
+			}
+			fc[i] = units == TS_UNITS_NORMALISED ? tsdata_denorm(d, pred[i]) : pred[i];
+			double zn = (fc[i] - d->mean) / d->std - (truth[i] - d->mean) / d->std;
+			se += zn * zn;
+		}
+		loss = nv ? se / (double)nv : NAN;
+	}
+	struct ts_err em = {0}, en, es = {0};
+	if (fc)
+		ts_err_compute(truth, fc, nv, 1, &em);
+	ts_err_compute(truth, naive, nv, 1, &en);
+	if (seas)
+		ts_err_compute(truth, seas, nv, 1, &es);
+
+	m = json_object();
+	json_object_set_new(m, "task", json_string("regress"));
+	json_object_set_new(m, "split", json_string(ts_split_names[split]));
+	json_object_set_new(m, "units", json_string("original"));
+	json_object_set_new(m, "n", json_integer((json_int_t)rows));
+	json_object_set_new(m, "values", json_integer((json_int_t)nv));
+	json_object_set_new(m, "window", json_integer(d->window));
+	json_object_set_new(m, "horizon", json_integer(d->horizon));
+	json_object_set_new(m, "season", d->season > 0 ? json_integer(d->season) : json_null());
+	set_err(m, "", &em, fc != NULL);
+	json_object_set_new(m, "mse_normalised", num(loss));
+	set_err(m, "naive_", &en, 1);
+	if (seas)
+		set_err(m, "seasonal_", &es, 1);
+	json_object_set_new(m, "rmse_vs_naive",
+			    fc && en.rmse > 0 ? num(em.rmse / en.rmse) : json_null());
+	json_object_set_new(m, "mape_n", json_integer((json_int_t)en.n_mape));
+	json_object_set_new(m, "mape_skipped_zero", json_integer((json_int_t)(nv - en.n_mape)));
+	json_object_set_new(m, "mape_note",
+			    json_string("MAPE is in percent over targets that are not zero; "
+					"mape_skipped_zero targets equal to zero are left out"));
+
+	json_t *ph = json_array();
+	for (size_t h = 0; h < k; h++) {
+		struct ts_err a = {0}, b, c = {0};
+		if (fc)
+			ts_err_compute(truth + h, fc + h, rows, k, &a);
+		ts_err_compute(truth + h, naive + h, rows, k, &b);
+		json_t *o = json_object();
+		json_object_set_new(o, "step", json_integer((json_int_t)h + 1));
+		set_err(o, "", &a, fc != NULL);
+		set_err(o, "naive_", &b, 1);
+		if (seas) {
+			ts_err_compute(truth + h, seas + h, rows, k, &c);
+			set_err(o, "seasonal_", &c, 1);
+		}
+		json_array_append_new(ph, o);
+	}
+	json_object_set_new(m, "per_step", ph);
+
+	json_t *p = json_object();
+	json_t *ix = json_array();
+	for (size_t r = 0; r < rows; r++)
+		json_array_append_new(ix, json_integer(index[r]));
+	json_object_set_new(p, "index", ix);
+	if (d->series.times) {
+		json_t *tm = json_array();
+		for (size_t r = 0; r < rows; r++)
+			json_array_append_new(tm, json_string(d->series.times[index[r]]));
+		json_object_set_new(p, "time", tm);
+	}
+	json_object_set_new(p, "truth", matrix(truth, rows, k));
+	if (fc)
+		json_object_set_new(p, "forecast", matrix(fc, rows, k));
+	json_object_set_new(p, "naive", matrix(naive, rows, k));
+	if (seas)
+		json_object_set_new(p, "seasonal", matrix(seas, rows, k));
+	json_object_set_new(m, "predictions", p);
+	json_object_set_new(m, "source", json_string(d->series.source));
+	json_object_set_new(m, "column", json_string(d->series.column));
+out:
+	free(truth);
+	free(naive);
+	free(seas);
+	free(fc);
+	return m;
+}
+
+int ts_metrics_write(const char *path, const json_t *m)
+{
+	char *s = json_dumps(m, JSON_INDENT(1) | JSON_REAL_PRECISION(12) | JSON_PRESERVE_ORDER);
+	if (!s)
+		return error("cannot format the metrics of '%s'", path);
+	size_t len = strlen(s);
+	char *t = realloc(s, len + 2);
+	if (!t) {
+		free(s);
+		return error("out of memory");
+	}
+	t[len] = '\n';
+	t[len + 1] = '\0';
+	int rc = afile_write_all(path, t, len + 1);
+	free(t);
+	return rc;
+}
+
+int ts_metrics_write_test(const char *out_path, const char *dataset_path, const float *pred,
+			  size_t rows, double loss)
+{
+	struct tsdata d;
+	if (tsdata_read(dataset_path, &d))
+		return -1;
+	size_t nv = rows * (size_t)d.horizon;
+	double *p = malloc((nv ? nv : 1) * sizeof(double));
+	if (!p) {
+		tsdata_free(&d);
+		return error("out of memory");
+	}
+	for (size_t i = 0; i < nv; i++)
+		p[i] = pred[i];
+	json_t *m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_NORMALISED);
+	free(p);
+	tsdata_free(&d);
+	if (!m)
+		return -1;
+	json_object_set_new(m, "dataset", json_string(dataset_path));
+	if (isfinite(loss))
+		json_object_set_new(m, "loss", json_real(loss));
+	int rc = ts_metrics_write(out_path, m);
+	json_decref(m);
+	return rc;
+}
+
+int ts_predictions_read(const char *path, size_t rows, size_t k, double **out)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return error("cannot open '%s': %s", path, strerror(errno));
+	double *v = malloc((rows * k + 1) * sizeof(double));
+	if (!v) {
+		fclose(fp);
+		return error("out of memory");
+	}
+	char *line = NULL;
+	size_t cap = 0, r = 0;
+	long ln = 0;
+	int rc = 0;
+	while (getline(&line, &cap, fp) > 0) {
+		ln++;
+		char *p = line;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (r == rows) {
+			rc = bad_input(path, ln, "more than %zu forecast lines (one per example "
+				       "of the split)", rows);
+			break;
+		}
+		size_t h = 0;
+		for (;;) {
+			while (isspace((unsigned char)*p) || *p == ',')
+				p++;
+			if (!*p)
+				break;
+			char *end;
+			errno = 0;
+			double x = strtod(p, &end);
+			if (end == p || errno == ERANGE || !isfinite(x) ||
+			    (*end && !isspace((unsigned char)*end) && *end != ',')) {
+				char *stop = p;
+				while (*stop && !isspace((unsigned char)*stop) && *stop != ',')
+					stop++;
+				*stop = '\0';
+				rc = bad_input(path, ln, "'%s' is not a finite number", p);
+				break;
+			}
+			if (h < k)
+				v[r * k + h] = x;
+			h++;
+			p = end;
+		}
+		if (rc)
+			break;
+		if (h != k) {
+			rc = bad_input(path, ln, "%zu number%s, expected %zu (the horizon)", h,
+				       h == 1 ? "" : "s", k);
+			break;
+		}
+		r++;
+	}
+	if (!rc && ferror(fp))
+		rc = error("cannot read '%s': %s", path, strerror(errno));
+	if (!rc && r != rows)
+		rc = bad_input(path, ln, "%zu forecast line%s, expected %zu (one per example "
+			       "of the split)", r, r == 1 ? "" : "s", rows);
+	free(line);
+	fclose(fp);
+	if (rc) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

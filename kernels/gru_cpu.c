@@ -1,0 +1,125 @@
+/* gru_cpu.c - GRU (torch.nn.GRU), one direction of one layer over a padded,
+ * length-masked batch; CPU reference.
+ *
+ * Legend: T time steps, B batch, I input size, H hidden.  Time-major.
+ * Gate order r, z, n (PyTorch):
+ *   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+ *   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+ *   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+ *   h' = (1 - z) n + z h   (computed as (h - n) z + n, as ATen does)
+ * Padding steps give h = 0 and get no gradient.  Pair: gru_cuda.cu.
+ */
+#include "cell_cpu.h"
+#include "kernels_cpu.h"
+
+size_t gru_forward_ws(int B, int H)
+{
+	return (size_t)B * 3 * H;
+}
+
+size_t gru_backward_ws(int T, int B, int H)
+{
+	return 2 * (size_t)T * B * 3 * H + (size_t)B * H;
+}
+
+void gru_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
+		     const int32_t *len, const float *w_ih, const float *w_hh, const float *b_ih,
+		     const float *b_hh, float *y, int ldy, float *act, float *extra, float *ws)
+{
+	const int N = 3 * H;
+	float *hh = ws; // (B, 3H): W_hh h_prev + b_hh for the current step
+	cell_input_projection(T, B, In, N, x, w_ih, b_ih, NULL, act);
+	int nt = cell_blas_single();
+	for (int s = 0; s < T; s++) {
+		int t = reverse ? T - 1 - s : s;
+		int tp = cell_prev_step(T, t, reverse);
+		float *a = act + (size_t)t * B * N;
+		for (int b = 0; b < B; b++)
+			memcpy(hh + (size_t)b * N, b_hh, sizeof(float) * N);
+		if (tp >= 0)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, H, 1.0f,
+				    y + (size_t)tp * B * ldy, ldy, w_hh, H, 1.0f, hh, N);
+		for (int b = 0; b < B; b++) {
+			float *restrict ab = a + (size_t)b * N;
+			float *restrict eb = extra + ((size_t)t * B + b) * H;
+			float *restrict yb = y + ((size_t)t * B + b) * ldy;
+			if (!cell_real(len, b, t)) {
+				memset(ab, 0, sizeof(float) * N);
+				memset(eb, 0, sizeof(float) * H);
+				memset(yb, 0, sizeof(float) * H);
+				continue;
+			}
+			const float *restrict hb = hh + (size_t)b * N;
+			const float *hp = tp >= 0 ? y + ((size_t)tp * B + b) * ldy : NULL;
+			for (int j = 0; j < H; j++) {
+				float r = sigmoidf(ab[j] + hb[j]);
+				float z = sigmoidf(ab[H + j] + hb[H + j]);
+				float hn = hb[2 * H + j];
+				float n = tanhf(ab[2 * H + j] + r * hn);
+				float hprev = hp ? hp[j] : 0.0f;
+				ab[j] = r;
+				ab[H + j] = z;
+				ab[2 * H + j] = n;
+				eb[j] = hn;
+				yb[j] = (hprev - n) * z + n;
+			}
+		}
+	}
+	cell_blas_restore(nt);
+}
+
+void gru_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
+		      const int32_t *len, const float *w_ih, const float *w_hh, const float *y,
+		      const float *dy, int ldy, const float *act, const float *extra, float *dx,
+		      int dx_accumulate, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+		      float *ws)
+{
+	const int N = 3 * H;
+	float *dg = ws;                          // (T, B, 3H) input side
+	float *dgh = dg + (size_t)T * B * N;     // (T, B, 3H) recurrent side
+	float *dh_rec = dgh + (size_t)T * B * N; // (B, H)
+	memset(dh_rec, 0, sizeof(float) * B * H);
+	int nt = cell_blas_single();
+	for (int s = 0; s < T; s++) {
+		int t = reverse ? s : T - 1 - s;
+		int tp = cell_prev_step(T, t, reverse);
+		float *g = dg + (size_t)t * B * N;
+		float *gh = dgh + (size_t)t * B * N;
+		for (int b = 0; b < B; b++) {
+			float *restrict gb = g + (size_t)b * N;
+			float *restrict ghb = gh + (size_t)b * N;
+			float *restrict dhb = dh_rec + (size_t)b * H;
+			if (!cell_real(len, b, t)) {
+				memset(gb, 0, sizeof(float) * N);
+				memset(ghb, 0, sizeof(float) * N);
+				memset(dhb, 0, sizeof(float) * H);
+				continue;
+			}
+			const float *restrict ab = act + ((size_t)t * B + b) * N;
+			const float *restrict eb = extra + ((size_t)t * B + b) * H;
+			const float *restrict dyb = dy + ((size_t)t * B + b) * ldy;
+			const float *hp = tp >= 0 ? y + ((size_t)tp * B + b) * ldy : NULL;
+			for (int j = 0; j < H; j++) {
+				float r = ab[j], z = ab[H + j], n = ab[2 * H + j], hn = eb[j];
+				float hprev = hp ? hp[j] : 0.0f;
+				float dh = dyb[j] + dhb[j];
+				float dnp = dh * (1.0f - z) * (1.0f - n * n);
+				float dzp = dh * (hprev - n) * z * (1.0f - z);
+				float drp = dnp * hn * r * (1.0f - r);
+				gb[j] = drp;
+				gb[H + j] = dzp;
+				gb[2 * H + j] = dnp;
+				ghb[j] = drp;
+				ghb[H + j] = dzp;
+				ghb[2 * H + j] = dnp * r;
+				dhb[j] = dh * z; // direct path; the GEMM below adds W_hh's
+			}
+		}
+		if (s < T - 1)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, N, 1.0f, gh, N,
+				    w_hh, H, 1.0f, dh_rec, H);
+	}
+	cell_blas_restore(nt);
+	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dgh, dx, dx_accumulate,
+			  dw_ih, dw_hh, db_ih, db_hh);
+}

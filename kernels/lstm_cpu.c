@@ -1,0 +1,114 @@
+/* lstm_cpu.c - LSTM (torch.nn.LSTM), one direction of one layer over a
+ * padded, length-masked batch; CPU reference.
+ *
+ * Legend: T time steps, B batch, I input size, H hidden.  Time-major.
+ * Gate order i, f, g, o (PyTorch):  [i f g o] = W_ih x + b_ih + W_hh h + b_hh
+ *   i, f, o = sigmoid;  g = tanh;  c = f c_prev + i g;  h = o tanh(c)
+ * Padding steps give h = c = 0 and get no gradient.  Pair: lstm_cuda.cu.
+ */
+#include "cell_cpu.h"
+#include "kernels_cpu.h"
+
+size_t lstm_forward_ws(int B, int H)
+{
+	return 0;
+}
+
+size_t lstm_backward_ws(int T, int B, int H)
+{
+	return (size_t)T * B * 4 * H + 2 * (size_t)B * H;
+}
+
+void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
+		      const int32_t *len, const float *w_ih, const float *w_hh, const float *b_ih,
+		      const float *b_hh, float *y, int ldy, float *act, float *extra, float *ws)
+{
+	const int N = 4 * H;
+	cell_input_projection(T, B, In, N, x, w_ih, b_ih, b_hh, act);
+	int nt = cell_blas_single();
+	for (int s = 0; s < T; s++) {
+		int t = reverse ? T - 1 - s : s;
+		int tp = cell_prev_step(T, t, reverse);
+		float *a = act + (size_t)t * B * N;
+		if (tp >= 0)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, H, 1.0f,
+				    y + (size_t)tp * B * ldy, ldy, w_hh, H, 1.0f, a, N);
+		for (int b = 0; b < B; b++) {
+			float *restrict ab = a + (size_t)b * N;
+			float *restrict cb = extra + ((size_t)t * B + b) * H;
+			float *restrict yb = y + ((size_t)t * B + b) * ldy;
+			if (!cell_real(len, b, t)) {
+				memset(ab, 0, sizeof(float) * N);
+				memset(cb, 0, sizeof(float) * H);
+				memset(yb, 0, sizeof(float) * H);
+				continue;
+			}
+			const float *cp = tp >= 0 ? extra + ((size_t)tp * B + b) * H : NULL;
+			for (int j = 0; j < H; j++) {
+				float i = sigmoidf(ab[j]);
+				float f = sigmoidf(ab[H + j]);
+				float g = tanhf(ab[2 * H + j]);
+				float o = sigmoidf(ab[3 * H + j]);
+				float c = cp ? f * cp[j] + i * g : i * g;
+				ab[j] = i;
+				ab[H + j] = f;
+				ab[2 * H + j] = g;
+				ab[3 * H + j] = o;
+				cb[j] = c;
+				yb[j] = o * tanhf(c);
+			}
+		}
+	}
+	cell_blas_restore(nt);
+}
+
+void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
+		       const int32_t *len, const float *w_ih, const float *w_hh, const float *y,
+		       const float *dy, int ldy, const float *act, const float *extra, float *dx,
+		       int dx_accumulate, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+		       float *ws)
+{
+	const int N = 4 * H;
+	float *dg = ws;                              // (T, B, 4H)
+	float *dh_rec = dg + (size_t)T * B * N;      // (B, H)
+	float *dc_rec = dh_rec + (size_t)B * H;      // (B, H)
+	memset(dh_rec, 0, sizeof(float) * 2 * B * H);
+	int nt = cell_blas_single();
+	for (int s = 0; s < T; s++) {
+		int t = reverse ? s : T - 1 - s;
+		int tp = cell_prev_step(T, t, reverse);
+		float *g = dg + (size_t)t * B * N;
+		for (int b = 0; b < B; b++) {
+			float *restrict gb = g + (size_t)b * N;
+			float *restrict dcb = dc_rec + (size_t)b * H;
+			if (!cell_real(len, b, t)) {
+				memset(gb, 0, sizeof(float) * N);
+				memset(dcb, 0, sizeof(float) * H);
+				continue;
+			}
+			const float *restrict ab = act + ((size_t)t * B + b) * N;
+			const float *restrict cb = extra + ((size_t)t * B + b) * H;
+			const float *restrict cp = tp >= 0 ? extra + ((size_t)tp * B + b) * H : NULL;
+			const float *restrict dyb = dy + ((size_t)t * B + b) * ldy;
+			const float *restrict dhb = dh_rec + (size_t)b * H;
+			for (int j = 0; j < H; j++) {
+				float i = ab[j], f = ab[H + j], gg = ab[2 * H + j], o = ab[3 * H + j];
+				float tc = tanhf(cb[j]);
+				float dh = dyb[j] + dhb[j];
+				float dc = dh * o * (1.0f - tc * tc) + dcb[j];
+				float cprev = cp ? cp[j] : 0.0f;
+				gb[j] = dc * gg * i * (1.0f - i);
+				gb[H + j] = dc * cprev * f * (1.0f - f);
+				gb[2 * H + j] = dc * i * (1.0f - gg * gg);
+				gb[3 * H + j] = dh * tc * o * (1.0f - o);
+				dcb[j] = dc * f;
+			}
+		}
+		if (s < T - 1)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, N, 1.0f, g, N,
+				    w_hh, H, 0.0f, dh_rec, H);
+	}
+	cell_blas_restore(nt);
+	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dg, dx, dx_accumulate,
+			  dw_ih, dw_hh, db_ih, db_hh);
+}

@@ -1,0 +1,90 @@
+# mk/timeseries.mk - the time-series task: predict the next value(s) of a
+# series with the same RNN engine (docs/timeseries.md).  Included by the
+# Makefile after mk/pipeline.mk, whose conventions it uses: ART, REPORTS,
+# BIN, Q, say, stamp, the model knobs (CELL, HIDDEN, ...) and the
+# parameters-file rule $(ART)/params/%.txt (rewritten only when PARAMS_<name>
+# changes, so a changed parameter re-runs its step and what follows).
+#
+#   make timeseries                      synthetic series (sines + trend + noise)
+#   make timeseries SERIES=f.csv [COLUMN=name] [TIME_COLUMN=name] [TS_SEASON=12]
+#   make timeseries-data                 only the dataset (prints the naive baselines)
+#
+#   $(TS_DIR)/dataset.h5        ts-prepare: split by time, z-score, windows
+#   $(TS_DIR)/model.h5          train --task regress          (PLACEHOLDER below)
+#   $(TS_DIR)/train-log.jsonl     written by train
+#   $(TS_DIR)/metrics.json      evaluate --task regress       (PLACEHOLDER below)
+#   $(REPORTS)/timeseries.html  ts-report
+
+TS_DIR    ?= $(ART)/timeseries
+TS_REPORT ?= $(REPORTS)/timeseries.html
+
+# The series: a CSV file (SERIES, COLUMN, TIME_COLUMN) or, when SERIES is
+# empty, the synthetic generator.
+SERIES        ?=
+COLUMN        ?=
+TIME_COLUMN   ?=
+TS_LENGTH     ?= 1000
+TS_PERIODS    ?= 48,12
+TS_AMPLITUDES ?= 1,0.5
+TS_LEVEL      ?= 5
+TS_TREND      ?= 0.002
+TS_NOISE      ?= 0.1
+TS_SEED       ?= 1
+# Windowing and the split by time.  TS_SEASON: the seasonal naive baseline's
+# season (0 = none); the synthetic series' long period by default.
+TS_WINDOW     ?= 24
+TS_HORIZON    ?= 1
+TS_SEASON     ?= $(if $(SERIES),0,48)
+TS_TRAIN      ?= 0.70
+TS_VALIDATION ?= 0.15
+
+TS_DATASET := $(TS_DIR)/dataset.h5
+TS_MODEL   := $(TS_DIR)/model.h5
+TS_LOG     := $(TS_DIR)/train-log.jsonl
+TS_METRICS := $(TS_DIR)/metrics.json
+
+ifeq ($(SERIES),)
+TS_SOURCE_ARGS = --synthetic $(TS_LENGTH) --periods $(TS_PERIODS) \
+	--amplitudes $(TS_AMPLITUDES) --level $(TS_LEVEL) --trend $(TS_TREND) \
+	--noise $(TS_NOISE) --seed $(TS_SEED)
+else
+TS_SOURCE_ARGS = --csv $(SERIES) $(if $(COLUMN),--column '$(COLUMN)') \
+	$(if $(TIME_COLUMN),--time-column '$(TIME_COLUMN)')
+endif
+TS_PREPARE_ARGS = $(TS_SOURCE_ARGS) --window $(TS_WINDOW) --horizon $(TS_HORIZON) \
+	--season $(TS_SEASON) --train $(TS_TRAIN) --validation $(TS_VALIDATION)
+
+# Parameters files ($(ART)/params/ts-*.txt, rule in mk/pipeline.mk).  The
+# model knobs are the review model's (PARAMS_train) unless the lead gives the
+# time series its own.
+PARAMS_ts-prepare = $(TS_PREPARE_ARGS)
+PARAMS_ts-train = task=regress $(PARAMS_train)
+
+.PHONY: timeseries timeseries-data
+timeseries: $(TS_METRICS) $(TS_REPORT)
+timeseries-data: $(TS_DATASET)
+
+$(TS_DATASET): $(ART)/params/ts-prepare.txt $(call stamp,ts-prepare) $(SERIES)
+	$(call say,STAGE,ts-prepare -> $@)
+	$(Q)$(BIN)/ts-prepare $(TS_PREPARE_ARGS) --out $@
+
+# train --task regress reads $(TS_DATASET) (inputs (N, W, 1), targets (N, K),
+# normalised; docs/timeseries.md, tsfile_read_split()) and writes the model
+# and $(TS_LOG).
+$(TS_MODEL) $(TS_LOG) &: $(TS_DATASET) $(ART)/params/ts-train.txt \
+		$(filter $(call stamp,train),$(PROG_SUMS))
+	$(call say,STAGE,train --task regress -> $(TS_MODEL))
+	$(Q)echo "PLACEHOLDER (mk/timeseries.mk): call $(BIN)/train --task regress --dataset $(TS_DATASET) --out $(TS_MODEL) --log $(TS_LOG) here" >&2; exit 1
+
+# evaluate --task regress runs the model on the test split and writes the
+# metrics with ts_metrics_write_test() (ts_metrics.h); or it writes one line
+# of K normalised forecasts per test example and ts-metrics scores them:
+#   $(BIN)/ts-metrics --dataset $(TS_DATASET) --predictions FILE --out $@
+$(TS_METRICS): $(TS_MODEL) $(TS_DATASET) $(filter $(call stamp,evaluate),$(PROG_SUMS))
+	$(call say,STAGE,evaluate --task regress -> $@)
+	$(Q)echo "PLACEHOLDER (mk/timeseries.mk): call $(BIN)/evaluate --task regress --model $(TS_MODEL) --dataset $(TS_DATASET) --out $@ here" >&2; exit 1
+
+$(TS_REPORT): $(TS_DATASET) $(TS_METRICS) $(TS_LOG) $(call stamp,ts-report)
+	$(call say,STAGE,ts-report -> $@)
+	$(Q)$(BIN)/ts-report --dataset $(TS_DATASET) --metrics $(TS_METRICS) \
+		--train-log $(TS_LOG) --out $@ --quiet

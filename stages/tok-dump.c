@@ -1,0 +1,109 @@
+/* tok-dump - print token-record files as JSON Lines, for people and tests.
+ *
+ * Reads token files (tokenize, filter-relabel, split); writes to stdout one
+ * JSON object per record: hash (16 hex digits), label, label_raw, split,
+ * source (dump name), line, n_full, ids, text; or with --meta, the metadata
+ * of each file.  Never writes files.  Exit: 0 ok, 1 failure, 2 bad usage.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "hash.h"
+#include "opts.h"
+#include "tokfile.h"
+
+static json_t *meta_json(const char *path, const struct tokreader *r)
+{
+	const struct tokmeta *m = tokreader_meta(r);
+	char hex[17];
+	hash64_hex(m->vocab_hash, hex);
+	json_t *labels = json_array(), *sources = json_array();
+	for (int i = 0; i < m->n_labels; i++)
+		json_array_append_new(labels, json_string(m->labels[i]));
+	for (int i = 0; i < m->n_sources; i++) {
+		char h[17];
+		hash64_hex(m->sources[i].hash, h);
+		json_array_append_new(sources, json_pack("{s:s, s:s}", "name", m->sources[i].name,
+							 "hash", h));
+	}
+	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:s}",
+			 "file", path, "count", (json_int_t)tokreader_count(r), "vocab_hash", hex,
+			 "vocab_size", (json_int_t)m->vocab_size, "max_len", (json_int_t)m->max_len,
+			 "truncation", m->truncation ? m->truncation : "", "pad_id", m->pad_id,
+			 "unk_id", m->unk_id, "cls_id", m->cls_id, "sep_id", m->sep_id,
+			 "labels", labels, "sources", sources,
+			 "producer", m->producer ? m->producer : "");
+}
+
+int main(int argc, char **argv)
+{
+	int meta = 0, no_text = 0, no_ids = 0;
+	const struct opt opts[] = {
+		{"meta", OPT_FLAG, &meta, NULL, "print each file's metadata instead of its records", 0, 0},
+		{"no-text", OPT_FLAG, &no_text, NULL, "leave the review text out", 0, 0},
+		{"no-ids", OPT_FLAG, &no_ids, NULL, "leave the token ids out", 0, 0},
+		{0},
+	};
+	const struct opts_program prog = {
+		"tok-dump", "[OPTIONS] TOKFILE...",
+		"Print token-record files as JSON Lines (one object per review).", opts, 1, -1,
+	};
+	char **args;
+	int nargs;
+	error_set_prog(argv[0]);
+	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	for (int f = 0; f < nargs; f++) {
+		struct tokreader *r = tokreader_open(args[f]);
+		if (!r)
+			return EXIT_FAIL;
+		if (meta) {
+			json_t *j = meta_json(args[f], r);
+			char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+			if (s)
+				puts(s);
+			free(s);
+			json_decref(j);
+			tokreader_close(r);
+			continue;
+		}
+		const struct tokmeta *m = tokreader_meta(r);
+		struct tokrec rec;
+		int got;
+		while ((got = tokreader_next(r, &rec)) == 1) {
+			char hex[17];
+			hash64_hex(rec.hash, hex);
+			json_t *j = json_pack("{s:s, s:i, s:s%, s:s, s:s, s:I, s:I}", "hash", hex,
+					      "label", rec.label, "label_raw", rec.label_raw,
+					      (size_t)rec.label_raw_len, "split", tok_split_name(rec.split),
+					      "source", rec.source < (uint32_t)m->n_sources
+							? m->sources[rec.source].name : "",
+					      "line", (json_int_t)rec.line, "n_full", (json_int_t)rec.n_full);
+			if (!j) {
+				tokreader_close(r);
+				return error("'%s': cannot encode a record as JSON", args[f]) ? EXIT_FAIL : 0;
+			}
+			if (!no_ids) {
+				json_t *ids = json_array();
+				for (uint32_t i = 0; i < rec.n_ids; i++)
+					json_array_append_new(ids, json_integer(rec.ids[i]));
+				json_object_set_new(j, "ids", ids);
+			}
+			if (!no_text)
+				json_object_set_new(j, "text", json_stringn(rec.text, rec.text_len));
+			char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (s)
+				puts(s);
+			free(s);
+			json_decref(j);
+		}
+		tokreader_close(r);
+		if (got < 0)
+			return EXIT_FAIL;
+	}
+	if (fflush(stdout))
+		return error("cannot write to stdout") ? EXIT_FAIL : 0;
+	return EXIT_OK;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# learn-vocab: learns a vocab.txt from dumps (no label needed), the same
+# file whatever the dump order, usable by tokenize with no [UNK] on its own
+# texts; bad records are reported and counted; bad usage exits 2.
+set -euo pipefail
+. "$(dirname "$0")/text-lib.bash"
+L="$BIN/learn-vocab --quiet"
+
+words=(кино фильм сюжет актёры скучно отлично плохо музыка финал режиссёр)
+for i in $(seq 1 400); do
+	echo "{\"text\": \"${words[i % 10]} ${words[(i * 3) % 10]}, ${words[(i * 7) % 10]}! $i\", \"label\": $((i % 3))}"
+done >"$tmp/a.jsonl"
+{
+	echo "id,body"
+	for i in $(seq 1 300); do echo "$i,\"${words[(i * 9) % 10]} ${words[i % 10]} (${words[(i * 3) % 10]})\""; done
+	printf '301,"bad \xff byte"\n'
+} >"$tmp/b.csv"
+
+run $L --size 200 --output "$tmp/v1.txt" --stats "$tmp/v1.json" --text-field body "$tmp/a.jsonl" "$tmp/b.csv"
+expect_rc 1 "--text-field body does not fit a.jsonl"
+run $L --size 200 --output "$tmp/v1.txt" --stats "$tmp/v1.json" "$tmp/a.jsonl" "$tmp/b.csv"
+expect_rc 0 learn-vocab
+expect_err "$tmp/b.csv:302: invalid UTF-8 at byte 4 of field 'body'"
+[ "$(wc -l <"$tmp/v1.txt")" -le 200 ] || fail "more than --size lines"
+[ "$(head -n 5 "$tmp/v1.txt" | tr '\n' ' ')" = '[PAD] [UNK] [CLS] [SEP] [MASK] ' ] || fail "special tokens"
+expect_json "$tmp/v1.json" '[x["ok"] for x in d["dumps"]]' "[400, 300]"
+expect_json "$tmp/v1.json" 'd["bad_records"]["by_reason"]' "{'invalid_utf8': 1}"
+expect_json "$tmp/v1.json" 'd["learner"]["texts"]' 700
+expect_json "$tmp/v1.json" 'd["learner"]["size"] == len(open("'"$tmp/v1.txt"'").read().splitlines())' True
+
+# deterministic: another dump order, another run, same bytes
+run $L --size 200 --output "$tmp/v2.txt" "$tmp/b.csv" "$tmp/a.jsonl"
+expect_rc 0 "learn-vocab, reversed"
+cmp "$tmp/v1.txt" "$tmp/v2.txt" || fail "dump order changed the vocabulary"
+
+# tokenize with it: no [UNK] on the texts it was learned from
+run "$BIN/tokenize" --vocab "$tmp/v1.txt" --max-len 0 --print-ids "$tmp/a.jsonl"
+expect_rc 0 "tokenize with the learned vocabulary"
+[ "$(wc -l <"$tmp/out")" -eq 400 ] || fail "tokenize printed $(wc -l <"$tmp/out") lines"
+! grep -qE '[[,]1[],]' "$tmp/out" || fail "[UNK] (id 1) in the ids of a training text"
+
+# --fractions: learn from the reviews split will put in train, and only those
+cp "$tmp/a.jsonl" "$tmp/a-test.jsonl"
+run $L --size 200 --fractions 80/10/10 --output "$tmp/vt.txt" --stats "$tmp/vt.json" \
+	"$tmp/a.jsonl" "$tmp/a-test.jsonl"
+expect_rc 0 "learn-vocab --fractions"
+expect_json "$tmp/vt.json" '[(x["ok"] + x["not_train"]) for x in d["dumps"]]' "[400, 400]"
+expect_json "$tmp/vt.json" 'd["dumps"][1]["ok"]' 0
+ntrain=$(jget "$tmp/vt.json" 'd["dumps"][0]["ok"]')
+[ "$ntrain" -gt 280 ] && [ "$ntrain" -lt 360 ] || fail "$ntrain of 400 reviews in train"
+run "$BIN/tokenize" --quiet --vocab "$tmp/vt.txt" --output "$tmp/a.tok" "$tmp/a.jsonl"
+run "$BIN/filter-relabel" --quiet --labels 3class --output "$tmp/a-m.tok" "$tmp/a.tok"
+run "$BIN/split" --quiet --train "$tmp/s/train.tok" --validation "$tmp/s/validation.tok" \
+	--test "$tmp/s/test.tok" --stats "$tmp/s.json" "$tmp/a-m.tok"
+expect_rc 0 "split after learn-vocab --fractions"
+expect_json "$tmp/s.json" 'd["splits"]["train"]["n"]' "$ntrain"
+
+# failures
+run $L --on-error fail --output "$tmp/v3.txt" "$tmp/b.csv"
+expect_rc 1 "--on-error fail"
+[ ! -e "$tmp/v3.txt" ] || fail "a failed run wrote its vocabulary"
+: >"$tmp/empty.jsonl"
+run $L --output "$tmp/v4.txt" "$tmp/empty.jsonl"
+expect_rc 1 "empty dump"
+expect_err "empty file (no records)"
+run $L --size 3 "$tmp/a.jsonl"
+expect_rc 2 "--size 3"
+run $L
+expect_rc 2 "no dump"
+echo "ok"

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tokenize -> filter-relabel -> split on small hand-made dumps: the fate of
+# every review (kept, neutral dropped, duplicate, conflict, unknown label),
+# label maps (default, 3class, custom), incompatible inputs, named splits,
+# and that adding a dump moves no review to another split.
+set -euo pipefail
+. "$(dirname "$0")/text-lib.bash"
+T="$BIN/tokenize --vocab $VOCAB --quiet"
+FR="$BIN/filter-relabel --quiet"
+SP="$BIN/split --quiet"
+
+cat >"$tmp/d1.jsonl" <<'EOF'
+{"text": "good film", "label_text": "positive"}
+{"text": "bad plot", "label_text": "negative"}
+{"text": "boring plot", "label_text": "neutral"}
+{"text": "good plot", "label_text": "2"}
+{"text": "bad film", "label_text": "0"}
+{"text": "plot plot", "label_text": "great"}
+EOF
+printf 'comment_id,comment_kind,comment_text\n1,positive,good  film\n2,positive,"bad\nplot"\n3,bad,boring film\n4,neutral,boring plot\n5,good,film film\n' \
+	>"$tmp/d2.csv"
+run $T --out-dir "$tmp/tok" "$tmp/d1.jsonl" "$tmp/d2.csv"
+expect_rc 0 tokenize
+
+# default map: negative 0, neutral dropped, positive 1
+run $FR --output "$tmp/merged.tok" --stats "$tmp/merged.json" "$tmp/tok/d1.tok" "$tmp/tok/d2.tok"
+expect_rc 0 filter-relabel
+expect_err "$tmp/d1.jsonl:6: unknown label 'great'"
+expect_json "$tmp/merged.json" 'd["in"], d["kept"]' "(11, 5)"
+expect_json "$tmp/merged.json" 'd["dropped"]' \
+	"{'unknown_label': 1, 'label': 1, 'duplicate': 2, 'conflict': 2}"
+expect_json "$tmp/merged.json" 'd["conflict_texts"]' 1
+expect_json "$tmp/merged.json" 'd["classes"]' "{'negative': 2, 'positive': 3}"
+expect_json "$tmp/merged.json" '[(i["in"], i["kept"]) for i in d["inputs"]]' "[(6, 3), (5, 2)]"
+expect_json "$tmp/merged.json" 'd["inputs"][1]["dropped"]' \
+	"{'unknown_label': 0, 'label': 0, 'duplicate': 2, 'conflict': 1}"
+expect_json "$tmp/merged.json" 'd["unknown_labels"]["examples"]' \
+	"[\"$tmp/d1.jsonl:6: unknown label 'great' (not in --labels negative=negative,neutral=drop,positive=positive)\"]"
+"$BIN/tok-dump" --no-ids "$tmp/merged.tok" >"$tmp/merged.dump"
+$PY - "$tmp/merged.dump" "$tmp" <<'EOF' || fail "merged records"
+import json, sys
+t = sys.argv[2]
+got = [(r["text"], r["label"], r["source"], r["line"]) for r in map(json.loads, open(sys.argv[1]))]
+want = [("good film", 1, t + "/d1.jsonl", 1), ("good plot", 1, t + "/d1.jsonl", 4),
+        ("bad film", 0, t + "/d1.jsonl", 5), ("boring film", 0, t + "/d2.csv", 5),
+        ("film film", 1, t + "/d2.csv", 7)]
+assert got == want, got
+EOF
+"$BIN/tok-dump" --meta "$tmp/merged.tok" >"$tmp/meta.json"
+expect_json "$tmp/meta.json" 'd["labels"]' "['negative', 'positive']"
+expect_json "$tmp/meta.json" 'len(d["sources"])' 2
+
+# 3class keeps neutral; a custom map with its own class names
+run $FR --labels 3class --output "$tmp/m3.tok" --stats "$tmp/m3.json" "$tmp/tok/d1.tok" "$tmp/tok/d2.tok"
+expect_rc 0 "3class"
+expect_json "$tmp/m3.json" 'd["classes"]' "{'negative': 2, 'neutral': 1, 'positive': 3}"
+expect_json "$tmp/m3.json" 'd["dropped"]["label"]' 0
+run $FR --labels 'great=pos,positive=pos,negative=neg,neutral=drop' --output "$tmp/mc.tok" \
+	--stats "$tmp/mc.json" "$tmp/tok/d1.tok" "$tmp/tok/d2.tok"
+expect_rc 0 "custom map"
+expect_json "$tmp/mc.json" 'd["classes"]' "{'pos': 4, 'neg': 2}"
+expect_json "$tmp/mc.json" 'd["dropped"]["unknown_label"]' 0
+
+# inputs tokenized differently cannot be merged
+run $T --max-len 8 --output "$tmp/d1-8.tok" "$tmp/d1.jsonl"
+run $FR --output "$tmp/bad-merge.tok" "$tmp/tok/d1.tok" "$tmp/d1-8.tok"
+expect_rc 1 "incompatible inputs"
+expect_err "were tokenized with different max_len"
+[ ! -e "$tmp/bad-merge.tok" ] || fail "incompatible merge left its output"
+
+# split: counts add up; a split named by the dump wins
+run $SP --train "$tmp/s1/train.tok" --validation "$tmp/s1/validation.tok" --test "$tmp/s1/test.tok" \
+	--stats "$tmp/s1.json" "$tmp/merged.tok"
+expect_rc 0 split
+expect_json "$tmp/s1.json" 'sum(s["n"] for s in d["splits"].values())' 5
+for i in $(seq 1 300); do echo "{\"text\": \"boring film $i plot\", \"label\": $((2 * (i % 2)))}"; done \
+	>"$tmp/d3-test.jsonl"
+for i in $(seq 1 2000); do echo "{\"text\": \"good plot $i\", \"label\": $((2 * (i % 2)))}"; done \
+	>"$tmp/d4.jsonl"
+run $T --out-dir "$tmp/tok" "$tmp/d3-test.jsonl" "$tmp/d4.jsonl"
+expect_rc 0 "tokenize d3, d4"
+run $FR --output "$tmp/merged2.tok" "$tmp/tok/d1.tok" "$tmp/tok/d2.tok" "$tmp/tok/d4.tok"
+run $FR --output "$tmp/merged3.tok" "$tmp/tok/d1.tok" "$tmp/tok/d2.tok" "$tmp/tok/d4.tok" "$tmp/tok/d3-test.tok"
+for k in 2 3; do
+	run $SP --train "$tmp/s$k/train.tok" --validation "$tmp/s$k/validation.tok" \
+		--test "$tmp/s$k/test.tok" --stats "$tmp/s$k.json" "$tmp/merged$k.tok"
+	expect_rc 0 "split $k"
+	for s in train validation test; do "$BIN/tok-dump" --no-ids --no-text "$tmp/s$k/$s.tok"; done \
+		>"$tmp/s$k.dump"
+done
+expect_json "$tmp/s3.json" 'd["splits"]["test"]["named"]' 300
+expect_json "$tmp/s3.json" 'd["in"]' 2305
+$PY - "$tmp/s2.dump" "$tmp/s3.dump" "$tmp/s2.json" <<'EOF' || fail "split stability"
+import json, sys
+before = {r["hash"]: r["split"] for r in map(json.loads, open(sys.argv[1]))}
+after = [json.loads(l) for l in open(sys.argv[2])]
+placed = {}
+for r in after:
+    assert r["hash"] not in placed, "a review in two splits"
+    placed[r["hash"]] = r["split"]
+moved = [h for h, s in before.items() if placed.get(h) != s]
+assert not moved, f"{len(moved)} reviews moved"
+assert all(r["split"] == "test" for r in after if r["source"].endswith("d3-test.jsonl"))
+st = json.load(open(sys.argv[3]))
+n = {k: v["n"] for k, v in st["splits"].items()}
+assert sum(n.values()) == 2005 and abs(n["train"] / 2005 - 0.8) < 0.05, n
+EOF
+run $SP --ignore-named --fractions 100/0/0 --train "$tmp/s4/train.tok" \
+	--validation "$tmp/s4/validation.tok" --test "$tmp/s4/test.tok" --stats "$tmp/s4.json" "$tmp/merged3.tok"
+expect_json "$tmp/s4.json" '[d["splits"][s]["n"] for s in ("train", "validation", "test")]' "[2305, 0, 0]"
+run $SP --train "$tmp/same.tok" --validation "$tmp/same.tok" "$tmp/merged3.tok"
+expect_rc 2 "split to one file twice"
+echo "ok"

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# tests/e2e/report.sh - the report stage on the fixtures in
+# tests/fixtures/report/: a full report, absent inputs, malformed inputs,
+# bad usage, the Markdown with linked SVG files, and reproducibility.
+# Token-record files are written by the unit-test binary's fixture writer
+# ($BUILD/tests/test_report --write-tok), which uses tokwriter.
+# HTML checks: tests/e2e/report_check.py (well formed, self-contained).
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+BIN=$BUILD/bin/report
+GEN=$BUILD/tests/test_report
+PY=/usr/bin/python3
+FX=tests/fixtures/report
+for f in "$BIN" "$GEN"; do
+	[ -x "$f" ] || { echo "FAIL: $f missing (run make test BUILD=$BUILD)"; exit 1; }
+done
+[ -x $PY ] || { echo "SKIP: $PY not found (the HTML checks need it)"; exit 77; }
+T=$(mktemp -d /tmp/rnnpipe-report-XXXXXX)
+fail() { echo "FAIL: $*"; echo "(files in $T)"; exit 1; }
+export SOURCE_DATE_EPOCH=1764460800 # 2025-11-30 00:00 UTC: reproducible output
+
+"$GEN" --write-tok $FX/texts.tsv "$T/split" 600 || fail "fixture writer"
+
+full=(--train-log $FX/train-log.jsonl --train-json $FX/train.json --metrics $FX/metrics.json
+      --predictions $FX/predictions.tsv --history $FX/history.jsonl --split-dir "$T/split"
+      --tok-stats $FX/tok-a.stats.json --tok-stats $FX/tok-b.stats.json
+      --filter-stats $FX/filter.stats.json --split-stats $FX/split.stats.json)
+
+# 1. everything present
+"$BIN" "${full[@]}" --html "$T/full/report.html" --md "$T/full/report.md" --md-svg \
+	2>"$T/full.err" || fail "full report: exit $? ($(cat "$T/full.err"))"
+[ -s "$T/full/report.html" ] && [ -s "$T/full/report.md" ] || fail "full report: no output"
+ls "$T/full" | grep -q '\.tmp\.' && fail "temporary files left behind"
+# key numbers: metrics, split sizes, truncation, confusion cells, history
+# change, config, the escaped injection text from a review
+$PY tests/e2e/report_check.py "$T/full/report.html" \
+	'87.50%' '0.8750' '0.8749' '0.9050' '0.4481' '0.8947' '>17</text>' '>18</text>' \
+	'85.0%' '90.0%' '>480<' '>120<' '>40<' '>640<' '88 (13.8%)' 'max_len = 64' \
+	'-0.60 pp' '4 of 6' 'early-stopping' '286.1 sequences/s' 'cuda' \
+	'data/reviews-b.csv:203: unterminated quoted field' \
+	'invalid UTF-8 &lt;0xff&gt; in &quot;text&quot;' 'bad: invalid_<wbr>utf8' \
+	'negative=negative,neutral=drop,positive=positive,bad=negative' \
+	'same text again (the first copy is kept)' '>58<' '>15<' '>723<' \
+	'positive 201, negative 121, neutral 44' 'Split fractions asked for: train 80%' \
+	'40 reviews placed by a split their dump named' '>200 (62.5%)<' \
+	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;' \
+	'Фильм отстой. Не советую смотреть.' '2026-10-02T03:00:15Z' 'this run' \
+	'2025-11-30 00:00 UTC' || fail "full report: HTML check"
+# the checker must catch what it claims to (a test that cannot fail is no test)
+for bad in '<img src="x.png">' '<div>' '<a href="https://example.org">x</a>' \
+	   '<p style="background:url(x.png)">x</p>' '<script>1</script>'; do
+	sed "s|<main>|<main>$bad|" "$T/full/report.html" > "$T/bad.html"
+	$PY tests/e2e/report_check.py "$T/bad.html" >/dev/null && fail "checker accepted $bad"
+done
+# Markdown: same numbers, escaped text, plots as linked SVG files that parse
+md=$T/full/report.md
+for want in '87.50%' '0.8749' '| train | 480 |' 'max\_len = 64' '## Evaluation' \
+	    '&lt;script&gt;' '](report-confusion.svg)' '](report-loss.svg)'; do
+	grep -qF -- "$want" "$md" || fail "report.md lacks '$want'"
+done
+grep -q '<script' "$md" && fail "report.md holds raw HTML from a review"
+for svg in lengths loss accuracy confusion roc history; do
+	f=$T/full/report-$svg.svg
+	$PY -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot();
+assert r.tag.endswith("svg"), r.tag' "$f" || fail "$f is not a valid SVG file"
+done
+
+# 2. reproducible: same inputs and SOURCE_DATE_EPOCH, same bytes
+"$BIN" "${full[@]}" --html "$T/again.html" --md "" --quiet || fail "second run"
+cmp -s "$T/full/report.html" "$T/again.html" || fail "two runs differ"
+
+# 3. optional inputs absent: exit 0, sections say so; split sizes then come
+# from the split stats; stats files in another format are read generically
+"$BIN" --train-log $FX/train-log.jsonl --metrics $FX/metrics.json --train-json "" \
+	--predictions "$T/none.tsv" --history "$T/none.jsonl" --split-dir "$T/nowhere" \
+	--split-stats $FX/split.stats.json --tok-stats $FX/other-format-tok.stats.json \
+	--filter-stats $FX/other-format-filter.stats.json \
+	--html "$T/partial.html" --md "$T/partial.md" 2>"$T/partial.err" \
+	|| fail "partial inputs: exit $?"
+grep -q "none.tsv' not found" "$T/partial.err" || fail "absent input not announced"
+$PY tests/e2e/report_check.py "$T/partial.html" 'Not available: predictions.tsv was not found' \
+	'Not available: history.jsonl was not found' 'Not available: no split files' \
+	'train.json was not found' '87.50%' '(from the split stats)' 'negative 160, positive 320' \
+	'>neutral label<' '>56<' 'bad.<wbr>invalid_<wbr>utf8' '>372<' \
+	|| fail "partial report: HTML check"
+# nothing at all (a fresh checkout): still a page
+"$BIN" --train-log "" --train-json "" --metrics "" --predictions "" --history "" \
+	--split-dir "" --html "$T/empty.html" --md "" --quiet || fail "no inputs: exit $?"
+$PY tests/e2e/report_check.py --no-plots-ok "$T/empty.html" \
+	'Not available: metrics.json was not found' || fail "empty report: HTML check"
+
+# three classes: a 3x3 heat map, no ROC curve; empty log and history files
+cat > "$T/m3.json" <<'JSON'
+{"split": "test", "n": 30, "loss": 0.9, "accuracy": 0.6, "macro_f1": 0.5871,
+ "labels": ["negative", "neutral", "positive"],
+ "confusion_matrix": [[8, 1, 1], [3, 4, 3], [1, 3, 6]],
+ "per_class": [{"label": "negative", "precision": 0.6667, "recall": 0.8, "f1": 0.7273, "support": 10},
+               {"label": "neutral", "precision": 0.5, "recall": 0.4, "f1": 0.4444, "support": 10},
+               {"label": "positive", "precision": 0.6, "recall": 0.6, "f1": 0.6, "support": 10}],
+ "roc_auc": null, "roc": null}
+JSON
+: > "$T/empty.jsonl"
+"$BIN" --metrics "$T/m3.json" --train-log "$T/empty.jsonl" --history "$T/empty.jsonl" \
+	--train-json $FX/train.json --predictions "" --split-dir "" --html "$T/m3.html" --md "" \
+	--quiet || fail "three classes: exit $?"
+$PY tests/e2e/report_check.py "$T/m3.html" '>neutral</text>' '>4</text>' '40.0%' \
+	'ROC curve: only drawn for two classes' 'train-log.jsonl holds no finished epoch' \
+	'this run (not in history yet)' || fail "three classes: HTML check"
+
+# 4. malformed inputs: exit 1, the message names the file (and line)
+"$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
+rc=$?
+[ $rc -eq 1 ] || fail "malformed metrics.json: exit $rc, want 1"
+grep -q "bad-metrics.json" "$T/bad.err" || fail "error does not name the file: $(cat "$T/bad.err")"
+[ -e "$T/x.html" ] && fail "a failed run wrote its output"
+printf '{"epoch": 1, "loss": 0.5}\n{"epoch": 2, "loss": \n' > "$T/log.jsonl"
+"$BIN" "${full[@]}" --train-log "$T/log.jsonl" --html "$T/x.html" --md "" 2>"$T/bad.err"
+[ $? -eq 1 ] && grep -q "log.jsonl:2:" "$T/bad.err" || fail "bad log line: $(cat "$T/bad.err")"
+printf 'hash\tlabel\tpredicted\tprob_negative\tprob_positive\nxyz\tnegative\tnegative\t1\t0\n' \
+	> "$T/p.tsv"
+"$BIN" "${full[@]}" --predictions "$T/p.tsv" --html "$T/x.html" --md "" 2>"$T/bad.err"
+[ $? -eq 1 ] && grep -q "p.tsv:2:" "$T/bad.err" || fail "bad predictions: $(cat "$T/bad.err")"
+mkdir -p "$T/trunc" && head -c 3000 "$T/split/test.tok" > "$T/trunc/test.tok"
+"$BIN" "${full[@]}" --split-dir "$T/trunc" --html "$T/x.html" --md "" 2>"$T/bad.err"
+[ $? -eq 1 ] && grep -q "trunc/test.tok" "$T/bad.err" || fail "truncated tok: $(cat "$T/bad.err")"
+
+# 5. usage: --help from the option table, exit 2 on bad options
+"$BIN" --help > "$T/help" || fail "--help exit $?"
+for opt in --train-log --metrics --split-dir --tok-stats --html --md --md-svg --examples; do
+	grep -q -- "$opt" "$T/help" || fail "--help lacks $opt"
+done
+for args in "--examples x" "--examples 1000" "--bogus" "extra-arg" "--html= --md="; do
+	"$BIN" $args >/dev/null 2>&1
+	rc=$?
+	[ $rc -eq 2 ] || fail "'report $args': exit $rc, want 2"
+done
+rm -rf "$T"
+echo "report: ok"

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Time series end to end with the programs only: ts-prepare -> dataset.h5
+# (layout via h5dump), ts-metrics on a predictions file, ts-report with and
+# without forecasts and a training log (self-contained HTML), bad input with
+# file:line and exit 1, bad usage exit 2, no artifact left by a failed run,
+# and mk/timeseries.mk: nothing re-runs when nothing changed, a changed
+# parameter re-runs.  The h5py cross-check is tests/e2e/timeseries_h5py.sh.
+set -euo pipefail
+BIN=${BUILD:-build}/bin
+command -v h5dump >/dev/null || { echo "SKIP: h5dump not installed (apt-get install hdf5-tools)"; exit 77; }
+tmp=$(mktemp -d /tmp/rnnpipe-e2e-ts-XXXXXX)
+fail() { echo "FAIL: $*"; exit 1; }
+
+# ---- dataset ----
+"$BIN/ts-prepare" --synthetic 600 --window 16 --horizon 2 --season 50 --out "$tmp/ds.h5" \
+	2>"$tmp/prepare.err"
+grep -q 'test period: naive rmse' "$tmp/prepare.err" || fail "ts-prepare prints no baseline"
+h5dump -p -H "$tmp/ds.h5" >"$tmp/layout.txt"
+# 600 values: train [0, 420), validation [420, 510), test [510, 600)
+for want in 'GROUP "train"' 'GROUP "validation"' 'GROUP "test"' 'GROUP "series"' \
+	'DATASET "inputs"' 'DATASET "targets"' 'DATASET "lengths"' 'DATASET "index"' \
+	'DATASET "values"' 'SIMPLE { ( 403, 16, 1 ) / ( 403, 16, 1 ) }' \
+	'SIMPLE { ( 403, 2 ) / ( 403, 2 ) }' 'SIMPLE { ( 89, 16, 1 ) / ( 89, 16, 1 ) }' \
+	'SIMPLE { ( 600 ) / ( 600 ) }' 'H5T_IEEE_F32LE' 'H5T_IEEE_F64LE' 'H5T_STD_I64LE' \
+	'COMPRESSION DEFLATE { LEVEL 4 }' 'CHECKSUM FLETCHER32' \
+	'ATTRIBUTE "format"' 'ATTRIBUTE "format_version"' 'ATTRIBUTE "task"' \
+	'ATTRIBUTE "window"' 'ATTRIBUTE "horizon"' 'ATTRIBUTE "mean"' 'ATTRIBUTE "std"' \
+	'ATTRIBUTE "season"' 'ATTRIBUTE "source"' 'ATTRIBUTE "source_hash"' \
+	'ATTRIBUTE "split_bounds"' 'ATTRIBUTE "synthetic_params"' 'ATTRIBUTE "n_test"'; do
+	grep -qF "$want" "$tmp/layout.txt" || fail "h5dump -H lacks: $want"
+done
+grep -qF 'DATASET "time"' "$tmp/layout.txt" && fail "a synthetic series has no time labels"
+h5dump -a /task "$tmp/ds.h5" | grep -q '"regress"' || fail "task attribute"
+h5dump -a /split_bounds "$tmp/ds.h5" | grep -q '0, 420, 510, 600' || fail "split bounds"
+h5dump -a /format "$tmp/ds.h5" | grep -q '"rnnpipe-timeseries"' || fail "format attribute"
+
+# the same parameters give the same bytes; another seed does not
+"$BIN/ts-prepare" --quiet --synthetic 600 --window 16 --horizon 2 --season 50 --out "$tmp/ds2.h5"
+cmp -s "$tmp/ds.h5" "$tmp/ds2.h5" || fail "ts-prepare is not reproducible"
+"$BIN/ts-prepare" --quiet --synthetic 600 --window 16 --horizon 2 --seed 2 --out "$tmp/ds3.h5"
+cmp -s "$tmp/ds.h5" "$tmp/ds3.h5" && fail "--seed changes nothing"
+
+# ---- metrics from a predictions file (89 test examples, 2 values each) ----
+for i in $(seq 89); do echo "0 0"; done >"$tmp/zeros.txt"
+"$BIN/ts-metrics" --dataset "$tmp/ds.h5" --predictions "$tmp/zeros.txt" --out "$tmp/m.json"
+for key in '"rmse": ' '"mae": ' '"naive_rmse": ' '"naive_mae": ' '"seasonal_rmse": ' \
+	'"n": 89' '"per_step"' '"forecast"' '"truth"'; do
+	grep -qF "$key" "$tmp/m.json" || fail "metrics.json lacks $key"
+done
+grep -q '"rmse": null' "$tmp/m.json" && fail "rmse is null with forecasts"
+"$BIN/ts-metrics" --dataset "$tmp/ds.h5" --baselines >"$tmp/base.json"
+grep -q '"rmse": null' "$tmp/base.json" || fail "--baselines reports a model rmse"
+# a short predictions file: file:line, exit 1, nothing written
+head -n 50 "$tmp/zeros.txt" >"$tmp/short.txt"
+set +e
+"$BIN/ts-metrics" --dataset "$tmp/ds.h5" --predictions "$tmp/short.txt" --out "$tmp/m2.json" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "short predictions: exit $rc, expected 1"
+grep -qF "$tmp/short.txt:50: 50 forecast lines, expected 89" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+[ -e "$tmp/m2.json" ] && fail "a failed ts-metrics left its output"
+
+# ---- report ----
+printf '{"epoch": 1, "loss": 0.8, "val_loss": 0.9}\n{"epoch": 2, "loss": 0.4, "val_loss": 0.6}\n' >"$tmp/log.jsonl"
+"$BIN/ts-report" --dataset "$tmp/ds.h5" --metrics "$tmp/m.json" --train-log "$tmp/log.jsonl" \
+	--step 2 --out "$tmp/r.html"
+[ "$(grep -c '<svg' "$tmp/r.html")" -eq 4 ] || fail "report: expected 4 charts"
+grep -q '<script\|https\?://\|<img\|<link' "$tmp/r.html" && fail "report is not self-contained"
+grep -q 'forecast 2 steps ahead' "$tmp/r.html" || fail "report: --step 2 not shown"
+"$BIN/ts-report" --dataset "$tmp/ds.h5" --out "$tmp/r0.html"
+grep -q 'only the naive baselines' "$tmp/r0.html" || fail "baseline-only report"
+grep -q 'No training log' "$tmp/r0.html" || fail "report without a log"
+# metrics of another dataset are refused
+"$BIN/ts-metrics" --dataset "$tmp/ds3.h5" --baselines >/dev/null
+for i in $(seq 89); do echo "0 0"; done >"$tmp/zeros3.txt"
+"$BIN/ts-metrics" --quiet --dataset "$tmp/ds3.h5" --predictions "$tmp/zeros3.txt" --out "$tmp/m3.json"
+set +e
+"$BIN/ts-report" --dataset "$tmp/ds.h5" --metrics "$tmp/m3.json" --out "$tmp/r3.html" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "foreign metrics: exit $rc"
+grep -q 'not of this dataset' "$tmp/err" || fail "foreign metrics message: $(cat "$tmp/err")"
+
+# ---- bad input and usage ----
+printf 'Month,Value\n2000-01,1\n2000-02,x\n' >"$tmp/bad.csv"
+set +e
+"$BIN/ts-prepare" --csv "$tmp/bad.csv" --out "$tmp/bad.h5" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "bad CSV: exit $rc, expected 1"
+grep -qF "$tmp/bad.csv:3: 'x' in column 'Value' is not a number" "$tmp/err" || fail "bad CSV message: $(cat "$tmp/err")"
+ls "$tmp" | grep -q '^bad\.h5' && fail "a failed ts-prepare left a file"
+for args in "--synthetic 100 --csv $tmp/bad.csv" "" "--window 0 --synthetic 100" \
+	"--synthetic 100 --periods 5,6 --amplitudes 1"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$BIN/ts-prepare" $args --out "$tmp/u.h5" 2>/dev/null
+	rc=$?
+	set -e
+	[ $rc -eq 2 ] || fail "usage '$args': exit $rc, expected 2"
+done
+set +e
+"$BIN/ts-prepare" --synthetic 30 --window 24 --out "$tmp/u.h5" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'shorter than window' "$tmp/err" || fail "too short a series: exit $rc"
+
+# ---- mk/timeseries.mk (included by the Makefile, or added here until it is) ----
+top=${RNNPIPE_TOP:-$PWD}
+mk=(make --no-print-directory -C "$top" BUILD="${BUILD:-build}" ART="$tmp/art" REPORTS="$tmp/rep"
+	TS_LENGTH=300)
+grep -q 'mk/timeseries.mk' "$top/Makefile" "$top/mk/pipeline.mk" ||
+	mk+=(-f Makefile -f mk/timeseries.mk)
+"${mk[@]}" timeseries-data >"$tmp/make1.txt" 2>&1 || fail "make timeseries-data: $(cat "$tmp/make1.txt")"
+[ -f "$tmp/art/timeseries/dataset.h5" ] || fail "make timeseries-data made no dataset"
+before=$(stat -c %Y.%s "$tmp/art/timeseries/dataset.h5")
+sleep 1
+"${mk[@]}" timeseries-data >"$tmp/make2.txt" 2>&1
+grep -q "ts-prepare ->" "$tmp/make2.txt" && fail "make re-ran ts-prepare with nothing changed"
+[ "$(stat -c %Y.%s "$tmp/art/timeseries/dataset.h5")" = "$before" ] || fail "dataset rewritten"
+"${mk[@]}" timeseries-data TS_WINDOW=10 >"$tmp/make3.txt" 2>&1
+grep -q "ts-prepare ->" "$tmp/make3.txt" || fail "a changed TS_WINDOW did not re-run ts-prepare"
+h5dump -a /window "$tmp/art/timeseries/dataset.h5" | grep -q '(0): 10' || fail "TS_WINDOW not passed"
+rm -rf "$tmp"
+echo "timeseries e2e: ok"

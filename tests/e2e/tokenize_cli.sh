@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# tokenize on good input with a tiny vocabulary: exact --print-ids output
+# (the interface tests and benchmarks rely on), truncation sides, JSONL /
+# CSV (quotes, commas, newlines) / TSV / gzip, field detection, --out-dir
+# names, splits named by a field or the file name, the stats file, and
+# identical output for any thread count.
+set -euo pipefail
+. "$(dirname "$0")/text-lib.bash"
+T="$BIN/tokenize --vocab $VOCAB --quiet"
+
+printf '{"text": "good films.", "label": 2}\n{"text": "bad\\tplot", "label": 0}\n' >"$tmp/a.jsonl"
+run $T --print-ids "$tmp/a.jsonl"
+expect_rc 0 "print-ids"
+[ "$(cat "$tmp/out")" = $'{"ids":[2,5,6,8,9,3]}\n{"ids":[2,7,10,3]}' ] || fail "print-ids: $(cat "$tmp/out")"
+check_first() { # WANT OPTIONS...: first output line of tokenize OPTIONS a.jsonl
+	local want=$1
+	shift
+	run $T "$@" --print-ids "$tmp/a.jsonl"
+	expect_rc 0 "$*"
+	[ "$(head -n 1 "$tmp/out")" = "$want" ] || fail "$*: $(head -n 1 "$tmp/out"), want $want"
+}
+check_first '{"ids":[2,5,6,3]}' --max-len 4
+check_first '{"ids":[2,5,6,3]}' --max-len 4 --truncation head
+check_first '{"ids":[2,8,9,3]}' --max-len 4 --truncation tail
+check_first '{"ids":[2,6,8,9,3]}' --max-len 5 --truncation head+tail
+check_first '{"ids":[2,3]}' --max-len 2
+check_first '{"ids":[2,5,6,8,9,3]}' --max-len 0
+check_first '{"ids":[2,5,6,8,9,3]}' --max-len 6
+
+# --print-ids alone needs no label; an empty text is [CLS] [SEP], as in
+# Hugging Face, and counted; writing a token file does need labels
+printf '{"text": "good"}\n{"text": ""}\n{"text": " \\u0007 "}\n{"text": "bad"}\n' >"$tmp/bare.jsonl"
+run $T --stats "$tmp/bare.json" --print-ids "$tmp/bare.jsonl"
+expect_rc 0 "bare texts"
+[ "$(cat "$tmp/out")" = $'{"ids":[2,5,3]}\n{"ids":[2,3]}\n{"ids":[2,3]}\n{"ids":[2,7,3]}' ] ||
+	fail "bare texts: $(cat "$tmp/out")"
+expect_json "$tmp/bare.json" 'd["dumps"][0]["empty_text"]' 2
+run $T --output "$tmp/bare.tok" "$tmp/bare.jsonl"
+expect_rc 1 "a token file of unlabelled texts"
+expect_err "$tmp/bare.jsonl:1: no label field (looked for label_text, label, comment_kind"
+
+# CSV with quoted commas, quotes and newlines; the shared dump's field names
+printf 'comment_id,comment_kind,comment_text\r\n1,positive,"good, ""film"""\r\n2,bad,"bad\r\nplot"\r\n3,neutral,boring\r\n' \
+	>"$tmp/b.csv"
+gzip -c "$tmp/b.csv" >"$tmp/b.csv.gz"
+printf 'sentiment\ttext\npositive\tboring film\n' >"$tmp/c.tsv"
+for f in b.csv b.csv.gz; do
+	run $T --print-ids "$tmp/$f"
+	expect_rc 0 "$f"
+	[ "$(cat "$tmp/out")" = $'{"ids":[2,5,1,1,6,1,3]}\n{"ids":[2,7,10,3]}\n{"ids":[2,11,3]}' ] ||
+		fail "$f: $(cat "$tmp/out")"
+done
+run $T --print-ids "$tmp/c.tsv"
+[ "$(cat "$tmp/out")" = '{"ids":[2,11,6,3]}' ] || fail "tsv: $(cat "$tmp/out")"
+cp "$tmp/c.tsv" "$tmp/noext"
+run $T --print-ids "$tmp/noext"
+[ "$(cat "$tmp/out")" = '{"ids":[2,11,6,3]}' ] || fail "tsv found by content: $(cat "$tmp/out")"
+run $T --format csv --print-ids "$tmp/c.tsv"
+expect_rc 1 "a TSV read as CSV has no text column"
+
+# --out-dir: one token file per dump, named after it; stats per dump
+printf '{"text": "good film", "label_text": "positive", "split": "validation"}\n{"text": "plot", "label_text": "negative"}\n' \
+	>"$tmp/extra-test.jsonl"
+run $T --out-dir "$tmp/tok" --stats "$tmp/stats.json" "$tmp/a.jsonl" "$tmp/b.csv.gz" \
+	"$tmp/extra-test.jsonl"
+expect_rc 0 "--out-dir"
+for n in a b extra-test; do [ -f "$tmp/tok/$n.tok" ] || fail "no $tmp/tok/$n.tok"; done
+[ "$(ls "$tmp/tok" | wc -l)" -eq 3 ] || fail "stray files in --out-dir: $(ls "$tmp/tok")"
+expect_json "$tmp/stats.json" '[x["ok"] for x in d["dumps"]]' '[2, 3, 2]'
+expect_json "$tmp/stats.json" 'd["dumps"][1]["fields"]' \
+	"{'text': 'comment_text', 'label': 'comment_kind', 'split': None}"
+expect_json "$tmp/stats.json" 'd["dumps"][1]["labels"]' "{'positive': 1, 'bad': 1, 'neutral': 1}"
+expect_json "$tmp/stats.json" 'd["dumps"][2]["split_from_name"]' test
+expect_json "$tmp/stats.json" 'd["dumps"][2]["named_splits"]' "{'validation': 1, 'test': 1}"
+expect_json "$tmp/stats.json" 'd["total"]["ok"]' 7
+"$BIN/tok-dump" --no-ids "$tmp/tok/b.tok" >"$tmp/b.dump"
+$PY - "$tmp/b.dump" "$tmp/b.csv.gz" <<'EOF' || fail "b.tok records"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+got = [(r["line"], r["label_raw"], r["label"], r["split"], r["text"], r["source"]) for r in recs]
+want = [(2, "positive", -1, "", 'good, "film"', sys.argv[2]),
+        (3, "bad", -1, "", "bad\r\nplot", sys.argv[2]),
+        (5, "neutral", -1, "", "boring", sys.argv[2])]
+assert got == want, got
+EOF
+"$BIN/tok-dump" --no-text "$tmp/tok/extra-test.tok" >"$tmp/x.dump"
+[ "$(cut -d, -f4 "$tmp/x.dump" | tr '\n' ' ')" = '"split":"validation" "split":"test" ' ] ||
+	fail "named splits: $(cat "$tmp/x.dump")"
+"$BIN/tok-dump" --meta "$tmp/tok/a.tok" >"$tmp/meta.json"
+expect_json "$tmp/meta.json" '[d["count"], d["max_len"], d["truncation"], d["vocab_size"], d["cls_id"], d["labels"]]' \
+	"[2, 256, 'head', 12, 2, []]"
+
+# the same bytes whatever the thread count, bad records reported in order
+for i in $(seq 1 4000); do
+	case $((i % 500)) in
+	7) echo '{"text": 42, "label": 1}' ;;
+	9) echo "{\"text\": \"good \\u0000 film $i\"" ;;
+	*) echo "{\"text\": \"good film $((i % 7)) bad plot $i boring\", \"label\": $((i % 3))}" ;;
+	esac
+done >"$tmp/many.jsonl"
+for t in 1 2 3; do
+	run $T --threads $t --output "$tmp/many-$t.tok" "$tmp/many.jsonl"
+	expect_rc 0 "--threads $t"
+	mv "$tmp/err" "$tmp/err-$t"
+done
+cmp "$tmp/many-1.tok" "$tmp/many-2.tok" || fail "--threads 1 and 2 differ"
+cmp "$tmp/many-1.tok" "$tmp/many-3.tok" || fail "--threads 1 and 3 differ"
+cmp "$tmp/err-1" "$tmp/err-3" || fail "messages differ with the thread count"
+[ "$(head -n 1 "$tmp/err-1")" = "$tmp/many.jsonl:7: 'text' is an integer, not a string" ] ||
+	fail "first message: $(head -n 1 "$tmp/err-1")"
+[ "$(grep -c . "$tmp/err-1")" -eq 16 ] || fail "expected 16 bad-record messages: $(cat "$tmp/err-1")"
+echo "ok"

@@ -1,0 +1,331 @@
+/* test_report.c - the report's library code: escaping, axis ticks, SVG
+ * output, input checks, and a full render of a small in-memory data set.
+ *
+ * Also the fixture writer for tests/e2e/report.sh, which needs token-record
+ * files and may only make them with tokwriter:
+ *   test_report --write-tok TEXTS.TSV OUTDIR NSYNTH
+ * writes OUTDIR/{train,validation,test}.tok from the fixture TSV (hash,
+ * split, label, n_full, source, text) plus NSYNTH synthetic train and
+ * validation reviews (deterministic lengths, a long tail past max_len 64).
+ */
+#include "testutil.h"
+
+#include <math.h>
+
+#include "report_buf.h"
+#include "report_data.h"
+#include "report_render.h"
+#include "report_svg.h"
+#include "tokfile.h"
+
+/* ---- fixture writer ---- */
+
+static void fixture_meta(struct tokmeta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->vocab_hash = 0x5eed5eed5eed5eedULL;
+	m->vocab_size = 8000;
+	m->max_len = 64;
+	m->pad_id = 0;
+	m->unk_id = 1;
+	m->cls_id = 2;
+	m->sep_id = 3;
+	m->truncation = strdup("head");
+	m->producer = strdup("test_report --write-tok");
+	m->n_labels = 2;
+	m->labels[0] = strdup("negative");
+	m->labels[1] = strdup("positive");
+	tokmeta_add_source(m, "data/reviews-a.jsonl", 1);
+	tokmeta_add_source(m, "data/reviews-b.csv", 2);
+}
+
+static int add_rec(struct tokwriter *w, uint64_t hash, int label, int split, uint32_t source,
+		   uint32_t line, uint32_t n_full, const char *text)
+{
+	static uint32_t ids[64];
+	uint32_t n = n_full < 64 ? n_full : 64;
+	for (uint32_t i = 0; i < n; i++)
+		ids[i] = i == 0 ? 2 : i == n - 1 ? 3 : 10 + i;
+	const char *raw = label ? "positive" : "negative";
+	struct tokrec r = {.hash = hash, .label = label, .split = (uint8_t)split,
+			   .source = source, .line = line, .n_full = n_full, .n_ids = n,
+			   .ids = ids, .label_raw = raw, .label_raw_len = (uint32_t)strlen(raw),
+			   .text = text, .text_len = (uint32_t)strlen(text)};
+	return tokwriter_add(w, &r);
+}
+
+static int write_tok(const char *tsv, const char *dir, int nsynth)
+{
+	struct tokmeta m;
+	fixture_meta(&m);
+	struct tokwriter *w[3];
+	for (int s = 0; s < 3; s++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s.tok", dir, tok_split_name(s + 1));
+		if (!(w[s] = tokwriter_open(path, &m)))
+			return 1;
+	}
+	FILE *f = fopen(tsv, "r");
+	if (!f) {
+		perror(tsv);
+		return 1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	long ln = 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (++ln == 1)
+			continue; /* header */
+		line[strcspn(line, "\n")] = 0;
+		char *fld[6], *p = line;
+		for (int i = 0; i < 6; i++) {
+			fld[i] = p;
+			p = i < 5 ? strchr(p, '\t') : NULL;
+			if (i < 5 && !p) {
+				fprintf(stderr, "%s:%ld: expected 6 fields\n", tsv, ln);
+				return 1;
+			}
+			if (p)
+				*p++ = 0;
+		}
+		int s = tok_split_parse(fld[1]);
+		if (s == SPLIT_NONE ||
+		    add_rec(w[s - 1], strtoull(fld[0], NULL, 16), !strcmp(fld[2], "positive"), s,
+			    (uint32_t)atoi(fld[4]), (uint32_t)ln, (uint32_t)atoi(fld[3]), fld[5]))
+			return 1;
+	}
+	free(line);
+	fclose(f);
+	/* synthetic train (i % 5 != 0) and validation reviews: label negative
+	 * when i % 3 == 0; lengths 8 + exponential (mean 30) from a fixed LCG */
+	uint64_t x = 12345;
+	for (int i = 0; i < nsynth; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = (double)(x >> 11) / 9007199254740992.0;
+		uint32_t len = 8 + (uint32_t)(-30 * log(1 - u));
+		char text[64];
+		snprintf(text, sizeof(text), "synthetic review %d", i);
+		int s = i % 5 ? SPLIT_TRAIN : SPLIT_VALIDATION;
+		if (add_rec(w[s - 1], 0xabc0000000000000ULL + (uint64_t)i, i % 3 != 0, s,
+			    (uint32_t)(i % 2), (uint32_t)i + 1, len, text))
+			return 1;
+	}
+	for (int s = 0; s < 3; s++)
+		if (tokwriter_commit(w[s]))
+			return 1;
+	tokmeta_free(&m);
+	return 0;
+}
+
+/* ---- escaping ---- */
+
+static void test_html_escape(void **state)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_html(&b, "<script>alert('x')</script> & \"q\"", (size_t)-1);
+	assert_string_equal(sbuf_str(&b),
+			    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+	b.len = 0;
+	/* invalid UTF-8 becomes U+FFFD, control characters spaces, Cyrillic stays */
+	sbuf_html(&b, "ok\xff\x01 фильм", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "ok\xef\xbf\xbd  фильм");
+	b.len = 0;
+	sbuf_html(&b, "abc<", 3); /* only n bytes */
+	assert_string_equal(sbuf_str(&b), "abc");
+	sbuf_free(&b);
+}
+
+static void test_md_escape(void **state)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_md(&b, "a|b *c* _d_ <e>\nf [g](h) #1", (size_t)-1);
+	assert_string_equal(sbuf_str(&b),
+			    "a\\|b \\*c\\* \\_d\\_ &lt;e&gt; f \\[g\\](h) \\#1");
+	sbuf_free(&b);
+}
+
+static void test_utf8_prefix(void **state)
+{
+	const char *s = "фильм отстой";
+	assert_int_equal(utf8_prefix(s, strlen(s), 5), 10); /* 5 two-byte letters */
+	assert_int_equal(utf8_prefix(s, strlen(s), 100), strlen(s));
+	assert_int_equal(utf8_prefix("ab\xff" "c", 4, 3), 3);
+}
+
+/* ---- ticks and SVG ---- */
+
+static void test_ticks(void **state)
+{
+	double first, step;
+	int n = svg_ticks(0, 1, 5, 0, &first, &step);
+	assert_true(fabs(step - 0.2) < 1e-12 && first == 0 && n == 6);
+	n = svg_ticks(0.68, 0.87, 6, 0, &first, &step);
+	assert_true(fabs(step - 0.05) < 1e-12);
+	assert_true(fabs(first - 0.65) < 1e-9);
+	assert_int_equal(n, 6); /* 0.65 .. 0.90 */
+	n = svg_ticks(1, 3, 10, 1, &first, &step);
+	assert_true(step == 1 && first == 1 && n == 3); /* epochs: whole numbers */
+	assert_int_equal(svg_step_decimals(0.25), 2);
+	assert_int_equal(svg_step_decimals(0.2), 1);
+	assert_int_equal(svg_step_decimals(50), 0);
+}
+
+static void test_line_chart(void **state)
+{
+	double x[3] = {1, 2, 3}, y[3] = {0.5, NAN, 0.7};
+	struct svg_series s = {"a <b>", x, y, 3, "#000", 0, 1, 0};
+	struct svg_chart c = {.title = "t & u", .xlabel = "epoch", .ylabel = "loss",
+			      .xmin = NAN, .xmax = NAN, .ymin = NAN, .ymax = NAN, .x_whole = 1,
+			      .series = &s, .nseries = 1};
+	struct sbuf b;
+	sbuf_init(&b);
+	svg_line_chart(&b, &c);
+	const char *o = sbuf_str(&b);
+	assert_non_null(strstr(o, "t &amp; u"));
+	assert_non_null(strstr(o, "a &lt;b&gt;"));
+	assert_null(strstr(o, "<b>"));
+	assert_null(strstr(o, "nan"));
+	assert_null(strstr(o, "inf"));
+	/* the NaN splits the line: two polylines of one point each */
+	int polys = 0;
+	for (const char *p = o; (p = strstr(p, "<polyline")); p++)
+		polys++;
+	assert_int_equal(polys, 2);
+	assert_true(!strncmp(o, "<svg", 4) && strstr(o, "</svg>"));
+	sbuf_free(&b);
+}
+
+static void test_heatmap(void **state)
+{
+	const char *labels[2] = {"neg", "pos"};
+	double cm[4] = {17, 3, 2, 18};
+	struct sbuf b;
+	sbuf_init(&b);
+	svg_heatmap(&b, "cm", labels, 2, cm);
+	assert_non_null(strstr(sbuf_str(&b), ">17</text>"));
+	assert_non_null(strstr(sbuf_str(&b), "85.0%"));
+	assert_non_null(strstr(sbuf_str(&b), "90.0%"));
+	struct sbuf f;
+	sbuf_init(&f);
+	svg_standalone(&f, sbuf_str(&b));
+	assert_non_null(strstr(sbuf_str(&f), "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+	sbuf_free(&b);
+	sbuf_free(&f);
+}
+
+/* ---- inputs ---- */
+
+static void test_metrics_checks(void **state)
+{
+	json_t *m;
+	const char *p = test_path("metrics.json");
+	assert_int_equal(report_load_metrics(test_path("absent.json"), &m), 1);
+	const char *good = "{\"n\": 4, \"accuracy\": 0.5, \"macro_f1\": 0.5, "
+			   "\"confusion_matrix\": [[1, 1], [1, 1]]}";
+	write_file(p, good, strlen(good));
+	assert_int_equal(report_load_metrics(p, &m), 0);
+	json_decref(m);
+	const char *bad[] = {
+		"{\"n\": 4, \"accuracy\": 1.5, \"macro_f1\": 0.5, \"confusion_matrix\": [[4]]}",
+		"{\"n\": 4, \"accuracy\": 0.5, \"confusion_matrix\": [[4]]}",
+		"{\"n\": 4, \"accuracy\": 0.5, \"macro_f1\": 0.5, \"confusion_matrix\": [[1, 1], [1]]}",
+		"{\"n\": 4, \"accuracy\": 0.5, \"macro_f1\": 0.5, \"confusion_matrix\": [[4]], "
+		"\"labels\": [\"a\", \"b\"]}",
+		"{\"n\": 4, \"accuracy\": 0.5, \"macro_f1\": 0.5, \"confusion_matrix\": [[4]], "
+		"\"roc\": {\"fpr\": [0, 1], \"tpr\": [0]}}",
+		"{\"n\": 4, \"accuracy\": 0.5,",
+		"[1, 2]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		write_file(p, bad[i], strlen(bad[i]));
+		assert_int_equal(report_load_metrics(p, &m), -1);
+		assert_null(m);
+	}
+}
+
+static void test_jsonl_and_tsv_checks(void **state)
+{
+	struct epoch_row *e;
+	int n;
+	const char *p = test_path("log.jsonl");
+	const char *good = "{\"epoch\": 1, \"loss\": 0.6, \"val_loss\": null}\n\n"
+			   "{\"epoch\": 2, \"loss\": 0.5}\n";
+	write_file(p, good, strlen(good));
+	assert_int_equal(report_load_train_log(p, &e, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(isnan(e[0].val_loss) && e[1].loss == 0.5);
+	free(e);
+	const char *bad = "{\"epoch\": 1}\n{\"epoch\": \"two\"}\n";
+	write_file(p, bad, strlen(bad));
+	assert_int_equal(report_load_train_log(p, &e, &n), -1);
+
+	struct pred_row *r;
+	char *labels[REPORT_MAX_CLASSES];
+	int k;
+	const char *tsv = test_path("pred.tsv");
+	const char *ok = "hash\tlabel\tpredicted\tprob_neg\tprob_pos\n"
+			 "00000000000000ff\tpos\tneg\t0.6\t0.4\n";
+	write_file(tsv, ok, strlen(ok));
+	assert_int_equal(report_load_predictions(tsv, &r, &n, labels, &k), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(k, 2);
+	assert_true(r[0].hash == 0xff && r[0].label == 1 && r[0].predicted == 0);
+	free(r);
+	for (int i = 0; i < k; i++)
+		free(labels[i]);
+	const char *bads[] = {
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00ff\tpos\tneg\t0.6\t0.4\n",
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tmaybe\tneg\t0.6\t0.4\n",
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t1.6\t0.4\n",
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6\n",
+		"id\tlabel\tpredicted\tprob_neg\tprob_pos\n",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
+		write_file(tsv, bads[i], strlen(bads[i]));
+		assert_int_equal(report_load_predictions(tsv, &r, &n, labels, &k), -1);
+		free(r);
+		for (int j = 0; j < k; j++)
+			free(labels[j]);
+	}
+}
+
+/* A report with nothing at all still renders, saying what is missing. */
+static void test_render_empty(void **state)
+{
+	struct report_inputs in = {.metrics = test_path("none.json"), .n_examples = 4,
+				   .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	struct report_options opt = {.title = "t <x>", .generated = 0};
+	struct report_output out;
+	assert_int_equal(report_render(&d, &in, &opt, &out), 0);
+	const char *h = sbuf_str(&out.html);
+	assert_non_null(strstr(h, "<title>t &lt;x&gt;</title>"));
+	assert_non_null(strstr(h, "Not available: metrics.json was not found"));
+	assert_non_null(strstr(h, "1970-01-01 00:00 UTC"));
+	assert_non_null(strstr(h, "</html>"));
+	assert_non_null(strstr(sbuf_str(&out.md), "## Evaluation"));
+	report_output_free(&out);
+	report_data_free(&d);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "--write-tok"))
+		return write_tok(argv[2], argv[3], atoi(argv[4]));
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_md_escape),
+		cmocka_unit_test(test_utf8_prefix),
+		cmocka_unit_test(test_ticks),
+		cmocka_unit_test(test_line_chart),
+		cmocka_unit_test(test_heatmap),
+		cmocka_unit_test(test_metrics_checks),
+		cmocka_unit_test(test_jsonl_and_tsv_checks),
+		cmocka_unit_test(test_render_empty),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

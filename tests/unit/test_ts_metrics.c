@@ -1,0 +1,325 @@
+/* test_ts_metrics.c - forecast errors and baselines on series whose answer
+ * is known (a ramp: the naive error is the slope; a pure season: the
+ * seasonal naive error is zero), MAPE's zero rule, the metrics JSON, and
+ * predictions files with their errors. */
+#include "testutil.h"
+
+#include <math.h>
+
+#include "capture.h"
+#include "ts_metrics.h"
+
+static int near(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(1, fabs(b));
+}
+#define NEAR near
+
+/* An in-memory dataset over values (copied), as tsdata_read would give. */
+static void make_data(struct tsdata *d, const double *v, size_t n, int64_t W, int64_t k,
+		      int64_t season)
+{
+	memset(d, 0, sizeof(*d));
+	d->series.values = malloc(n * sizeof(double));
+	memcpy(d->series.values, v, n * sizeof(double));
+	d->series.n = n;
+	d->series.source = strdup("test");
+	d->series.column = strdup("value");
+	d->window = W;
+	d->horizon = k;
+	d->season = season;
+	assert_int_equal(ts_split_bounds(n, 0.7, 0.15, (size_t)W, (size_t)k, (size_t)season,
+					 &d->bounds), 0);
+	assert_int_equal(ts_zscore_fit(v, d->bounds.bound[1], &d->mean, &d->std), 0);
+	for (int s = 0; s < TS_NSPLITS; s++) {
+		size_t lo = d->bounds.bound[s], hi = d->bounds.bound[s + 1];
+		d->count[s] = ts_window_count(lo, hi, (size_t)W, (size_t)k);
+		d->index[s] = malloc((d->count[s] + 1) * sizeof(int64_t));
+		ts_window_fill(v, lo, hi, (size_t)W, (size_t)k, 0, 1, NULL, NULL, d->index[s]);
+	}
+}
+
+static double num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	assert_non_null(v);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void test_ramp_naive_error_is_slope(void **state)
+{
+	double v[100];
+	for (int i = 0; i < 100; i++)
+		v[i] = 2 + 3 * i;
+	struct tsdata d;
+	make_data(&d, v, 100, 5, 1, 0);
+	json_t *m = ts_metrics_build(&d, TS_TEST, NULL, d.count[TS_TEST], TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	assert_true(NEAR(num(m, "naive_rmse"), 3));
+	assert_true(NEAR(num(m, "naive_mae"), 3));
+	assert_true(json_is_null(json_object_get(m, "rmse")));
+	assert_true(json_is_null(json_object_get(m, "mae")));
+	assert_null(json_object_get(m, "seasonal_rmse"));
+	assert_int_equal(json_integer_value(json_object_get(m, "n")), 15); /* 85..99 */
+	/* MAPE: mean of 3 / (2 + 3 i) over the test targets, in percent */
+	double ape = 0;
+	for (int i = 85; i < 100; i++)
+		ape += 3.0 / (2 + 3 * i);
+	assert_true(NEAR(num(m, "naive_mape"), 100 * ape / 15));
+	json_decref(m);
+
+	/* perfect forecasts, normalised as a model outputs them: zero error */
+	size_t rows = d.count[TS_TEST];
+	double *p = malloc(rows * sizeof(double));
+	for (size_t r = 0; r < rows; r++)
+		p[r] = (v[d.index[TS_TEST][r]] - d.mean) / d.std;
+	m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_NORMALISED);
+	assert_true(num(m, "rmse") < 1e-9);
+	assert_true(num(m, "mae") < 1e-9);
+	assert_true(num(m, "mse_normalised") < 1e-18);
+	assert_true(NEAR(num(m, "rmse_vs_naive"), num(m, "rmse") / 3));
+	json_t *fc = json_object_get(json_object_get(m, "predictions"), "forecast");
+	assert_int_equal(json_array_size(fc), rows);
+	assert_true(NEAR(json_number_value(json_array_get(json_array_get(fc, 0), 0)), 2 + 3 * 85));
+	json_decref(m);
+
+	/* forecasts one too high everywhere, in original units: rmse = mae = 1 */
+	for (size_t r = 0; r < rows; r++)
+		p[r] = v[d.index[TS_TEST][r]] + 1;
+	m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_ORIGINAL);
+	assert_true(NEAR(num(m, "rmse"), 1));
+	assert_true(NEAR(num(m, "mae"), 1));
+	assert_true(NEAR(num(m, "mse_normalised"), 1 / (d.std * d.std)));
+	json_decref(m);
+
+	/* a wrong number of rows, a non-finite forecast */
+	capture_begin();
+	json_t *m1 = ts_metrics_build(&d, TS_TEST, p, rows - 1, TS_UNITS_ORIGINAL);
+	p[3] = NAN;
+	json_t *m2 = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_ORIGINAL);
+	const char *msg = capture_end();
+	assert_null(m1);
+	assert_null(m2);
+	assert_non_null(strstr(msg, "14 forecasts for the test split, which has 15 examples"));
+	assert_non_null(strstr(msg, "not a finite number"));
+	free(p);
+	tsdata_free(&d);
+}
+
+static void test_ramp_horizon(void **state)
+{
+	/* k = 3: the naive error at step h is 3h (slope 3) */
+	double v[200];
+	for (int i = 0; i < 200; i++)
+		v[i] = 5 - 3 * i;
+	struct tsdata d;
+	make_data(&d, v, 200, 8, 3, 4);
+	json_t *m = ts_metrics_build(&d, TS_TEST, NULL, d.count[TS_TEST], TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	assert_true(NEAR(num(m, "naive_rmse"), sqrt((9 + 36 + 81) / 3.0)));
+	assert_true(NEAR(num(m, "naive_mae"), 6));
+	json_t *ps = json_object_get(m, "per_step");
+	assert_int_equal(json_array_size(ps), 3);
+	for (int h = 0; h < 3; h++) {
+		assert_true(NEAR(num(json_array_get(ps, h), "naive_rmse"), 3 * (h + 1)));
+		/* seasonal naive, season 4: steps 1..3 look back 4 values: error 12 */
+		assert_true(NEAR(num(json_array_get(ps, h), "seasonal_rmse"), 12));
+	}
+	assert_true(NEAR(num(m, "seasonal_mae"), 12));
+	json_decref(m);
+	tsdata_free(&d);
+}
+
+static void test_seasonal_naive(void **state)
+{
+	/* a pure season of 12: the seasonal naive forecast is exact at every
+	 * step, also beyond one season (k = 15 looks back two seasons) */
+	double v[400];
+	for (int i = 0; i < 400; i++)
+		v[i] = 10 + sin(2 * M_PI * i / 12.0) + 0.3 * ((i % 12) == 5);
+	struct tsdata d;
+	make_data(&d, v, 400, 24, 15, 12);
+	json_t *m = ts_metrics_build(&d, TS_TEST, NULL, d.count[TS_TEST], TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	assert_true(num(m, "seasonal_rmse") < 1e-9);
+	assert_true(num(m, "naive_rmse") > 0.5);
+	json_decref(m);
+
+	/* positions directly: step h of origin i reads i + h - 12 (h / 12 + 1) */
+	int64_t ix[1] = {30};
+	double out[15];
+	assert_int_equal(ts_seasonal_naive(v, ix, 1, 15, 12, out), 0);
+	assert_true(out[0] == v[18]);
+	assert_true(out[11] == v[29]);
+	assert_true(out[12] == v[18]); /* 42 - 24 */
+	assert_true(out[14] == v[20]);
+	ix[0] = 5;
+	capture_begin();
+	int rc = ts_seasonal_naive(v, ix, 1, 1, 12, out);
+	capture_end();
+	assert_int_equal(rc, -1);
+	tsdata_free(&d);
+}
+
+static void test_mape_skips_zero(void **state)
+{
+	double truth[4] = {0, 2, 0, 4}, pred[4] = {1, 3, -1, 2};
+	struct ts_err e;
+	ts_err_compute(truth, pred, 4, 1, &e);
+	assert_int_equal(e.n, 4);
+	assert_int_equal(e.n_mape, 2);
+	assert_true(NEAR(e.mape, 100 * (0.5 + 0.5) / 2));
+	assert_true(NEAR(e.mae, (1 + 1 + 1 + 2) / 4.0));
+	assert_true(NEAR(e.rmse, sqrt((1 + 1 + 1 + 4) / 4.0)));
+	double z[2] = {0, 0};
+	ts_err_compute(z, pred, 2, 1, &e);
+	assert_true(isnan(e.mape));
+	/* strided: step 2 of (2, 2) */
+	double t2[4] = {1, 10, 2, 20}, p2[4] = {1, 11, 2, 23};
+	ts_err_compute(t2 + 1, p2 + 1, 2, 2, &e);
+	assert_true(NEAR(e.mae, 2));
+
+	/* in the JSON: the count of skipped targets, and null (not NaN) when
+	 * every target is zero */
+	double v[60] = {0};
+	for (int i = 0; i < 60; i++)
+		v[i] = i < 45 ? i % 3 : 0;
+	struct tsdata d;
+	make_data(&d, v, 60, 4, 1, 0);
+	json_t *m = ts_metrics_build(&d, TS_TEST, NULL, d.count[TS_TEST], TS_UNITS_ORIGINAL);
+	assert_true(json_is_null(json_object_get(m, "naive_mape")));
+	assert_int_equal(json_integer_value(json_object_get(m, "mape_skipped_zero")), 9);
+	assert_int_equal(json_integer_value(json_object_get(m, "mape_n")), 0);
+	json_decref(m);
+	tsdata_free(&d);
+}
+
+static void test_write_and_predictions_file(void **state)
+{
+	double v[120];
+	for (int i = 0; i < 120; i++)
+		v[i] = 100 + 10 * sin(i / 5.0) + i;
+	struct tsdata d;
+	make_data(&d, v, 120, 6, 2, 0);
+	size_t rows = d.count[TS_TEST];
+	assert_int_equal(rows, 17); /* targets in [102, 120), k = 2 */
+
+	/* a predictions file: comments, blank lines, commas and spaces */
+	char *text = malloc(4096);
+	size_t len = (size_t)sprintf(text, "# step1 step2\n\n");
+	for (size_t r = 0; r < rows; r++)
+		len += (size_t)sprintf(text + len, "%.17g%s%.17g\n", 0.25 + (double)r,
+				       r % 2 ? ", " : "\t", -0.5);
+	write_file(test_path("p.txt"), text, len);
+	double *p;
+	assert_int_equal(ts_predictions_read(test_path("p.txt"), rows, 2, &p), 0);
+	assert_true(p[0] == 0.25 && p[1] == -0.5 && p[2 * 16] == 16.25);
+
+	json_t *m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_NORMALISED);
+	assert_non_null(m);
+	const char *out = test_path("sub/metrics.json");
+	assert_int_equal(ts_metrics_write(out, m), 0);
+	json_decref(m);
+	json_error_t je;
+	json_t *back = json_load_file(out, 0, &je);
+	assert_non_null(back);
+	const char *keys[] = {"rmse", "mae", "naive_rmse", "naive_mae", "mape", "naive_mape",
+			      "n", "per_step", "predictions"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		assert_non_null(json_object_get(back, keys[i]));
+	/* forecast in original units: p * std + mean */
+	json_t *fc = json_object_get(json_object_get(back, "predictions"), "forecast");
+	double f00 = json_number_value(json_array_get(json_array_get(fc, 0), 0));
+	assert_true(NEAR(f00, 0.25 * d.std + d.mean));
+	json_decref(back);
+	free(p);
+
+	/* errors, each with file:line */
+	struct {
+		const char *text, *want;
+	} bad[] = {
+		{"1 2\n1\n", ":2: 1 number, expected 2 (the horizon)"},
+		{"1 2\n1 x\n", ":2: 'x' is not a finite number"},
+		{"1 2\n1 2 3\n", ":2: 3 numbers, expected 2"},
+		{"1 2\nnan 1\n", ":2: 'nan' is not a finite number"},
+		{"1 2\n", ":1: 1 forecast line, expected 17"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		write_file(test_path("bad.txt"), bad[i].text, strlen(bad[i].text));
+		capture_begin();
+		int rc = ts_predictions_read(test_path("bad.txt"), rows, 2, &p);
+		const char *msg = capture_end();
+		assert_int_equal(rc, -1);
+		char want[4200];
+		snprintf(want, sizeof(want), "%s%s", test_path("bad.txt"), bad[i].want);
+		if (!strstr(msg, want)) {
+			print_error("expected '%s' in: %s\n", want, msg);
+			fail();
+		}
+	}
+	/* one line too many */
+	len = 0;
+	for (size_t r = 0; r <= rows; r++)
+		len += (size_t)sprintf(text + len, "1 2\n");
+	write_file(test_path("bad.txt"), text, len);
+	capture_begin();
+	int rc = ts_predictions_read(test_path("bad.txt"), rows, 2, &p);
+	const char *msg = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(msg, ":18: more than 17 forecast lines"));
+	free(text);
+	tsdata_free(&d);
+}
+
+/* The one-call path evaluate uses: dataset file in, metrics file out. */
+static void test_write_test_from_file(void **state)
+{
+	struct tsdata w;
+	memset(&w, 0, sizeof(w));
+	struct ts_synth sp = {.n = 400, .waves = 1, .period = {20}, .amp = {3}, .noise = 0.2,
+			      .seed = 4};
+	assert_int_equal(tseries_synthetic(&sp, &w.series), 0);
+	w.window = 20;
+	w.horizon = 1;
+	w.season = 20;
+	w.train_frac = 0.7;
+	w.val_frac = 0.15;
+	assert_int_equal(ts_split_bounds(400, 0.7, 0.15, 20, 1, 20, &w.bounds), 0);
+	assert_int_equal(ts_zscore_fit(w.series.values, w.bounds.bound[1], &w.mean, &w.std), 0);
+	const char *ds = test_path("ds.h5");
+	assert_int_equal(tsfile_write(ds, &w, NULL), 0);
+
+	/* the normalised targets themselves: zero error */
+	struct tsdata d;
+	assert_int_equal(tsdata_read(ds, &d), 0);
+	float *tg;
+	size_t n;
+	assert_int_equal(tsfile_read_split(ds, &d, TS_TEST, NULL, &tg, &n), 0);
+	const char *out = test_path("m.json");
+	assert_int_equal(ts_metrics_write_test(out, ds, tg, n, 0.125), 0);
+	json_error_t je;
+	json_t *m = json_load_file(out, 0, &je);
+	assert_non_null(m);
+	/* float32 targets: error within float rounding of the values */
+	assert_true(num(m, "rmse") < 1e-5);
+	assert_true(NEAR(num(m, "loss"), 0.125));
+	assert_true(num(m, "seasonal_rmse") < num(m, "naive_rmse"));
+	assert_string_equal(json_string_value(json_object_get(m, "dataset")), ds);
+	json_decref(m);
+	free(tg);
+	tsdata_free(&d);
+	tsdata_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ramp_naive_error_is_slope),
+		cmocka_unit_test(test_ramp_horizon),
+		cmocka_unit_test(test_seasonal_naive),
+		cmocka_unit_test(test_mape_skips_zero),
+		cmocka_unit_test(test_write_and_predictions_file),
+		cmocka_unit_test(test_write_test_from_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

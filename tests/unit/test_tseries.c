@@ -1,0 +1,369 @@
+/* test_tseries.c - the time-series data side: windowing on a tiny series,
+ * the split by time (no future value reaches training or the
+ * normalisation), synthetic determinism, the dataset file round trip, and
+ * CSV errors with file:line. */
+#include "testutil.h"
+
+#include <math.h>
+
+#include "capture.h"
+#include "tsfile.h"
+#include "tseries.h"
+
+/* ---- windows ---- */
+
+static void test_window_tiny(void **state)
+{
+	/* values 10, 11, ..., 19; W = 3, k = 2 */
+	double v[10];
+	for (int i = 0; i < 10; i++)
+		v[i] = 10 + i;
+	/* whole series: first target positions 3..8 */
+	assert_int_equal(ts_window_count(0, 10, 3, 2), 6);
+	float in[6 * 3], tg[6 * 2];
+	int64_t ix[6];
+	assert_int_equal(ts_window_fill(v, 0, 10, 3, 2, 0, 1, in, tg, ix), 6);
+	for (int r = 0; r < 6; r++) {
+		assert_int_equal(ix[r], 3 + r);
+		for (int j = 0; j < 3; j++)
+			assert_true(in[r * 3 + j] == (float)(10 + r + j));
+		assert_true(tg[r * 2 + 0] == (float)(13 + r));
+		assert_true(tg[r * 2 + 1] == (float)(14 + r));
+	}
+	/* a later part [6, 10): targets must stay inside, inputs reach back */
+	assert_int_equal(ts_window_count(6, 10, 3, 2), 3); /* i = 6, 7, 8 */
+	assert_int_equal(ts_window_fill(v, 6, 10, 3, 2, 10, 2, in, tg, ix), 3);
+	assert_int_equal(ix[0], 6);
+	assert_true(in[0] == (float)((13 - 10) / 2.0)); /* values[3], normalised */
+	assert_true(tg[2 * 2 + 1] == (float)((19 - 10) / 2.0)); /* i = 8: values[9] */
+	/* too short parts */
+	assert_int_equal(ts_window_count(0, 4, 3, 2), 0);
+	assert_int_equal(ts_window_count(0, 5, 3, 2), 1);
+	assert_int_equal(ts_window_count(8, 9, 3, 2), 0);
+	assert_int_equal(ts_window_count(0, 1, 3, 2), 0);
+	assert_int_equal(ts_window_count(9, 10, 3, 1), 1);
+}
+
+static void test_split_bounds(void **state)
+{
+	struct ts_bounds b;
+	assert_int_equal(ts_split_bounds(100, 0.7, 0.15, 10, 1, 0, &b), 0);
+	assert_int_equal(b.bound[0], 0);
+	assert_int_equal(b.bound[1], 70);
+	assert_int_equal(b.bound[2], 85);
+	assert_int_equal(b.bound[3], 100);
+	assert_int_equal(ts_split_bounds(144, 0.7, 0.15, 12, 1, 12, &b), 0);
+	assert_int_equal(b.bound[1], 101); /* 100.8 rounds up */
+	assert_int_equal(b.bound[2], 122); /* 122.4 rounds down */
+	capture_begin();
+	int rc1 = ts_split_bounds(20, 0.7, 0.15, 14, 1, 0, &b); /* train 14 < 15 */
+	int rc2 = ts_split_bounds(100, 0.7, 0.15, 10, 16, 0, &b); /* test 15 < 16 */
+	int rc3 = ts_split_bounds(100, 0.7, 0.3, 10, 1, 0, &b);  /* no test part */
+	int rc4 = ts_split_bounds(100, 0.7, 0.15, 10, 1, 86, &b); /* season > 85 */
+	const char *msg = capture_end();
+	assert_int_equal(rc1, -1);
+	assert_int_equal(rc2, -1);
+	assert_int_equal(rc3, -1);
+	assert_int_equal(rc4, -1);
+	assert_non_null(strstr(msg, "train part"));
+	assert_non_null(strstr(msg, "test part"));
+	assert_non_null(strstr(msg, "season"));
+}
+
+/* ---- no leakage ---- */
+
+/* A series whose future is unmistakable: the train part holds values in
+ * [0, 10); every later value is at least 1e6. */
+static void leak_series(struct tsdata *d, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->series.n = n;
+	d->series.values = malloc(n * sizeof(double));
+	d->series.source = strdup("test");
+	d->series.column = strdup("value");
+	size_t b1 = (size_t)floor(n * 0.6 + 0.5);
+	for (size_t i = 0; i < n; i++)
+		d->series.values[i] = i < b1 ? (double)(i % 10) : 1e6 + (double)i;
+	assert_int_equal(tsdata_prepare(d, 7, 3, 0, 0.6, 0.2), 0);
+	assert_int_equal(d->bounds.bound[1], b1);
+}
+
+static void test_no_leak_into_training(void **state)
+{
+	const char *path = test_path("leak.h5");
+	struct tsdata w;
+	leak_series(&w, 200);
+	size_t b1 = w.bounds.bound[1];
+	assert_int_equal(b1, 120);
+	assert_int_equal(tsfile_write(path, &w, NULL), 0);
+
+	struct tsdata d;
+	assert_int_equal(tsdata_read(path, &d), 0);
+	/* mean and std are the train part's, computed here independently */
+	double m = 0, ss = 0;
+	for (size_t i = 0; i < b1; i++)
+		m += w.series.values[i];
+	m /= (double)b1;
+	for (size_t i = 0; i < b1; i++)
+		ss += (w.series.values[i] - m) * (w.series.values[i] - m);
+	double sd = sqrt(ss / (double)b1);
+	assert_true(fabs(d.mean - m) <= 1e-12 * fabs(m));
+	assert_true(fabs(d.std - sd) <= 1e-12 * sd);
+	assert_true(d.mean < 10); /* the whole series' mean is about 4e5 */
+
+	/* no train target at or after the first validation position */
+	assert_int_equal(d.bounds.bound[1], b1);
+	for (size_t r = 0; r < d.count[TS_TRAIN]; r++)
+		assert_true(d.index[TS_TRAIN][r] + d.horizon - 1 < (int64_t)b1);
+	/* validation and test targets stay inside their parts */
+	for (int s = TS_VALIDATION; s <= TS_TEST; s++)
+		for (size_t r = 0; r < d.count[s]; r++) {
+			assert_true(d.index[s][r] >= (int64_t)d.bounds.bound[s]);
+			assert_true(d.index[s][r] + d.horizon <= (int64_t)d.bounds.bound[s + 1]);
+		}
+	/* and by value: no train input or target comes from the future */
+	float *in, *tg;
+	size_t n;
+	assert_int_equal(tsfile_read_split(path, &d, TS_TRAIN, &in, &tg, &n), 0);
+	assert_int_equal(n, ts_window_count(0, b1, 7, 3));
+	for (size_t i = 0; i < n * 7; i++)
+		assert_true(tsdata_denorm(&d, in[i]) < 10.5);
+	for (size_t i = 0; i < n * 3; i++)
+		assert_true(tsdata_denorm(&d, tg[i]) < 10.5);
+	/* the last train example ends right before the validation part */
+	assert_int_equal(d.index[TS_TRAIN][n - 1] + 3, (int64_t)b1);
+	free(in);
+	free(tg);
+	/* validation inputs may look back into the train part (observed) */
+	assert_int_equal(tsfile_read_split(path, &d, TS_VALIDATION, &in, NULL, &n), 0);
+	assert_true(tsdata_denorm(&d, in[0]) < 10.5);
+	free(in);
+	tsdata_free(&d);
+	tsdata_free(&w);
+}
+
+/* ---- the file ---- */
+
+static void test_file_round_trip(void **state)
+{
+	const char *path = test_path("round.h5");
+	struct tsdata w;
+	memset(&w, 0, sizeof(w));
+	struct ts_synth p = {.n = 300, .waves = 1, .period = {17}, .amp = {2}, .trend = 0.01,
+			     .noise = 0.3, .seed = 9};
+	assert_int_equal(tseries_synthetic(&p, &w.series), 0);
+	assert_int_equal(tsdata_prepare(&w, 10, 2, 17, 0.7, 0.15), 0);
+	struct tsfile_opts o = {64, 4, 1};
+	assert_int_equal(tsfile_write(path, &w, &o), 0);
+
+	struct tsdata d;
+	assert_int_equal(tsdata_read(path, &d), 0);
+	assert_int_equal(d.window, 10);
+	assert_int_equal(d.horizon, 2);
+	assert_int_equal(d.season, 17);
+	assert_int_equal(d.series.n, 300);
+	assert_null(d.series.times);
+	assert_non_null(d.series.params);
+	assert_string_equal(d.series.params, w.series.params);
+	assert_int_equal(d.series.source_hash, w.series.source_hash);
+	assert_memory_equal(d.series.values, w.series.values, 300 * sizeof(double));
+	for (int s = 0; s < TS_NSPLITS; s++) {
+		assert_int_equal(d.count[s], w.count[s]);
+		float *in, *tg;
+		size_t n;
+		assert_int_equal(tsfile_read_split(path, &d, s, &in, &tg, &n), 0);
+		float *ein = malloc(n * 10 * sizeof(float)), *etg = malloc(n * 2 * sizeof(float));
+		int64_t *eix = malloc(n * sizeof(int64_t));
+		assert_int_equal(ts_window_fill(w.series.values, w.bounds.bound[s],
+						w.bounds.bound[s + 1], 10, 2, w.mean, w.std, ein, etg,
+						eix), n);
+		assert_memory_equal(in, ein, n * 10 * sizeof(float));
+		assert_memory_equal(tg, etg, n * 2 * sizeof(float));
+		assert_memory_equal(d.index[s], eix, n * sizeof(int64_t));
+		free(in);
+		free(tg);
+		free(ein);
+		free(etg);
+		free(eix);
+	}
+	tsdata_free(&d);
+	tsdata_free(&w);
+
+	/* not a time-series file: an error naming the file and the fix */
+	write_file(test_path("junk.h5"), "not hdf5", 8);
+	capture_begin();
+	int rc = tsdata_read(test_path("junk.h5"), &d);
+	const char *msg = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(msg, "junk.h5"));
+}
+
+/* ---- synthetic ---- */
+
+static void test_synthetic_deterministic(void **state)
+{
+	struct ts_synth p = {.n = 5000, .waves = 2, .period = {50, 12}, .amp = {1, 0.5},
+			     .level = 1, .trend = 0.002, .noise = 0.1, .seed = 1};
+	struct tseries a, b, c;
+	assert_int_equal(tseries_synthetic(&p, &a), 0);
+	assert_int_equal(tseries_synthetic(&p, &b), 0);
+	assert_memory_equal(a.values, b.values, 5000 * sizeof(double));
+	assert_int_equal(a.source_hash, b.source_hash);
+	p.seed = 2;
+	assert_int_equal(tseries_synthetic(&p, &c), 0);
+	assert_memory_not_equal(a.values, c.values, 5000 * sizeof(double));
+	assert_true(a.source_hash != c.source_hash);
+	/* pinned: the generator must not drift (values printed with %.17g
+	 * when it was written; 1e-12 leaves room for libm's last bits) */
+	static const double pinned[3] = {-0.12196100672365506, -0.19112284560366724,
+					 -0.48465358630885969};
+	for (int i = 0; i < 3; i++)
+		assert_true(fabs(a.values[i] - pinned[i]) < 1e-12);
+	tseries_free(&a);
+	tseries_free(&b);
+	tseries_free(&c);
+
+	/* no waves, no noise: exactly the line */
+	struct ts_synth q = {.n = 50, .level = 3, .trend = 0.5, .seed = 7};
+	assert_int_equal(tseries_synthetic(&q, &a), 0);
+	for (int t = 0; t < 50; t++)
+		assert_true(a.values[t] == 3 + 0.5 * t);
+	tseries_free(&a);
+	/* the noise is standard normal times noise */
+	struct ts_synth r = {.n = 40000, .noise = 2, .seed = 3};
+	assert_int_equal(tseries_synthetic(&r, &a), 0);
+	double m, sd;
+	assert_int_equal(ts_zscore_fit(a.values, a.n, &m, &sd), 0);
+	assert_true(fabs(m) < 0.05);
+	assert_true(fabs(sd - 2) < 0.05);
+	tseries_free(&a);
+
+	double per[8];
+	assert_int_equal(ts_parse_doubles("24,7.5", "--periods", per, 8), 2);
+	assert_true(per[1] == 7.5);
+	capture_begin();
+	int rc1 = ts_parse_doubles("24,x", "--periods", per, 8);
+	struct ts_synth bad = {.n = 10, .waves = 1, .period = {0}, .amp = {1}};
+	int rc2 = tseries_synthetic(&bad, &a);
+	capture_end();
+	assert_int_equal(rc1, -1);
+	assert_int_equal(rc2, -1);
+}
+
+/* ---- CSV ---- */
+
+static void test_csv_good(void **state)
+{
+	const char *path = test_path("good.csv");
+	const char *text = "\xef\xbb\xbf\"Month\",\"Passengers\"\r\n\"1949-01\",112\r\n"
+			   "\"1949-02\", 118 \r\n\r\n\"1949-03\",\"132.5\"";
+	write_file(path, text, strlen(text));
+	struct tseries s;
+	assert_int_equal(tseries_read_csv(path, NULL, NULL, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(s.values[0] == 112 && s.values[1] == 118 && s.values[2] == 132.5);
+	assert_string_equal(s.times[2], "1949-03");
+	assert_string_equal(s.column, "Passengers");
+	assert_string_equal(s.time_column, "Month");
+	tseries_free(&s);
+
+	/* TSV, named columns, three of them, no time column */
+	const char *tsv = "a\tb\tc\n1\t2\t3\n4\t5\t6\n";
+	write_file(path, tsv, strlen(tsv));
+	assert_int_equal(tseries_read_csv(path, "c", "none", &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_null(s.times);
+	assert_true(s.values[1] == 6);
+	tseries_free(&s);
+	assert_int_equal(tseries_read_csv(path, "b", "c", &s), 0);
+	assert_string_equal(s.times[1], "6");
+	tseries_free(&s);
+}
+
+/* Writes text, reads it, expects failure with want in the message. */
+static void csv_bad(const char *text, const char *column, const char *want)
+{
+	const char *path = test_path("bad.csv");
+	write_file(path, text, strlen(text));
+	struct tseries s;
+	capture_begin();
+	int rc = tseries_read_csv(path, column, NULL, &s);
+	const char *msg = capture_end();
+	assert_int_equal(rc, -1);
+	if (!strstr(msg, want)) {
+		print_error("expected '%s' in: %s\n", want, msg);
+		fail();
+	}
+}
+
+static void test_csv_errors(void **state)
+{
+	char want[4200];
+	snprintf(want, sizeof(want), "%s:3: 'abc' in column 'v' is not a number", test_path("bad.csv"));
+	csv_bad("t,v\n2000,1\n2001,abc\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:2: 3 fields, the header has 2", test_path("bad.csv"));
+	csv_bad("t,v\n2000,1,5\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:3: empty value in column 'v'", test_path("bad.csv"));
+	csv_bad("t,v\n2000,1\n2001,\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:2: 'inf' in column 'v' is not a finite number",
+		 test_path("bad.csv"));
+	csv_bad("t,v\n2000,inf\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:2: broken quoting", test_path("bad.csv"));
+	csv_bad("t,v\n\"2000\"x,1\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:3: broken quoting: a quoted field is not closed",
+		 test_path("bad.csv"));
+	csv_bad("t,v\n2000,1\n\"2001,2\n", NULL, want);
+	snprintf(want, sizeof(want), "%s: empty file", test_path("bad.csv"));
+	csv_bad("", NULL, want);
+	snprintf(want, sizeof(want), "%s:1: no values after the header", test_path("bad.csv"));
+	csv_bad("t,v\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:1: no column 'x' in the header (columns: 't', 'v')",
+		 test_path("bad.csv"));
+	csv_bad("t,v\n1,2\n", "x", want);
+	snprintf(want, sizeof(want), "%s:1: 3 columns: name the value column",
+		 test_path("bad.csv"));
+	csv_bad("a,b,c\n1,2,3\n", NULL, want);
+	snprintf(want, sizeof(want),
+		 "%s:4: time '1949-02' is not after '1949-03' (line 3): the rows must be in time order",
+		 test_path("bad.csv"));
+	csv_bad("m,v\n1949-01,1\n1949-03,2\n1949-02,3\n", NULL, want);
+	snprintf(want, sizeof(want), "%s:3: time '1949-01' is not after '1949-01'",
+		 test_path("bad.csv"));
+	csv_bad("m,v\n1949-01,1\n1949-01,2\n", NULL, want);
+	/* a missing file */
+	struct tseries s;
+	capture_begin();
+	int rc = tseries_read_csv(test_path("absent.csv"), NULL, NULL, &s);
+	const char *msg = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(msg, "cannot open"));
+	assert_non_null(strstr(msg, "absent.csv"));
+}
+
+/* Time labels that are not ISO-like are kept as they are, in file order. */
+static void test_csv_free_form_times(void **state)
+{
+	const char *path = test_path("free.csv");
+	const char *text = "when,v\nMonday,1\nsunday,2\nAfter lunch,3\n";
+	write_file(path, text, strlen(text));
+	struct tseries s;
+	assert_int_equal(tseries_read_csv(path, "v", NULL, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.times[2], "After lunch");
+	tseries_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_tiny),
+		cmocka_unit_test(test_split_bounds),
+		cmocka_unit_test(test_no_leak_into_training),
+		cmocka_unit_test(test_file_round_trip),
+		cmocka_unit_test(test_synthetic_deterministic),
+		cmocka_unit_test(test_csv_good),
+		cmocka_unit_test(test_csv_errors),
+		cmocka_unit_test(test_csv_free_form_times),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
