@@ -7,12 +7,15 @@
 #   make bench BENCH_ARGS='--only tokenizer'   see bench/run --help
 #
 # Writes reports/bench.json and reports/bench.md; docs/bench.md explains
-# the numbers.  Helpers in bench/*.c are built against the library into
+# the numbers.  Helpers in bench/ (BENCH_TOOLS) are built against the library into
 # $(BUILD)/bench/<name>; bench/run builds them itself with `make -k
 # bench-tools`, so one that fails to build only turns its comparison into
 # "not available".
 
-BENCH_SRCS  := $(wildcard bench/*.c)
+# The CPU helpers bench/run uses (bench/cuda_sandbox.c is the GPU session's,
+# built by bench/gpu-prepare.sh).
+BENCH_TOOLS := tok2fasttext train_step_cpu wordpiece_speed vocab_learn_speed
+BENCH_SRCS  := $(filter $(BENCH_TOOLS:%=bench/%.c),$(wildcard bench/*.c))
 BENCH_PROGS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 QUICK       ?=
 BENCH_ARGS  ?=

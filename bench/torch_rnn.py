@@ -5,7 +5,8 @@ on output[:, -1], batch 32, T = 256, Adam lr 1e-3, cross-entropy.
 Batches are real token ids (a --print-ids file from build/bin/tokenize,
 padded with --pad-id to T) or, without --ids, uniform random ids.
 Prints one JSON line: sequences per second of each timed repeat and their
-median (--max-seconds cuts the timing short on a busy machine: fewer or
+median, of the fastest step, and per second of process CPU time (all
+threads; on a busy machine the last two move least) (--max-seconds cuts the timing short on a busy machine: fewer or
 shorter windows, reported as steps_timed).  Peak memory is measured from outside (bench/run uses time -v).
 Run with Debian's /usr/bin/python3 (python3-torch).  Not part of the tests.
 """
@@ -104,13 +105,16 @@ def main():
     model.train(a.mode == "train")
     for _ in range(a.warmup):
         step()
-    rates, done, loss = [], [], 0.0
+    rates, done, steps_s, loss = [], [], [], 0.0
     start = time.perf_counter()
+    cpu0 = time.process_time()
     for _ in range(a.repeats):
         t0 = time.perf_counter()
         n = 0
         while n < a.steps:
+            s0 = time.perf_counter()
             loss = step()
+            steps_s.append(time.perf_counter() - s0)
             n += 1
             if a.max_seconds and time.perf_counter() - start > a.max_seconds:
                 break
@@ -118,6 +122,7 @@ def main():
         done.append(n)
         if a.max_seconds and time.perf_counter() - start > a.max_seconds:
             break
+    cpu = time.process_time() - cpu0
     json.dump({
         "tool": "pytorch", "version": torch.__version__, "cell": a.cell, "mode": a.mode,
         "threads": torch.get_num_threads(), "batch": B, "max_len": T,
@@ -125,7 +130,9 @@ def main():
         "parameters": sum(q.numel() for q in model.parameters()),
         "steps": a.steps, "repeats": a.repeats, "warmup": a.warmup, "batches": source,
         "steps_timed": done, "budget_hit": sum(done) < a.steps * a.repeats,
-        "seq_per_s": rates, "median_seq_per_s": statistics.median(rates), "last_loss": loss,
+        "seq_per_s": rates, "median_seq_per_s": statistics.median(rates),
+        "seq_per_s_best": B / min(steps_s), "seq_per_cpu_s": sum(done) * B / cpu,
+        "last_loss": loss,
     }, sys.stdout)
     sys.stdout.write("\n")
 
