@@ -14,7 +14,7 @@
 
 # The CPU helpers bench/run uses (bench/cuda_sandbox.c is the GPU session's,
 # built by bench/gpu-prepare.sh).
-BENCH_TOOLS := tok2fasttext train_step_cpu wordpiece_speed vocab_learn_speed
+BENCH_TOOLS := tok2fasttext tokhead train_step_cpu wordpiece_speed vocab_learn_speed
 BENCH_SRCS  := $(filter $(BENCH_TOOLS:%=bench/%.c),$(wildcard bench/*.c))
 BENCH_PROGS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 QUICK       ?=
