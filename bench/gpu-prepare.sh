@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/gpu-prepare.sh - run on the BUILD machine (no GPU needed) right before
-# a GPU session: builds the library, the CUDA tests and the kernel sandbox
+# a GPU session: builds the library, the CUDA tests (kernels, model, and the
+# train/evaluate loops on --device cuda) and the kernel sandbox
 # for the H200 (CUDA_ARCH=sm_90) into build-gpu/, checks that they hold
 # sm_90 code, bundles them with the shared libraries the GPU machine lacks
 # into .device/ (../shared/tools/device-bundle; git-ignored), and prints the
@@ -21,7 +22,8 @@ bundle=$SHARED/tools/device-bundle
 [ -x "$bundle" ] || { echo "gpu-prepare: '$bundle' not found (set SHARED)" >&2; exit 1; }
 
 make BUILD="$BUILD" CUDA_ARCH=sm_90 HAVE_CUDA=1 NVCC="$NVCC" -j2 \
-	"$BUILD/lib/librnnpipe.a" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train"
+	"$BUILD/lib/librnnpipe.a" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train" \
+	"$BUILD/tests/test_cuda_trainloop"
 
 # the sandbox: not part of the Makefile (bench/ programs are built by hand);
 # the same flags as the Makefile's for C, plus the CUDA libraries
@@ -44,7 +46,8 @@ if [ -x "$cuobjdump" ]; then
 	echo "gpu-prepare: sm_90 code present ($("$cuobjdump" --list-elf "$BUILD/tests/test_cuda_kernels" | wc -l) cubins)"
 fi
 
-"$bundle" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train" "$BUILD/bench/cuda_sandbox"
+"$bundle" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train" \
+	"$BUILD/tests/test_cuda_trainloop" "$BUILD/bench/cuda_sandbox"
 size=$(du -sm .device | cut -f1)
 echo "gpu-prepare: .device is ${size} MiB (the working tree plus carried paths must stay under 64 MiB)"
 cat <<'EOF'

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/gpu.sh - everything the GPU session runs for the CUDA backend, in one
-# call of about two minutes (the per-stage limits add up to 8) on one H200:
+# call of about two minutes (the per-stage limits add up to 9) on one H200:
 #   1. tests/unit/test_cuda_kernels   every kernel and recurrence variant vs CPU
 #   2. tests/unit/test_cuda_train     the model: gradients, 10 steps, guard...
+#   2b. tests/unit/test_cuda_trainloop train/evaluate with --device cuda vs cpu
 #   3. cuda_sandbox cells             check, then us per step fwd/bwd, B 32, 256
 #   4. cuda_sandbox train             ms per training step, B 32 and 256
 #   5. bench/gpu_torch.py bench       the same with PyTorch + cuDNN
@@ -59,6 +60,7 @@ status=0
 if [ "${SKIP_TESTS:-0}" != 1 ]; then
 	run kernels 120 test_cuda_kernels || status=1
 	run train 100 test_cuda_train || status=1
+	run trainloop 60 test_cuda_trainloop || status=1
 fi
 
 if [ "${SKIP_BENCH:-0}" != 1 ]; then

@@ -1,4 +1,5 @@
 /* afile.c - atomic artifact output (see afile.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -90,11 +91,52 @@ static void afile_release(struct afile *af)
 	af->fp = NULL;
 }
 
+/* Removes "<path>.tmp.<pid>" files left by writers that were killed with
+ * SIGKILL (no handler runs then): those whose process no longer exists.
+ * They were never taken for artifacts, but they would pile up. */
+static void remove_stale_tmps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	const char *base = slash ? slash + 1 : path;
+	if (slash) {
+		if ((size_t)(slash - path) >= sizeof(dir))
+			return;
+		memcpy(dir, path, slash - path);
+		dir[slash - path] = 0;
+		if (!dir[0])
+			strcpy(dir, "/");
+	} else {
+		strcpy(dir, ".");
+	}
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strncmp(n, base, blen) || strncmp(n + blen, ".tmp.", 5))
+			continue;
+		char *end;
+		long pid = strtol(n + blen + 5, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* its writer may still be running */
+		char full[8192];
+		snprintf(full, sizeof(full), "%s/%s", dir, n);
+		unlink(full);
+	}
+	closedir(d);
+}
+
 int afile_reserve(struct afile *af, const char *path)
 {
 	memset(af, 0, sizeof(*af));
 	if (mkdir_parents(path))
 		return -1;
+	remove_stale_tmps(path);
 	size_t n = strlen(path) + 32;
 	af->path = strdup(path);
 	af->tmp = malloc(n);

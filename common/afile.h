@@ -4,7 +4,9 @@
  * name: make would take it as fresh.  Temporary files of open afiles are
  * removed on SIGINT/SIGTERM/SIGHUP once afile_install_signal_cleanup() ran,
  * and by afile_abort() on error paths.  The PID in the temporary name keeps
- * two overlapping runs from writing into the same temporary file.
+ * two overlapping runs from writing into the same temporary file; a
+ * temporary file whose writer died by SIGKILL (no handler can run) is
+ * removed by the next afile_open/afile_reserve of the same path.
  */
 #ifndef RNNPIPE_AFILE_H
 #define RNNPIPE_AFILE_H

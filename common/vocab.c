@@ -231,12 +231,33 @@ void vocab_free(struct vocab *v)
 	free(v);
 }
 
+/* Builds a vocabulary from buf[0..size) (malloc'd, size + 1 bytes, NUL at
+ * buf[size]), which it takes over; path names it in messages. */
+static struct vocab *vocab_parse(const char *path, char *buf, size_t size);
+
 struct vocab *vocab_load(const char *path)
 {
 	size_t size;
 	char *buf = read_whole(path, &size);
 	if (!buf)
 		return NULL;
+	return vocab_parse(path, buf, size);
+}
+
+struct vocab *vocab_load_buffer(const char *name, const char *data, size_t len)
+{
+	char *buf = malloc(len + 1);
+	if (!buf) {
+		error("out of memory loading '%s'", name);
+		return NULL;
+	}
+	memcpy(buf, data, len);
+	buf[len] = 0;
+	return vocab_parse(name, buf, len);
+}
+
+static struct vocab *vocab_parse(const char *path, char *buf, size_t size)
+{
 	struct vocab *v = calloc(1, sizeof(*v));
 	if (!v) {
 		free(buf);

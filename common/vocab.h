@@ -22,6 +22,10 @@ struct vocab_specials {
 /* Loads path; NULL after error() (missing file, bad UTF-8, empty, no [UNK],
  * duplicates). Free with vocab_free(). */
 struct vocab *vocab_load(const char *path);
+/* The same from a copy of data[0..len), the bytes of a vocab.txt (e.g.
+ * embedded in a model file); name is used in messages.  The hash is that
+ * of the bytes, as for a file. */
+struct vocab *vocab_load_buffer(const char *name, const char *data, size_t len);
 void vocab_free(struct vocab *v);
 
 uint32_t vocab_size(const struct vocab *v);

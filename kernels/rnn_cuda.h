@@ -85,6 +85,14 @@ int rnn_cuda_train_step(struct rnn_cuda_model *m, const struct rnn_batch *b,
 int rnn_cuda_forward(struct rnn_cuda_model *m, const struct rnn_batch *b, float *out,
 		     float *loss);
 
+/* The outputs of the last rnn_cuda_train_step or rnn_cuda_forward, on the
+ * host (what m->probs and m->out are on the CPU): *out (B, K) class
+ * probabilities or predictions, *logits (B, K) the classifier's outputs
+ * before the softmax (NULL for regression).  Buffers owned by m, valid
+ * until its next call.  Returns B, or 0 (both NULL) when the last call
+ * failed or there was none. */
+int rnn_cuda_outputs(const struct rnn_cuda_model *m, const float **out, const float **logits);
+
 /* rnn_model_predict on the GPU: out (B, K) probabilities or predictions. */
 int rnn_cuda_predict(struct rnn_cuda_model *m, const struct rnn_batch *b, float *out);
 

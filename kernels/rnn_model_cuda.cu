@@ -67,7 +67,9 @@ struct rnn_cuda_model {
 	float *inputs, *targets;
 	int slot;
 	/* results back to the host */
-	float *out_host;                 /* pinned (B, K) */
+	float *out_host;                 /* pinned (2, B, K): probabilities or
+					    predictions, then logits (classify) */
+	int out_rows;                    /* rows of out_host the last call filled */
 	struct step_status *status_host; /* pinned */
 	/* embedding gradient: sorted positions (also the touched rows) */
 	void *sort_ws;
@@ -232,7 +234,7 @@ static int create_buffers(struct rnn_cuda_model *m)
 	m->labels = (int32_t *)(void *)(m->dbatch + m->off_lab);
 	m->targets = (float *)(void *)(m->dbatch + m->off_lab);
 	CUDA_CHECK(cudaHostAlloc((void **)&m->out_host,
-				 sizeof(float) * m->max_batch * c->outputs, cudaHostAllocDefault));
+				 2 * sizeof(float) * m->max_batch * c->outputs, cudaHostAllocDefault));
 	CUDA_CHECK(cudaHostAlloc((void **)&m->status_host, sizeof(struct step_status),
 				 cudaHostAllocDefault));
 	CUDA_CHECK(cudaEventCreateWithFlags(&m->consumed, cudaEventDisableTiming));
@@ -699,6 +701,22 @@ static int zero_grad(struct rnn_cuda_model *m)
 	return 0;
 }
 
+/* Queues the copy of the last forward's outputs into out_host (the
+ * probabilities or predictions, then for classify the logits); they are on
+ * the host after finish(). */
+static int copy_outputs(struct rnn_cuda_model *m, int B)
+{
+	const struct rnn_config *c = &m->layout.cfg;
+	const size_t n = (size_t)B * c->outputs, stride = (size_t)m->max_batch * c->outputs;
+	const int classify = c->task == RNN_TASK_CLASSIFY;
+	CUDA_CHECK(cudaMemcpyAsync(m->out_host, classify ? m->probs : m->out, sizeof(float) * n,
+				   cudaMemcpyDeviceToHost, m->compute));
+	if (classify)
+		CUDA_CHECK(cudaMemcpyAsync(m->out_host + stride, m->out, sizeof(float) * n,
+					   cudaMemcpyDeviceToHost, m->compute));
+	return 0;
+}
+
 /* The end of a call: the device batch may be overwritten, the status comes
  * back. */
 static int finish(struct rnn_cuda_model *m)
@@ -726,9 +744,11 @@ extern "C" int rnn_cuda_train_step(struct rnn_cuda_model *m, const struct rnn_ba
 		return error("model: training step on an inference-only model");
 	if (check_optim(o) || check_batch(m, b, 1))
 		return -1;
+	m->out_rows = 0;
 	if (stage_batch(m, b) || zero_grad(m) || forward(m, b, 1) || backward(m, b) ||
-	    optimizer_step(m, o, max_norm) || finish(m))
+	    optimizer_step(m, o, max_norm) || copy_outputs(m, b->B) || finish(m))
 		return -1;
+	m->out_rows = b->B;
 	const struct step_status *s = m->status_host;
 	l = s->loss;
 	if (!isfinite(l)) {
@@ -750,20 +770,27 @@ extern "C" int rnn_cuda_forward(struct rnn_cuda_model *m, const struct rnn_batch
 				float *loss)
 {
 	const struct rnn_config *c = &m->layout.cfg;
-	if (check_batch(m, b, loss != NULL) || stage_batch(m, b) || forward(m, b, loss != NULL))
+	m->out_rows = 0;
+	if (check_batch(m, b, loss != NULL) || stage_batch(m, b) || forward(m, b, loss != NULL) ||
+	    copy_outputs(m, b->B) || finish(m))
 		return -1;
-	const size_t bytes = sizeof(float) * b->B * c->outputs;
+	m->out_rows = b->B;
 	if (out)
-		CUDA_CHECK(cudaMemcpyAsync(m->out_host,
-					   c->task == RNN_TASK_CLASSIFY ? m->probs : m->out, bytes,
-					   cudaMemcpyDeviceToHost, m->compute));
-	if (finish(m))
-		return -1;
-	if (out)
-		memcpy(out, m->out_host, bytes);
+		memcpy(out, m->out_host, sizeof(float) * b->B * c->outputs);
 	if (loss)
 		*loss = m->status_host->loss;
 	return 0;
+}
+
+extern "C" int rnn_cuda_outputs(const struct rnn_cuda_model *m, const float **out,
+				const float **logits)
+{
+	const struct rnn_config *c = &m->layout.cfg;
+	*out = m->out_rows ? m->out_host : NULL;
+	*logits = m->out_rows && c->task == RNN_TASK_CLASSIFY
+			  ? m->out_host + (size_t)m->max_batch * c->outputs
+			  : NULL;
+	return m->out_rows;
 }
 
 extern "C" int rnn_cuda_predict(struct rnn_cuda_model *m, const struct rnn_batch *b, float *out)

@@ -1,0 +1,688 @@
+/* modelfile.c - writes and reads artifacts/model.h5 and the training
+ * checkpoint (modelfile.h, docs/model-file.md) with the checked helpers of
+ * h5util.h.
+ *
+ * Model files keep only tensors at the root (PyTorch state_dict names and
+ * shapes, float32 little-endian, contiguous) and describe the model in
+ * root attributes; checkpoints keep their tensors in groups.  Every write
+ * goes to a temporary name and is renamed into place (afile.h).  Loading
+ * checks everything and names the file in its one error message.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "afile.h"
+#include "error.h"
+#include "h5util.h"
+#include "hash.h"
+#include "modelfile.h"
+
+/* Root attributes this module owns; anything else is an extra. */
+static const char *known_attrs[] = {
+	"format", "format_version", "producer", "task", "cell", "vocab", "embed",
+	"input_size", "hidden", "layers", "bidirectional", "outputs", "pool",
+	"label_names", "vocab_hash", "vocab_size", "pad_id", "unk_id", "cls_id",
+	"sep_id", "vocab_path", "vocab_txt", "max_len", "truncation", "norm_mean",
+	"norm_std", "dataset", "dataset_hash", "best_epoch",
+	/* checkpoint state */
+	"fingerprint", "fingerprint_text", "epoch", "adam_step", "seed",
+	"best_metric", "bad_epochs", "stopped", "seconds", "seqs", "log",
+	"has_best", NULL,
+};
+
+static int is_known(const char *name)
+{
+	for (int i = 0; known_attrs[i]; i++)
+		if (!strcmp(known_attrs[i], name))
+			return 1;
+	return 0;
+}
+
+/* ---- model_meta ---- */
+
+static void extra_free(struct model_extra *e)
+{
+	free(e->str);
+	free(e->nums);
+	memset(e, 0, sizeof(*e));
+}
+
+void model_meta_free(struct model_meta *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < m->n_labels; i++)
+		free(m->labels[i]);
+	free(m->vocab_path);
+	free(m->vocab_text);
+	free(m->truncation);
+	free(m->norm_mean);
+	free(m->norm_std);
+	free(m->producer);
+	free(m->dataset);
+	for (int i = 0; i < m->n_extra; i++)
+		extra_free(&m->extra[i]);
+	memset(m, 0, sizeof(*m));
+}
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src && !(*dst = strdup(src)))
+		return error("out of memory");
+	return 0;
+}
+
+static int dup_doubles(double **dst, const double *src, size_t n)
+{
+	*dst = NULL;
+	if (!src)
+		return 0;
+	if (!(*dst = malloc(n ? n * sizeof(double) : 1)))
+		return error("out of memory");
+	memcpy(*dst, src, n * sizeof(double));
+	return 0;
+}
+
+int model_meta_copy(struct model_meta *dst, const struct model_meta *src)
+{
+	*dst = *src;
+	/* clear every owned pointer first, so a failure frees only copies */
+	for (int i = 0; i < TOKFILE_MAX_LABELS; i++)
+		dst->labels[i] = NULL;
+	dst->vocab_path = dst->vocab_text = dst->truncation = NULL;
+	dst->producer = dst->dataset = NULL;
+	dst->norm_mean = dst->norm_std = NULL;
+	for (int i = 0; i < MODEL_MAX_EXTRA; i++)
+		dst->extra[i].str = NULL, dst->extra[i].nums = NULL;
+	int rc = 0;
+	for (int i = 0; i < src->n_labels; i++)
+		rc |= dup_str(&dst->labels[i], src->labels[i]);
+	rc |= dup_str(&dst->vocab_path, src->vocab_path);
+	rc |= dup_str(&dst->truncation, src->truncation);
+	rc |= dup_str(&dst->producer, src->producer);
+	rc |= dup_str(&dst->dataset, src->dataset);
+	if (src->vocab_text) {
+		if (!(dst->vocab_text = malloc(src->vocab_len + 1)))
+			rc = error("out of memory");
+		else {
+			memcpy(dst->vocab_text, src->vocab_text, src->vocab_len);
+			dst->vocab_text[src->vocab_len] = 0;
+		}
+	}
+	rc |= dup_doubles(&dst->norm_mean, src->norm_mean, src->n_norm);
+	rc |= dup_doubles(&dst->norm_std, src->norm_std, src->n_norm);
+	for (int i = 0; i < src->n_extra; i++) {
+		rc |= dup_str(&dst->extra[i].str, src->extra[i].str);
+		rc |= dup_doubles(&dst->extra[i].nums, src->extra[i].nums, src->extra[i].n);
+	}
+	if (rc) {
+		model_meta_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+int model_meta_set_extra(struct model_meta *m, const char *name, const char *s,
+			 const double *nums, size_t n)
+{
+	if (!name || !*name || strlen(name) >= sizeof(m->extra[0].name) || strchr(name, '/'))
+		return error("model file: bad extra attribute name '%s'", name ? name : "");
+	if (is_known(name))
+		return error("model file: '%s' is a reserved attribute name", name);
+	struct model_extra *e = NULL;
+	for (int i = 0; i < m->n_extra; i++)
+		if (!strcmp(m->extra[i].name, name))
+			e = &m->extra[i];
+	if (!e) {
+		if (m->n_extra >= MODEL_MAX_EXTRA)
+			return error("model file: more than %d extra attributes", MODEL_MAX_EXTRA);
+		e = &m->extra[m->n_extra++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->name, sizeof(e->name), "%s", name);
+	} else {
+		char keep[64];
+		snprintf(keep, sizeof(keep), "%s", e->name);
+		extra_free(e);
+		snprintf(e->name, sizeof(e->name), "%s", keep);
+	}
+	if (s)
+		return dup_str(&e->str, s);
+	e->n = n;
+	return dup_doubles(&e->nums, nums ? nums : (const double[]){0}, n);
+}
+
+const struct model_extra *model_meta_extra(const struct model_meta *m, const char *name)
+{
+	for (int i = 0; i < m->n_extra; i++)
+		if (!strcmp(m->extra[i].name, name))
+			return &m->extra[i];
+	return NULL;
+}
+
+/* ---- attributes ---- */
+
+static int write_meta(hid_t f, const char *format, int version, const struct model_meta *m)
+{
+	const struct rnn_config *c = &m->cfg;
+	char hex[17];
+	int rc = 0;
+	rc |= h5_attr_write_str(f, "format", format);
+	rc |= h5_attr_write_int(f, "format_version", version);
+	rc |= h5_attr_write_str(f, "producer", m->producer ? m->producer : "rnnpipe");
+	rc |= h5_attr_write_str(f, "task", rnn_task_name(c->task));
+	rc |= h5_attr_write_str(f, "cell", rnn_cell_name(c->cell));
+	rc |= h5_attr_write_int(f, "vocab", c->vocab);
+	rc |= h5_attr_write_int(f, "embed", c->embed);
+	rc |= h5_attr_write_int(f, "input_size", c->input_size);
+	rc |= h5_attr_write_int(f, "hidden", c->hidden);
+	rc |= h5_attr_write_int(f, "layers", c->layers);
+	rc |= h5_attr_write_int(f, "bidirectional", c->bidirectional);
+	rc |= h5_attr_write_int(f, "outputs", c->outputs);
+	rc |= h5_attr_write_str(f, "pool", rnn_pool_name(c->pool));
+	rc |= h5_attr_write_strs(f, "label_names", (const char *const *)m->labels,
+				 (size_t)m->n_labels);
+	rc |= h5_attr_write_int(f, "max_len", m->max_len);
+	rc |= h5_attr_write_str(f, "truncation", m->truncation ? m->truncation : "head");
+	if (c->task == RNN_TASK_CLASSIFY) {
+		hash64_hex(m->vocab_hash, hex);
+		rc |= h5_attr_write_str(f, "vocab_hash", hex);
+		rc |= h5_attr_write_int(f, "vocab_size", m->vocab_size);
+		rc |= h5_attr_write_int(f, "pad_id", m->pad_id);
+		rc |= h5_attr_write_int(f, "unk_id", m->unk_id);
+		rc |= h5_attr_write_int(f, "cls_id", m->cls_id);
+		rc |= h5_attr_write_int(f, "sep_id", m->sep_id);
+		if (m->vocab_path)
+			rc |= h5_attr_write_str(f, "vocab_path", m->vocab_path);
+		if (m->vocab_text)
+			rc |= h5_attr_write_str(f, "vocab_txt", m->vocab_text);
+	}
+	if (m->n_norm > 0) {
+		rc |= h5_attr_write_doubles(f, "norm_mean", m->norm_mean, m->n_norm);
+		rc |= h5_attr_write_doubles(f, "norm_std", m->norm_std, m->n_norm);
+	}
+	if (m->dataset) {
+		rc |= h5_attr_write_str(f, "dataset", m->dataset);
+		hash64_hex(m->dataset_hash, hex);
+		rc |= h5_attr_write_str(f, "dataset_hash", hex);
+	}
+	rc |= h5_attr_write_int(f, "best_epoch", m->best_epoch);
+	for (int i = 0; i < m->n_extra; i++) {
+		const struct model_extra *e = &m->extra[i];
+		if (e->str)
+			rc |= h5_attr_write_str(f, e->name, e->str);
+		else
+			rc |= h5_attr_write_doubles(f, e->name, e->nums, e->n);
+	}
+	return rc ? -1 : 0;
+}
+
+static int parse_hex64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || strlen(s) != 16)
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 16);
+	return errno || *end ? -1 : 0;
+}
+
+static int read_int_in(hid_t f, const char *name, int64_t lo, int64_t hi, int *out)
+{
+	int64_t v;
+	if (h5_attr_read_int(f, name, &v))
+		return -1;
+	if (v < lo || v > hi)
+		return error("attribute '%s' is %" PRId64 ", outside %" PRId64 "..%" PRId64, name,
+			     v, lo, hi);
+	*out = (int)v;
+	return 0;
+}
+
+struct extra_ctx {
+	struct model_meta *m;
+	int rc;
+};
+
+static herr_t extra_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data)
+{
+	(void)info;
+	struct extra_ctx *x = data;
+	if (is_known(name))
+		return 0;
+	if (x->m->n_extra >= MODEL_MAX_EXTRA) {
+		x->rc = error("more than %d unknown attributes", MODEL_MAX_EXTRA);
+		return 1;
+	}
+	hid_t a = H5CALL(H5Aopen(loc, name, H5P_DEFAULT));
+	if (a < 0) {
+		x->rc = -1;
+		return 1;
+	}
+	hid_t t = H5CALL(H5Aget_type(a));
+	H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+	if (t >= 0)
+		H5Tclose(t);
+	H5Aclose(a);
+	struct model_extra *e = &x->m->extra[x->m->n_extra];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	if (cls == H5T_STRING) {
+		if (h5_attr_read_str(loc, name, &e->str))
+			x->rc = -1;
+	} else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+		if (h5_attr_read_doubles(loc, name, &e->nums, &e->n))
+			x->rc = -1;
+	} else {
+		return 0; /* another kind: not ours to interpret, skipped */
+	}
+	if (x->rc)
+		return 1;
+	x->m->n_extra++;
+	return 0;
+}
+
+/* Reads the attributes written by write_meta; errors are reported (one
+ * line each from h5util or here), the caller adds the file name. */
+static int read_meta(hid_t f, const char *format, int version, struct model_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	struct rnn_config *c = &m->cfg;
+	char *s = NULL;
+	int64_t v;
+	if (h5_attr_exists(f, "format") != 1 || h5_attr_read_str(f, "format", &s) ||
+	    strcmp(s, format)) {
+		free(s);
+		return error("not an rnnpipe %s file (no format '%s')",
+			     !strcmp(format, MODELFILE_FORMAT) ? "model" : "checkpoint", format);
+	}
+	free(s);
+	s = NULL;
+	if (h5_attr_read_int(f, "format_version", &v))
+		return -1;
+	if (v != version)
+		return error("format version %" PRId64 ", this program reads version %d", v,
+			     version);
+	if (h5_attr_read_str(f, "producer", &m->producer))
+		goto fail;
+	int k;
+	if (h5_attr_read_str(f, "task", &s) || (k = rnn_task_parse(s)) < 0) {
+		error("unknown task '%s'", s ? s : "");
+		goto fail;
+	}
+	c->task = (enum rnn_task)k;
+	free(s);
+	s = NULL;
+	if (h5_attr_read_str(f, "cell", &s) || (k = rnn_cell_parse(s)) < 0) {
+		error("unknown cell '%s'", s ? s : "");
+		goto fail;
+	}
+	c->cell = (enum rnn_cell)k;
+	free(s);
+	s = NULL;
+	if (h5_attr_read_str(f, "pool", &s) || (k = rnn_pool_parse(s)) < 0) {
+		error("unknown pooling '%s'", s ? s : "");
+		goto fail;
+	}
+	c->pool = (enum rnn_pool)k;
+	free(s);
+	s = NULL;
+	if (read_int_in(f, "vocab", 0, INT32_MAX, &c->vocab) ||
+	    read_int_in(f, "embed", 0, INT32_MAX, &c->embed) ||
+	    read_int_in(f, "input_size", 0, INT32_MAX, &c->input_size) ||
+	    read_int_in(f, "hidden", 1, INT32_MAX, &c->hidden) ||
+	    read_int_in(f, "layers", 1, RNN_MAX_LAYERS, &c->layers) ||
+	    read_int_in(f, "bidirectional", 0, 1, &c->bidirectional) ||
+	    read_int_in(f, "outputs", 1, INT32_MAX, &c->outputs) ||
+	    read_int_in(f, "best_epoch", 0, INT32_MAX, &m->best_epoch))
+		goto fail;
+	if (rnn_config_check(c))
+		goto fail;
+	char **labels = NULL;
+	size_t nl = 0;
+	if (h5_attr_read_strs(f, "label_names", &labels, &nl))
+		goto fail;
+	if (nl > TOKFILE_MAX_LABELS ||
+	    (c->task == RNN_TASK_CLASSIFY && nl != (size_t)c->outputs)) {
+		h5_strs_free(labels, nl);
+		error("%zu label names for %d outputs", nl, c->outputs);
+		goto fail;
+	}
+	for (size_t i = 0; i < nl; i++)
+		m->labels[i] = labels[i];
+	free(labels);
+	m->n_labels = (int)nl;
+	int ml = 0;
+	if (read_int_in(f, "max_len", 0, INT32_MAX, &ml) ||
+	    h5_attr_read_str(f, "truncation", &m->truncation))
+		goto fail;
+	m->max_len = (uint32_t)ml;
+	if (c->task == RNN_TASK_CLASSIFY) {
+		int vs = 0;
+		if (h5_attr_read_str(f, "vocab_hash", &s) || parse_hex64(s, &m->vocab_hash)) {
+			error("bad attribute 'vocab_hash'");
+			goto fail;
+		}
+		free(s);
+		s = NULL;
+		if (read_int_in(f, "vocab_size", 1, INT32_MAX, &vs) ||
+		    read_int_in(f, "pad_id", -1, INT32_MAX, &m->pad_id) ||
+		    read_int_in(f, "unk_id", -1, INT32_MAX, &m->unk_id) ||
+		    read_int_in(f, "cls_id", -1, INT32_MAX, &m->cls_id) ||
+		    read_int_in(f, "sep_id", -1, INT32_MAX, &m->sep_id))
+			goto fail;
+		m->vocab_size = (uint32_t)vs;
+		if (m->vocab_size != (uint32_t)c->vocab) {
+			error("vocab_size %u differs from the embedding's %d rows", m->vocab_size,
+			      c->vocab);
+			goto fail;
+		}
+		if (h5_attr_exists(f, "vocab_path") == 1 &&
+		    h5_attr_read_str(f, "vocab_path", &m->vocab_path))
+			goto fail;
+		if (h5_attr_exists(f, "vocab_txt") == 1) {
+			if (h5_attr_read_str(f, "vocab_txt", &m->vocab_text))
+				goto fail;
+			m->vocab_len = strlen(m->vocab_text);
+		}
+	}
+	if (h5_attr_exists(f, "norm_mean") == 1) {
+		size_t n1, n2;
+		if (h5_attr_read_doubles(f, "norm_mean", &m->norm_mean, &n1) ||
+		    h5_attr_read_doubles(f, "norm_std", &m->norm_std, &n2))
+			goto fail;
+		if (n1 != n2 || n1 < 1) {
+			error("norm_mean has %zu values, norm_std %zu", n1, n2);
+			goto fail;
+		}
+		m->n_norm = (int)n1;
+	}
+	if (h5_attr_exists(f, "dataset") == 1) {
+		if (h5_attr_read_str(f, "dataset", &m->dataset) ||
+		    h5_attr_read_str(f, "dataset_hash", &s) || parse_hex64(s, &m->dataset_hash)) {
+			error("bad attribute 'dataset_hash'");
+			goto fail;
+		}
+		free(s);
+		s = NULL;
+	}
+	struct extra_ctx x = {m, 0};
+	hsize_t idx = 0;
+	if (H5CALL(H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, extra_cb, &x)) < 0 || x.rc)
+		goto fail;
+	return 0;
+fail:
+	free(s);
+	model_meta_free(m);
+	return -1;
+}
+
+/* ---- tensors ---- */
+
+static int write_tensors(hid_t loc, const struct rnn_layout *l, const float *base)
+{
+	for (int i = 0; i < l->n_tensors; i++) {
+		const struct rnn_tensor *t = &l->tensors[i];
+		hsize_t dims[2] = {(hsize_t)t->rows, (hsize_t)t->cols};
+		if (h5_write_array(loc, t->name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, t->ndim, dims,
+				   base + t->offset))
+			return -1;
+	}
+	return 0;
+}
+
+static int read_tensors(hid_t loc, const struct rnn_layout *l, float *base)
+{
+	for (int i = 0; i < l->n_tensors; i++) {
+		const struct rnn_tensor *t = &l->tensors[i];
+		hsize_t dims[2] = {(hsize_t)t->rows, (hsize_t)t->cols};
+		int e = h5_exists(loc, t->name);
+		if (e < 0)
+			return -1;
+		if (!e)
+			return error("tensor '%s' %s is missing", t->name,
+				     t->ndim == 2 ? "(2-D)" : "(1-D)");
+		if (h5_read_array(loc, t->name, H5T_NATIVE_FLOAT, t->ndim, dims, base + t->offset))
+			return -1;
+	}
+	return 0;
+}
+
+struct link_ctx {
+	const struct rnn_layout *l;
+	char bad[256];
+};
+
+static herr_t link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+	(void)g;
+	(void)info;
+	struct link_ctx *x = data;
+	if (rnn_layout_find(x->l, name))
+		return 0;
+	snprintf(x->bad, sizeof(x->bad), "%s", name);
+	return 1;
+}
+
+/* Fails when loc holds an object that is not a tensor of the layout. */
+static int check_no_strays(hid_t loc, const struct rnn_layout *l)
+{
+	struct link_ctx x = {l, ""};
+	hsize_t idx = 0;
+	if (H5CALL(H5Literate(loc, H5_INDEX_NAME, H5_ITER_INC, &idx, link_cb, &x)) < 0)
+		return -1;
+	if (x.bad[0])
+		return error("'%s' is not a tensor of this %s model", x.bad,
+			     rnn_cell_name(l->cfg.cell));
+	return 0;
+}
+
+/* ---- model file ---- */
+
+int modelfile_save(const char *path, const struct model_meta *meta, const float *params)
+{
+	struct rnn_layout l;
+	if (rnn_layout_build(&meta->cfg, &l))
+		return -1;
+	struct afile af;
+	if (afile_reserve(&af, path))
+		return -1;
+	hid_t f = h5_create(af.tmp);
+	int rc = f < 0 ? -1 : 0;
+	if (!rc)
+		rc = write_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, meta);
+	if (!rc)
+		rc = write_tensors(f, &l, params);
+	if (f >= 0 && h5_close(f))
+		rc = -1;
+	if (rc) {
+		afile_abort(&af);
+		return error("cannot write model file '%s'", path);
+	}
+	return afile_commit(&af);
+}
+
+float *modelfile_load(const char *path, struct model_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	hid_t f = h5_open(path, 0);
+	if (f < 0)
+		return NULL;
+	float *params = NULL;
+	struct rnn_layout l;
+	if (read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, meta))
+		goto fail;
+	if (rnn_layout_build(&meta->cfg, &l) || !(params = rnn_alloc_floats(l.total)) ||
+	    read_tensors(f, &l, params) || check_no_strays(f, &l))
+		goto fail;
+	h5_close(f);
+	return params;
+fail:
+	h5_close(f);
+	free(params);
+	model_meta_free(meta);
+	error("cannot load model file '%s' (re-run train to rebuild it)", path);
+	return NULL;
+}
+
+/* ---- checkpoint ---- */
+
+void ckpt_state_free(struct ckpt_state *s)
+{
+	if (!s)
+		return;
+	free(s->fingerprint_text);
+	free(s->stopped);
+	for (int i = 0; i < s->n_log; i++)
+		free(s->log[i]);
+	free(s->log);
+	memset(s, 0, sizeof(*s));
+}
+
+static int write_group(hid_t f, const char *name, const struct rnn_layout *l, const float *base)
+{
+	hid_t g = h5_group_create(f, name);
+	if (g < 0)
+		return -1;
+	int rc = write_tensors(g, l, base);
+	if (h5_close(g))
+		rc = -1;
+	return rc;
+}
+
+static int read_group(hid_t f, const char *name, const struct rnn_layout *l, float *base)
+{
+	hid_t g = h5_group_open(f, name);
+	if (g < 0)
+		return -1;
+	int rc = read_tensors(g, l, base);
+	h5_close(g);
+	return rc;
+}
+
+int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_model *m,
+	      const float *best, const struct ckpt_state *st)
+{
+	if (!m->training)
+		return error("checkpoint: not a training model");
+	struct afile af;
+	if (afile_reserve(&af, path))
+		return -1;
+	const struct rnn_layout *l = &m->layout;
+	hid_t f = h5_create(af.tmp);
+	int rc = f < 0 ? -1 : 0;
+	if (!rc)
+		rc = write_meta(f, CKPT_FORMAT, CKPT_VERSION, meta);
+	if (!rc) {
+		rc |= h5_attr_write_str(f, "fingerprint", st->fingerprint);
+		rc |= h5_attr_write_str(f, "fingerprint_text",
+					st->fingerprint_text ? st->fingerprint_text : "");
+		rc |= h5_attr_write_int(f, "epoch", st->epoch);
+		rc |= h5_attr_write_int(f, "adam_step", m->adam_step);
+		char hex[17];
+		hash64_hex(st->seed, hex);
+		rc |= h5_attr_write_str(f, "seed", hex);
+		rc |= h5_attr_write_double(f, "best_metric", st->best_metric);
+		rc |= h5_attr_write_int(f, "bad_epochs", st->bad_epochs);
+		rc |= h5_attr_write_str(f, "stopped", st->stopped ? st->stopped : "");
+		rc |= h5_attr_write_double(f, "seconds", st->seconds);
+		rc |= h5_attr_write_int(f, "seqs", (int64_t)st->seqs);
+		rc |= h5_attr_write_strs(f, "log", (const char *const *)st->log, (size_t)st->n_log);
+		rc |= h5_attr_write_int(f, "has_best", best != NULL);
+	}
+	if (!rc)
+		rc = write_group(f, "params", l, m->params);
+	if (!rc)
+		rc = write_group(f, "adam_m", l, m->adam_m);
+	if (!rc)
+		rc = write_group(f, "adam_v", l, m->adam_v);
+	if (!rc && best)
+		rc = write_group(f, "best", l, best);
+	if (f >= 0 && h5_close(f))
+		rc = -1;
+	if (rc) {
+		afile_abort(&af);
+		return error("cannot write checkpoint '%s'", path);
+	}
+	return afile_commit(&af);
+}
+
+int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	memset(meta, 0, sizeof(*meta));
+	hid_t f = h5_open(path, 0);
+	if (f < 0)
+		return -1;
+	char *s = NULL;
+	char **log = NULL;
+	size_t nlog = 0;
+	int64_t v;
+	if (read_meta(f, CKPT_FORMAT, CKPT_VERSION, meta))
+		goto fail;
+	if (h5_attr_read_str(f, "fingerprint", &s) || strlen(s) != 16)
+		goto fail;
+	memcpy(st->fingerprint, s, 17);
+	free(s);
+	s = NULL;
+	if (h5_attr_read_str(f, "fingerprint_text", &st->fingerprint_text) ||
+	    read_int_in(f, "epoch", 1, INT32_MAX, &st->epoch) ||
+	    h5_attr_read_int(f, "adam_step", &v))
+		goto fail;
+	st->adam_step = (long)v;
+	if (h5_attr_read_str(f, "seed", &s) || parse_hex64(s, &st->seed))
+		goto fail;
+	free(s);
+	s = NULL;
+	if (h5_attr_read_double(f, "best_metric", &st->best_metric) ||
+	    read_int_in(f, "bad_epochs", 0, INT32_MAX, &st->bad_epochs) ||
+	    h5_attr_read_str(f, "stopped", &s) || h5_attr_read_double(f, "seconds", &st->seconds) ||
+	    h5_attr_read_int(f, "seqs", &v) || h5_attr_read_strs(f, "log", &log, &nlog))
+		goto fail;
+	st->seqs = (uint64_t)v;
+	st->best_epoch = meta->best_epoch;
+	if (*s)
+		st->stopped = s;
+	else
+		free(s);
+	s = NULL;
+	st->log = log;
+	st->n_log = (int)nlog;
+	h5_close(f);
+	return 0;
+fail:
+	free(s);
+	h5_close(f);
+	model_meta_free(meta);
+	ckpt_state_free(st);
+	return error("cannot read checkpoint '%s'", path);
+}
+
+int ckpt_load_tensors(const char *path, struct rnn_model *m, float *best)
+{
+	if (!m->training)
+		return error("checkpoint: not a training model");
+	hid_t f = h5_open(path, 0);
+	if (f < 0)
+		return -1;
+	const struct rnn_layout *l = &m->layout;
+	int64_t step = 0, has_best = 0;
+	int rc = h5_attr_read_int(f, "adam_step", &step) ||
+		 h5_attr_read_int(f, "has_best", &has_best) ||
+		 read_group(f, "params", l, m->params) || read_group(f, "adam_m", l, m->adam_m) ||
+		 read_group(f, "adam_v", l, m->adam_v);
+	if (!rc && best) {
+		if (has_best)
+			rc = read_group(f, "best", l, best);
+		else
+			memcpy(best, m->params, sizeof(float) * l->total);
+	}
+	h5_close(f);
+	if (rc)
+		return error("cannot load checkpoint '%s'", path);
+	m->adam_step = (long)step;
+	return 0;
+}

@@ -1,0 +1,940 @@
+/* trainloop.c - the training run (trainloop.h): streams shuffled batches
+ * of the training split into the model (on the CPU or a CUDA GPU through
+ * devmodel.h: the one place that chooses), evaluates the validation split
+ * after every epoch, keeps the best epoch's weights, stops early, guards
+ * against NaN/Inf, checkpoints every epoch (atomically) and resumes from a
+ * matching checkpoint.  Writes model.h5, train-log.jsonl and train.json.
+ * Two data sources behind one "feed": the review dataset (classify,
+ * streamed by batches.h) and the windowed time series (regress, tsfile.h,
+ * small enough to hold in memory).  On a GPU the host model is a mirror:
+ * filled after init or resume, and brought back (parameters and Adam
+ * state) after every epoch, before the best-epoch snapshot, the
+ * checkpoint and the model file, which stay the CPU's formats.
+ *
+ * Reproducibility: the initial weights come from the seed, the order of
+ * epoch e's batches from (seed, e) alone (batches.h), and nothing else is
+ * random, so the checkpoint's (seed, epoch) is the whole RNG state.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "afile.h"
+#include "badlog.h"
+#include "batches.h"
+#include "error.h"
+#include "evalloop.h"
+#include "hash.h"
+#include "metrics.h"
+#include "modelfile.h"
+#include "progress.h"
+#include "rng.h"
+#include "trainloop.h"
+#include "tsfile.h"
+#include "vocab.h"
+
+void train_cfg_defaults(struct train_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->data = "artifacts/dataset.h5";
+	c->model_out = "artifacts/model.h5";
+	c->log_out = "artifacts/train-log.jsonl";
+	c->summary_out = "artifacts/train.json";
+	c->checkpoint = "artifacts/checkpoint.h5";
+	c->cell = RNN_CELL_GRU;
+	c->task = RNN_TASK_CLASSIFY;
+	c->embed = 128;
+	c->hidden = 128;
+	c->layers = 1;
+	c->pool = RNN_POOL_MEAN;
+	rnn_optim_defaults(&c->optim);
+	c->optim.lr = 2e-3;
+	c->optim.sparse_embedding = 1;
+	c->clip = 1.0;
+	c->epochs = 8;
+	c->batch = 32;
+	c->patience = 2;
+	c->seed = 1;
+	c->threads = 1;
+	c->progress = PROGRESS_AUTO;
+	c->progress_interval = 30;
+	c->device = DEVICE_CPU;
+	c->producer = "train";
+}
+
+/* The shortest "%.Ng" that reads back as x exactly (0.003, not
+ * 0.0030000000000000001): exact, and readable in the mismatch note. */
+static const char *exact(char buf[32], double x)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return buf;
+}
+
+void train_fingerprint(const struct train_cfg *c, const struct rnn_config *m,
+		       uint64_t dataset_hash, uint64_t vocab_hash, char *buf, size_t size)
+{
+	char dh[17], vh[17], d[6][32];
+	hash64_hex(dataset_hash, dh);
+	hash64_hex(vocab_hash, vh);
+	const struct rnn_optim *o = &c->optim;
+	snprintf(buf, size,
+		 "task=%s;cell=%s;vocab=%d;embed=%d;input_size=%d;hidden=%d;layers=%d;"
+		 "bidirectional=%d;outputs=%d;pool=%s;dataset_hash=%s;vocab_hash=%s;"
+		 "seed=%" PRIu64 ";batch=%d;optimizer=%s;lr=%s;beta1=%s;beta2=%s;"
+		 "eps=%s;weight_decay=%s;sparse_embedding=%d;clip=%s;program=%016" PRIx64,
+		 rnn_task_name(m->task), rnn_cell_name(m->cell), m->vocab, m->embed, m->input_size,
+		 m->hidden, m->layers, m->bidirectional, m->outputs, rnn_pool_name(m->pool), dh, vh,
+		 c->seed, c->batch, o->adamw ? "adamw" : "adam", exact(d[0], o->lr),
+		 exact(d[1], o->beta1), exact(d[2], o->beta2), exact(d[3], o->eps),
+		 exact(d[4], o->weight_decay), o->sparse_embedding, exact(d[5], c->clip),
+		 c->program_hash);
+}
+
+/* The first key=value of a that b lacks, for the "does not match" note. */
+static void first_difference(const char *a, const char *b, char *out, size_t size)
+{
+	snprintf(out, size, "settings differ");
+	const char *p = a;
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		size_t klen = eq ? (size_t)(eq - p) + 1 : n;
+		/* find the same key in b */
+		const char *q = b, *hit = NULL;
+		size_t hn = 0;
+		while (q && *q) {
+			const char *qe = strchr(q, ';');
+			size_t qn = qe ? (size_t)(qe - q) : strlen(q);
+			if (qn >= klen && !strncmp(q, p, klen)) {
+				hit = q;
+				hn = qn;
+				break;
+			}
+			q = qe ? qe + 1 : NULL;
+		}
+		if (!hit || hn != n || strncmp(hit, p, n)) {
+			snprintf(out, size, "%.*s there, %.*s here", (int)n, p, hit ? (int)hn : 4,
+				 hit ? hit : "none");
+			return;
+		}
+		p = end ? end + 1 : NULL;
+	}
+}
+
+static json_t *jreal(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return error("cannot open '%s': %s", path, strerror(errno)), NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
+			char *b = realloc(buf, cap);
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return error("out of memory reading '%s'", path), NULL;
+			}
+			buf = b;
+		}
+		size_t got = fread(buf + n, 1, 65536, f);
+		n += got;
+		if (got < 65536)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return error("cannot read '%s'", path), NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* ---- feeds: where batches come from ---- */
+
+struct feed {
+	struct batches *b;         /* classify: the streaming reader */
+	/* regress: one split in memory */
+	float *inputs, *targets;   /* (n, W), (n, K) */
+	size_t n;
+	int W, K, B, shuffle;
+	uint64_t seed;
+	uint32_t *order;           /* (n) this epoch's order */
+	size_t pos;
+	float *bin, *btg;          /* (B, W), (B, K) the current batch */
+	int32_t *blen;             /* (B) all W */
+};
+
+static void feed_free(struct feed *f)
+{
+	batches_close(f->b);
+	free(f->inputs);
+	free(f->targets);
+	free(f->order);
+	free(f->bin);
+	free(f->btg);
+	free(f->blen);
+	memset(f, 0, sizeof(*f));
+}
+
+static int feed_is_open(const struct feed *f)
+{
+	return f->b || f->inputs;
+}
+
+static uint64_t feed_rows(const struct feed *f)
+{
+	return f->b ? batches_rows(f->b) : f->n;
+}
+
+static uint64_t feed_batches(const struct feed *f)
+{
+	return f->b ? batches_per_epoch(f->b) : (f->n + f->B - 1) / f->B;
+}
+
+/* A regression feed over inputs (n, W) and targets (n, K), taken over. */
+static int feed_arrays(struct feed *f, float *inputs, float *targets, size_t n, int W, int K,
+		       int B, int shuffle, uint64_t seed)
+{
+	memset(f, 0, sizeof(*f));
+	f->inputs = inputs;
+	f->targets = targets;
+	f->n = n;
+	f->W = W;
+	f->K = K;
+	f->B = B;
+	f->shuffle = shuffle;
+	f->seed = seed;
+	f->order = malloc((n + 1) * sizeof(uint32_t));
+	f->bin = malloc((size_t)B * W * sizeof(float));
+	f->btg = malloc((size_t)B * K * sizeof(float));
+	f->blen = malloc((size_t)B * sizeof(int32_t));
+	if (!f->order || !f->bin || !f->btg || !f->blen)
+		return error("out of memory");
+	for (int i = 0; i < B; i++)
+		f->blen[i] = W;
+	return 0;
+}
+
+/* Starts epoch e: the order depends only on (seed, e). */
+static int feed_start(struct feed *f, uint64_t e)
+{
+	if (f->b)
+		return batches_start_epoch(f->b, e);
+	for (size_t i = 0; i < f->n; i++)
+		f->order[i] = (uint32_t)i;
+	if (f->shuffle) {
+		struct rng r;
+		rng_seed2(&r, f->seed, e);
+		rng_shuffle_u32(&r, f->order, f->n);
+	}
+	f->pos = 0;
+	return 0;
+}
+
+/* The next batch as the model takes it: 1, 0 at the end, -1 on error. */
+static int feed_next(struct feed *f, struct rnn_batch *rb)
+{
+	memset(rb, 0, sizeof(*rb));
+	if (f->b) {
+		const struct batch *bt;
+		int rc = batches_next(f->b, &bt);
+		if (rc == 1) {
+			rb->B = (int)bt->n;
+			rb->T = (int)bt->t;
+			rb->ids = bt->ids;
+			rb->lengths = bt->lengths;
+			rb->labels = bt->labels;
+		}
+		return rc;
+	}
+	if (f->pos >= f->n)
+		return 0;
+	size_t m = f->n - f->pos < (size_t)f->B ? f->n - f->pos : (size_t)f->B;
+	for (size_t i = 0; i < m; i++) {
+		uint32_t r = f->order[f->pos + i];
+		memcpy(f->bin + i * f->W, f->inputs + (size_t)r * f->W, sizeof(float) * f->W);
+		memcpy(f->btg + i * f->K, f->targets + (size_t)r * f->K, sizeof(float) * f->K);
+	}
+	f->pos += m;
+	rb->B = (int)m;
+	rb->T = f->W;
+	rb->inputs = f->bin;
+	rb->lengths = f->blen;
+	rb->targets = f->btg;
+	return 1;
+}
+
+/* Everything a run holds; freed by run_free. */
+struct run {
+	const struct train_cfg *c;
+	struct feed tr, va;
+	const struct dsinfo *info; /* classify */
+	struct tsdata ts;          /* regress */
+	int ts_open;
+	struct rnn_model *m;    /* the host model: init, resume, save */
+	struct devmodel dm;     /* where it computes */
+	float *best;            /* best weights (with a validation split) */
+	struct model_meta meta;
+	struct ckpt_state st;
+	char fp_text[1024];
+	uint64_t dataset_hash;
+	int resumed_from;       /* epoch resumed after, 0 = fresh */
+	double train_seconds;   /* this run's pure training time */
+	uint64_t run_seqs;
+	double t0;
+	double prior_seconds;   /* from the checkpoint */
+	uint64_t prior_seqs;
+	double prior_train_seconds;
+};
+
+static void run_free(struct run *r)
+{
+	feed_free(&r->tr);
+	feed_free(&r->va);
+	if (r->ts_open)
+		tsdata_free(&r->ts);
+	devmodel_close(&r->dm);
+	rnn_model_free(r->m);
+	free(r->best);
+	model_meta_free(&r->meta);
+	ckpt_state_free(&r->st);
+}
+
+static int open_reviews(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	struct batches_config bc;
+	batches_config_init(&bc);
+	bc.split = "train";
+	bc.batch_size = (uint32_t)c->batch;
+	bc.shuffle = 1;
+	bc.seed = c->seed;
+	/* the notebook's output[:, -1] needs every row max_len wide */
+	bc.trim = c->pool != RNN_POOL_LAST_PADDED;
+	if (!(r->tr.b = batches_open(c->data, &bc)))
+		return -1;
+	r->info = batches_info(r->tr.b);
+	if (batches_rows(r->tr.b) == 0)
+		return error("'%s': the training split is empty", c->data);
+	if (r->info->has_split[SPLIT_VALIDATION] && r->info->counts[SPLIT_VALIDATION] > 0) {
+		bc.split = "validation";
+		bc.shuffle = 0;
+		if (!(r->va.b = batches_open(c->data, &bc)))
+			return -1;
+	} else {
+		warning("'%s' has no validation rows: no early stopping, the last epoch's "
+			"weights are kept",
+			c->data);
+	}
+	return 0;
+}
+
+static int open_series(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	if (tsdata_read(c->data, &r->ts))
+		return -1;
+	r->ts_open = 1;
+	const int W = (int)r->ts.window, K = (int)r->ts.horizon;
+	float *in = NULL, *tg = NULL;
+	size_t n;
+	if (tsfile_read_split(c->data, &r->ts, TS_TRAIN, &in, &tg, &n))
+		return -1;
+	if (feed_arrays(&r->tr, in, tg, n, W, K, c->batch, 1, c->seed))
+		return -1;
+	if (n == 0)
+		return error("'%s': the training split is empty", c->data);
+	if (r->ts.count[TS_VALIDATION] > 0) {
+		if (tsfile_read_split(c->data, &r->ts, TS_VALIDATION, &in, &tg, &n) ||
+		    feed_arrays(&r->va, in, tg, n, W, K, c->batch, 0, c->seed))
+			return -1;
+	} else {
+		warning("'%s' has no validation windows: no early stopping, the last epoch's "
+			"weights are kept",
+			c->data);
+	}
+	return 0;
+}
+
+static int open_data(struct run *r)
+{
+	return r->c->task == RNN_TASK_REGRESS ? open_series(r) : open_reviews(r);
+}
+
+/* Fills r->meta from the dataset, the vocabulary file and the settings. */
+static int make_meta_series(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	const struct tsdata *d = &r->ts;
+	struct model_meta *mm = &r->meta;
+	if (c->vocab)
+		return error("--vocab does not apply to --task regress");
+	mm->cfg = (struct rnn_config){
+		.cell = c->cell, .task = RNN_TASK_REGRESS, .input_size = 1, .hidden = c->hidden,
+		.layers = c->layers, .bidirectional = c->bidirectional,
+		.outputs = (int)d->horizon, .pool = c->pool,
+	};
+	if (rnn_config_check(&mm->cfg))
+		return -1;
+	mm->max_len = (uint32_t)d->window;
+	mm->n_norm = 1;
+	mm->norm_mean = malloc(sizeof(double));
+	mm->norm_std = malloc(sizeof(double));
+	if (!mm->norm_mean || !mm->norm_std || !(mm->truncation = strdup("none")) ||
+	    !(mm->producer = strdup(c->producer)) || !(mm->dataset = strdup(c->data)))
+		return error("out of memory");
+	mm->norm_mean[0] = d->mean;
+	mm->norm_std[0] = d->std;
+	if (hash64_file(c->data, &r->dataset_hash))
+		return -1;
+	mm->dataset_hash = r->dataset_hash;
+	double w = (double)d->window, k = (double)d->horizon, s = (double)d->season;
+	if (model_meta_set_extra(mm, "window", NULL, &w, 1) ||
+	    model_meta_set_extra(mm, "horizon", NULL, &k, 1) ||
+	    model_meta_set_extra(mm, "season", NULL, &s, 1) ||
+	    model_meta_set_extra(mm, "normalization", "zscore", NULL, 0) ||
+	    (d->series.source && model_meta_set_extra(mm, "source", d->series.source, NULL, 0)) ||
+	    (d->series.column && model_meta_set_extra(mm, "column", d->series.column, NULL, 0)))
+		return -1;
+	return 0;
+}
+
+static int make_meta(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	if (c->task == RNN_TASK_REGRESS)
+		return make_meta_series(r);
+	const struct tokmeta *tm = &r->info->meta;
+	struct model_meta *mm = &r->meta;
+	if (tm->n_labels < 2)
+		return error("'%s': %d label names; a classifier needs at least 2 (re-run "
+			     "filter-relabel)",
+			     c->data, tm->n_labels);
+	mm->cfg = (struct rnn_config){
+		.cell = c->cell, .task = c->task, .vocab = (int)tm->vocab_size, .embed = c->embed,
+		.input_size = c->embed, .hidden = c->hidden, .layers = c->layers,
+		.bidirectional = c->bidirectional, .outputs = tm->n_labels, .pool = c->pool,
+	};
+	if (rnn_config_check(&mm->cfg))
+		return -1;
+	for (int i = 0; i < tm->n_labels; i++)
+		if (!(mm->labels[mm->n_labels++] = strdup(tm->labels[i])))
+			return error("out of memory");
+	mm->vocab_hash = tm->vocab_hash;
+	mm->vocab_size = tm->vocab_size;
+	mm->pad_id = tm->pad_id;
+	mm->unk_id = tm->unk_id;
+	mm->cls_id = tm->cls_id;
+	mm->sep_id = tm->sep_id;
+	mm->max_len = tm->max_len;
+	if (!(mm->truncation = strdup(tm->truncation ? tm->truncation : "head")) ||
+	    !(mm->producer = strdup(c->producer)) || !(mm->dataset = strdup(c->data)))
+		return error("out of memory");
+	if (hash64_file(c->data, &r->dataset_hash))
+		return -1;
+	mm->dataset_hash = r->dataset_hash;
+	if (c->vocab) {
+		struct vocab *v = vocab_load(c->vocab);
+		if (!v)
+			return -1;
+		uint64_t vh = vocab_hash(v);
+		uint32_t vs = vocab_size(v);
+		vocab_free(v);
+		if (vh != tm->vocab_hash || vs != tm->vocab_size) {
+			char a[17], b[17];
+			hash64_hex(vh, a);
+			hash64_hex(tm->vocab_hash, b);
+			return error("'%s' (hash %s, %u tokens) is not the vocabulary of '%s' (hash "
+				     "%s, %u tokens)",
+				     c->vocab, a, vs, c->data, b, tm->vocab_size);
+		}
+		if (!(mm->vocab_text = read_file(c->vocab, &mm->vocab_len)) ||
+		    !(mm->vocab_path = strdup(c->vocab)))
+			return error("out of memory");
+		if (strlen(mm->vocab_text) != mm->vocab_len)
+			return error("'%s' holds a NUL byte; it cannot be embedded in the model",
+				     c->vocab);
+	}
+	return 0;
+}
+
+static int write_log(const struct run *r)
+{
+	const char *path = r->c->log_out;
+	if (!path)
+		return 0;
+	size_t n = 0;
+	for (int i = 0; i < r->st.n_log; i++)
+		n += strlen(r->st.log[i]) + 1;
+	char *buf = malloc(n + 1), *p = buf;
+	if (!buf)
+		return error("out of memory");
+	for (int i = 0; i < r->st.n_log; i++) {
+		size_t k = strlen(r->st.log[i]);
+		memcpy(p, r->st.log[i], k);
+		p[k] = '\n';
+		p += k + 1;
+	}
+	int rc = afile_write_all(path, buf, n);
+	free(buf);
+	return rc;
+}
+
+static int write_summary(const struct run *r, int epochs_run)
+{
+	const struct train_cfg *c = r->c;
+	if (!c->summary_out)
+		return 0;
+	const struct model_meta *mm = &r->meta;
+	json_t *labels = json_array();
+	for (int i = 0; i < mm->n_labels; i++)
+		json_array_append_new(labels, json_string(mm->labels[i]));
+	json_t *cfg = json_object();
+	json_object_set_new(cfg, "task", json_string(rnn_task_name(mm->cfg.task)));
+	json_object_set_new(cfg, "cell", json_string(rnn_cell_name(mm->cfg.cell)));
+	json_object_set_new(cfg, "embed", json_integer(mm->cfg.embed));
+	json_object_set_new(cfg, "hidden", json_integer(mm->cfg.hidden));
+	json_object_set_new(cfg, "layers", json_integer(mm->cfg.layers));
+	json_object_set_new(cfg, "bidirectional", json_boolean(mm->cfg.bidirectional));
+	json_object_set_new(cfg, "pooling", json_string(rnn_pool_name(mm->cfg.pool)));
+	json_object_set_new(cfg, "batch", json_integer(c->batch));
+	json_object_set_new(cfg, "lr", json_real(c->optim.lr));
+	json_object_set_new(cfg, "optimizer", json_string(c->optim.adamw ? "adamw" : "adam"));
+	json_object_set_new(cfg, "weight_decay", json_real(c->optim.weight_decay));
+	json_object_set_new(cfg, "sparse_embedding", json_boolean(c->optim.sparse_embedding));
+	json_object_set_new(cfg, "clip", c->clip > 0 ? json_real(c->clip) : json_null());
+	json_object_set_new(cfg, "epochs", json_integer(c->epochs));
+	json_object_set_new(cfg, "patience", json_integer(c->patience));
+	json_object_set_new(cfg, "max_len", json_integer(mm->max_len));
+	json_object_set_new(cfg, "seed", json_integer((json_int_t)c->seed));
+	if (mm->cfg.task == RNN_TASK_CLASSIFY) {
+		json_object_set_new(cfg, "vocab_size", json_integer(mm->vocab_size));
+		json_object_set_new(cfg, "classes", json_integer(mm->cfg.outputs));
+		json_object_set_new(cfg, "labels", labels);
+	} else {
+		json_decref(labels);
+		json_object_set_new(cfg, "window", json_integer(mm->max_len));
+		json_object_set_new(cfg, "horizon", json_integer(mm->cfg.outputs));
+	}
+	json_object_set_new(cfg, "preset", c->preset ? json_string(c->preset) : json_null());
+
+	double seconds = r->prior_seconds + (progress_now() - r->t0);
+	double tsec = r->prior_train_seconds + r->train_seconds;
+	uint64_t seqs = r->prior_seqs + r->run_seqs;
+	size_t nparams = 0;
+	for (int i = 0; i < r->m->layout.n_tensors; i++)
+		nparams += r->m->layout.tensors[i].numel;
+	json_t *j = json_object();
+	json_object_set_new(j, "config", cfg);
+	json_object_set_new(j, "device", json_string(device_kind_name(c->device)));
+	json_object_set_new(j, "device_description", json_string(r->dm.desc));
+	json_object_set_new(j, "threads", json_integer(c->threads));
+	json_object_set_new(j, "epochs_run", json_integer(epochs_run));
+	json_object_set_new(j, "best_epoch", r->st.best_epoch ? json_integer(r->st.best_epoch)
+							      : json_null());
+	json_object_set_new(j, "best_val_loss",
+			    r->st.best_epoch ? jreal(r->st.best_metric) : json_null());
+	json_object_set_new(j, "stopped", r->st.stopped ? json_string(r->st.stopped) : json_null());
+	json_object_set_new(j, "seconds", json_real(seconds));
+	json_object_set_new(j, "seq_per_s", jreal(tsec > 0 ? (double)seqs / tsec : NAN));
+	json_object_set_new(j, "train_examples", json_integer((json_int_t)feed_rows(&r->tr)));
+	json_object_set_new(j, "validation_examples", json_integer((json_int_t)feed_rows(&r->va)));
+	json_object_set_new(j, "parameters", json_integer((json_int_t)nparams));
+	json_object_set_new(j, "resumed_from_epoch",
+			    r->resumed_from ? json_integer(r->resumed_from) : json_null());
+	json_object_set_new(j, "model", json_string(c->model_out));
+	json_object_set_new(j, "dataset", json_string(c->data));
+	int rc = json_write_file(c->summary_out, j);
+	json_decref(j);
+	return rc;
+}
+
+/* Continues from the checkpoint when it matches; 0 (resumed or not) or -1. */
+static int try_resume(struct run *r, const char *fp_hex)
+{
+	const struct train_cfg *c = r->c;
+	if (!c->resume || !c->checkpoint || access(c->checkpoint, F_OK) != 0)
+		return 0;
+	struct model_meta cm;
+	struct ckpt_state cs;
+	if (ckpt_peek(c->checkpoint, &cm, &cs)) {
+		info("note: ignoring the unreadable checkpoint '%s'; starting from scratch",
+		     c->checkpoint);
+		return 0;
+	}
+	model_meta_free(&cm);
+	char why[256];
+	if (strcmp(cs.fingerprint, fp_hex)) {
+		first_difference(cs.fingerprint_text, r->fp_text, why, sizeof(why));
+		info("note: checkpoint '%s' is of another run (%s); starting from scratch",
+		     c->checkpoint, why);
+		ckpt_state_free(&cs);
+		return 0;
+	}
+	if (cs.epoch > c->epochs) {
+		info("note: checkpoint '%s' has %d epochs, more than --epochs %d; starting from "
+		     "scratch",
+		     c->checkpoint, cs.epoch, c->epochs);
+		ckpt_state_free(&cs);
+		return 0;
+	}
+	if (ckpt_load_tensors(c->checkpoint, r->m, r->best)) {
+		ckpt_state_free(&cs);
+		return -1;
+	}
+	ckpt_state_free(&r->st);
+	r->st = cs;
+	free(r->st.stopped); /* decided again under this run's settings */
+	r->st.stopped = NULL;
+	r->resumed_from = cs.epoch;
+	r->prior_seconds = cs.seconds;
+	r->prior_seqs = cs.seqs;
+	/* the pure training time of earlier runs is not stored: estimate it
+	 * from the logged rates so seq_per_s stays meaningful */
+	for (int i = 0; i < cs.n_log; i++) {
+		json_t *j = json_loads(cs.log[i], 0, NULL);
+		double sps = j ? json_number_value(json_object_get(j, "seq_per_s")) : 0;
+		if (sps > 0)
+			r->prior_train_seconds += (double)feed_rows(&r->tr) / sps;
+		json_decref(j);
+	}
+	info("resuming from '%s' after epoch %d", c->checkpoint, cs.epoch);
+	return 0;
+}
+
+/* One training epoch; 0, TRAIN_DIVERGED or -1.  Sums go to the out args. */
+static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_mean,
+		       double *acc, double *norm_mean, double *secs, uint64_t *seqs)
+{
+	const struct train_cfg *c = r->c;
+	struct rnn_model *m = r->m;
+	const int C = m->layout.cfg.outputs;
+	const int classify = m->layout.cfg.task == RNN_TASK_CLASSIFY;
+	if (feed_start(&r->tr, (uint64_t)e))
+		return -1;
+	char label[64];
+	snprintf(label, sizeof(label), "epoch %d/%d", e, c->epochs);
+	progress_start(pg, stderr, c->quiet ? PROGRESS_NONE : c->progress, label,
+		       feed_batches(&r->tr), c->progress_interval);
+	double t0 = progress_now(), loss_sum = 0, norm_sum = 0;
+	uint64_t n = 0, correct = 0, nb = 0;
+	struct rnn_batch rb;
+	int rc;
+	while ((rc = feed_next(&r->tr, &rb)) == 1) {
+		float loss;
+		double norm;
+		int s = devmodel_train_step(&r->dm, &rb, &c->optim, (float)c->clip, &loss, &norm);
+		if (s < 0) {
+			progress_end(pg);
+			return -1;
+		}
+		if (s == 1) {
+			progress_end(pg);
+			error("non-finite %s at epoch %d, batch %" PRIu64 " (loss %g, gradient norm "
+			      "%g): training stopped",
+			      isfinite(loss) ? "gradient" : "loss", e, nb + 1, (double)loss, norm);
+			return TRAIN_DIVERGED;
+		}
+		const float *probs = NULL, *logits;
+		if (classify)
+			devmodel_outputs(&r->dm, &probs, &logits);
+		for (int i = 0; classify && i < rb.B; i++) {
+			const float *p = probs + (size_t)i * C;
+			int k = 0;
+			for (int j = 1; j < C; j++)
+				if (p[j] > p[k])
+					k = j;
+			correct += k == rb.labels[i];
+		}
+		loss_sum += (double)loss * rb.B;
+		norm_sum += norm;
+		n += (uint64_t)rb.B;
+		nb++;
+		char status[96];
+		if (classify)
+			snprintf(status, sizeof(status), "loss %.4f acc %.3f", loss_sum / n,
+				 (double)correct / n);
+		else
+			snprintf(status, sizeof(status), "loss %.5f", loss_sum / n);
+		progress_update(pg, nb, n, status);
+	}
+	progress_end(pg);
+	if (rc < 0)
+		return -1;
+	*secs = progress_now() - t0;
+	*loss_mean = n ? loss_sum / n : NAN;
+	*acc = n && classify ? (double)correct / n : NAN;
+	*norm_mean = nb ? norm_sum / nb : NAN;
+	*seqs = n;
+	return 0;
+}
+
+/* Validation after an epoch: loss (cross-entropy or MSE), and for
+ * classification accuracy and macro F1 in *vm.  0, 1 (not finite), -1. */
+static int validate(struct run *r, struct metrics *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->accuracy = vm->macro_f1 = NAN;
+	struct rnn_model *m = r->m;
+	if (r->va.b) {
+		struct metrics_acc *acc = metrics_acc_new(m->layout.cfg.outputs, 0);
+		if (!acc)
+			return -1;
+		int v = eval_split(&r->dm, r->va.b, acc, NULL, NULL, NULL);
+		if (!v)
+			v = metrics_compute(acc, vm);
+		metrics_acc_free(acc);
+		if (v)
+			return v;
+		return isfinite(vm->loss) ? 0 : 1;
+	}
+	/* regression: mean squared error over every (example, step) */
+	if (feed_start(&r->va, 0))
+		return -1;
+	struct rnn_batch rb;
+	double sum = 0;
+	uint64_t n = 0;
+	int rc;
+	while ((rc = feed_next(&r->va, &rb)) == 1) {
+		float loss;
+		if (devmodel_forward(&r->dm, &rb, &loss))
+			return -1;
+		sum += (double)loss * rb.B;
+		n += (uint64_t)rb.B;
+	}
+	if (rc < 0)
+		return -1;
+	vm->n = n;
+	vm->loss = n ? sum / n : NAN;
+	return isfinite(vm->loss) ? 0 : 1;
+}
+
+static int add_log(struct run *r, json_t *j)
+{
+	char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	if (!s)
+		return error("out of memory");
+	char **log = realloc(r->st.log, sizeof(char *) * (r->st.n_log + 1));
+	if (!log) {
+		free(s);
+		return error("out of memory");
+	}
+	r->st.log = log;
+	r->st.log[r->st.n_log++] = s;
+	return 0;
+}
+
+int train_run(const struct train_cfg *c)
+{
+	struct run r;
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.t0 = progress_now();
+	int rc = -1;
+	/* pg: the batch progress of an epoch; lg: the epoch summaries, plain
+	 * lines even with --progress none (only quiet silences them) */
+	struct progress pg, lg;
+	progress_start(&pg, stderr, c->quiet ? PROGRESS_NONE : c->progress, "train", 0,
+		       c->progress_interval);
+	progress_start(&lg, stderr,
+		       c->quiet ? PROGRESS_NONE
+				: c->progress == PROGRESS_NONE ? PROGRESS_LINES : c->progress,
+		       "train", 0, c->progress_interval);
+
+	if (c->epochs < 1 || c->batch < 1 || c->threads < 1)
+		return error("epochs, batch and threads must be >= 1");
+	rnn_set_threads(c->threads);
+	if (open_data(&r) || make_meta(&r))
+		goto out;
+	if (c->preset && !strcmp(c->preset, "notebook") && c->task == RNN_TASK_CLASSIFY &&
+	    r.meta.max_len != 256)
+		info("note: --preset notebook: '%s' has max_len %u, the notebook used 256 (set at "
+		     "tokenize: make MAX_LEN=256)",
+		     c->data, r.meta.max_len);
+	/* on a GPU the host model only holds the state: no activation room */
+	const int on_host = c->device == DEVICE_CPU;
+	if (!(r.m = rnn_model_create(&r.meta.cfg, on_host ? c->batch : 1,
+				     on_host ? (int)r.meta.max_len : 1, 1)))
+		goto out;
+	const int has_va = feed_is_open(&r.va);
+	rnn_model_init(r.m, c->seed);
+	if (has_va && !(r.best = rnn_alloc_floats(r.m->layout.total)))
+		goto out;
+	if (r.best)
+		memcpy(r.best, r.m->params, sizeof(float) * r.m->layout.total);
+	train_fingerprint(c, &r.meta.cfg, r.dataset_hash, r.meta.vocab_hash, r.fp_text,
+			  sizeof(r.fp_text));
+	char fp_hex[17];
+	hash64_hex(hash64(r.fp_text, strlen(r.fp_text)), fp_hex);
+	r.st.seed = c->seed;
+	r.st.best_metric = INFINITY;
+	if (try_resume(&r, fp_hex))
+		goto out;
+	memcpy(r.st.fingerprint, fp_hex, 17);
+	free(r.st.fingerprint_text);
+	if (!(r.st.fingerprint_text = strdup(r.fp_text))) {
+		error("out of memory");
+		goto out;
+	}
+	/* the device copy starts from the initialised or resumed host model */
+	if (devmodel_open(&r.dm, r.m, c->device, c->batch, (int)r.meta.max_len))
+		goto out;
+	if (c->device == DEVICE_CUDA)
+		info("device: %s", r.dm.desc);
+	if (!c->quiet && !r.resumed_from) {
+		size_t np = 0;
+		for (int i = 0; i < r.m->layout.n_tensors; i++)
+			np += r.m->layout.tensors[i].numel;
+		info("%s %s, E %d, H %d, %d layer%s%s, %s pooling, %zu parameters; %" PRIu64
+		     " training and %" PRIu64 " validation %s, batch %d, %d thread%s",
+		     rnn_task_name(r.meta.cfg.task), rnn_cell_name(r.meta.cfg.cell),
+		     r.meta.cfg.embed, c->hidden, c->layers, c->layers > 1 ? "s" : "",
+		     c->bidirectional ? ", bidirectional" : "", rnn_pool_name(c->pool), np,
+		     feed_rows(&r.tr), feed_rows(&r.va),
+		     c->task == RNN_TASK_CLASSIFY ? "reviews" : "windows", c->batch, c->threads,
+		     c->threads > 1 ? "s" : "");
+	}
+
+	const char *stopped = NULL;
+	if (r.st.epoch >= c->epochs)
+		stopped = "epochs";
+	else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
+		stopped = "early-stopping";
+	for (int e = r.st.epoch + 1; !stopped; e++) {
+		double loss, acc, norm, secs, t_epoch = progress_now();
+		uint64_t seqs;
+		int s = train_epoch(&r, e, &pg, &loss, &acc, &norm, &secs, &seqs);
+		if (s < 0)
+			goto out;
+		if (s == TRAIN_DIVERGED) {
+			stopped = "nan";
+			break;
+		}
+		/* parameters and Adam state back to the host model for the
+		 * best-epoch snapshot, the checkpoint and the model file */
+		if (devmodel_to_host(&r.dm))
+			goto out;
+		r.train_seconds += secs;
+		r.run_seqs += seqs;
+		struct metrics vm = {0};
+		int improved = 0;
+		if (has_va) {
+			int v = validate(&r, &vm);
+			if (v < 0) {
+				metrics_free(&vm);
+				goto out;
+			}
+			if (v == 1) {
+				metrics_free(&vm);
+				error("non-finite validation loss after epoch %d: training stopped",
+				      e);
+				stopped = "nan";
+				break;
+			}
+			if (vm.loss < r.st.best_metric) {
+				improved = 1;
+				r.st.best_metric = vm.loss;
+				r.st.best_epoch = e;
+				r.st.bad_epochs = 0;
+				memcpy(r.best, r.m->params, sizeof(float) * r.m->layout.total);
+			} else {
+				r.st.bad_epochs++;
+			}
+		} else {
+			r.st.best_epoch = e;
+		}
+		r.st.epoch = e;
+		r.st.adam_step = r.m->adam_step;
+		double esecs = progress_now() - t_epoch;
+		json_t *j = json_object();
+		json_object_set_new(j, "epoch", json_integer(e));
+		json_object_set_new(j, "loss", jreal(loss));
+		json_object_set_new(j, "accuracy", jreal(acc));
+		json_object_set_new(j, "val_loss", has_va ? jreal(vm.loss) : json_null());
+		json_object_set_new(j, "val_accuracy", has_va ? jreal(vm.accuracy) : json_null());
+		json_object_set_new(j, "val_macro_f1", has_va ? jreal(vm.macro_f1) : json_null());
+		json_object_set_new(j, "seconds", json_real(esecs));
+		json_object_set_new(j, "seq_per_s", jreal(secs > 0 ? seqs / secs : NAN));
+		json_object_set_new(j, "lr", json_real(c->optim.lr));
+		json_object_set_new(j, "grad_norm", jreal(norm));
+		int lrc = add_log(&r, j);
+		json_decref(j);
+		if (lrc)
+			goto out;
+		if (e >= c->epochs)
+			stopped = "epochs";
+		else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
+			stopped = "early-stopping";
+		free(r.st.stopped);
+		r.st.stopped = stopped ? strdup(stopped) : NULL;
+		r.st.seconds = r.prior_seconds + (progress_now() - r.t0);
+		r.st.seqs = r.prior_seqs + r.run_seqs;
+		r.meta.best_epoch = r.st.best_epoch;
+		if (c->checkpoint &&
+		    ckpt_save(c->checkpoint, &r.meta, r.m,
+			      r.best && r.st.best_epoch != e ? r.best : NULL, &r.st))
+			goto out;
+		if (write_log(&r))
+			goto out;
+		if (!c->quiet && c->task == RNN_TASK_CLASSIFY)
+			progress_log(&lg,
+				     "epoch %d/%d: loss %.4f acc %.4f | val loss %.4f acc %.4f "
+				     "macro-F1 %.4f | %.1f s, %.0f seq/s%s",
+				     e, c->epochs, loss, acc, has_va ? vm.loss : NAN,
+				     has_va ? vm.accuracy : NAN, has_va ? vm.macro_f1 : NAN, esecs,
+				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
+		else if (!c->quiet)
+			progress_log(&lg,
+				     "epoch %d/%d: mse %.5f | val mse %.5f | %.1f s, %.0f seq/s%s", e,
+				     c->epochs, loss, has_va ? vm.loss : NAN, esecs,
+				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
+		metrics_free(&vm);
+	}
+	free(r.st.stopped);
+	r.st.stopped = strdup(stopped);
+	if (!strcmp(stopped, "nan")) {
+		if (c->checkpoint && r.st.epoch > 0)
+			error("the checkpoint '%s' of epoch %d is kept; no model was written (try a "
+			      "lower --lr, or --clip)",
+			      c->checkpoint, r.st.epoch);
+		else
+			error("no model was written (try a lower --lr, or --clip)");
+		write_summary(&r, r.st.epoch);
+		rc = TRAIN_DIVERGED;
+		goto out;
+	}
+	const float *final = r.best && r.st.best_epoch > 0 ? r.best : r.m->params;
+	r.meta.best_epoch = r.st.best_epoch;
+	if (modelfile_save(c->model_out, &r.meta, final) || write_log(&r) ||
+	    write_summary(&r, r.st.epoch))
+		goto out;
+	if (!c->quiet)
+		progress_log(&lg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",
+			     stopped, r.st.epoch, r.st.epoch > 1 ? "s" : "", r.st.best_epoch,
+			     has_va ? "" : " (no validation)", c->model_out);
+	rc = TRAIN_OK;
+out:
+	run_free(&r);
+	return rc;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# e2e/retrain.sh - the cron path on the demo dump, in a temporary tree:
+#  1. make retrain trains, keeps runs/<time>/, promotes runs/current;
+#  2. again with nothing new: "nothing new", exit 0, no new run;
+#  3. a new dump lands and two retrains start together: one runs, the other
+#     exits 3 saying another run holds the lock; nothing is left corrupt;
+#  4. a pipeline killed (SIGKILL to the whole process group) at seeded random
+#     points and re-run until it completes gives the same artifacts as an
+#     uninterrupted run (training resumes from its checkpoint).
+set -eu
+TOP=${RNNPIPE_TOP:-$(pwd)}
+cd "$TOP"
+BUILD=${BUILD:-build}
+command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup installs it)"; exit 77; }
+T=$(mktemp -d /tmp/rnnpipe-retrain-XXXXXX)
+mkdir -p "$T/data"
+cp data/demo/reviews-2026-10.jsonl "$T/data/"
+knobs=(BUILD="$BUILD" DATA="$T/data" EPOCHS=3 THREADS=1)
+
+# make runs the pipeline in the repository; keep every output in $T
+export ART=$T/art REPORTS=$T/rep RUNS=$T/runs
+mk() { make --no-print-directory "${knobs[@]}" ART="$ART" REPORTS="$REPORTS" "$@"; }
+
+# 1. first run: trains and promotes
+mk retrain > "$T/log1" 2>&1 || { cat "$T/log1"; echo "FAIL: first retrain"; exit 1; }
+grep -q 'retrain: summary: run .* promoted' "$T/log1" || { tail "$T/log1"; echo "FAIL: not promoted"; exit 1; }
+[ -L "$RUNS/current" ] && [ -f "$RUNS/current/model.h5" ] && [ -f "$RUNS/current/report.html" ] \
+	|| { ls -la "$RUNS" "$RUNS"/*; echo "FAIL: run folder incomplete"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 1 ] || { echo "FAIL: history"; exit 1; }
+if grep -q $'\033' "$T/log1"; then echo "FAIL: control characters in the cron log"; exit 1; fi
+grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z ' "$T/log1" || { echo "FAIL: no timestamps"; exit 1; }
+
+# 2. nothing new
+mk retrain > "$T/log2" 2>&1 || { cat "$T/log2"; echo "FAIL: second retrain"; exit 1; }
+grep -q 'summary: nothing new' "$T/log2" || { tail "$T/log2"; echo "FAIL: expected nothing new"; exit 1; }
+[ "$(ls -d "$RUNS"/2* | wc -l)" -eq 1 ] || { echo "FAIL: a run folder for nothing"; exit 1; }
+
+# 3. a new dump and two overlapping retrains
+cp data/demo/reviews-2026-11.csv "$T/data/"
+mk retrain > "$T/log3a" 2>&1 & a=$!
+for _ in $(seq 200); do  # wait until the first one holds the lock
+	flock -n "$ART/.retrain.lock" true || break
+	sleep 0.05
+done
+set +e
+mk retrain > "$T/log3b" 2>&1; rb=$?
+wait $a; ra=$?
+set -e
+[ $ra -eq 0 ] || { cat "$T/log3a"; echo "FAIL: first of two retrains exited $ra"; exit 1; }
+[ $rb -eq 2 ] || [ $rb -eq 3 ] || { cat "$T/log3b"; echo "FAIL: second retrain exited $rb"; exit 1; }
+grep -q 'another retrain is running' "$T/log3b" || { cat "$T/log3b"; echo "FAIL: no lock message"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 2 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
+jq -e '.dumps == 2' <(tail -n 1 "$ART/history.jsonl") >/dev/null || { echo "FAIL: new dump not picked up"; exit 1; }
+
+# 4. kill at random points, re-run, compare with an uninterrupted run
+# both runs use the same folder name (model files record their inputs' paths)
+killed=$T/run4
+ref=$T/ref
+ART=$killed mk metrics > "$T/log4ref" 2>&1 || { cat "$T/log4ref"; echo "FAIL: reference run"; exit 1; }
+mv "$killed" "$ref"
+RANDOM=7
+kills=0
+for attempt in $(seq 30); do
+	delay=$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.1 + (r % 120) / 100 }')
+	ART=$killed setsid make --no-print-directory "${knobs[@]}" ART="$killed" REPORTS="$REPORTS" \
+		metrics > "$T/log4" 2>&1 & p=$!
+	( sleep "$delay"; kill -9 -- -$p 2>/dev/null ) & k=$!
+	if wait $p; then kill $k 2>/dev/null; wait $k 2>/dev/null || true; break; fi
+	wait $k 2>/dev/null || true
+	kills=$((kills + 1))
+done
+ART=$killed mk metrics > "$T/log4b" 2>&1 || { cat "$T/log4b"; echo "FAIL: final re-run"; exit 1; }
+echo "killed $kills times before a run completed"
+[ $kills -ge 2 ] || { echo "FAIL: the pipeline was killed fewer than 2 times (delays too long?)"; exit 1; }
+ls "$killed"/*.tmp.* "$killed"/*/*.tmp.* 2>/dev/null && { echo "FAIL: temporary files left"; exit 1; }
+for f in vocab.txt merged.tok split/train.tok split/validation.tok split/test.tok \
+	 dataset.h5 model.h5 metrics.json predictions.tsv; do
+	cmp "$ref/$f" "$killed/$f" || { echo "FAIL: $f differs after kills"; exit 1; }
+done
+rm -rf "$T"
+echo "retrain: ok"

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# train, evaluate and predict end to end on the project's demo dump:
+# learn-vocab -> tokenize -> filter-relabel -> split -> pack-hdf5 -> train
+# (2 epochs) -> evaluate (metrics.json keys, predictions.tsv rows, --dump)
+# -> predict (output shape, --jsonl).  Then, on the command line: a run
+# killed after its first checkpoint and resumed ends with the same weights
+# as an uninterrupted run; a huge learning rate exits 1 without a model;
+# bad usage exits 2; --device cuda fails clearly without a device.
+set -euo pipefail
+BIN=${BUILD:-build}/bin
+TOP=${RNNPIPE_TOP:-$PWD}
+DEMO=$TOP/data/demo/reviews-2026-10.jsonl
+[ -f "$DEMO" ] || { echo "SKIP: $DEMO not found"; exit 77; }
+tmp=$(mktemp -d /tmp/rnnpipe-e2e-train-XXXXXX)
+A=$tmp/artifacts
+fail() { echo "FAIL: $*"; exit 1; }
+has() { grep -q -- "$2" "$1" || fail "$1 lacks $2"; }
+
+"$BIN/learn-vocab" --quiet --size 1500 --output "$A/vocab.txt" "$DEMO"
+"$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --max-len 64 --output "$A/tok/reviews.tok" "$DEMO"
+"$BIN/filter-relabel" --quiet --output "$A/merged.tok" "$A/tok/reviews.tok"
+"$BIN/split" --quiet --train "$A/split/train.tok" --validation "$A/split/validation.tok" \
+	--test "$A/split/test.tok" "$A/merged.tok"
+"$BIN/pack-hdf5" --quiet --out "$A/dataset.h5" --chunk-rows 32 "$A"/split/{train,validation,test}.tok
+
+train() { "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 16 --hidden 16 \
+	--batch 16 --lr 0.01 --pool mean --progress lines "$@"; }
+train --epochs 2 --model "$A/model.h5" --log "$A/train-log.jsonl" --summary "$A/train.json" \
+	--checkpoint "$A/checkpoint.h5" --resume 2>"$tmp/train.err"
+cat "$tmp/train.err"
+[ "$(wc -l <"$A/train-log.jsonl")" -eq 2 ] || fail "train-log.jsonl: not 2 lines"
+for k in '"epoch": 2' '"val_loss"' '"val_accuracy"' '"val_macro_f1"' '"seq_per_s"' '"lr"'; do
+	has "$A/train-log.jsonl" "$k"
+done
+for k in '"config"' '"epochs_run": 2' '"best_epoch"' '"stopped": "epochs"' '"seq_per_s"' \
+	'"train_examples"' '"validation_examples"' '"labels"'; do
+	has "$A/train.json" "$k"
+done
+# plain progress lines: no control characters, timestamps
+if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f]' "$tmp/train.err"; then fail "control characters in log"; fi
+grep -qE '^train: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} epoch 1/2: loss' "$tmp/train.err" ||
+	fail "no timestamped epoch line"
+
+# evaluate the test split
+"$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" --metrics "$A/metrics.json" \
+	--predictions "$A/predictions.tsv"
+for k in '"split": "test"' '"n":' '"accuracy"' '"macro_f1"' '"confusion_matrix"' '"per_class"' \
+	'"roc_auc"' '"roc"' '"loss"' '"labels"' '"precision"' '"recall"' '"f1"' '"support"'; do
+	has "$A/metrics.json" "$k"
+done
+n=$(sed -n 's/.*"n": \([0-9]*\).*/\1/p' "$A/metrics.json" | head -1)
+[ "$n" -gt 0 ] || fail "metrics.json: n = $n"
+[ "$(wc -l <"$A/predictions.tsv")" -eq $((n + 1)) ] || fail "predictions.tsv: not n + 1 lines"
+head -1 "$A/predictions.tsv" | grep -qP '^hash\tlabel\tpredicted\tprob_negative\tprob_positive$' ||
+	fail "predictions.tsv header"
+sed -n 2p "$A/predictions.tsv" | grep -qP '^[0-9a-f]{16}\t(negative|positive)\t(negative|positive)\t0\.[0-9]{4}\t[01]\.[0-9]{4}$' ||
+	fail "predictions.tsv row: $(sed -n 2p "$A/predictions.tsv")"
+# the same reviews straight from the dump: every labelled review (train too)
+"$BIN/evaluate" --model "$A/model.h5" --dump "$DEMO" --metrics "$tmp/dump.json" \
+	--predictions "$tmp/dump.tsv"
+has "$tmp/dump.json" '"n": 300'
+has "$tmp/dump.json" '"dropped": 66'
+[ "$(wc -l <"$tmp/dump.tsv")" -eq 301 ] || fail "dump predictions: not 301 lines"
+# test-split rows of the dump run agree with the dataset run
+join -t $'\t' <(tail -n +2 "$A/predictions.tsv" | sort) <(tail -n +2 "$tmp/dump.tsv" | sort) |
+	awk -F'\t' '$4 != $8 || $5 != $9 { bad++ } END { exit bad > 0 }' ||
+	fail "the dump run and the dataset run give other probabilities"
+
+# predict: label and probability; --jsonl; the embedded vocabulary
+out=$("$BIN/predict" --model "$A/model.h5" "Фильм отстой. Не советую смотреть.")
+echo "predict: $out"
+[[ $out =~ ^(negative|positive)\ (0\.[5-9][0-9]{3}|1\.0000)$ ]] || fail "predict printed '$out'"
+printf 'Отличный фильм, рекомендую!\n{"text": "Скучно и глупо."}\n\n' |
+	"$BIN/predict" --model "$A/model.h5" --jsonl >"$tmp/p.jsonl"
+[ "$(wc -l <"$tmp/p.jsonl")" -eq 3 ] || fail "predict --jsonl: not 3 lines"
+while read -r l; do
+	[[ $l =~ ^\{\"label\":\ \"(negative|positive)\",\ \"prob\":\ [0-9.e-]+,\ \"probs\":\ \[[0-9.e-]+,\ [0-9.e-]+\]\}$ ]] ||
+		fail "predict --jsonl line: $l"
+done <"$tmp/p.jsonl"
+# an unreadable line keeps its place and fails the run
+rc=0
+printf 'Хорошо\n\xff\xfe\nПлохо\n' | "$BIN/predict" --model "$A/model.h5" >"$tmp/p.txt" 2>"$tmp/p.err" || rc=$?
+[ $rc -eq 1 ] || fail "predict with a bad line: exit $rc"
+[ "$(sed -n 2p "$tmp/p.txt")" = "error line 2" ] && [ "$(wc -l <"$tmp/p.txt")" -eq 3 ] ||
+	fail "predict with a bad line printed: $(cat "$tmp/p.txt")"
+grep -q '<stdin>:2:' "$tmp/p.err" || fail "no <stdin>:2: message"
+# a vocabulary of another hash is refused
+printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n' >"$tmp/other.txt"
+rc=0
+"$BIN/predict" --model "$A/model.h5" --vocab "$tmp/other.txt" "x" 2>"$tmp/err" || rc=$?
+[ $rc -eq 1 ] && grep -q "not the model's vocabulary" "$tmp/err" || fail "foreign vocabulary accepted"
+
+# kill after the first checkpoint, resume: the weights of an uninterrupted run
+train --epochs 4 --model "$tmp/full.h5" --log "$tmp/full.log" --summary "$tmp/full.json" \
+	--checkpoint "$tmp/full.ckpt.h5" --quiet
+# exec: $! must be the train process itself, not a subshell running the
+# function (killing that would leave train running, racing the resume)
+(exec "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 16 --hidden 16 \
+	--batch 16 --lr 0.01 --pool mean --progress lines --epochs 4 --model "$tmp/killed.h5" \
+	--log "$tmp/killed.log" --summary "$tmp/killed.json" --checkpoint "$tmp/killed.ckpt.h5" \
+	--quiet --progress-interval 0.1 2>"$tmp/killed.err") &
+pid=$!
+for _ in $(seq 1 200); do [ -e "$tmp/killed.ckpt.h5" ] && break; sleep 0.05; done
+kill -TERM $pid 2>/dev/null || true
+wait $pid || true
+[ -e "$tmp/killed.ckpt.h5" ] || fail "no checkpoint before the kill"
+ls "$tmp" | grep -q '\.tmp\.' && fail "a killed run left a temporary file"
+train --epochs 4 --model "$tmp/killed.h5" --log "$tmp/killed.log" --summary "$tmp/killed.json" \
+	--checkpoint "$tmp/killed.ckpt.h5" --resume 2>"$tmp/resume.err"
+cat "$tmp/resume.err"
+grep -q "resuming from" "$tmp/resume.err" || echo "note: the run finished before the kill"
+h5diff "$tmp/full.h5" "$tmp/killed.h5" >/dev/null || fail "resumed weights differ"
+[ "$(wc -l <"$tmp/killed.log")" -eq "$(wc -l <"$tmp/full.log")" ] || fail "resumed log: not the full run's epochs"
+cmp <(sed 's/"seconds".*//' "$tmp/full.log") <(sed 's/"seconds".*//' "$tmp/killed.log") ||
+	fail "resumed log: other losses than the full run's"
+
+# the NaN guard: exit 1, a clear message, no model
+rc=0
+train --epochs 2 --lr 1e38 --model "$tmp/nan.h5" --summary "$tmp/nan.json" --no-checkpoint \
+	--log "$tmp/nan.log" 2>"$tmp/nan.err" || rc=$?
+cat "$tmp/nan.err"
+[ $rc -eq 1 ] || fail "huge lr: exit $rc"
+grep -q "non-finite" "$tmp/nan.err" || fail "no NaN message"
+[ ! -e "$tmp/nan.h5" ] || fail "a diverged run wrote a model"
+has "$tmp/nan.json" '"stopped": "nan"'
+
+# usage errors and the device switch
+rc=0; "$BIN/train" --cell transformer 2>/dev/null || rc=$?
+[ $rc -eq 2 ] || fail "--cell transformer: exit $rc"
+# (without a device; tests/e2e/device_cli.sh has the details)
+if ! grep -q '"device": "cuda"' "$A/train.json"; then
+	rc=0; "$BIN/train" --data "$A/dataset.h5" --device cuda 2>"$tmp/cuda.err" || rc=$?
+	[ $rc -eq 1 ] && grep -q -- "--device cuda: " "$tmp/cuda.err" || fail "--device cuda: exit $rc"
+fi
+rc=0; "$BIN/evaluate" --split nonsense 2>/dev/null || rc=$?
+[ $rc -eq 2 ] || fail "evaluate --split nonsense: exit $rc"
+"$BIN/train" --help | grep -q -- "--preset" || fail "train --help"
+rm -rf "$tmp"
+echo ok

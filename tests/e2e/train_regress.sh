@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# train --task regress and evaluate --task regress on a synthetic series
+# (ts-prepare, docs/timeseries.md): the model beats the naive forecast on
+# the test period, the model file carries the normalisation and window,
+# 1 epoch + resume to 4 gives the weights of 4 epochs, a classifier
+# dataset or a regression model in the wrong place fails clearly.
+set -euo pipefail
+BIN=${BUILD:-build}/bin
+[ -x "$BIN/ts-prepare" ] || { echo "SKIP: no ts-prepare (the time-series stages are not merged)"; exit 77; }
+tmp=$(mktemp -d /tmp/rnnpipe-e2e-regress-XXXXXX)
+fail() { echo "FAIL: $*"; exit 1; }
+"$BIN/ts-prepare" --synthetic 800 --season 48 --window 24 --out "$tmp/ts.h5" --quiet
+train() { "$BIN/train" --task regress --data "$tmp/ts.h5" --hidden 24 --lr 0.005 --batch 32 \
+	--progress none --quiet "$@"; }
+train --epochs 4 --model "$tmp/m.h5" --log "$tmp/log.jsonl" --summary "$tmp/train.json" \
+	--checkpoint "$tmp/ck.h5"
+[ "$(wc -l <"$tmp/log.jsonl")" -eq 4 ] || fail "log: not 4 lines"
+grep -q '"accuracy": null' "$tmp/log.jsonl" || fail "log: accuracy should be null"
+grep -q '"task": "regress"' "$tmp/train.json" || fail "train.json task"
+grep -q '"window": 24' "$tmp/train.json" || fail "train.json window"
+h5dump -A "$tmp/m.h5" >"$tmp/attrs.txt"
+for a in norm_mean norm_std window horizon source; do
+	grep -q "ATTRIBUTE \"$a\"" "$tmp/attrs.txt" || fail "model lacks attribute $a"
+done
+h5dump -H "$tmp/m.h5" | grep -q 'DATASET "embedding.weight"' && fail "a regression model has an embedding"
+h5dump -H "$tmp/m.h5" | grep -q 'DATASET "rnn.weight_ih_l0"' || fail "no rnn.weight_ih_l0"
+
+"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" --metrics "$tmp/metrics.json" --quiet
+for k in '"rmse"' '"mae"' '"naive_rmse"' '"naive_mae"' '"loss"'; do
+	grep -q "$k" "$tmp/metrics.json" || fail "metrics.json lacks $k"
+done
+rmse=$(sed -n 's/^ *"rmse": \([0-9.e-]*\),*$/\1/p' "$tmp/metrics.json" | head -1)
+naive=$(sed -n 's/^ *"naive_rmse": \([0-9.e-]*\),*$/\1/p' "$tmp/metrics.json" | head -1)
+echo "test rmse $rmse, naive $naive"
+awk -v a="$rmse" -v b="$naive" 'BEGIN { exit !(a > 0 && a < b) }' || fail "not better than naive"
+
+# 1 epoch, then resume to 4: the same weights
+train --epochs 1 --model "$tmp/r.h5" --log "$tmp/r.jsonl" --summary "$tmp/r.json" --checkpoint "$tmp/rck.h5"
+train --epochs 4 --model "$tmp/r.h5" --log "$tmp/r.jsonl" --summary "$tmp/r.json" --checkpoint "$tmp/rck.h5" --resume
+h5diff "$tmp/m.h5" "$tmp/r.h5" >/dev/null || fail "resumed regression weights differ"
+
+# wrong combinations fail with a message
+rc=0; "$BIN/evaluate" --model "$tmp/m.h5" --data "$tmp/ts.h5" 2>"$tmp/e1" || rc=$?
+[ $rc -eq 1 ] && grep -q "evaluate --task regress" "$tmp/e1" || fail "classify evaluate of a regression model"
+rc=0; train --epochs 1 --task classify --model "$tmp/x.h5" --no-checkpoint 2>"$tmp/e2" || rc=$?
+[ $rc -eq 1 ] && grep -q "ts.h5" "$tmp/e2" || fail "classify training on a time-series file"
+rm -rf "$tmp"
+echo ok

@@ -1,0 +1,324 @@
+/* test_modelfile.c - model.h5 and checkpoint files: a save/load round trip
+ * keeps every tensor bit for bit and every attribute (extras, embedded
+ * vocabulary, normalisation); the root holds only state_dict tensors;
+ * loading fails with a message naming the file for a missing tensor, a
+ * wrong shape, a stray dataset, a foreign file, a wrong version; the
+ * checkpoint keeps Adam state, best weights and the loop state; a failed
+ * save leaves nothing behind. */
+#include "testutil.h"
+
+#include <math.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+#include "h5util.h"
+#include "modelfile.h"
+
+static struct rnn_config cfg(enum rnn_cell cell, int layers, int bidir)
+{
+	return (struct rnn_config){.cell = cell, .task = RNN_TASK_CLASSIFY, .vocab = 50,
+				   .embed = 6, .input_size = 6, .hidden = 5, .layers = layers,
+				   .bidirectional = bidir, .outputs = 3, .pool = RNN_POOL_MEAN};
+}
+
+static void fill_meta(struct model_meta *m, struct rnn_config c)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = c;
+	const char *names[3] = {"negative", "neutral", "positive"};
+	for (int i = 0; i < 3; i++)
+		m->labels[m->n_labels++] = strdup(names[i]);
+	m->vocab_hash = 0x0123456789abcdefULL;
+	m->vocab_size = 50;
+	m->pad_id = 0;
+	m->unk_id = 1;
+	m->cls_id = 2;
+	m->sep_id = 3;
+	m->max_len = 64;
+	m->truncation = strdup("head+tail");
+	m->producer = strdup("test");
+	m->dataset = strdup("artifacts/dataset.h5");
+	m->dataset_hash = 0xfedcba9876543210ULL;
+	m->vocab_text = strdup("[PAD]\n[UNK]\n[CLS]\n[SEP]\nфильм\n");
+	m->vocab_len = strlen(m->vocab_text);
+	m->vocab_path = strdup("vocab.txt");
+	m->best_epoch = 4;
+	double nums[2] = {1.5, -2};
+	assert_int_equal(model_meta_set_extra(m, "series", "airline", NULL, 0), 0);
+	assert_int_equal(model_meta_set_extra(m, "window_stats", NULL, nums, 2), 0);
+	assert_int_equal(model_meta_set_extra(m, "cell", "x", NULL, 0), -1); /* reserved */
+}
+
+static float *random_params(const struct rnn_layout *l, uint64_t seed)
+{
+	float *p = rnn_alloc_floats(l->total);
+	rnn_params_init(l, p, seed);
+	return p;
+}
+
+static void same_tensors(const struct rnn_layout *l, const float *a, const float *b)
+{
+	for (int i = 0; i < l->n_tensors; i++)
+		assert_memory_equal(a + l->tensors[i].offset, b + l->tensors[i].offset,
+				    l->tensors[i].numel * sizeof(float));
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	enum rnn_cell cells[3] = {RNN_CELL_RNN, RNN_CELL_LSTM, RNN_CELL_GRU};
+	for (int k = 0; k < 3; k++) {
+		struct model_meta m, back;
+		fill_meta(&m, cfg(cells[k], 2, k != 1));
+		struct rnn_layout l;
+		assert_int_equal(rnn_layout_build(&m.cfg, &l), 0);
+		float *p = random_params(&l, 7 + k);
+		const char *path = test_path("model.h5");
+		assert_int_equal(modelfile_save(path, &m, p), 0);
+		float *q = modelfile_load(path, &back);
+		assert_non_null(q);
+		same_tensors(&l, p, q);
+		assert_int_equal(back.cfg.cell, cells[k]);
+		assert_int_equal(back.cfg.layers, 2);
+		assert_int_equal(back.cfg.bidirectional, k != 1);
+		assert_int_equal(back.cfg.pool, RNN_POOL_MEAN);
+		assert_int_equal(back.n_labels, 3);
+		assert_string_equal(back.labels[2], "positive");
+		assert_true(back.vocab_hash == m.vocab_hash);
+		assert_true(back.dataset_hash == m.dataset_hash);
+		assert_int_equal(back.max_len, 64);
+		assert_int_equal(back.cls_id, 2);
+		assert_string_equal(back.truncation, "head+tail");
+		assert_string_equal(back.vocab_text, m.vocab_text);
+		assert_int_equal(back.vocab_len, m.vocab_len);
+		assert_string_equal(back.vocab_path, "vocab.txt");
+		assert_int_equal(back.best_epoch, 4);
+		const struct model_extra *e = model_meta_extra(&back, "series");
+		assert_non_null(e);
+		assert_string_equal(e->str, "airline");
+		e = model_meta_extra(&back, "window_stats");
+		assert_non_null(e);
+		assert_int_equal(e->n, 2);
+		assert_true(e->nums[0] == 1.5 && e->nums[1] == -2);
+		/* the root holds exactly the layout's tensors */
+		hid_t f = h5_open(path, 0);
+		H5G_info_t gi;
+		assert_true(H5Gget_info(f, &gi) >= 0);
+		assert_int_equal((int)gi.nlinks, l.n_tensors);
+		hid_t d = h5_dataset_open(f, "rnn.weight_hh_l1_reverse", H5_CACHE_DEFAULT);
+		if (k != 1) {
+			int rank;
+			hsize_t dims[2];
+			assert_true(d >= 0);
+			assert_int_equal(h5_dataset_shape(d, &rank, dims, 2), 0);
+			assert_int_equal(rank, 2);
+			assert_int_equal(dims[0], rnn_cell_gates(cells[k]) * 5);
+			assert_int_equal(dims[1], 5);
+			h5_close(d);
+		}
+		h5_close(f);
+		/* copy keeps everything */
+		struct model_meta cp;
+		assert_int_equal(model_meta_copy(&cp, &back), 0);
+		assert_string_equal(cp.vocab_text, back.vocab_text);
+		assert_string_equal(model_meta_extra(&cp, "series")->str, "airline");
+		model_meta_free(&cp);
+		model_meta_free(&back);
+		model_meta_free(&m);
+		free(p);
+		free(q);
+	}
+}
+
+/* Saves a model to name, lets damage() change it, expects loading to fail
+ * with a message that names the file and contains want. */
+static void expect_load_error(const char *name, void (*damage)(hid_t f), const char *want)
+{
+	struct model_meta m, back;
+	fill_meta(&m, cfg(RNN_CELL_GRU, 1, 0));
+	struct rnn_layout l;
+	assert_int_equal(rnn_layout_build(&m.cfg, &l), 0);
+	float *p = random_params(&l, 1);
+	const char *path = test_path(name);
+	assert_int_equal(modelfile_save(path, &m, p), 0);
+	hid_t f = h5_open(path, 1);
+	assert_true(f >= 0);
+	damage(f);
+	h5_close(f);
+	capture_begin();
+	float *q = modelfile_load(path, &back);
+	const char *txt = capture_end();
+	assert_null(q);
+	assert_non_null(strstr(txt, path));
+	assert_non_null(strstr(txt, want));
+	model_meta_free(&m);
+	free(p);
+}
+
+static void drop_fc(hid_t f)
+{
+	assert_true(H5Ldelete(f, "fc.weight", H5P_DEFAULT) >= 0);
+}
+static void reshape_emb(hid_t f)
+{
+	assert_true(H5Ldelete(f, "embedding.weight", H5P_DEFAULT) >= 0);
+	float z[50 * 7] = {0};
+	hsize_t dims[2] = {50, 7};
+	assert_int_equal(h5_write_array(f, "embedding.weight", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+					2, dims, z),
+			 0);
+}
+static void stray(hid_t f)
+{
+	float z[2] = {0};
+	hsize_t dims[1] = {2};
+	assert_int_equal(
+		h5_write_array(f, "fc2.bias", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, z), 0);
+}
+static void foreign(hid_t f)
+{
+	assert_int_equal(h5_attr_write_str(f, "format", "rnnpipe-dataset"), 0);
+}
+static void future(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "format_version", 99), 0);
+}
+static void no_hidden(hid_t f)
+{
+	assert_true(H5Adelete(f, "hidden") >= 0);
+}
+
+static void test_load_errors(void **state)
+{
+	(void)state;
+	expect_load_error("missing.h5", drop_fc, "'fc.weight'");
+	expect_load_error("shape.h5", reshape_emb, "embedding.weight");
+	expect_load_error("stray.h5", stray, "'fc2.bias'");
+	expect_load_error("foreign.h5", foreign, "not an rnnpipe model file");
+	expect_load_error("future.h5", future, "format version 99");
+	expect_load_error("nohidden.h5", no_hidden, "'hidden'");
+	/* not HDF5 at all, and missing */
+	const char *junk = test_path("junk.h5");
+	write_file(junk, "not hdf5", 8);
+	struct model_meta back;
+	capture_begin();
+	assert_null(modelfile_load(junk, &back));
+	assert_null(modelfile_load(test_path("absent.h5"), &back));
+	const char *txt = capture_end();
+	assert_non_null(strstr(txt, junk));
+	assert_non_null(strstr(txt, "absent.h5"));
+}
+
+static void test_checkpoint(void **state)
+{
+	(void)state;
+	struct model_meta m, mb;
+	fill_meta(&m, cfg(RNN_CELL_LSTM, 1, 1));
+	struct rnn_model *a = rnn_model_create(&m.cfg, 4, 8, 1);
+	assert_non_null(a);
+	rnn_model_init(a, 3);
+	size_t total = a->layout.total;
+	for (size_t i = 0; i < total; i++) {
+		a->adam_m[i] = (float)i * 0.5f;
+		a->adam_v[i] = (float)i * 0.25f;
+	}
+	a->adam_step = 123;
+	float *best = random_params(&a->layout, 9);
+	struct ckpt_state st = {.epoch = 3, .seed = 77, .best_epoch = 2, .best_metric = 0.25,
+				.bad_epochs = 1, .seconds = 12.5, .seqs = 999};
+	snprintf(st.fingerprint, sizeof(st.fingerprint), "00112233aabbccdd");
+	st.fingerprint_text = strdup("cell=lstm;lr=0.001");
+	st.stopped = strdup("early-stopping");
+	char *log[2] = {"{\"epoch\": 1}", "{\"epoch\": 2}"};
+	st.log = log;
+	st.n_log = 2;
+	m.best_epoch = 2;
+	const char *path = test_path("ckpt.h5");
+	assert_int_equal(ckpt_save(path, &m, a, best, &st), 0);
+	struct ckpt_state back;
+	assert_int_equal(ckpt_peek(path, &mb, &back), 0);
+	assert_string_equal(back.fingerprint, "00112233aabbccdd");
+	assert_string_equal(back.fingerprint_text, "cell=lstm;lr=0.001");
+	assert_int_equal(back.epoch, 3);
+	assert_int_equal(back.adam_step, 123);
+	assert_true(back.seed == 77);
+	assert_int_equal(back.best_epoch, 2);
+	assert_true(back.best_metric == 0.25);
+	assert_int_equal(back.bad_epochs, 1);
+	assert_string_equal(back.stopped, "early-stopping");
+	assert_true(back.seconds == 12.5);
+	assert_int_equal(back.seqs, 999);
+	assert_int_equal(back.n_log, 2);
+	assert_string_equal(back.log[1], "{\"epoch\": 2}");
+	assert_int_equal(mb.cfg.cell, RNN_CELL_LSTM);
+	ckpt_state_free(&back);
+	model_meta_free(&mb);
+
+	struct rnn_model *b = rnn_model_create(&m.cfg, 4, 8, 1);
+	float *best2 = rnn_alloc_floats(total);
+	assert_int_equal(ckpt_load_tensors(path, b, best2), 0);
+	same_tensors(&a->layout, a->params, b->params);
+	same_tensors(&a->layout, a->adam_m, b->adam_m);
+	same_tensors(&a->layout, a->adam_v, b->adam_v);
+	same_tensors(&a->layout, best, best2);
+	assert_int_equal(b->adam_step, 123);
+	/* without best weights apart, the best are the current ones */
+	st.log = NULL;
+	st.n_log = 0;
+	assert_int_equal(ckpt_save(path, &m, a, NULL, &st), 0);
+	assert_int_equal(ckpt_load_tensors(path, b, best2), 0);
+	same_tensors(&a->layout, a->params, best2);
+	/* a checkpoint is not a model file, and the other way round */
+	capture_begin();
+	assert_null(modelfile_load(path, &mb));
+	const char *txt = capture_end();
+	assert_non_null(strstr(txt, "not an rnnpipe model file"));
+	/* another architecture cannot take these tensors */
+	struct rnn_config c2 = cfg(RNN_CELL_GRU, 1, 1);
+	struct rnn_model *g = rnn_model_create(&c2, 4, 8, 1);
+	capture_begin();
+	assert_int_equal(ckpt_load_tensors(path, g, NULL), -1);
+	txt = capture_end();
+	assert_non_null(strstr(txt, path));
+	rnn_model_free(g);
+	free(st.fingerprint_text);
+	free(st.stopped);
+	rnn_model_free(a);
+	rnn_model_free(b);
+	free(best);
+	free(best2);
+	model_meta_free(&m);
+}
+
+/* A save into a folder that cannot be created leaves nothing. */
+static void test_failed_save(void **state)
+{
+	(void)state;
+	struct model_meta m;
+	fill_meta(&m, cfg(RNN_CELL_RNN, 1, 0));
+	struct rnn_layout l;
+	assert_int_equal(rnn_layout_build(&m.cfg, &l), 0);
+	float *p = random_params(&l, 2);
+	const char *file = test_path("plain-file");
+	write_file(file, "x", 1);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/model.h5", file);
+	capture_begin();
+	assert_int_equal(modelfile_save(path, &m, p), -1);
+	assert_non_null(strstr(capture_end(), "cannot write model file"));
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), -1);
+	model_meta_free(&m);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_checkpoint),
+		cmocka_unit_test(test_failed_save),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
