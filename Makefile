@@ -136,3 +136,5 @@ distclean: clean
 # ---- the pipeline ----
 include mk/pipeline.mk
 include mk/timeseries.mk
+include mk/fuzz.mk
+include bench/bench.mk

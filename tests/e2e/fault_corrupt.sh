@@ -11,7 +11,7 @@
 # unchanged, the checkpoint sealed and resumable.
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
-DEMO=${RNNPIPE_TOP:-.}/data/demo/reviews.jsonl
+DEMO=${RNNPIPE_TOP:-.}/data/demo/reviews-2026-10.jsonl
 [ -f "$DEMO" ] || fail "no demo dump"
 [ -x "$BIN/train" ] || { echo "SKIP: no train program in $BIN"; exit 77; }
 
