@@ -203,12 +203,12 @@ void rnn_model_init(struct rnn_model *m, uint64_t seed)
 
 /* ---- forward ---- */
 
-static int check_batch(const struct rnn_model *m, const struct rnn_batch *b, int need_targets)
+int rnn_batch_check(const struct rnn_config *c, int max_batch, int max_steps,
+		    const struct rnn_batch *b, int need_targets)
 {
-	const struct rnn_config *c = &m->layout.cfg;
-	if (b->B < 1 || b->B > m->max_batch || b->T < 1 || b->T > m->max_steps)
+	if (b->B < 1 || b->B > max_batch || b->T < 1 || b->T > max_steps)
 		return error("model: batch of %d x %d steps outside the model's %d x %d", b->B,
-			     b->T, m->max_batch, m->max_steps);
+			     b->T, max_batch, max_steps);
 	if (!b->lengths)
 		return error("model: batch without lengths");
 	for (int i = 0; i < b->B; i++)
@@ -287,7 +287,7 @@ int rnn_model_forward(struct rnn_model *m, const struct rnn_batch *b, float *los
 	const struct rnn_config *c = &m->layout.cfg;
 	struct rnn_work *w = m->work;
 	w->fwd_B = w->fwd_T = 0;
-	if (check_batch(m, b, loss != NULL))
+	if (rnn_batch_check(&m->layout.cfg, m->max_batch, m->max_steps, b, loss != NULL))
 		return -1;
 	const int B = b->B, T = b->T, H = c->hidden, dirs = rnn_dirs(c), D = H * dirs;
 	const int K = c->outputs;

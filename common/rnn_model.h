@@ -195,6 +195,13 @@ void rnn_model_free(struct rnn_model *m);
 /* rnn_params_init(seed) and reset of grads and Adam state. */
 void rnn_model_init(struct rnn_model *m, uint64_t seed);
 
+/* Checks a batch against a model's config and capacity: sizes, lengths in
+ * 1..T, ids inside the vocabulary at the positions the model reads, labels
+ * inside 0..C-1, and labels/targets present when need_targets.  Shared by
+ * the CPU and CUDA models.  0, or -1 after error(). */
+int rnn_batch_check(const struct rnn_config *c, int max_batch, int max_steps,
+		    const struct rnn_batch *b, int need_targets);
+
 /* Forward pass; keeps what backward needs.  Writes m->out (B, K) and, for
  * classification, m->probs; when labels/targets are given and loss is not
  * NULL, *loss = mean cross-entropy over the batch, or MSE (mean over B*K).

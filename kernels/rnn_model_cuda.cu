@@ -374,47 +374,11 @@ extern "C" int rnn_cuda_download_grads(struct rnn_cuda_model *m, float *grads)
 
 /* ---- batches ---- */
 
-/* model_step.c's check_batch: ids and labels must be in range before they
- * index device memory. */
+/* ids and labels must be in range before they index device memory:
+ * the CPU model's check (rnn_batch_check, rnn_model.h). */
 static int check_batch(const struct rnn_cuda_model *m, const struct rnn_batch *b, int need_targets)
 {
-	const struct rnn_config *c = &m->layout.cfg;
-	if (b->B < 1 || b->B > m->max_batch || b->T < 1 || b->T > m->max_steps)
-		return error("model: batch of %d x %d steps outside the model's %d x %d", b->B,
-			     b->T, m->max_batch, m->max_steps);
-	if (!b->lengths)
-		return error("model: batch without lengths");
-	for (int i = 0; i < b->B; i++)
-		if (b->lengths[i] < 1 || b->lengths[i] > b->T)
-			return error("model: batch row %d has length %d, outside 1..%d", i,
-				     b->lengths[i], b->T);
-	if (c->task == RNN_TASK_CLASSIFY) {
-		if (!b->ids)
-			return error("model: classification batch without token ids");
-		for (int i = 0; i < b->B; i++) {
-			int n = c->pool == RNN_POOL_LAST_PADDED ? b->T : b->lengths[i];
-			for (int t = 0; t < n; t++) {
-				int32_t id = b->ids[(size_t)i * b->T + t];
-				if (id < 0 || id >= c->vocab)
-					return error("model: batch row %d step %d: token id %d "
-						     "outside the vocabulary 0..%d",
-						     i, t, id, c->vocab - 1);
-			}
-		}
-		if (b->labels)
-			for (int i = 0; i < b->B; i++)
-				if (b->labels[i] < 0 || b->labels[i] >= c->outputs)
-					return error("model: batch row %d: label %d outside 0..%d",
-						     i, b->labels[i], c->outputs - 1);
-		if (need_targets && !b->labels)
-			return error("model: batch without labels");
-	} else {
-		if (!b->inputs)
-			return error("model: regression batch without inputs");
-		if (need_targets && !b->targets)
-			return error("model: batch without targets");
-	}
-	return 0;
+	return rnn_batch_check(&m->layout.cfg, m->max_batch, m->max_steps, b, need_targets);
 }
 
 /* Copies the batch into a pinned slot, then to the device on the copy
