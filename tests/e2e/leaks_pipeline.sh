@@ -10,7 +10,9 @@
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
 demo=${RNNPIPE_TOP:-.}/data/demo
-[ -f "$demo/reviews.jsonl" ] || fail "no demo dump in $demo"
+jl=$(ls "$demo"/*.jsonl 2>/dev/null | head -n 1)
+cs=$(ls "$demo"/*.csv 2>/dev/null | head -n 1)
+[ -n "$jl" ] && [ -n "$cs" ] || fail "no JSON Lines and CSV demo dumps in $demo"
 
 if sanitized; then
 	V=()
@@ -38,14 +40,14 @@ vg() {
 }
 
 A=$tmp/art
-vg learn-vocab 0 "$BIN/learn-vocab" --quiet --size 400 --output "$A/vocab.txt" \
-	"$demo/reviews.jsonl" "$demo/extra-2026-11.csv"
-for d in reviews.jsonl extra-2026-11.csv; do
-	vg "tokenize $d" 0 "$BIN/tokenize" --quiet --threads 2 --vocab "$A/vocab.txt" --max-len 64 \
-		--stats "$A/stats-$d.json" --output "$A/tok/${d%%.*}.tok" "$demo/$d"
+vg learn-vocab 0 "$BIN/learn-vocab" --quiet --size 400 --output "$A/vocab.txt" "$jl" "$cs"
+for d in "$jl" "$cs"; do
+	b=$(basename "$d")
+	vg "tokenize $b" 0 "$BIN/tokenize" --quiet --threads 2 --vocab "$A/vocab.txt" --max-len 64 \
+		--stats "$A/stats-$b.json" --output "$A/tok/$b.tok" "$d"
 done
 vg filter-relabel 0 "$BIN/filter-relabel" --quiet --stats "$A/filter.json" --output "$A/merged.tok" \
-	"$A/tok/reviews.tok" "$A/tok/extra-2026-11.tok"
+	"$A/tok/$(basename "$jl").tok" "$A/tok/$(basename "$cs").tok"
 vg split 0 "$BIN/split" --quiet --stats "$A/split.json" --train "$A/split/train.tok" \
 	--validation "$A/split/validation.tok" --test "$A/split/test.tok" "$A/merged.tok"
 vg pack-hdf5 0 "$BIN/pack-hdf5" --quiet --chunk-rows 32 --out "$A/dataset.h5" \
@@ -70,7 +72,7 @@ vg "tokenize, missing dump" 1 "$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --o
 vg "tokenize, bad records" 0 "$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --print-ids "$tmp/prev.jsonl"
 vg "filter-relabel, missing input" 1 "$BIN/filter-relabel" --quiet --output "$A/y.tok" "$tmp/nope.tok"
 vg "split, not a token file" 1 "$BIN/split" --quiet --train "$A/t.tok" --validation "$A/v.tok" \
-	--test "$A/e.tok" "$demo/reviews.jsonl"
+	--test "$A/e.tok" "$jl"
 vg "pack-hdf5, missing split" 1 "$BIN/pack-hdf5" --quiet --out "$A/z.h5" "$tmp/train.tok"
 printf 'x' | dd of="$A/dataset.h5" bs=1 seek=5000 conv=notrunc 2>/dev/null
 vg "read-batches, corrupted file" 1 "$BIN/read-batches" "$A/dataset.h5"
