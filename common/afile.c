@@ -95,6 +95,25 @@ static void afile_release(struct afile *af)
 	af->fp = NULL;
 }
 
+/* 1 when process pid has exited: no such process, or a zombie (killed,
+ * not yet reaped: a SIGKILLed make's children wait for init to reap them,
+ * and until then kill(pid, 0) still succeeds). */
+static int process_gone(long pid)
+{
+	if (kill((pid_t)pid, 0) != 0)
+		return errno == ESRCH;
+	char p[64], buf[512];
+	snprintf(p, sizeof(p), "/proc/%ld/stat", pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *rp = strrchr(buf, ')'); /* "pid (comm) S ..." */
+	return rp && rp[1] == ' ' && rp[2] == 'Z';
+}
+
 /* Removes "<path>.tmp.<pid>" files left by writers that were killed with
  * SIGKILL (no handler runs then): those whose process no longer exists.
  * They were never taken for artifacts, but they would pile up. */
@@ -126,7 +145,7 @@ static void remove_stale_tmps(const char *path)
 		long pid = strtol(n + blen + 5, &end, 10);
 		if (*end || pid <= 0 || pid == (long)getpid())
 			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!process_gone(pid))
 			continue; /* its writer may still be running */
 		char full[8192];
 		snprintf(full, sizeof(full), "%s/%s", dir, n);

@@ -11,8 +11,8 @@
 # unchanged, the checkpoint sealed and resumable.
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
-DEMO=${RNNPIPE_TOP:-.}/data/demo/reviews-2026-10.jsonl
-[ -f "$DEMO" ] || fail "no demo dump"
+DEMO=$(ls "${RNNPIPE_TOP:-.}"/data/demo/*.jsonl 2>/dev/null | head -n 1)
+[ -n "$DEMO" ] || fail "no JSON Lines demo dump in data/demo"
 [ -x "$BIN/train" ] || { echo "SKIP: no train program in $BIN"; exit 77; }
 
 A=$tmp/a

@@ -10,14 +10,17 @@
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
 demo=${RNNPIPE_TOP:-.}/data/demo
-[ -f "$demo/reviews-2026-10.jsonl" ] || fail "no demo dump in $demo"
+jl=$(ls "$demo"/*.jsonl 2>/dev/null | head -n 1)
+cs=$(ls "$demo"/*.csv 2>/dev/null | head -n 1)
+[ -n "$jl" ] && [ -n "$cs" ] || fail "no JSON Lines and CSV demo dumps in $demo"
 
 if sanitized; then
 	V=()
 	echo "sanitizer build: LeakSanitizer checks every program"
 elif command -v valgrind >/dev/null; then
-	V=(valgrind -q --suppressions="${RNNPIPE_TOP:-.}/tests/valgrind.supp" --num-callers=40 --leak-check=full --show-leak-kinds=definite,indirect
+	V=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99
+		--suppressions="${RNNPIPE_TOP:-.}/tests/valgrind.supp"
 		--log-file="$tmp/vg.%p.log")
 else
 	echo "SKIP: valgrind not installed and the binaries carry no sanitizer (apt-get install valgrind)"
@@ -38,33 +41,36 @@ vg() {
 }
 
 A=$tmp/art
-vg learn-vocab 0 "$BIN/learn-vocab" --quiet --size 400 --output "$A/vocab.txt" \
-	"$demo/reviews-2026-10.jsonl" "$demo/reviews-2026-11.csv"
-for d in reviews-2026-10.jsonl reviews-2026-11.csv; do
-	vg "tokenize $d" 0 "$BIN/tokenize" --quiet --threads 2 --vocab "$A/vocab.txt" --max-len 64 \
-		--stats "$A/stats-$d.json" --output "$A/tok/${d%%.*}.tok" "$demo/$d"
+vg learn-vocab 0 "$BIN/learn-vocab" --quiet --size 400 --output "$A/vocab.txt" "$jl" "$cs"
+for d in "$jl" "$cs"; do
+	b=$(basename "$d")
+	vg "tokenize $b" 0 "$BIN/tokenize" --quiet --threads 2 --vocab "$A/vocab.txt" --max-len 64 \
+		--stats "$A/stats-$b.json" --output "$A/tok/$b.tok" "$d"
 done
 vg filter-relabel 0 "$BIN/filter-relabel" --quiet --stats "$A/filter.json" --output "$A/merged.tok" \
-	"$A/tok/reviews-2026-10.tok" "$A/tok/reviews-2026-11.tok"
+	"$A/tok/$(basename "$jl").tok" "$A/tok/$(basename "$cs").tok"
 vg split 0 "$BIN/split" --quiet --stats "$A/split.json" --train "$A/split/train.tok" \
 	--validation "$A/split/validation.tok" --test "$A/split/test.tok" "$A/merged.tok"
 vg pack-hdf5 0 "$BIN/pack-hdf5" --quiet --chunk-rows 32 --out "$A/dataset.h5" \
 	"$A/split/train.tok" "$A/split/validation.tok" "$A/split/test.tok"
 vg read-batches 0 "$BIN/read-batches" --batch 16 "$A/dataset.h5"
 vg "read-batches without prefetch" 0 "$BIN/read-batches" --prefetch 0 --split test "$A/dataset.h5"
+# CUDA-linked programs take about 15 s each to start under valgrind (the
+# CUDA libraries): then only train and predict run under it here; the
+# sanitizer build (LeakSanitizer) covers the rest at full speed
+cuda=0
+[[ ${#V[@]} -gt 0 && $(ldd "$BIN/train" 2>/dev/null) == *libcudart* ]] && cuda=1
 if [ -x "$BIN/train" ]; then
-	# --device cpu: probing for a GPU loads the CUDA driver with dlopen, whose
-	# loader code valgrind misreads; the CPU path is what this test is about
 	vg train 0 "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 8 --hidden 8 \
-		--epochs 2 --batch 16 --progress none --quiet --device cpu --model "$A/model.h5" \
+		--epochs 2 --batch 16 --progress none --quiet --model "$A/model.h5" \
 		--checkpoint "$A/ckpt.h5" --log "$A/train-log.jsonl" --summary "$A/train.json"
-	vg "train --resume" 0 "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 8 \
-		--hidden 8 --epochs 3 --batch 16 --progress none --quiet --device cpu --model "$A/model.h5" \
+	[ $cuda = 1 ] || vg "train --resume" 0 "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 8 \
+		--hidden 8 --epochs 3 --batch 16 --progress none --quiet --model "$A/model.h5" \
 		--checkpoint "$A/ckpt.h5" --resume --log "$A/train-log.jsonl" --summary "$A/train.json"
-	vg evaluate 0 "$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" \
-		--metrics "$A/metrics.json" --predictions "$A/predictions.tsv" --device cpu
+	[ $cuda = 1 ] || vg evaluate 0 "$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" \
+		--metrics "$A/metrics.json" --predictions "$A/predictions.tsv"
 	vg predict 0 "$BIN/predict" --model "$A/model.h5" "Фильм отстой. Не советую смотреть."
-	vg "predict, missing model" 1 "$BIN/predict" --model "$tmp/nope.h5" "x"
+	[ $cuda = 1 ] || vg "predict, missing model" 1 "$BIN/predict" --model "$tmp/nope.h5" "x"
 fi
 
 # failing runs free what they allocated too
@@ -72,7 +78,7 @@ vg "tokenize, missing dump" 1 "$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --o
 vg "tokenize, bad records" 0 "$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --print-ids "$tmp/prev.jsonl"
 vg "filter-relabel, missing input" 1 "$BIN/filter-relabel" --quiet --output "$A/y.tok" "$tmp/nope.tok"
 vg "split, not a token file" 1 "$BIN/split" --quiet --train "$A/t.tok" --validation "$A/v.tok" \
-	--test "$A/e.tok" "$demo/reviews-2026-10.jsonl"
+	--test "$A/e.tok" "$jl"
 vg "pack-hdf5, missing split" 1 "$BIN/pack-hdf5" --quiet --out "$A/z.h5" "$tmp/train.tok"
 printf 'x' | dd of="$A/dataset.h5" bs=1 seek=5000 conv=notrunc 2>/dev/null
 vg "read-batches, corrupted file" 1 "$BIN/read-batches" "$A/dataset.h5"

@@ -61,7 +61,9 @@ mv "$killed" "$ref"
 RANDOM=7
 kills=0
 for attempt in $(seq 30); do
-	delay=$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.1 + (r % 120) / 100 }')
+	# the first two kills come early (tokenize, pack), then anywhere
+	delay=$(awk -v r=$RANDOM -v a=$attempt \
+		'BEGIN { printf "%.2f", a <= 2 ? 0.3 * a : 0.1 + (r % 150) / 100 }')
 	ART=$killed setsid make --no-print-directory "${knobs[@]}" ART="$killed" REPORTS="$REPORTS" \
 		metrics > "$T/log4" 2>&1 & p=$!
 	( sleep "$delay"; kill -9 -- -$p 2>/dev/null ) & k=$!
