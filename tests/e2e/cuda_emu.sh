@@ -15,6 +15,11 @@ lib=$BUILD/lib/librnnpipe.a
 [ -f "$lib" ] || { echo "missing $lib: run make BUILD=$BUILD first" >&2; exit 1; }
 out=$BUILD/dev/cell_emu
 mkdir -p "$(dirname "$out")"
-"$CXX" -std=c++20 -O1 -pthread -Wall -Wno-unknown-pragmas -Icommon -Ikernels \
+# a library built with SANITIZE=... needs the same runtimes at link time
+syms=$(nm "$lib" 2>/dev/null || true)
+san=()
+[[ $syms == *__asan_init* ]] && san+=(-fsanitize=address)
+[[ $syms == *__ubsan_handle* ]] && san+=(-fsanitize=undefined)
+"$CXX" -std=c++20 -O1 -pthread -Wall -Wno-unknown-pragmas -Icommon -Ikernels "${san[@]}" \
 	kernels/dev/cell_emu.cc "$lib" $(pkg-config --libs openblas) -lm -o "$out"
 "$out"
