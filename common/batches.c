@@ -17,6 +17,7 @@
  * used; otherwise batches are read in batches_next).
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,6 +481,14 @@ static int epoch_step(struct batches *b, struct slot *s)
 static void *producer(void *arg)
 {
 	struct batches *b = arg;
+	/* stop signals go to the caller's thread, whose loop acts on them
+	 * (train checkpoints and stops; batches_close then joins this thread) */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	h5_init_thread();
 	for (;;) {
 		pthread_mutex_lock(&b->mu);

@@ -8,7 +8,10 @@
  * grows past the size limit is not fed any further: the reader follows the
  * quote parity (RFC 4180: a record ends at a line break outside quotes) to
  * find its end with bounded memory.  After malformed quoting the reader
- * resynchronises at the next line break.
+ * resynchronises at the next line break.  Refused as a whole: a UTF-16
+ * file (named as such), a gzip stream that expands over GZ_MAX_RATIO:1
+ * (a gzip bomb: bounds the time, not only the memory), a CSV header that
+ * names a column it uses twice.
  */
 #include <csv.h>
 #include <errno.h>
@@ -27,6 +30,12 @@
 #include "tokfile.h"
 
 #define INBUF_SIZE (1 << 20)
+/* Gzip bomb guard: past GZ_RATIO_AFTER bytes inflated, a stream that has
+ * expanded more than GZ_MAX_RATIO times the compressed bytes read is
+ * refused.  Review dumps compress about 3.5:1 (the shared Kinopoisk dumps:
+ * 71 % saved); deflate's ceiling is about 1032:1. */
+#define GZ_RATIO_AFTER ((uint64_t)64 << 20)
+#define GZ_MAX_RATIO 200
 #define MAX_LABEL_BYTES 256
 
 static const char *const text_fields[] = {DUMP_TEXT_FIELDS, NULL};
@@ -183,6 +192,7 @@ struct dumpreader {
 	int in_eof, started, saw_data, fatal;
 	long line;       /* line of the next unread byte */
 	uint64_t bytes;
+	uint64_t inflated; /* bytes out of zlib so far (the bomb guard) */
 
 	char *text_name, *label_name, *split_name; /* chosen field names; fixed
 						      once found */
@@ -221,6 +231,32 @@ static int gz_fail(struct dumpreader *r, int err, const char *msg)
 	return bad_input(r->path, r->line, "corrupt gzip stream (%s)", msg);
 }
 
+/* UTF-16 at the start of a dump: a BOM (FF FE little-endian, FE FF
+ * big-endian), or none but ASCII with a NUL byte every other byte (every
+ * JSON Lines and CSV dump starts with ASCII: '{"' or a header): at least 4
+ * such pairs (or all, in a tiny file) in the first 64 bytes, the first one
+ * among them, none of the other order.  0: not UTF-16; 1/2: little/big-
+ * endian with a BOM; 3/4: without one. */
+static int utf16_kind(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		return 1;
+	if (n >= 2 && p[0] == 0xfe && p[1] == 0xff)
+		return 2;
+	size_t pairs = (n < 64 ? n : 64) / 2, le = 0, be = 0;
+	for (size_t i = 0; i < pairs; i++) {
+		le += p[2 * i] && !p[2 * i + 1];
+		be += !p[2 * i] && p[2 * i + 1];
+	}
+	if (pairs < 2 || (le && be))
+		return 0;
+	if (p[0] && !p[1] && (le >= 4 || le == pairs))
+		return 3;
+	if (!p[0] && p[1] && (be >= 4 || be == pairs))
+		return 4;
+	return 0;
+}
+
 /* Refills the input buffer when it is used up.  1: data available, 0: end
  * of input, -1: fatal (reported). */
 static int fill(struct dumpreader *r)
@@ -240,8 +276,31 @@ static int fill(struct dumpreader *r)
 	}
 	r->in_pos = 0;
 	r->in_len = (size_t)got;
+	r->inflated += (uint64_t)got;
+	if (r->inflated > GZ_RATIO_AFTER && !gzdirect(r->gz)) {
+		/* compressed bytes consumed, not counting zlib's unused buffer */
+		z_off_t used = gzoffset(r->gz);
+		if (used > 0 && r->inflated / (uint64_t)used >= GZ_MAX_RATIO) {
+			r->fatal = 1;
+			return bad_input(r->path, 0,
+					 "gzip expands over %d:1 (%.0f MB from %.0f kB); refusing it "
+					 "as a likely gzip bomb",
+					 GZ_MAX_RATIO, r->inflated / 1e6, (double)used / 1e3);
+		}
+	}
 	if (!r->started) {
 		r->started = 1;
+		int u16 = utf16_kind(r->in, r->in_len);
+		if (u16) {
+			static const char *const how[] = {"", "UTF-16", "UTF-16", "UTF-16LE",
+							  "UTF-16BE"};
+			r->fatal = 1;
+			return bad_input(r->path, 1,
+					 "the file is UTF-16 (%s-endian%s); convert it to UTF-8, e.g. "
+					 "iconv -f %s -t UTF-8",
+					 u16 % 2 ? "little" : "big", u16 > 2 ? ", no BOM" : "",
+					 how[u16]);
+		}
 		if (r->in_len >= 3 && !memcmp(r->in, "\xef\xbb\xbf", 3)) { /* BOM */
 			r->in_pos = 3;
 			r->bytes += 3;
@@ -633,6 +692,23 @@ static char *col_name(struct dumpreader *r, int c)
 	return strndup(r->cur.p + r->cur_off[c], r->cur_len[c]);
 }
 
+/* A column the reader uses must be named once: with two "text" columns
+ * either could be meant.  1 (reported, fatal) when another column has
+ * column c's name (compared as find_col does), else 0. */
+static int col_twice(struct dumpreader *r, int c)
+{
+	const char *name = r->cur.p + r->cur_off[c];
+	size_t n = r->cur_len[c];
+	for (int k = 0; k < r->cur_n; k++)
+		if (k != c && r->cur_len[k] == n && !strncasecmp(r->cur.p + r->cur_off[k], name, n)) {
+			r->fatal = 1;
+			bad_input(r->path, r->start_line, "column \"%.*s\" appears twice in the header",
+				  (int)(n > 60 ? 60 : n), name);
+			return 1;
+		}
+	return 0;
+}
+
 static void csv_header(struct dumpreader *r)
 {
 	char cands[256], hdr[512];
@@ -656,6 +732,8 @@ static void csv_header(struct dumpreader *r)
 			  list_str(text_fields, r->o.text_field, cands, sizeof(cands)), hdr);
 		return;
 	}
+	if (col_twice(r, r->c_text))
+		return;
 	r->c_label = r->o.text_only ? -1 : find_col(r, r->o.label_field, label_fields);
 	if (r->c_label < 0 && !r->o.text_only) {
 		r->fatal = 1;
@@ -664,6 +742,8 @@ static void csv_header(struct dumpreader *r)
 			  list_str(label_fields, r->o.label_field, cands, sizeof(cands)), hdr);
 		return;
 	}
+	if (r->c_label >= 0 && col_twice(r, r->c_label))
+		return;
 	r->c_split = -1;
 	if (!r->o.split_field || *r->o.split_field) {
 		r->c_split = find_col(r, r->o.split_field, split_fields);
@@ -674,6 +754,8 @@ static void csv_header(struct dumpreader *r)
 			return;
 		}
 	}
+	if (r->c_split >= 0 && col_twice(r, r->c_split))
+		return;
 	r->split_searched = 1;
 	r->text_name = col_name(r, r->c_text);
 	r->label_name = r->c_label >= 0 ? col_name(r, r->c_label) : NULL;

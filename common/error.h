@@ -15,6 +15,7 @@ enum {
 	EXIT_FAIL = 1,   /* bad input, I/O failure, anything at run time */
 	EXIT_USAGE = 2,  /* bad command line */
 	EXIT_LOCKED = 3, /* another run holds the lock (retrain) */
+	EXIT_STOPPED = 75, /* stopped by a signal, resumable (train; EX_TEMPFAIL) */
 };
 
 /* Name printed before every message ("tokenize: ..."); set once by main. */

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,8 @@ static const char *known_attrs[] = {
 	/* checkpoint state */
 	"fingerprint", "fingerprint_text", "epoch", "adam_step", "seed",
 	"best_metric", "bad_epochs", "stopped", "seconds", "seqs", "log",
-	"has_best", NULL,
+	"has_best", "epoch_batch", "epoch_batches", "epoch_seqs", "epoch_correct",
+	"epoch_loss_sum", "epoch_norm_sum", "epoch_seconds", NULL,
 };
 
 static int is_known(const char *name)
@@ -287,7 +289,8 @@ static herr_t extra_cb(hid_t loc, const char *name, const H5A_info_t *info, void
 
 /* Reads the attributes written by write_meta; errors are reported (one
  * line each from h5util or here), the caller adds the file name. */
-static int read_meta(hid_t f, const char *format, int version, struct model_meta *m)
+static int read_meta(hid_t f, const char *format, int min_version, int version,
+		     struct model_meta *m, int *version_read)
 {
 	memset(m, 0, sizeof(*m));
 	struct rnn_config *c = &m->cfg;
@@ -303,9 +306,15 @@ static int read_meta(hid_t f, const char *format, int version, struct model_meta
 	s = NULL;
 	if (h5_attr_read_int(f, "format_version", &v))
 		return -1;
-	if (v != version)
-		return error("format version %" PRId64 ", this program reads version %d", v,
-			     version);
+	if (v < min_version || v > version) {
+		if (min_version == version)
+			return error("format version %" PRId64 ", this program reads version %d", v,
+				     version);
+		return error("format version %" PRId64 ", this program reads versions %d to %d", v,
+			     min_version, version);
+	}
+	if (version_read)
+		*version_read = (int)v;
 	if (h5_attr_read_str(f, "producer", &m->producer))
 		goto fail;
 	int k;
@@ -519,7 +528,7 @@ float *modelfile_load(const char *path, struct model_meta *meta)
 		return NULL;
 	float *params = NULL;
 	struct rnn_layout l;
-	if (read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, meta))
+	if (read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, MODELFILE_VERSION, meta, NULL))
 		goto fail;
 	if (rnn_layout_build(&meta->cfg, &l) || !(params = rnn_alloc_floats(l.total)) ||
 	    read_tensors(f, &l, params) || check_no_strays(f, &l))
@@ -598,6 +607,13 @@ int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_
 		rc |= h5_attr_write_int(f, "seqs", (int64_t)st->seqs);
 		rc |= h5_attr_write_strs(f, "log", (const char *const *)st->log, (size_t)st->n_log);
 		rc |= h5_attr_write_int(f, "has_best", best != NULL);
+		rc |= h5_attr_write_int(f, "epoch_batch", (int64_t)st->epoch_batch);
+		rc |= h5_attr_write_int(f, "epoch_batches", (int64_t)st->epoch_batches);
+		rc |= h5_attr_write_int(f, "epoch_seqs", (int64_t)st->epoch_seqs);
+		rc |= h5_attr_write_int(f, "epoch_correct", (int64_t)st->epoch_correct);
+		rc |= h5_attr_write_double(f, "epoch_loss_sum", st->epoch_loss_sum);
+		rc |= h5_attr_write_double(f, "epoch_norm_sum", st->epoch_norm_sum);
+		rc |= h5_attr_write_double(f, "epoch_seconds", st->epoch_seconds);
 	}
 	if (!rc)
 		rc = write_group(f, "params", l, m->params);
@@ -618,6 +634,40 @@ int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_
 	return afile_commit(&af);
 }
 
+/* The position inside an epoch (version 2), checked. */
+static int read_position(hid_t f, struct ckpt_state *st)
+{
+	int64_t v[4];
+	const char *names[4] = {"epoch_batch", "epoch_batches", "epoch_seqs", "epoch_correct"};
+	for (int i = 0; i < 4; i++) {
+		if (h5_attr_read_int(f, names[i], &v[i]))
+			return -1;
+		if (v[i] < 0)
+			return error("attribute '%s' is %" PRId64 ", below 0", names[i], v[i]);
+	}
+	if (h5_attr_read_double(f, "epoch_loss_sum", &st->epoch_loss_sum) ||
+	    h5_attr_read_double(f, "epoch_norm_sum", &st->epoch_norm_sum) ||
+	    h5_attr_read_double(f, "epoch_seconds", &st->epoch_seconds))
+		return -1;
+	st->epoch_batch = (uint64_t)v[0];
+	st->epoch_batches = (uint64_t)v[1];
+	st->epoch_seqs = (uint64_t)v[2];
+	st->epoch_correct = (uint64_t)v[3];
+	if (st->epoch_batch > st->epoch_batches)
+		return error("epoch position %" PRIu64 " past the epoch's %" PRIu64 " batches",
+			     st->epoch_batch, st->epoch_batches);
+	if (st->epoch_correct > st->epoch_seqs || (st->epoch_batch && !st->epoch_seqs) ||
+	    (!st->epoch_batch && st->epoch_seqs))
+		return error("inconsistent epoch position (%" PRIu64 " batches, %" PRIu64
+			     " sequences, %" PRIu64 " right)",
+			     st->epoch_batch, st->epoch_seqs, st->epoch_correct);
+	if (!(isfinite(st->epoch_loss_sum) && st->epoch_loss_sum >= 0 &&
+	      isfinite(st->epoch_norm_sum) && st->epoch_norm_sum >= 0 &&
+	      isfinite(st->epoch_seconds) && st->epoch_seconds >= 0))
+		return error("epoch position: a running sum is negative or not finite");
+	return 0;
+}
+
 int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -631,7 +681,8 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 	char **log = NULL;
 	size_t nlog = 0;
 	int64_t v;
-	if (read_meta(f, CKPT_FORMAT, CKPT_VERSION, meta))
+	int version = 0;
+	if (read_meta(f, CKPT_FORMAT, 1, CKPT_VERSION, meta, &version))
 		goto fail;
 	if (h5_attr_read_str(f, "fingerprint", &s) || strlen(s) != 16)
 		goto fail;
@@ -639,7 +690,7 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 	free(s);
 	s = NULL;
 	if (h5_attr_read_str(f, "fingerprint_text", &st->fingerprint_text) ||
-	    read_int_in(f, "epoch", 1, INT32_MAX, &st->epoch) ||
+	    read_int_in(f, "epoch", 0, INT32_MAX, &st->epoch) ||
 	    h5_attr_read_int(f, "adam_step", &v))
 		goto fail;
 	st->adam_step = (long)v;
@@ -661,6 +712,12 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 	s = NULL;
 	st->log = log;
 	st->n_log = (int)nlog;
+	if (version >= 2 && read_position(f, st))
+		goto fail;
+	if (st->epoch == 0 && st->epoch_batch == 0) {
+		error("attribute 'epoch' is 0 at an epoch boundary");
+		goto fail;
+	}
 	h5_close(f);
 	return 0;
 fail:

@@ -21,7 +21,9 @@
 #define MODELFILE_FORMAT "rnnpipe-model"
 #define MODELFILE_VERSION 1
 #define CKPT_FORMAT "rnnpipe-checkpoint"
-#define CKPT_VERSION 1
+/* checkpoint format 2 added the position inside an epoch (train stopped by
+ * a signal); version 1 files (always at an epoch boundary) still read */
+#define CKPT_VERSION 2
 #define MODEL_MAX_EXTRA 16
 
 /* An attribute this module does not know: written as given, and every
@@ -87,11 +89,13 @@ float *modelfile_load(const char *path, struct model_meta *meta);
 
 /* ---- checkpoint ---- */
 
-/* The state of a training run after a finished epoch. */
+/* The state of a training run: after a finished epoch, or (stopped by a
+ * signal) after some batches of the next one. */
 struct ckpt_state {
 	char fingerprint[17];  /* hex hash64 of fingerprint_text */
 	char *fingerprint_text; /* "key=value;..." of what must match to resume */
-	int epoch;             /* epochs finished (>= 1) */
+	int epoch;             /* epochs finished (>= 1, or >= 0 with
+				  epoch_batch > 0) */
 	long adam_step;
 	uint64_t seed;         /* the run's seed: with the next epoch number it
 				  fixes every later batch order (batches.h) */
@@ -103,6 +107,15 @@ struct ckpt_state {
 	uint64_t seqs;         /* training sequences processed so far */
 	int n_log;             /* train-log.jsonl lines so far */
 	char **log;            /* (n_log) one JSON object each */
+	/* An epoch in progress (epoch + 1), all 0 at an epoch boundary (and
+	 * in version 1 files): the batches done of it, its batches in all
+	 * (checked on resume), and its running sums so far: sequences, right
+	 * answers (classify), sum of loss x batch rows, sum of gradient
+	 * norms, training seconds.  The batch order is not stored: it comes
+	 * from (seed, epoch + 1) alone (batches.h), so the reader skips
+	 * epoch_batch batches of that order. */
+	uint64_t epoch_batch, epoch_batches, epoch_seqs, epoch_correct;
+	double epoch_loss_sum, epoch_norm_sum, epoch_seconds;
 };
 void ckpt_state_free(struct ckpt_state *s);
 
@@ -113,7 +126,10 @@ int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_
 	      const float *best, const struct ckpt_state *st);
 
 /* Reads only the state and metadata of a checkpoint (cheap: no tensors);
- * for deciding whether it matches.  0, or -1 after error() naming path. */
+ * for deciding whether it matches.  Reads format versions 1 (no epoch
+ * position: epoch_* are 0) and 2; checks the position (epoch_batch <=
+ * epoch_batches, finite non-negative sums, correct <= seqs).  0, or -1
+ * after error() naming path. */
 int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st);
 
 /* Loads the tensors of a checkpoint into the training model m (same

@@ -13,12 +13,16 @@
  *
  * Reproducibility: the initial weights come from the seed, the order of
  * epoch e's batches from (seed, e) alone (batches.h), and nothing else is
- * random, so the checkpoint's (seed, epoch) is the whole RNG state.
+ * random, so the checkpoint's (seed, epoch) is the whole RNG state; a
+ * checkpoint written when a signal stopped the run inside an epoch adds
+ * the batches done of it (skipped on resume) and the epoch's running sums.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,39 @@
 #include "trainloop.h"
 #include "tsfile.h"
 #include "vocab.h"
+
+/* The first stop signal (SIGINT, SIGTERM, SIGHUP), 0 before one came.
+ * Lock-free, so the handler may set it from whichever thread it runs on
+ * (the batch reader's prefetch thread blocks these signals anyway). */
+static atomic_int stop_sig;
+
+static void on_stop_signal(int sig)
+{
+	int none = 0;
+	atomic_compare_exchange_strong(&stop_sig, &none, sig);
+}
+
+void train_install_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART; /* reads and writes go on; the loop checks */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int train_stop_signal(void)
+{
+	return atomic_load(&stop_sig);
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM";
+}
 
 void train_cfg_defaults(struct train_cfg *c)
 {
@@ -252,6 +289,34 @@ static int feed_start(struct feed *f, uint64_t e)
 	return 0;
 }
 
+/* Skips the first k batches of the epoch just started (resuming inside
+ * it): the order is the uninterrupted run's, so the batches that follow
+ * are the ones it took next.  The review reader reads the skipped batches
+ * (the pools it shuffles depend on their rows); a series is in memory. */
+static int feed_skip(struct feed *f, uint64_t k)
+{
+	if (!f->b) {
+		if (k > (f->n + f->B - 1) / f->B)
+			return error("the checkpoint's position (batch %" PRIu64 ") is past the end "
+				     "of the epoch",
+				     k);
+		uint64_t rows = k * (uint64_t)f->B;
+		f->pos = rows < f->n ? (size_t)rows : f->n;
+		return 0;
+	}
+	for (uint64_t i = 0; i < k; i++) {
+		const struct batch *bt;
+		int rc = batches_next(f->b, &bt);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return error("the checkpoint's position (batch %" PRIu64 ") is past the end "
+				     "of the epoch (%" PRIu64 " batches)",
+				     k, i);
+	}
+	return 0;
+}
+
 /* The next batch as the model takes it: 1, 0 at the end, -1 on error. */
 static int feed_next(struct feed *f, struct rnn_batch *rb)
 {
@@ -299,7 +364,10 @@ struct run {
 	struct ckpt_state st;
 	char fp_text[1024];
 	uint64_t dataset_hash;
-	int resumed_from;       /* epoch resumed after, 0 = fresh */
+	int resumed;            /* continued from a checkpoint */
+	int resumed_from;       /* epochs finished in that checkpoint */
+	long steps;             /* optimiser steps taken by this run */
+	int stop_sig;           /* the stop signal seen, 0 = none */
 	double train_seconds;   /* this run's pure training time */
 	uint64_t run_seqs;
 	double t0;
@@ -562,7 +630,7 @@ static int write_summary(const struct run *r, int epochs_run)
 	json_object_set_new(j, "validation_examples", json_integer((json_int_t)feed_rows(&r->va)));
 	json_object_set_new(j, "parameters", json_integer((json_int_t)nparams));
 	json_object_set_new(j, "resumed_from_epoch",
-			    r->resumed_from ? json_integer(r->resumed_from) : json_null());
+			    r->resumed ? json_integer(r->resumed_from) : json_null());
 	json_object_set_new(j, "model", json_string(c->model_out));
 	json_object_set_new(j, "dataset", json_string(c->data));
 	int rc = json_write_file(c->summary_out, j);
@@ -601,6 +669,21 @@ static int try_resume(struct run *r, const char *fp_hex)
 		ckpt_state_free(&cs);
 		return 0;
 	}
+	if (cs.epoch_batch && cs.epoch + 1 > c->epochs) {
+		info("note: checkpoint '%s' stopped inside epoch %d, past --epochs %d; starting "
+		     "from scratch",
+		     c->checkpoint, cs.epoch + 1, c->epochs);
+		ckpt_state_free(&cs);
+		return 0;
+	}
+	if (cs.epoch_batch && cs.epoch_batches != feed_batches(&r->tr)) {
+		/* the fingerprint (dataset hash, batch size) makes this a corruption */
+		warning("ignoring the checkpoint '%s': its epoch has %" PRIu64 " batches, this "
+			"run's %" PRIu64 "; starting from scratch",
+			c->checkpoint, cs.epoch_batches, feed_batches(&r->tr));
+		ckpt_state_free(&cs);
+		return 0;
+	}
 	if (ckpt_load_tensors(c->checkpoint, r->m, r->best)) {
 		ckpt_state_free(&cs);
 		return -1;
@@ -609,6 +692,7 @@ static int try_resume(struct run *r, const char *fp_hex)
 	r->st = cs;
 	free(r->st.stopped); /* decided again under this run's settings */
 	r->st.stopped = NULL;
+	r->resumed = 1;
 	r->resumed_from = cs.epoch;
 	r->prior_seconds = cs.seconds;
 	r->prior_seqs = cs.seqs;
@@ -621,26 +705,49 @@ static int try_resume(struct run *r, const char *fp_hex)
 			r->prior_train_seconds += (double)feed_rows(&r->tr) / sps;
 		json_decref(j);
 	}
-	info("resuming from '%s' after epoch %d", c->checkpoint, cs.epoch);
+	if (cs.epoch_batch)
+		info("resuming from '%s' in epoch %d after batch %" PRIu64 "/%" PRIu64,
+		     c->checkpoint, cs.epoch + 1, cs.epoch_batch, cs.epoch_batches);
+	else
+		info("resuming from '%s' after epoch %d", c->checkpoint, cs.epoch);
 	return 0;
 }
 
-/* One training epoch; 0, TRAIN_DIVERGED or -1.  Sums go to the out args. */
-static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_mean,
-		       double *acc, double *norm_mean, double *secs, uint64_t *seqs)
+/* The running sums of a training epoch (restored when a checkpoint
+ * stopped inside it). */
+struct epoch_acc {
+	uint64_t nb, n, correct; /* batches, sequences, right answers */
+	double loss_sum;         /* sum of batch loss x batch rows */
+	double norm_sum;         /* sum of gradient norms */
+	double secs;             /* training seconds */
+};
+
+/* Whether to stop now: a stop signal came, or the test hook's step. */
+static int stop_requested(struct run *r)
+{
+	if (!r->stop_sig)
+		r->stop_sig = train_stop_signal();
+	if (!r->stop_sig && r->c->stop_after_steps > 0 && r->steps >= r->c->stop_after_steps)
+		r->stop_sig = SIGTERM;
+	return r->stop_sig != 0;
+}
+
+/* One training epoch, continuing from the sums in *a (zero for a fresh
+ * epoch): 0 (the epoch is done), TRAIN_DIVERGED, TRAIN_STOPPED (a stop
+ * signal after a step: *a holds the position) or -1. */
+static int train_epoch(struct run *r, int e, struct progress *pg, struct epoch_acc *a)
 {
 	const struct train_cfg *c = r->c;
 	struct rnn_model *m = r->m;
 	const int C = m->layout.cfg.outputs;
 	const int classify = m->layout.cfg.task == RNN_TASK_CLASSIFY;
-	if (feed_start(&r->tr, (uint64_t)e))
+	if (feed_start(&r->tr, (uint64_t)e) || feed_skip(&r->tr, a->nb))
 		return -1;
 	char label[64];
 	snprintf(label, sizeof(label), "epoch %d/%d", e, c->epochs);
 	progress_start(pg, stderr, c->quiet ? PROGRESS_NONE : c->progress, label,
 		       feed_batches(&r->tr), c->progress_interval);
-	double t0 = progress_now(), loss_sum = 0, norm_sum = 0;
-	uint64_t n = 0, correct = 0, nb = 0;
+	double t0 = progress_now();
 	struct rnn_batch rb;
 	int rc;
 	while ((rc = feed_next(&r->tr, &rb)) == 1) {
@@ -655,7 +762,7 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 			progress_end(pg);
 			error("non-finite %s at epoch %d, batch %" PRIu64 " (loss %g, gradient norm "
 			      "%g): training stopped",
-			      isfinite(loss) ? "gradient" : "loss", e, nb + 1, (double)loss, norm);
+			      isfinite(loss) ? "gradient" : "loss", e, a->nb + 1, (double)loss, norm);
 			return TRAIN_DIVERGED;
 		}
 		const float *probs = NULL, *logits;
@@ -667,29 +774,86 @@ static int train_epoch(struct run *r, int e, struct progress *pg, double *loss_m
 			for (int j = 1; j < C; j++)
 				if (p[j] > p[k])
 					k = j;
-			correct += k == rb.labels[i];
+			a->correct += k == rb.labels[i];
 		}
-		loss_sum += (double)loss * rb.B;
-		norm_sum += norm;
-		n += (uint64_t)rb.B;
-		nb++;
+		a->loss_sum += (double)loss * rb.B;
+		a->norm_sum += norm;
+		a->n += (uint64_t)rb.B;
+		a->nb++;
+		r->steps++;
 		char status[96];
 		if (classify)
-			snprintf(status, sizeof(status), "loss %.4f acc %.3f", loss_sum / n,
-				 (double)correct / n);
+			snprintf(status, sizeof(status), "loss %.4f acc %.3f", a->loss_sum / a->n,
+				 (double)a->correct / a->n);
 		else
-			snprintf(status, sizeof(status), "loss %.5f", loss_sum / n);
-		progress_update(pg, nb, n, status);
+			snprintf(status, sizeof(status), "loss %.5f", a->loss_sum / a->n);
+		progress_update(pg, a->nb, a->n, status);
+		if (stop_requested(r)) {
+			progress_end(pg);
+			a->secs += progress_now() - t0;
+			return TRAIN_STOPPED;
+		}
 	}
 	progress_end(pg);
 	if (rc < 0)
 		return -1;
-	*secs = progress_now() - t0;
-	*loss_mean = n ? loss_sum / n : NAN;
-	*acc = n && classify ? (double)correct / n : NAN;
-	*norm_mean = nb ? norm_sum / nb : NAN;
-	*seqs = n;
+	a->secs += progress_now() - t0;
 	return 0;
+}
+
+/* Stopped by a signal.  Inside epoch e (a not NULL): the state goes to
+ * the checkpoint with the position and sums of a.  At the end of epoch e
+ * (a NULL): its checkpoint was just written.  Prints the one line that
+ * says so (even when quiet: it is why the run ended) and returns
+ * TRAIN_STOPPED, or -1 when the checkpoint cannot be written. */
+static int stop_run(struct run *r, int e, const struct epoch_acc *a)
+{
+	const struct train_cfg *c = r->c;
+	char where[96];
+	if (a) {
+		snprintf(where, sizeof(where), "in epoch %d after batch %" PRIu64 "/%" PRIu64, e,
+			 a->nb, feed_batches(&r->tr));
+		if (c->checkpoint) {
+			/* weights, Adam moments and step back from the device, as at
+			 * the end of an epoch */
+			if (devmodel_to_host(&r->dm))
+				return -1;
+			struct ckpt_state *st = &r->st;
+			st->epoch_batch = a->nb;
+			st->epoch_batches = feed_batches(&r->tr);
+			st->epoch_seqs = a->n;
+			st->epoch_correct = a->correct;
+			st->epoch_loss_sum = a->loss_sum;
+			st->epoch_norm_sum = a->norm_sum;
+			st->epoch_seconds = a->secs;
+			st->adam_step = r->m->adam_step;
+			st->seconds = r->prior_seconds + (progress_now() - r->t0);
+			st->seqs = r->prior_seqs + r->run_seqs;
+			free(st->stopped);
+			st->stopped = NULL;
+			r->meta.best_epoch = st->best_epoch;
+			/* the current weights are never the best ones mid-epoch */
+			if (ckpt_save(c->checkpoint, &r->meta, r->m,
+				      r->best && st->best_epoch > 0 ? r->best : NULL, st)) {
+				error("stopped by %s %s, but the checkpoint could not be written; "
+				      "the previous one is kept",
+				      signal_name(r->stop_sig), where);
+				return -1;
+			}
+		}
+	} else {
+		snprintf(where, sizeof(where), "after epoch %d", e);
+	}
+	if (c->checkpoint)
+		fprintf(stderr,
+			"%s: stopped by %s %s; checkpoint '%s' written; rerun with --resume to "
+			"continue\n",
+			error_prog(), signal_name(r->stop_sig), where, c->checkpoint);
+	else
+		fprintf(stderr, "%s: stopped by %s %s; no checkpoint (--no-checkpoint), nothing "
+				"to resume\n",
+			error_prog(), signal_name(r->stop_sig), where);
+	return TRAIN_STOPPED;
 }
 
 /* Validation after an epoch: loss (cross-entropy or MSE), and for
@@ -804,7 +968,7 @@ int train_run(const struct train_cfg *c)
 		goto out;
 	if (c->device == DEVICE_CUDA)
 		info("device: %s", r.dm.desc);
-	if (!c->quiet && !r.resumed_from) {
+	if (!c->quiet && !r.resumed) {
 		size_t np = 0;
 		for (int i = 0; i < r.m->layout.n_tensors; i++)
 			np += r.m->layout.tensors[i].numel;
@@ -824,15 +988,29 @@ int train_run(const struct train_cfg *c)
 	else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
 		stopped = "early-stopping";
 	for (int e = r.st.epoch + 1; !stopped; e++) {
-		double loss, acc, norm, secs, t_epoch = progress_now();
-		uint64_t seqs;
-		int s = train_epoch(&r, e, &pg, &loss, &acc, &norm, &secs, &seqs);
+		double t_epoch = progress_now();
+		/* a checkpoint stopped inside this epoch: its sums so far */
+		struct epoch_acc a = {r.st.epoch_batch, r.st.epoch_seqs, r.st.epoch_correct,
+				      r.st.epoch_loss_sum, r.st.epoch_norm_sum, r.st.epoch_seconds};
+		r.st.epoch_batch = r.st.epoch_batches = r.st.epoch_seqs = r.st.epoch_correct = 0;
+		r.st.epoch_loss_sum = r.st.epoch_norm_sum = r.st.epoch_seconds = 0;
+		double restored_secs = a.secs;
+		int s = train_epoch(&r, e, &pg, &a);
 		if (s < 0)
 			goto out;
 		if (s == TRAIN_DIVERGED) {
 			stopped = "nan";
 			break;
 		}
+		if (s == TRAIN_STOPPED) {
+			rc = stop_run(&r, e, &a);
+			goto out;
+		}
+		const int classify = c->task == RNN_TASK_CLASSIFY;
+		double loss = a.n ? a.loss_sum / a.n : NAN;
+		double acc = a.n && classify ? (double)a.correct / a.n : NAN;
+		double norm = a.nb ? a.norm_sum / a.nb : NAN, secs = a.secs;
+		uint64_t seqs = a.n;
 		/* parameters and Adam state back to the host model for the
 		 * best-epoch snapshot, the checkpoint and the model file */
 		if (devmodel_to_host(&r.dm))
@@ -868,7 +1046,7 @@ int train_run(const struct train_cfg *c)
 		}
 		r.st.epoch = e;
 		r.st.adam_step = r.m->adam_step;
-		double esecs = progress_now() - t_epoch;
+		double esecs = progress_now() - t_epoch + restored_secs;
 		json_t *j = json_object();
 		json_object_set_new(j, "epoch", json_integer(e));
 		json_object_set_new(j, "loss", jreal(loss));
@@ -912,6 +1090,12 @@ int train_run(const struct train_cfg *c)
 				     c->epochs, loss, has_va ? vm.loss : NAN, esecs,
 				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
 		metrics_free(&vm);
+		/* a signal during validation or the checkpoint: stop here (also
+		 * before the model file: the checkpoint has the finished run) */
+		if (stop_requested(&r)) {
+			rc = stop_run(&r, e, NULL);
+			goto out;
+		}
 	}
 	free(r.st.stopped);
 	r.st.stopped = strdup(stopped);

@@ -9,6 +9,10 @@
  * on the CPU: the same data, settings, seed and thread count give
  * bit-identical weights, and a resumed run gives the weights of an
  * uninterrupted one (on a GPU: within docs/cuda.md's tolerances).
+ * Stopping: after train_install_stop_signals(), SIGINT, SIGTERM or SIGHUP
+ * make the run finish its current optimiser step, write the checkpoint
+ * with the position inside the epoch, and return TRAIN_STOPPED; resuming
+ * from it gives the bits of an uninterrupted run.
  * It parses no command line and never exits (stages/train.c does).
  */
 #ifndef RNNPIPE_TRAINLOOP_H
@@ -53,18 +57,36 @@ struct train_cfg {
 	uint64_t program_hash;   /* hash of the training program's bytes, part of
 				    the fingerprint (0: not checked): a rebuilt
 				    trainer does not continue an old run */
+	/* tests: stop as SIGTERM would, after this many optimiser steps of
+	   this run (0: never) */
+	long stop_after_steps;
 };
 
 /* Sets the defaults of stages/train (docs/model-file.md says why). */
 void train_cfg_defaults(struct train_cfg *c);
 
-enum { TRAIN_OK = 0, TRAIN_DIVERGED = 1 };
+enum { TRAIN_OK = 0, TRAIN_DIVERGED = 1, TRAIN_STOPPED = 2 };
 
 /* Runs training as configured.  Returns TRAIN_OK (model and summaries
  * written), TRAIN_DIVERGED (a loss or gradient was not finite: stopped
  * with a message, the last good checkpoint kept, train.json says
- * "stopped": "nan", no model written), or -1 after error(). */
+ * "stopped": "nan", no model written), TRAIN_STOPPED (a stop signal, see
+ * train_install_stop_signals: the checkpoint written, one line "prog:
+ * stopped by SIGTERM in epoch 3 after batch 120/371; checkpoint '...'
+ * written; rerun with --resume to continue" printed even when quiet; no
+ * model, log or summary written by this call after the last finished
+ * epoch's), or -1 after error(). */
 int train_run(const struct train_cfg *c);
+
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP that only note the
+ * first signal (SA_RESTART; later ones are ignored, so a second signal
+ * cannot interrupt the checkpoint being written; SIGKILL still stops the
+ * process, and the checkpoint is written atomically).  train_run checks
+ * after every optimiser step, and after every finished epoch. */
+void train_install_stop_signals(void);
+
+/* The first stop signal received (SIGINT, SIGTERM, SIGHUP), or 0. */
+int train_stop_signal(void);
 
 /* The fingerprint text of a run: "key=value;..." of everything a resumed
  * run must share with the checkpoint (model, data and vocabulary hashes,

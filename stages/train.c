@@ -6,7 +6,8 @@
  * every epoch (formats: docs/artifacts.md, docs/model-file.md).  The work
  * is in common/trainloop.c; this file parses options, applies the preset
  * and picks the device.  Exit: 0 ok, 1 failure or divergence (NaN), 2 bad
- * usage.
+ * usage, 75 stopped by SIGINT/SIGTERM/SIGHUP (checkpoint written inside
+ * the epoch; --resume continues it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,14 +110,22 @@ int main(int argc, char **argv)
 		"Trains an RNN/LSTM/GRU review classifier on the dataset file (or, with\n"
 		"--task regress, a next-value model on the time-series dataset); writes the\n"
 		"model (weights under PyTorch's names), a per-epoch log, a summary and a\n"
-		"checkpoint every epoch.",
+		"checkpoint every epoch.\n"
+		"SIGINT, SIGTERM or SIGHUP: the current step is finished, the checkpoint is\n"
+		"written with the position inside the epoch, and train exits 75; --resume\n"
+		"continues it and ends with the weights of an uninterrupted run.\n"
+		"Exit status: 0 done, 1 failure or divergence (NaN), 2 bad usage, 75 stopped\n"
+		"by a signal (resumable).",
 		opts, 0, 0,
 	};
 	char **args;
 	int nargs;
 	error_set_prog(argv[0]);
 	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	/* SIGXFSZ ignored (afile.h); then INT, TERM and HUP stop training
+	 * cleanly at the next step instead of killing it */
 	afile_install_signal_cleanup();
+	train_install_stop_signals();
 	error_set_quiet(quiet);
 
 	if (!strcmp(preset, "notebook")) {
@@ -179,5 +188,5 @@ int main(int argc, char **argv)
 	if (hash64_file("/proc/self/exe", &c.program_hash))
 		c.program_hash = 0;
 	int rc = train_run(&c);
-	return rc == TRAIN_OK ? EXIT_OK : EXIT_FAIL;
+	return rc == TRAIN_OK ? EXIT_OK : rc == TRAIN_STOPPED ? EXIT_STOPPED : EXIT_FAIL;
 }

@@ -7,8 +7,8 @@
 # metadata, a record or the trailer refused by split and pack-hdf5 (their
 # previous outputs unchanged); a flipped model.h5 refused by predict and
 # evaluate; a flipped checkpoint ignored by train --resume (it starts over).
-# Last, SIGTERM during training: no temporary file, the previous model
-# unchanged, the checkpoint sealed and resumable.
+# Last, SIGTERM during training: exit 75 with the stop line, no temporary
+# file, the previous model unchanged, the checkpoint sealed and resumable.
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
 DEMO=$(ls "${RNNPIPE_TOP:-.}"/data/demo/*.jsonl 2>/dev/null | head -n 1)
@@ -127,7 +127,11 @@ sleep 0.2
 kill -TERM "$pid" 2>/dev/null || true
 rc=0
 wait "$pid" || rc=$?
-echo "train after SIGTERM: exit $rc ($([ $rc -gt 128 ] && echo "killed by signal $((rc - 128))" || echo "its own exit"))"
+echo "train after SIGTERM: exit $rc; $(grep "stopped by" "$tmp/term.err" || true)"
+# stopped cleanly: exit 75 and one line saying where the checkpoint is
+[ $rc -eq 75 ] || fail "train after SIGTERM: exit $rc, want 75"
+grep -q "^train: stopped by SIGTERM .*; checkpoint '$A/ckpt.h5' written; rerun with --resume" \
+	"$tmp/term.err" || fail "train after SIGTERM: no stop line"
 [ -e "$A/ckpt.h5" ] || fail "no checkpoint before SIGTERM"
 [ "$(sha256sum <"$A/model.h5")" = "$MODEL_SUM" ] || fail "SIGTERM mid-training changed the model"
 no_temp "$A"

@@ -2,11 +2,12 @@
 # Hostile encodings through tokenize, in JSON Lines and CSV: invalid and
 # overlong UTF-8, surrogates, code points over U+10FFFF, truncated
 # sequences, NUL bytes (raw and escaped), byte-order marks (UTF-8 at the
-# start and inside, UTF-16 files), CRLF line ends, and cp1251 bytes mixed
-# with UTF-8.  Each bad record is named as file:line with its reason,
-# counted in the stats, skipped (exit 0) or fatal with --on-error fail
-# (exit 1) leaving the previous artifact unchanged; a file with no usable
-# review fails (exit 1); CRLF and BOMs change nothing in the ids.
+# start and inside), UTF-16 files (named as such, with and without a BOM,
+# plain and gzip), CRLF line ends, and cp1251 bytes mixed with UTF-8.
+# Each bad record is named as file:line with its reason, counted in the
+# stats, skipped (exit 0) or fatal with --on-error fail (exit 1) leaving
+# the previous artifact unchanged; a file with no usable review fails
+# (exit 1); CRLF and BOMs change nothing in the ids.
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
 
@@ -84,14 +85,36 @@ run $T --print-ids "$tmp/crlf.jsonl"
 expect_rc 0 "CRLF jsonl with BOM"
 [ "$(cat "$tmp/out")" = $'{"ids":[2,5,6,3]}\n{"ids":[2,7,10,3]}' ] || fail "CRLF jsonl: $(cat "$tmp/out")"
 
-# -- UTF-16 files (a BOM of FF FE / FE FF): not UTF-8, nothing usable: exit 1
-printf '%s\n%s\n' "$GOOD" "$BAD" | iconv -f utf-8 -t utf-16 >"$tmp/u16.jsonl"
-tok_over_prev "UTF-16 jsonl" 1 "$tmp/u16.jsonl"
-expect_err "$tmp/u16.jsonl:1: invalid UTF-8 at byte 0 of the line"
-expect_err "no usable review"
+# -- UTF-16 files: named as such in one error (not line by line as bad
+# UTF-8), exit 1, with a BOM (FF FE / FE FF) or without one (ASCII with a
+# NUL every other byte), plain and gzip; the iconv command the message
+# suggests gives a dump that reads
+# u16_case NAME FILE ENDIAN ICONV_FROM: FILE holds GOOD and BAD (or a CSV)
+u16_case() {
+	local name=$1 f=$2 endian=$3 from=$4 conv
+	tok_over_prev "$name" 1 "$f"
+	expect_err "$f:1: the file is UTF-16 ($endian); convert it to UTF-8, e.g. iconv -f $from -t UTF-8"
+	if grep -q "invalid UTF-8\|not valid UTF-8" "$tmp/err"; then fail "$name: also reported as bad UTF-8"; fi
+	conv=$tmp/conv-$(basename "$f" .gz)
+	if [[ $f == *.gz ]]; then gzip -dc "$f"; else cat "$f"; fi | iconv -f "$from" -t UTF-8 >"$conv"
+	tok_over_prev "$name, converted as suggested" 0 "$conv"
+}
+printf '%s\n%s\n' "$GOOD" "$BAD" | iconv -f utf-8 -t utf-16le >"$tmp/u16le.raw"
+printf '%s\n%s\n' "$GOOD" "$BAD" | iconv -f utf-8 -t utf-16be >"$tmp/u16be.raw"
+{ printf '\xff\xfe'; cat "$tmp/u16le.raw"; } >"$tmp/u16.jsonl"
+u16_case "UTF-16 jsonl" "$tmp/u16.jsonl" little-endian UTF-16
+{ printf '\xfe\xff'; cat "$tmp/u16be.raw"; } >"$tmp/u16be.jsonl"
+u16_case "UTF-16BE jsonl" "$tmp/u16be.jsonl" big-endian UTF-16
+cp "$tmp/u16le.raw" "$tmp/u16nobom.jsonl"
+u16_case "UTF-16LE jsonl without BOM" "$tmp/u16nobom.jsonl" "little-endian, no BOM" UTF-16LE
 printf 'text,label\ngood film,positive\n' | iconv -f utf-8 -t utf-16 >"$tmp/u16.csv"
-tok_over_prev "UTF-16 csv" 1 "$tmp/u16.csv"
-expect_err "$tmp/u16.csv:1: the header is not valid UTF-8"
+u16_case "UTF-16 csv" "$tmp/u16.csv" little-endian UTF-16
+printf 'text,label\ngood film,positive\n' | iconv -f utf-8 -t utf-16be >"$tmp/u16nobom.csv"
+u16_case "UTF-16BE csv without BOM" "$tmp/u16nobom.csv" "big-endian, no BOM" UTF-16BE
+gzip -nc "$tmp/u16.jsonl" >"$tmp/u16gz.jsonl.gz"
+u16_case "UTF-16 jsonl.gz" "$tmp/u16gz.jsonl.gz" little-endian UTF-16
+gzip -nc "$tmp/u16nobom.jsonl" >"$tmp/u16nobomgz.jsonl.gz"
+u16_case "UTF-16LE jsonl.gz without BOM" "$tmp/u16nobomgz.jsonl.gz" "little-endian, no BOM" UTF-16LE
 
 # -- cp1251: a whole cp1251 dump fails; cp1251 lines mixed into a UTF-8
 # dump are skipped one by one

@@ -2,11 +2,11 @@
 # Hostile structure through tokenize: JSON with duplicate keys, deep
 # nesting, huge numbers, wrong types, trailing garbage, non-objects, empty
 # and oversized labels; CSV with embedded newlines, unbalanced quotes,
-# wrong field counts, a header and nothing else, 100000 columns.  Each bad
-# record is named (file:line: reason), counted by reason, skipped with
-# exit 0, or stops the run with --on-error fail (exit 1) leaving the
-# previous artifact unchanged; good records around it keep their ids and
-# line numbers.
+# wrong field counts, a header and nothing else, a used column named
+# twice (refused), 100000 columns.  Each bad record is named (file:line:
+# reason), counted by reason, skipped with exit 0, or stops the run with
+# --on-error fail (exit 1) leaving the previous artifact unchanged; good
+# records around it keep their ids and line numbers.
 set -euo pipefail
 . "$(dirname "$0")/hostile-lib.bash"
 
@@ -120,6 +120,17 @@ expect_err "'$tmp/header.csv': no usable review (0 records, 0 bad)"
 printf 'id,stars\n1,5\n' >"$tmp/nocol.csv"
 tok_over_prev "no text column" 1 "$tmp/nocol.csv"
 expect_err "$tmp/nocol.csv:1: no text column"
+
+# -- a column the reader uses named twice: either could be meant, refused
+# (also in another case, and for the label); an unused name twice is fine
+printf 'text,label,text\ngood film,positive,bad plot\n' >"$tmp/dup.csv"
+tok_over_prev "text column twice" 1 "$tmp/dup.csv"
+expect_err "$tmp/dup.csv:1: column \"text\" appears twice in the header"
+printf 'Label\ttext\tlabel\npositive\tgood film\tnegative\n' >"$tmp/dup.tsv"
+tok_over_prev "label column twice (TSV, other case)" 1 "$tmp/dup.tsv"
+expect_err "$tmp/dup.tsv:1: column \"Label\" appears twice in the header"
+printf 'id,text,id,label\n1,good film,2,positive\n' >"$tmp/dupid.csv"
+tok_over_prev "unused column twice" 0 "$tmp/dupid.csv"
 
 # -- 100000 columns
 $PY -c '

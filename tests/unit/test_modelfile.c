@@ -3,8 +3,10 @@
  * vocabulary, normalisation); the root holds only state_dict tensors;
  * loading fails with a message naming the file for a missing tensor, a
  * wrong shape, a stray dataset, a foreign file, a wrong version; the
- * checkpoint keeps Adam state, best weights and the loop state; a failed
- * save leaves nothing behind. */
+ * checkpoint keeps Adam state, best weights and the loop state, and the
+ * position inside an epoch (format 2; format 1 files read as at an epoch
+ * boundary; a bad position or a newer format is refused); a failed save
+ * leaves nothing behind. */
 #include "testutil.h"
 
 #include <math.h>
@@ -301,6 +303,92 @@ static void test_checkpoint(void **state)
 	model_meta_free(&m);
 }
 
+/* Changes the sealed checkpoint at path with edit(f), seals it again (as
+ * a faulty writer would leave it) and peeks: the result, messages in *txt. */
+static int peek_edited(const char *path, void (*edit)(hid_t), struct ckpt_state *back,
+		       const char **txt)
+{
+	hid_t f = h5_open(path, 1);
+	assert_true(f >= 0);
+	edit(f);
+	assert_int_equal(h5_close(f), 0);
+	assert_int_equal(h5_seal(path), 0);
+	struct model_meta mb;
+	capture_begin();
+	int rc = ckpt_peek(path, &mb, back);
+	*txt = capture_end();
+	if (!rc)
+		model_meta_free(&mb);
+	return rc;
+}
+
+static const char *const pos_attrs[] = {"epoch_batch", "epoch_batches", "epoch_seqs",
+					 "epoch_correct", "epoch_loss_sum", "epoch_norm_sum",
+					 "epoch_seconds", NULL};
+static void to_version1(hid_t f)
+{
+	for (int i = 0; pos_attrs[i]; i++)
+		assert_true(H5Adelete(f, pos_attrs[i]) >= 0);
+	assert_int_equal(h5_attr_write_int(f, "format_version", 1), 0);
+}
+static void past_the_end(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch_batch", 11), 0); }
+static void nan_sum(hid_t f) { assert_int_equal(h5_attr_write_double(f, "epoch_loss_sum", NAN), 0); }
+static void version3(hid_t f) { assert_int_equal(h5_attr_write_int(f, "format_version", 3), 0); }
+static void no_position(hid_t f) { assert_true(H5Adelete(f, "epoch_seqs") >= 0); }
+
+/* A checkpoint written inside an epoch (train stopped by a signal). */
+static void test_checkpoint_position(void **state)
+{
+	(void)state;
+	struct model_meta m, mb;
+	fill_meta(&m, cfg(RNN_CELL_GRU, 1, 0));
+	struct rnn_model *a = rnn_model_create(&m.cfg, 4, 8, 1);
+	assert_non_null(a);
+	rnn_model_init(a, 5);
+	struct ckpt_state st = {.epoch = 0, .seed = 1, .best_metric = INFINITY, .seconds = 3,
+				.seqs = 0, .epoch_batch = 7, .epoch_batches = 10, .epoch_seqs = 112,
+				.epoch_correct = 60, .epoch_loss_sum = 77.125, .epoch_norm_sum = 3.5,
+				.epoch_seconds = 2.25};
+	snprintf(st.fingerprint, sizeof(st.fingerprint), "00112233aabbccdd");
+	st.fingerprint_text = strdup("cell=gru");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("ckpt-pos.h5"));
+	assert_int_equal(ckpt_save(path, &m, a, NULL, &st), 0);
+	struct ckpt_state back;
+	assert_int_equal(ckpt_peek(path, &mb, &back), 0);
+	assert_int_equal(back.epoch, 0); /* inside the first epoch */
+	assert_true(back.epoch_batch == 7 && back.epoch_batches == 10);
+	assert_true(back.epoch_seqs == 112 && back.epoch_correct == 60);
+	assert_true(back.epoch_loss_sum == 77.125 && back.epoch_norm_sum == 3.5);
+	assert_true(back.epoch_seconds == 2.25);
+	ckpt_state_free(&back);
+	model_meta_free(&mb);
+	/* refused: a position past the epoch's end, a NaN sum, a missing
+	 * position attribute, a newer format */
+	const char *txt;
+	void (*bad[4])(hid_t) = {past_the_end, nan_sum, no_position, version3};
+	const char *want[4] = {"past the epoch's 10 batches", "not finite", "epoch_seqs",
+			       "this program reads versions 1 to 2"};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(ckpt_save(path, &m, a, NULL, &st), 0);
+		assert_int_equal(peek_edited(path, bad[i], &back, &txt), -1);
+		assert_non_null(strstr(txt, want[i]));
+		assert_non_null(strstr(txt, path));
+	}
+	/* format 1 (no position) reads as at an epoch boundary */
+	st.epoch = 2;
+	st.epoch_batch = st.epoch_batches = st.epoch_seqs = st.epoch_correct = 0;
+	st.epoch_loss_sum = st.epoch_norm_sum = st.epoch_seconds = 0;
+	assert_int_equal(ckpt_save(path, &m, a, NULL, &st), 0);
+	assert_int_equal(peek_edited(path, to_version1, &back, &txt), 0);
+	assert_int_equal(back.epoch, 2);
+	assert_true(back.epoch_batch == 0 && back.epoch_seqs == 0);
+	ckpt_state_free(&back);
+	free(st.fingerprint_text);
+	rnn_model_free(a);
+	model_meta_free(&m);
+}
+
 /* A save into a folder that cannot be created leaves nothing. */
 static void test_failed_save(void **state)
 {
@@ -329,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_checkpoint),
+		cmocka_unit_test(test_checkpoint_position),
 		cmocka_unit_test(test_failed_save),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * the weights of 3 epochs; a checkpoint of another run is ignored; early
  * stopping keeps the best epoch's weights; the NaN guard stops, keeps the
  * last good checkpoint and writes no model; a vocabulary that is not the
- * dataset's is refused. */
+ * dataset's is refused; a run stopped inside epochs (as by SIGTERM) and
+ * resumed each time ends with the bits of an uninterrupted run. */
 #include "testutil.h"
 
 #include <jansson.h>
@@ -448,6 +449,83 @@ static void test_nan_guard(void **state)
 	free(ck);
 }
 
+/* Stopped inside epochs (the test hook stops as SIGTERM does, after N
+ * optimiser steps of a run: deterministic points), resumed each time:
+ * the model, the checkpoint's Adam state and the logged losses are the
+ * uninterrupted run's, bit for bit.  10 batches per epoch. */
+static void test_stop_mid_epoch(void **state)
+{
+	(void)state;
+	struct train_cfg a = cfg_for(noise_h5, "stop-full");
+	a.patience = 0;
+	assert_int_equal(train_run(&a), TRAIN_OK);
+	struct train_cfg b = cfg_for(noise_h5, "stop-part");
+	b.patience = 0;
+	b.resume = 1;
+	const long steps[4] = {3, 12, 5, 7};
+	const char *want[4] = {"stopped by SIGTERM in epoch 1 after batch 3/10; checkpoint '",
+			       "stopped by SIGTERM in epoch 2 after batch 5/10; checkpoint '",
+			       "stopped by SIGTERM in epoch 2 after batch 10/10; checkpoint '",
+			       "stopped by SIGTERM in epoch 3 after batch 7/10; checkpoint '"};
+	const char *resumed[4] = {NULL, "in epoch 1 after batch 3/10", "in epoch 2 after batch 5/10",
+				  "in epoch 2 after batch 10/10"};
+	struct stat sb;
+	for (int k = 0; k < 4; k++) {
+		b.stop_after_steps = steps[k];
+		b.quiet = k % 2; /* the stop line is printed even when quiet */
+		capture_begin();
+		int rc = train_run(&b);
+		const char *txt = capture_end();
+		assert_int_equal(rc, TRAIN_STOPPED);
+		assert_non_null(strstr(txt, want[k]));
+		assert_non_null(strstr(txt, "written; rerun with --resume to continue"));
+		if (resumed[k] && !b.quiet)
+			assert_non_null(strstr(txt, resumed[k]));
+		assert_int_equal(stat(b.model_out, &sb), -1); /* no model */
+		struct model_meta mm;
+		struct ckpt_state cs;
+		assert_int_equal(ckpt_peek(b.checkpoint, &mm, &cs), 0);
+		assert_int_equal(cs.epoch, k == 0 ? 0 : k < 3 ? 1 : 2);
+		assert_true(cs.epoch_batches == 10 && cs.epoch_batch == (k == 0 ? 3 : k == 1 ? 5
+								       : k == 2 ? 10 : 7));
+		ckpt_state_free(&cs);
+		model_meta_free(&mm);
+	}
+	b.stop_after_steps = 0;
+	capture_begin();
+	assert_int_equal(train_run(&b), TRAIN_OK);
+	capture_end();
+	same_model(a.model_out, b.model_out);
+	same_ckpt(a.checkpoint, b.checkpoint, 1);
+	json_t *s = load_json(b.summary_out);
+	assert_int_equal(jnum(s, "resumed_from_epoch"), 2);
+	assert_int_equal(jnum(s, "epochs_run"), 3);
+	json_decref(s);
+	FILE *fa = fopen(a.log_out, "r"), *fb = fopen(b.log_out, "r");
+	char la[4096], lb[4096];
+	for (int e = 0; e < 3; e++) {
+		assert_non_null(fgets(la, sizeof(la), fa));
+		assert_non_null(fgets(lb, sizeof(lb), fb));
+		json_t *ja = json_loads(la, 0, NULL), *jb = json_loads(lb, 0, NULL);
+		const char *keys[] = {"loss", "accuracy", "grad_norm", "val_loss", NULL};
+		for (int i = 0; keys[i]; i++)
+			assert_true(jnum(ja, keys[i]) == jnum(jb, keys[i]));
+		json_decref(ja);
+		json_decref(jb);
+	}
+	assert_null(fgets(lb, sizeof(lb), fb));
+	fclose(fa);
+	fclose(fb);
+	/* without a checkpoint there is nothing to resume: said so */
+	struct train_cfg c = cfg_for(noise_h5, "stop-none");
+	c.checkpoint = NULL;
+	c.stop_after_steps = 2;
+	capture_begin();
+	assert_int_equal(train_run(&c), TRAIN_STOPPED);
+	assert_non_null(strstr(capture_end(), "in epoch 1 after batch 2/10; no checkpoint"));
+	assert_int_equal(stat(c.model_out, &sb), -1);
+}
+
 static void test_wrong_vocab(void **state)
 {
 	(void)state;
@@ -468,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_checkpoint),
 		cmocka_unit_test(test_early_stopping),
 		cmocka_unit_test(test_nan_guard),
+		cmocka_unit_test(test_stop_mid_epoch),
 		cmocka_unit_test(test_wrong_vocab),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
