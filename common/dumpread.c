@@ -280,7 +280,7 @@ static int fill(struct dumpreader *r)
 	if (r->inflated > GZ_RATIO_AFTER && !gzdirect(r->gz)) {
 		/* compressed bytes consumed, not counting zlib's unused buffer */
 		z_off_t used = gzoffset(r->gz);
-		if (used > 0 && r->inflated / (uint64_t)used >= GZ_MAX_RATIO) {
+		if (used > 0 && r->inflated > (uint64_t)used * GZ_MAX_RATIO) {
 			r->fatal = 1;
 			return bad_input(r->path, 0,
 					 "gzip expands over %d:1 (%.0f MB from %.0f kB); refusing it "

@@ -7,7 +7,8 @@
  * UTF-8, a missing field...) is returned as DUMP_BAD with a reason, and the
  * reader carries on with the next record: the caller owns the policy.
  * Problems with the whole file (cannot open, truncated gzip stream, empty
- * file, no text column) are reported through error()/bad_input() and end it.
+ * file, no text column, UTF-16, a gzip bomb) are reported through
+ * error()/bad_input() and end it.
  * Memory is bounded: a record longer than max_record_bytes is skipped
  * (DUMP_BAD_TOO_LONG) while the reader streams past it.
  * It does not tokenize, map labels or deduplicate.
@@ -85,7 +86,9 @@ struct dumpreader *dumpreader_open(const char *path, const struct dump_opts *o);
 /* Next record: DUMP_REC (a usable record), DUMP_BAD (rec->line, rec->bad
  * and rec->reason are set; reading may continue), DUMP_END, or DUMP_FATAL
  * (reported already: truncated or corrupt gzip stream, read error, empty
- * file, no usable header; do not call again). */
+ * file, no usable header or a used column named twice in it, a UTF-16
+ * file, a gzip stream expanding over 200:1 past 64 MiB (a bomb); do not
+ * call again). */
 int dumpreader_next(struct dumpreader *r, struct dumprec *rec);
 
 /* Like dumpreader_next(), but for JSON Lines it may return DUMP_RAW: the
