@@ -56,8 +56,8 @@ stop_at() {
 }
 
 # -- classification: an uninterrupted run, then one stopped twice
-TRAIN=("$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 32 --hidden 64
-	--batch 4 --lr 0.01 --pool mean --epochs 3 --patience 0)
+TRAIN=("$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 64 --hidden 128
+	--batch 2 --lr 0.01 --pool mean --epochs 3 --patience 0)
 "${TRAIN[@]}" --quiet --model "$tmp/full.h5" --log "$tmp/full.log" --summary "$tmp/full.json" \
 	--checkpoint "$tmp/full.ckpt.h5"
 K=(--model "$tmp/k.h5" --log "$tmp/k.log" --summary "$tmp/k.json" --checkpoint "$tmp/k.ckpt.h5" --resume)
