@@ -3,8 +3,11 @@
  * two epochs of a GRU review classifier and of a time-series regressor
  * give per-epoch losses within 1e-4 (relative) and checkpoints (weights,
  * Adam moments and step) within docs/cuda.md's ten-step tolerances; a
- * checkpoint written on one device resumes on the other; the forward pass
- * of evaluate gives the CPU's probabilities; --device auto picks the GPU.
+ * checkpoint written on one device resumes on the other; a run stopped
+ * inside an epoch on the GPU (as by SIGTERM) checkpoints the device's state
+ * (the CPU's stopped checkpoint, within the tolerances) and resumes on
+ * either device to the CPU's two-epoch result; the forward pass of
+ * evaluate gives the CPU's probabilities; --device auto picks the GPU.
  *
  * SKIP (exit 77) without a CUDA device (or in a build without CUDA).
  */
@@ -316,6 +319,45 @@ static void test_resume_across_devices(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/* Stopped after 3 steps (inside epoch 1) on the GPU, as SIGTERM stops it:
+ * the checkpoint must hold the device's weights, Adam moments and step
+ * (brought back before it is written), i.e. the CPU's stopped checkpoint
+ * within the tolerances; resumed on the GPU and on the CPU, the two-epoch
+ * CPU run's losses and state. */
+static void test_stop_mid_epoch(void **state)
+{
+	struct train_cfg ref = cfg_for(reviews_h5, RNN_TASK_CLASSIFY, "s-ref", DEVICE_CPU);
+	assert_int_equal(train_run(&ref), TRAIN_OK);
+	struct train_cfg ref_stop = cfg_for(reviews_h5, RNN_TASK_CLASSIFY, "s-ref-stop", DEVICE_CPU);
+	ref_stop.stop_after_steps = 3;
+	assert_int_equal(train_run(&ref_stop), TRAIN_STOPPED);
+	int fails = 0;
+	for (int k = 0; k < 2; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "s-cuda-%s", k ? "cpu" : "cuda");
+		struct train_cfg c = cfg_for(reviews_h5, RNN_TASK_CLASSIFY, name, DEVICE_CUDA);
+		c.stop_after_steps = 3;
+		c.resume = 1;
+		assert_int_equal(train_run(&c), TRAIN_STOPPED);
+		struct model_meta mm;
+		struct ckpt_state cs;
+		assert_int_equal(ckpt_peek(c.checkpoint, &mm, &cs), 0);
+		assert_true(cs.epoch == 0 && cs.epoch_batch == 3);
+		ckpt_state_free(&cs);
+		model_meta_free(&mm);
+		fails += cmp_ckpt("stopped on cuda", c.checkpoint, ref_stop.checkpoint);
+		c.stop_after_steps = 0;
+		c.device = k ? DEVICE_CPU : DEVICE_CUDA;
+		assert_int_equal(train_run(&c), TRAIN_OK);
+		fails += cmp_losses(name, c.log_out, ref.log_out);
+		fails += cmp_ckpt(name, c.checkpoint, ref.checkpoint);
+		free_cfg(&c);
+	}
+	free_cfg(&ref);
+	free_cfg(&ref_stop);
+	assert_int_equal(fails, 0);
+}
+
 /* evaluate's forward passes: the test split through eval_split on each
  * device, probabilities and logits collected and compared. */
 struct collect {
@@ -413,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_classify_two_epochs),
 		cmocka_unit_test(test_regress_two_epochs),
 		cmocka_unit_test(test_resume_across_devices),
+		cmocka_unit_test(test_stop_mid_epoch),
 		cmocka_unit_test(test_evaluate_forward),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
