@@ -4,8 +4,10 @@
 # a given epoch.  Each stop must exit 75 with the one line "train: stopped
 # by SIGx in epoch E after batch K/N; checkpoint '...' written; rerun with
 # --resume to continue", write no model.h5 and leave no temporary file;
-# the run resumed from each stop (twice in a row, the second signal sent
-# twice) ends with a model.h5 byte for byte the uninterrupted run's.  The
+# the run resumed from each stop (twice in a row; the second time the
+# signal is repeated every 5 ms until train has exited, so some come while
+# it writes the checkpoint) ends with a model.h5 byte for byte the
+# uninterrupted run's.  The
 # same for --task regress.  Prints where each signal landed.
 set -euo pipefail
 BIN=${BUILD:-build}/bin
@@ -26,10 +28,10 @@ mid=0 # signals that landed inside an epoch
 "$BIN/pack-hdf5" --quiet --out "$A/dataset.h5" --chunk-rows 32 "$A"/{train,validation,test}.tok
 
 # stop_at NAME SIG EPOCH MODEL CMD...: runs the train command CMD (with
-# --progress lines; not --quiet, which hides them), sends SIG (SIG2:
-# twice, 10 ms apart) once a progress line of epoch EPOCH shows up, and
-# checks the exit status, the stop line, that MODEL was not written and
-# that no temporary file is left.
+# --progress lines; not --quiet, which hides them), sends SIG (SIG2: then
+# again every 5 ms until the process is gone) once a progress line of
+# epoch EPOCH shows up, and checks the exit status, the stop line, that
+# MODEL was not written and that no temporary file is left.
 stop_at() {
 	local name=$1 sig=$2 epoch=$3 model=$4 err=$tmp/$1.err twice=0 rc=0 line
 	shift 4
@@ -42,7 +44,16 @@ stop_at() {
 		sleep 0.02
 	done
 	kill -"$sig" $pid 2>/dev/null || true
-	[ $twice = 1 ] && { sleep 0.01; kill -"$sig" $pid 2>/dev/null || true; }
+	# SIG2: more of the same signal every 5 ms until it exits, so that some
+	# land while the checkpoint is being written
+	local more=0
+	if [ $twice = 1 ]; then
+		# (bash reaps the exited job, so kill then fails; bounded anyway)
+		while [ $more -lt 2000 ] && kill -"$sig" $pid 2>/dev/null; do
+			more=$((more + 1))
+			sleep 0.005
+		done
+	fi
 	wait $pid || rc=$?
 	[ $rc -eq 75 ] || { tail -n 5 "$err"; fail "$name: SIG$sig: exit $rc, want 75"; }
 	line=$(grep "stopped by" "$err") || fail "$name: no stop line"
@@ -52,7 +63,7 @@ stop_at() {
 	[[ $line == *"in epoch"* ]] && mid=$((mid + 1))
 	[ ! -e "$model" ] || fail "$name: a stopped run wrote $model"
 	[ -z "$(find "$tmp" -name '*.tmp.*')" ] || fail "$name: temporary file left: $(find "$tmp" -name '*.tmp.*')"
-	echo "$name: SIG$sig$([ $twice = 1 ] && echo " x2"): $line"
+	echo "$name: SIG$sig$([ $twice = 1 ] && echo " and $more more until it exited"): $line"
 }
 
 # -- classification: an uninterrupted run, then one stopped twice
@@ -78,7 +89,7 @@ if [ -x "$BIN/ts-prepare" ]; then
 		--checkpoint "$tmp/rfull.ckpt.h5"
 	R=(--model "$tmp/r.h5" --log "$tmp/r.log" --summary "$tmp/r.json" --checkpoint "$tmp/r.ckpt.h5" --resume)
 	stop_at regress-1 HUP 1 "$tmp/r.h5" "${RTRAIN[@]}" "${R[@]}"
-	stop_at regress-2 TERM 3 "$tmp/r.h5" "${RTRAIN[@]}" "${R[@]}"
+	stop_at regress-2 TERM 2 "$tmp/r.h5" "${RTRAIN[@]}" "${R[@]}"
 	"${RTRAIN[@]}" "${R[@]}" --quiet
 	cmp "$tmp/rfull.h5" "$tmp/r.h5" || fail "regress: the resumed model differs from the uninterrupted one"
 	echo "regress: resumed model identical to the uninterrupted run's"
