@@ -2,8 +2,9 @@
 # Oversized input: a 200 MB JSON line and a 200 MB quoted CSV field
 # spanning 200000 lines, each between two good reviews: the oversized
 # record is skipped and counted as too_long with its line, the good ones
-# keep their ids.  A gzip bomb (0.5 MB that expand to 500 MB inside one
-# review) is refused as a whole within a fraction of a second (exit 1).
+# keep their ids; so is an 80 MB review in a gzip that expands 60:1.  A
+# gzip bomb (0.5 MB that expand to 500 MB inside one review) is refused as
+# a whole within a fraction of a second (exit 1).
 # Memory stays bounded (peak RSS under 100 MB, measured with /usr/bin/time
 # unless the binaries carry sanitizers, whose shadow memory dominates).
 # Inputs are generated on the fly in a temporary folder and removed.
@@ -67,6 +68,24 @@ expect_err "$tmp/field.csv:3: record of"
 expect_err "is over the limit of 16777216 bytes"
 [[ $("$BIN/tok-dump" --no-text "$tmp/t.tok") == *'"line":200204,'* ]] || fail "line number after the long field"
 rm -f "$tmp/field.csv"
+
+# -- a big gzip that is no bomb: 80 members of 1 MB each (a's and 20 kB of
+# seeded base64 noise: about 60:1) inside one review, 80 MB expanded: under
+# the bomb guard's ratio, so read to its end and the review skipped as above
+$PY -c '
+import base64, random, sys
+r = random.Random(1)
+sys.stdout.write("a" * 1000000 + base64.b64encode(bytes(r.getrandbits(8) for _ in range(15000))).decode())' |
+	gzip -n >"$tmp/block.gz"
+{
+	printf '%s\n{"text": "' "$GOOD" | gzip -n
+	for _ in $(seq 1 80); do cat "$tmp/block.gz"; done
+	printf '", "label_text": "positive"}\n%s\n' "$BAD" | gzip -n
+} >"$tmp/big.jsonl.gz"
+echo "80 MB gzip: $(stat -c %s "$tmp/big.jsonl.gz") bytes"
+big_run "80 MB gzip at 60:1" "$tmp/big.jsonl.gz"
+expect_err "$tmp/big.jsonl.gz:2: line of 81600039 bytes is over the limit"
+rm -f "$tmp/big.jsonl.gz"
 
 # -- gzip bomb: 5 members of 100 MB of one letter each (about 100 KB each)
 # inside one review's text: 0.5 MB of gzip, 500 MB when expanded.  Refused
