@@ -51,6 +51,16 @@ void info(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void notice(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 char *bad_input_fmt(char *buf, size_t size, const char *file, long line,
 		    const char *fmt, va_list ap)
 {

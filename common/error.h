@@ -28,6 +28,9 @@ int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "prog: <message>\n" to stderr unless quiet mode is on. */
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "prog: <message>\n" to stderr even in quiet mode: what a run
+ * must always say (train: stopped by a signal, where the checkpoint is). */
+void notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void error_set_quiet(int quiet);
 
 /* Prints "file:line: reason\n" (line 0 = no line) and returns -1. */

@@ -845,14 +845,11 @@ static int stop_run(struct run *r, int e, const struct epoch_acc *a)
 		snprintf(where, sizeof(where), "after epoch %d", e);
 	}
 	if (c->checkpoint)
-		fprintf(stderr,
-			"%s: stopped by %s %s; checkpoint '%s' written; rerun with --resume to "
-			"continue\n",
-			error_prog(), signal_name(r->stop_sig), where, c->checkpoint);
+		notice("stopped by %s %s; checkpoint '%s' written; rerun with --resume to continue",
+		       signal_name(r->stop_sig), where, c->checkpoint);
 	else
-		fprintf(stderr, "%s: stopped by %s %s; no checkpoint (--no-checkpoint), nothing "
-				"to resume\n",
-			error_prog(), signal_name(r->stop_sig), where);
+		notice("stopped by %s %s; no checkpoint (--no-checkpoint), nothing to resume",
+		       signal_name(r->stop_sig), where);
 	return TRAIN_STOPPED;
 }
 

@@ -332,7 +332,10 @@ static void to_version1(hid_t f)
 	assert_int_equal(h5_attr_write_int(f, "format_version", 1), 0);
 }
 static void past_the_end(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch_batch", 11), 0); }
-static void nan_sum(hid_t f) { assert_int_equal(h5_attr_write_double(f, "epoch_loss_sum", NAN), 0); }
+static void nan_sum(hid_t f)
+{
+	assert_int_equal(h5_attr_write_double(f, "epoch_loss_sum", NAN), 0);
+}
 static void version3(hid_t f) { assert_int_equal(h5_attr_write_int(f, "format_version", 3), 0); }
 static void no_position(hid_t f) { assert_true(H5Adelete(f, "epoch_seqs") >= 0); }
 
