@@ -111,7 +111,7 @@ expect 1 "--vocab applies to review classifiers" P --vocab x.txt 1 2 3
 
 # a review classifier (synthetic token records, one tiny epoch) given numbers
 for s in train validation test; do
-	"$BIN/synth-tok" --count 32 --split $s --seed 3 --max-len 16 --vocab-size 200 "$tmp/$s.tok"
+	"$BIN/synth-tok" --count 32 --split $s --seed 3 --max-len 16 --vocab-size 2000 "$tmp/$s.tok"
 done
 "$BIN/pack-hdf5" --quiet --out "$tmp/cls-ds.h5" "$tmp"/{train,validation,test}.tok
 "$BIN/train" --data "$tmp/cls-ds.h5" --embed 4 --hidden 4 --batch 16 --epochs 1 --progress none \
