@@ -6,9 +6,10 @@
 # evaluate's forecasts (metrics.json, 12 significant digits); --steps N >
 # horizon gives N values, the first K the direct forecast, the next ones
 # what feeding the printed forecasts back by hand gives; too few values, a
-# bad number (argument N / file:line), text, and a review model are refused
-# (exit 1); bad usage exits 2; make ts-predict prints the forecast past the
-# series' end.
+# bad number (argument N / file:line), text, and a review model given
+# numbers (arguments, --csv, a number line on stdin) are refused (exit 1);
+# bad usage exits 2; make ts-predict prints the forecast past the series'
+# end.
 set -euo pipefail
 BIN=${BUILD:-build}/bin
 [ -x "$BIN/ts-prepare" ] || { echo "SKIP: no ts-prepare"; exit 77; }
@@ -109,18 +110,36 @@ expect 1 "no column 'Passengers'" P --csv "$tmp/s.csv" --column Passengers
 [ -s "$tmp/out" ] && fail "a refused run printed a forecast"
 expect 1 "--vocab applies to review classifiers" P --vocab x.txt 1 2 3
 
-# a review classifier (synthetic token records, one tiny epoch) given numbers
-for s in train validation test; do
-	"$BIN/synth-tok" --count 32 --split $s --seed 3 --max-len 16 --vocab-size 2000 "$tmp/$s.tok"
-done
-"$BIN/pack-hdf5" --quiet --out "$tmp/cls-ds.h5" "$tmp"/{train,validation,test}.tok
-"$BIN/train" --data "$tmp/cls-ds.h5" --embed 4 --hidden 4 --batch 16 --epochs 1 --progress none \
-	--quiet --no-checkpoint --model "$tmp/cls.h5" --log "$tmp/cls.jsonl" --summary "$tmp/cls.json"
-expect 1 "is a review classifier and reads text, not numbers" \
-	"$BIN/predict" --model "$tmp/cls.h5" 112 118 132
-expect 1 "is a review classifier: --csv applies to time-series models" \
-	"$BIN/predict" --model "$tmp/cls.h5" --csv "$tmp/s.csv"
-expect 1 "--steps applies to time-series models" "$BIN/predict" --model "$tmp/cls.h5" --steps 3 x
+# a review classifier (the demo dump, one tiny epoch) given numbers
+DEMO=${RNNPIPE_TOP:-$PWD}/data/demo/reviews-2026-10.jsonl
+if [ -f "$DEMO" ]; then
+	A=$tmp/reviews
+	"$BIN/learn-vocab" --quiet --size 1500 --output "$A/vocab.txt" "$DEMO"
+	"$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --max-len 32 --output "$A/reviews.tok" "$DEMO"
+	"$BIN/filter-relabel" --quiet --output "$A/merged.tok" "$A/reviews.tok"
+	"$BIN/split" --quiet --train "$A/train.tok" --validation "$A/validation.tok" \
+		--test "$A/test.tok" "$A/merged.tok"
+	"$BIN/pack-hdf5" --quiet --out "$A/ds.h5" "$A"/{train,validation,test}.tok
+	"$BIN/train" --data "$A/ds.h5" --vocab "$A/vocab.txt" --embed 4 --hidden 4 --epochs 1 \
+		--progress none --quiet --no-checkpoint --model "$A/cls.h5" --log "$A/log.jsonl" \
+		--summary "$A/train.json"
+	expect 1 "is a review classifier and reads text, not numbers" \
+		"$BIN/predict" --model "$A/cls.h5" 112 118 132
+	expect 1 "is a review classifier: --csv applies to time-series models" \
+		"$BIN/predict" --model "$A/cls.h5" --csv "$tmp/s.csv"
+	expect 1 "--steps applies to time-series models" "$BIN/predict" --model "$A/cls.h5" --steps 3 x
+	# on stdin a bare number is a failed line; the reviews around it are classified
+	printf 'Отличный фильм!\n112\nСкучно.\n' >"$tmp/mixed.txt"
+	expect 1 "<stdin>:2: '112' is a number" "$BIN/predict" --model "$A/cls.h5" <"$tmp/mixed.txt"
+	sed -n 2p "$tmp/out" | grep -qx 'error line 2' || fail "stdin number: $(cat "$tmp/out")"
+	[ "$(grep -cE '^(negative|positive) [01]\.[0-9]{4}$' "$tmp/out")" -eq 2 ] ||
+		fail "the reviews around a number: $(cat "$tmp/out")"
+	# text still works
+	"$BIN/predict" --model "$A/cls.h5" "Фильм отстой." | grep -qE '^(negative|positive) ' ||
+		fail "a review model no longer classifies text"
+else
+	echo "note: $DEMO not found; review-model checks skipped"
+fi
 
 # ---- usage ----
 expect 2 "--column goes with --csv" P --column Value 1 2 3
