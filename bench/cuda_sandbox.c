@@ -78,11 +78,11 @@ static float *fnew(size_t n)
 	return p;
 }
 
-static float *frand(struct rnn_rng *r, size_t n, double k)
+static float *frand(struct rng *r, size_t n, double k)
 {
 	float *p = fnew(n);
 	for (size_t i = 0; i < n; i++)
-		p[i] = (float)(k * (2 * rnn_rng_uniform(r) - 1));
+		p[i] = (float)(k * (2 * rng_uniform(r) - 1));
 	return p;
 }
 
@@ -191,8 +191,8 @@ static int run_cells(void)
 			continue;
 		const int G = rnn_cell_gates(cell), N = G * H;
 		const size_t TB = (size_t)T * B;
-		struct rnn_rng r;
-		rnn_rng_seed(&r, 7 + cell);
+		struct rng r;
+		rng_seed(&r, 7 + cell);
 		const double k = 1.0 / sqrt((double)H);
 		float *x = frand(&r, TB * In, 1.0), *wi = frand(&r, (size_t)N * In, k);
 		float *wh = frand(&r, (size_t)N * H, k), *bi = frand(&r, N, k), *bh = frand(&r, N, k);
@@ -350,12 +350,12 @@ static int run_train(void)
 		enum { NB = 4 };
 		int32_t *ids = malloc(sizeof(int32_t) * NB * B * T), *len = malloc(sizeof(int32_t) * B);
 		int32_t *lab = malloc(sizeof(int32_t) * NB * B);
-		struct rnn_rng r;
-		rnn_rng_seed(&r, 3);
+		struct rng r;
+		rng_seed(&r, 3);
 		for (size_t i = 0; i < (size_t)NB * B * T; i++)
-			ids[i] = (int32_t)(rnn_rng_next(&r) % (uint64_t)o_vocab);
+			ids[i] = (int32_t)(rng_next(&r) % (uint64_t)o_vocab);
 		for (int i = 0; i < NB * B; i++)
-			lab[i] = (int32_t)(rnn_rng_next(&r) & 1);
+			lab[i] = (int32_t)(rng_next(&r) & 1);
 		for (int i = 0; i < B; i++)
 			len[i] = T;
 		char list[256];

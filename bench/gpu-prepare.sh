@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # bench/gpu-prepare.sh - run on the BUILD machine (no GPU needed) right before
 # a GPU session: builds the library, the CUDA tests (kernels, model, and the
-# train/evaluate loops on --device cuda) and the kernel sandbox
+# train/evaluate loops on --device cuda), the kernel sandbox and the stage
+# programs (with the shared dumps and vocabulary, for bench/gpu-pipeline.sh)
 # for the H200 (CUDA_ARCH=sm_90) into build-gpu/, checks that they hold
 # sm_90 code, bundles them with the shared libraries the GPU machine lacks
 # into .device/ (../shared/tools/device-bundle; git-ignored), and prints the
-# device tool call.  Nothing else must travel: the benchmarks use synthetic
-# batches, so no data is copied (../shared never travels; data a later
-# benchmark needs would go into an ignored folder named in carry).
+# device tool call.  The kernel benchmarks use synthetic batches; only the
+# pipeline run needs data, copied into .device/data/ (../shared never
+# travels on its own).
 #   bench/gpu-prepare.sh            (BUILD=build-gpu by default)
 # Run it in the checkout the device tool sends (the session's own repo).
 set -euo pipefail
@@ -21,9 +22,10 @@ CUDA_HOME=${CUDA_HOME:-$(dirname "$(dirname "$NVCC")")}
 bundle=$SHARED/tools/device-bundle
 [ -x "$bundle" ] || { echo "gpu-prepare: '$bundle' not found (set SHARED)" >&2; exit 1; }
 
+stages="tokenize filter-relabel split pack-hdf5 train evaluate report"
 make BUILD="$BUILD" CUDA_ARCH=sm_90 HAVE_CUDA=1 NVCC="$NVCC" -j2 \
 	"$BUILD/lib/librnnpipe.a" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train" \
-	"$BUILD/tests/test_cuda_trainloop"
+	"$BUILD/tests/test_cuda_trainloop" $(for s in $stages; do echo "$BUILD/bin/$s"; done)
 
 # the sandbox: not part of the Makefile (bench/ programs are built by hand);
 # the same flags as the Makefile's for C, plus the CUDA libraries
@@ -47,7 +49,20 @@ if [ -x "$cuobjdump" ]; then
 fi
 
 "$bundle" "$BUILD/tests/test_cuda_kernels" "$BUILD/tests/test_cuda_train" \
-	"$BUILD/tests/test_cuda_trainloop" "$BUILD/bench/cuda_sandbox"
+	"$BUILD/tests/test_cuda_trainloop" "$BUILD/bench/cuda_sandbox" \
+	$(for s in $stages; do echo "$BUILD/bin/$s"; done)
+
+# the pipeline run (bench/gpu-pipeline.sh) needs the shared dumps and the
+# mBERT vocabulary: copied into the bundle (ignored, carried, never committed)
+dumps=$SHARED/data/kinopoisk/dumps
+vocab=$SHARED/vocab/bert-base-multilingual-cased/vocab.txt
+if [ -d "$dumps" ] && [ -f "$vocab" ]; then
+	mkdir -p .device/data/dumps
+	cp "$dumps"/* .device/data/dumps/
+	cp "$vocab" .device/data/vocab.txt
+else
+	echo "gpu-prepare: no shared dumps or vocabulary; bench/gpu.sh will skip the pipeline run" >&2
+fi
 size=$(du -sm .device | cut -f1)
 echo "gpu-prepare: .device is ${size} MiB (the working tree plus carried paths must stay under 64 MiB)"
 cat <<'EOF'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/gpu.sh - everything the GPU session runs for the CUDA backend, in one
-# call of about two minutes (the per-stage limits add up to 9) on one H200:
+# call of about four minutes on one H200 when all works (the per-stage limits
+# add up to 12: a hang eats into the 9-minute call and the steps after it):
 #   1. tests/unit/test_cuda_kernels   every kernel and recurrence variant vs CPU
 #   2. tests/unit/test_cuda_train     the model: gradients, 10 steps, guard...
 #   2b. tests/unit/test_cuda_trainloop train/evaluate with --device cuda vs cpu
@@ -8,11 +9,13 @@
 #   4. cuda_sandbox train             ms per training step, B 32 and 256
 #   5. bench/gpu_torch.py bench       the same with PyTorch + cuDNN
 #   6. bench/gpu_torch.py summary     ratios (ours / torch)
+#   7. bench/gpu-pipeline.sh          make all's stages on the shared dumps
+#                                     with --device cuda: time per stage
 # Needs the bundle made HERE by bench/gpu-prepare.sh (.device/, carried).
 # Device tool call: command "bash bench/gpu.sh", carry [".device"],
-# timeout_s 540.  Logs, JSON and the summary land in $OUT (7 files).
+# timeout_s 540.  Logs, JSON, the summary and pipeline/ land in $OUT.
 # Variables: CUDA_TEST_VARIANTS (e.g. "ref,global,smem" to leave a variant
-# out of the tests), SKIP_TESTS=1, SKIP_BENCH=1.
+# out of the tests), SKIP_TESTS=1, SKIP_BENCH=1, SKIP_PIPELINE=1.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-out}
@@ -83,6 +86,15 @@ if [ "${SKIP_BENCH:-0}" != 1 ]; then
 		>"$OUT/torch.jsonl" 2>"$OUT/torch.log" || { status=1; log "torch: failed"; tail -5 "$OUT/torch.log"; }
 	log "summary"
 	python3 bench/gpu_torch.py summary "$OUT/bench.jsonl" "$OUT/torch.jsonl" | tee "$OUT/summary.txt"
+fi
+if [ "${SKIP_PIPELINE:-0}" != 1 ]; then
+	if [ -d .device/data/dumps ]; then
+		log "pipeline on the shared dumps, --device cuda"
+		timeout -k 5 180 bash bench/gpu-pipeline.sh >"$OUT/pipeline.log" 2>&1 || status=1
+		tail -14 "$OUT/pipeline.log"
+	else
+		log "pipeline: skipped (no .device/data: gpu-prepare.sh found no shared dumps)"
+	fi
 fi
 log "done, status $status"
 exit $status

@@ -53,8 +53,8 @@ int main(int argc, char **argv)
 	printf("config: %s V=%d E=%d H=%d C=%d batch %d steps %d; %zu parameters\n",
 	       rnn_cell_name(cell), c.vocab, c.embed, c.hidden, c.outputs, B, T,
 	       m->layout.total);
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 1);
+	struct rng r;
+	rng_seed(&r, 1);
 	static int32_t ids[B * T], len[B], lab[B];
 	struct rnn_batch b = {.B = B, .T = T, .ids = ids, .lengths = len, .labels = lab};
 	for (int threads = 1; threads <= 2; threads++)
@@ -68,10 +68,10 @@ int main(int argc, char **argv)
 			float loss = 0;
 			for (int s = -2; s < steps; s++) { /* two warm-up steps */
 				for (int i = 0; i < B * T; i++)
-					ids[i] = (int32_t)(rnn_rng_next(&r) % c.vocab);
+					ids[i] = (int32_t)(rng_next(&r) % c.vocab);
 				for (int i = 0; i < B; i++) {
-					len[i] = 32 + (int)(rnn_rng_next(&r) % (T - 31));
-					lab[i] = (int32_t)(rnn_rng_next(&r) & 1);
+					len[i] = 32 + (int)(rng_next(&r) % (T - 31));
+					lab[i] = (int32_t)(rng_next(&r) & 1);
 				}
 				double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 				double t0 = now();

@@ -543,6 +543,23 @@ fail:
 	return NULL;
 }
 
+int modelfile_peek(const char *path, struct model_meta *meta)
+{
+	memset(meta, 0, sizeof(*meta));
+	if (h5_seal_check(path, 1))
+		return error("cannot load model file '%s' (re-run train to rebuild it)", path);
+	hid_t f = h5_open(path, 0);
+	if (f < 0)
+		return -1;
+	int rc = read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, meta);
+	h5_close(f);
+	if (rc) {
+		model_meta_free(meta);
+		return error("cannot load model file '%s' (re-run train to rebuild it)", path);
+	}
+	return 0;
+}
+
 /* ---- checkpoint ---- */
 
 void ckpt_state_free(struct ckpt_state *s)

@@ -87,6 +87,11 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
  * names the file and what is wrong. */
 float *modelfile_load(const char *path, struct model_meta *meta);
 
+/* Reads only the attributes of path into *meta (no tensors; the seal is
+ * checked first), e.g. to learn a model's task before loading it for that
+ * task.  0 (free with model_meta_free), or -1 after error() naming path. */
+int modelfile_peek(const char *path, struct model_meta *meta);
+
 /* ---- checkpoint ---- */
 
 /* The state of a training run: after a finished epoch, or (stopped by a

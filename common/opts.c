@@ -1,4 +1,5 @@
 /* opts.c - table-driven option parsing and generated help (see opts.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -91,7 +92,9 @@ int opts_parse(const struct opts_program *prog, int argc, char **argv,
 	char **pos = argv + 1; /* positional args are compacted in place */
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
-		if (only_pos || a[0] != '-' || !a[1]) {
+		/* "-", and a negative number ("-3.5", "-.5"), are positional */
+		if (only_pos || a[0] != '-' || !a[1] || isdigit((unsigned char)a[1]) ||
+		    (a[1] == '.' && isdigit((unsigned char)a[2]))) {
 			pos[npos++] = a;
 			continue;
 		}

@@ -3,7 +3,8 @@
  *
  * Long options only ("--name VALUE" or "--name=VALUE"); a flag takes no
  * value.  Values are checked (integers, ranges, choices) and a bad one is
- * an error naming the option.  Positional arguments are left in argv order.
+ * an error naming the option.  Positional arguments are left in argv order;
+ * "-" and negative numbers ("-3.5") are positional, "--" ends the options.
  */
 #ifndef RNNPIPE_OPTS_H
 #define RNNPIPE_OPTS_H

@@ -177,60 +177,10 @@ float *rnn_alloc_floats(size_t n)
 	return p;
 }
 
-/* ---- PRNG: xoshiro256** (Blackman & Vigna), seeded through splitmix64 ---- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-void rnn_rng_seed(struct rnn_rng *r, uint64_t seed)
-{
-	uint64_t x = seed;
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t rnn_rng_next(struct rnn_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t out = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
-}
-
-double rnn_rng_uniform(struct rnn_rng *r)
-{
-	return (double)(rnn_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-double rnn_rng_normal(struct rnn_rng *r)
-{
-	/* Box-Muller, one value per call (the second is dropped so the stream
-	 * position does not depend on call history). */
-	double u1 = 1.0 - rnn_rng_uniform(r); /* (0, 1] */
-	double u2 = rnn_rng_uniform(r);
-	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
-}
-
 void rnn_params_init(const struct rnn_layout *l, float *params, uint64_t seed)
 {
-	struct rnn_rng r;
-	rnn_rng_seed(&r, seed);
+	struct rng r;
+	rng_seed(&r, seed);
 	double k_rnn = 1.0 / sqrt((double)l->cfg.hidden);
 	double k_fc = 1.0 / sqrt((double)(l->cfg.hidden * rnn_dirs(&l->cfg)));
 	for (int i = 0; i < l->n_tensors; i++) {
@@ -240,7 +190,7 @@ void rnn_params_init(const struct rnn_layout *l, float *params, uint64_t seed)
 			/* Box-Muller using both values of each pair (the
 			 * embedding is most of the parameters) */
 			for (size_t j = 0; j < t->numel; j += 2) {
-				double u1 = 1.0 - rnn_rng_uniform(&r), u2 = rnn_rng_uniform(&r);
+				double u1 = 1.0 - rng_uniform(&r), u2 = rng_uniform(&r);
 				double rad = sqrt(-2.0 * log(u1)), a = 6.283185307179586476925 * u2;
 				p[j] = (float)(rad * cos(a));
 				if (j + 1 < t->numel)
@@ -250,7 +200,7 @@ void rnn_params_init(const struct rnn_layout *l, float *params, uint64_t seed)
 		}
 		double k = !strncmp(t->name, "fc.", 3) ? k_fc : k_rnn;
 		for (size_t j = 0; j < t->numel; j++)
-			p[j] = (float)(k * (2.0 * rnn_rng_uniform(&r) - 1.0));
+			p[j] = (float)(k * (2.0 * rng_uniform(&r) - 1.0));
 	}
 }
 

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 enum rnn_cell { RNN_CELL_RNN = 0, RNN_CELL_LSTM = 1, RNN_CELL_GRU = 2 };
 enum rnn_task { RNN_TASK_CLASSIFY = 0, RNN_TASK_REGRESS = 1 };
 /* What the classifier sees (docs/model.md):
@@ -110,16 +112,7 @@ void rnn_view_of(const struct rnn_layout *l, float *base, struct rnn_view *out);
 /* 64-byte aligned, zeroed floats; NULL after error(). Free with free(). */
 float *rnn_alloc_floats(size_t n);
 
-/* ---- deterministic random numbers (ours, stable across machines) ---- */
-
-/* xoshiro256** seeded through splitmix64. */
-struct rnn_rng {
-	uint64_t s[4];
-};
-void rnn_rng_seed(struct rnn_rng *r, uint64_t seed);
-uint64_t rnn_rng_next(struct rnn_rng *r);
-double rnn_rng_uniform(struct rnn_rng *r); /* [0, 1), 53 bits */
-double rnn_rng_normal(struct rnn_rng *r);  /* N(0, 1), Box-Muller */
+/* Random numbers: the project's one generator, struct rng (rng.h). */
 
 /* PyTorch's default initialisation from our PRNG (same distributions, not
  * the same numbers as torch.manual_seed): embedding N(0, 1); every rnn.*

@@ -39,6 +39,27 @@ void tseries_free(struct tseries *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* ---- values ---- */
+
+int ts_parse_value(const char *s, double *out)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return TS_VALUE_EMPTY;
+	char *end;
+	errno = 0;
+	double x = strtod(s, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == s || *end || errno == ERANGE)
+		return TS_VALUE_NOT_NUMBER;
+	if (!isfinite(x))
+		return TS_VALUE_NOT_FINITE;
+	*out = x;
+	return TS_VALUE_OK;
+}
+
 /* ---- synthetic ---- */
 
 int ts_parse_doubles(const char *s, const char *what, double *out, int max)
@@ -62,8 +83,7 @@ int ts_parse_doubles(const char *s, const char *what, double *out, int max)
 	}
 }
 
-/* Shortest "%.Ng" that reads back as exactly x (0.1, not 0.10000000000000001). */
-static int fmt_double(char *buf, size_t size, double x)
+int ts_format_double(char *buf, size_t size, double x)
 {
 	int n = 0;
 	for (int prec = 15; prec <= 17; prec++) {
@@ -90,19 +110,19 @@ int tseries_synthetic(const struct ts_synth *p, struct tseries *out)
 	/* The canonical parameter line: stored in the file, hashed as the
 	 * source hash.  Every number is written so that it reads back exactly. */
 	char line[2048], num[4][40];
-	fmt_double(num[0], sizeof(num[0]), p->level);
-	fmt_double(num[1], sizeof(num[1]), p->trend);
-	fmt_double(num[2], sizeof(num[2]), p->noise);
+	ts_format_double(num[0], sizeof(num[0]), p->level);
+	ts_format_double(num[1], sizeof(num[1]), p->trend);
+	ts_format_double(num[2], sizeof(num[2]), p->noise);
 	int len = snprintf(line, sizeof(line),
 			   "synthetic n=%zu level=%s trend=%s noise=%s seed=%llu periods=", p->n,
 			   num[0], num[1], num[2], (unsigned long long)p->seed);
 	for (int j = 0; j < p->waves; j++) {
-		fmt_double(num[3], sizeof(num[3]), p->period[j]);
+		ts_format_double(num[3], sizeof(num[3]), p->period[j]);
 		len += snprintf(line + len, sizeof(line) - len, "%s%s", j ? "," : "", num[3]);
 	}
 	len += snprintf(line + len, sizeof(line) - len, " amplitudes=");
 	for (int j = 0; j < p->waves; j++) {
-		fmt_double(num[3], sizeof(num[3]), p->amp[j]);
+		ts_format_double(num[3], sizeof(num[3]), p->amp[j]);
 		len += snprintf(line + len, sizeof(line) - len, "%s%s", j ? "," : "", num[3]);
 	}
 
@@ -270,19 +290,19 @@ static int take_row(struct csvread *c)
 	const char *f = c->fields[c->vcol];
 	while (isspace((unsigned char)*f))
 		f++;
-	if (!*f)
+	double x;
+	switch (ts_parse_value(f, &x)) {
+	case TS_VALUE_OK:
+		break;
+	case TS_VALUE_EMPTY:
 		return bad_input(c->path, c->line, "empty value in column '%s'", c->col_name);
-	char *end;
-	errno = 0;
-	double x = strtod(f, &end);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (end == f || *end || errno == ERANGE)
-		return bad_input(c->path, c->line, "'%s' in column '%s' is not a number", f,
-				 c->col_name);
-	if (!isfinite(x))
+	case TS_VALUE_NOT_FINITE:
 		return bad_input(c->path, c->line, "'%s' in column '%s' is not a finite number", f,
 				 c->col_name);
+	default:
+		return bad_input(c->path, c->line, "'%s' in column '%s' is not a number", f,
+				 c->col_name);
+	}
 	c->values[c->n] = x;
 	c->lines[c->n] = c->line;
 	c->times[c->n] = NULL;

@@ -27,6 +27,19 @@ struct tseries {
 
 void tseries_free(struct tseries *s);
 
+/* ---- values ----
+ *
+ * One value of a series as text, the rule of every reader (CSV, predict's
+ * arguments and lines): a decimal number, spaces around it allowed.
+ * Returns TS_VALUE_OK with *out set, or why not (nothing printed, so each
+ * caller names its own place: "file:line", "argument N"). */
+enum { TS_VALUE_OK = 0, TS_VALUE_EMPTY, TS_VALUE_NOT_NUMBER, TS_VALUE_NOT_FINITE };
+int ts_parse_value(const char *s, double *out);
+
+/* Writes the shortest "%.Ng" (N 15..17) that reads back as exactly x (0.1,
+ * not 0.10000000000000001) into buf; returns snprintf's count. */
+int ts_format_double(char *buf, size_t size, double x);
+
 /* ---- synthetic series ----
  *
  * y[t] = level + trend * t + sum_j amp[j] * sin(2 pi t / period[j] + phase[j])

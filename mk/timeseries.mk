@@ -8,6 +8,7 @@
 #   make timeseries                      synthetic series (sines + trend + noise)
 #   make timeseries SERIES=f.csv [COLUMN=name] [TIME_COLUMN=name] [TS_SEASON=12]
 #   make timeseries-data                 only the dataset (prints the naive baselines)
+#   make ts-predict [TS_STEPS=N]         the next value(s) after the series' end
 #
 #   $(TS_DIR)/dataset.h5        ts-prepare: split by time, z-score, windows
 #   $(TS_DIR)/model.h5          train --task regress          
@@ -70,9 +71,18 @@ TS_TRAIN_FLAGS = --cell $(TS_CELL) --hidden $(TS_HIDDEN) --layers $(TS_LAYERS) \
 PARAMS_ts-prepare = $(TS_PREPARE_ARGS)
 PARAMS_ts-train = task=regress $(TS_TRAIN_FLAGS)
 
-.PHONY: timeseries timeseries-data
+# ts-predict: values printed after the series' end (0 = the horizon;
+# more are forecast recursively, see docs/timeseries.md)
+TS_STEPS ?= 0
+
+.PHONY: timeseries timeseries-data ts-predict
 timeseries: $(TS_METRICS) $(TS_REPORT)
 timeseries-data: $(TS_DATASET)
+
+# Prints (stdout, one per line) the forecast that follows the series' last
+# TS_WINDOW values; writes nothing.
+ts-predict: $(TS_MODEL) $(TS_DATASET) $(call stamp,predict)
+	$(Q)$(BIN)/predict --model $(TS_MODEL) --dataset $(TS_DATASET) --steps $(TS_STEPS)
 
 $(TS_DATASET): $(ART)/params/ts-prepare.txt $(call stamp,ts-prepare) $(SERIES)
 	$(call say,STAGE,ts-prepare -> $@)

@@ -1,12 +1,14 @@
-/* predict - classifies reviews with a trained model, like the reference
- * notebook's last cell: `predict --model artifacts/model.h5 "Фильм отстой."`
- * prints "negative 0.9731" (the label and its probability).
- *
- * Reads model.h5 (and its vocabulary: embedded, --vocab, or the recorded
- * path; see common/classifier.h) and the text from the arguments (joined
- * by spaces into one review) or, without arguments, one review per line of
- * stdin.  --jsonl prints {"label", "prob", "probs"} per review.  Writes
- * nothing to disk.  Exit: 0 ok, 1 failure, 2 bad usage.
+/* predict - applies a trained model to new input, like the reference
+ * notebook's last cell.  A review classifier reads text:
+ * `predict --model artifacts/model.h5 "Фильм отстой."` prints
+ * "negative 0.9731" (the label and its probability), from the arguments
+ * (joined by spaces into one review) or one review per line of stdin.  A
+ * time-series model (task "regress") reads the series' recent values -
+ * arguments, one per line of stdin, a CSV column (--csv) or a dataset's
+ * series (--dataset) - and prints the next value(s) (tsforecast.h).
+ * Reads model.h5 (and a classifier's vocabulary: embedded, --vocab, or the
+ * recorded path; see common/classifier.h).  Writes nothing to disk.
+ * Exit: 0 ok, 1 failure, 2 bad usage.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -16,8 +18,12 @@
 
 #include "classifier.h"
 #include "error.h"
+#include "hash.h"
 #include "opts.h"
 #include "rnn_model.h"
+#include "tsfile.h"
+#include "tseries.h"
+#include "tsforecast.h"
 
 struct out {
 	int jsonl, logits;
@@ -93,30 +99,205 @@ static const char *line_text(char *line, size_t len, size_t *out_len, json_t **h
 	return line;
 }
 
+/* ---- time-series models: recent values in, next values out ---- */
+
+/* Why text is not a value, for messages. */
+static const char *value_problem(int why)
+{
+	return why == TS_VALUE_EMPTY	    ? "is empty"
+	       : why == TS_VALUE_NOT_FINITE ? "is not a finite number"
+					    : "is not a number";
+}
+
+/* Appends x to the growing array *v (n values, capacity *cap). */
+static int push_value(double **v, size_t *n, size_t *cap, double x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 256;
+		double *p = realloc(*v, c * sizeof(double));
+		if (!p)
+			return error("out of memory");
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* The values on the command line: "argument N: reason" for a bad one. */
+static int values_from_args(char **args, int nargs, const char *model, double **v, size_t *n)
+{
+	size_t cap = 0;
+	for (int i = 0; i < nargs; i++) {
+		double x;
+		int why = ts_parse_value(args[i], &x);
+		if (why)
+			return error("argument %d: '%s' %s ('%s' is a time-series model: give the "
+				     "series' recent values, oldest first)",
+				     i + 1, args[i], value_problem(why), model);
+		if (push_value(v, n, &cap, x))
+			return -1;
+	}
+	return 0;
+}
+
+/* One value per line of stdin: "<stdin>:N: reason" for a bad line. */
+static int values_from_stdin(const char *model, double **v, size_t *n)
+{
+	char *line = NULL;
+	size_t lcap = 0, cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc = 0;
+	while (!rc && (len = getline(&line, &lcap, stdin)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		double x;
+		int why = ts_parse_value(line, &x);
+		if (why == TS_VALUE_EMPTY)
+			rc = bad_input("<stdin>", lineno, "empty line (one value per line; a gap in a "
+					       "series is not skipped)");
+		else if (why)
+			rc = bad_input("<stdin>", lineno, "'%.64s' %s ('%s' is a time-series model: "
+					       "one value per line, oldest first)",
+				       line, value_problem(why), model);
+		else
+			rc = push_value(v, n, &cap, x);
+	}
+	if (!rc && ferror(stdin))
+		rc = error("cannot read stdin");
+	free(line);
+	return rc;
+}
+
+/* The series of a dataset.h5 (ts-prepare's), with a note when it is not
+ * the file the model was trained on. */
+static int values_from_dataset(const char *path, const struct ts_forecaster *f, double **v,
+			       size_t *n)
+{
+	struct tsdata d;
+	if (tsdata_read(path, &d))
+		return -1;
+	uint64_t h;
+	if (!hash64_file(path, &h) && h != f->meta.dataset_hash)
+		info("note: '%s' is not the dataset the model was trained on ('%s')", path,
+		     f->meta.dataset ? f->meta.dataset : "?");
+	*v = d.series.values;
+	*n = d.series.n;
+	d.series.values = NULL; /* the times go with the rest */
+	tsdata_free(&d);
+	return 0;
+}
+
+struct series_args {
+	const char *model, *csv, *column, *dataset;
+	long steps;
+	int jsonl;
+	char **args;
+	int nargs;
+};
+
+static int predict_series(const struct series_args *a)
+{
+	struct ts_forecaster *f = ts_forecaster_open(a->model);
+	if (!f)
+		return -1;
+	double *v = NULL, *out = NULL;
+	size_t n = 0;
+	struct tseries s = {0};
+	int rc = -1;
+	if (a->nargs > 0)
+		rc = values_from_args(a->args, a->nargs, a->model, &v, &n);
+	else if (a->csv) {
+		if (!(rc = tseries_read_csv(a->csv, a->column, NULL, &s))) {
+			v = s.values;
+			n = s.n;
+			s.values = NULL;
+		}
+	} else if (a->dataset)
+		rc = values_from_dataset(a->dataset, f, &v, &n);
+	else
+		rc = values_from_stdin(a->model, &v, &n);
+	tseries_free(&s);
+	size_t steps = a->steps > 0 ? (size_t)a->steps : (size_t)f->horizon;
+	if (!rc && !(out = malloc(sizeof(double) * steps)))
+		rc = error("out of memory");
+	if (!rc)
+		rc = ts_forecaster_forecast(f, v, n, steps, out);
+	for (size_t i = 0; !rc && i < steps; i++) {
+		if (a->jsonl) {
+			char num[32];
+			ts_format_double(num, sizeof(num), out[i]);
+			printf("{\"step\": %zu, \"value\": %s}\n", i + 1, num);
+		} else {
+			printf("%.7g\n", out[i]);
+		}
+	}
+	if (!rc && (fflush(stdout) || ferror(stdout)))
+		rc = error("cannot write to stdout");
+	free(v);
+	free(out);
+	ts_forecaster_close(f);
+	return rc;
+}
+
+/* 1 when every argument is a number (a series given to a classifier). */
+static int all_numbers(char **args, int nargs)
+{
+	double x;
+	for (int i = 0; i < nargs; i++)
+		if (ts_parse_value(args[i], &x))
+			return 0;
+	return nargs > 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *model = "artifacts/model.h5", *vocab = NULL;
+	const char *csv = NULL, *column = NULL, *dataset = NULL;
 	int jsonl = 0, logits = 0;
-	long batch = 64, threads = 1;
+	long batch = 64, threads = 1, steps = 0;
 	const struct opt opts[] = {
-		{"model", OPT_STR, &model, "FILE", "the trained model", 0, 0},
-		{"vocab", OPT_STR, &vocab, "FILE",
-		 "vocab.txt to use instead of the model's (its hash must match)", 0, 0},
+		{"model", OPT_STR, &model, "FILE",
+		 "the trained model: a review classifier or a time-series model", 0, 0},
 		{"jsonl", OPT_FLAG, &jsonl, NULL,
-		 "print {\"label\", \"prob\", \"probs\"} per review (JSON lines)", 0, 0},
+		 "reviews: {\"label\", \"prob\", \"probs\"} per review; series: {\"step\", "
+		 "\"value\"} per step, full precision (JSON lines)",
+		 0, 0},
+		{"vocab", OPT_STR, &vocab, "FILE",
+		 "reviews: vocab.txt to use instead of the model's (its hash must match)", 0, 0},
 		{"logits", OPT_FLAG, &logits, NULL,
-		 "--jsonl: add the logits (full precision), for comparisons", 0, 0},
-		{"batch", OPT_INT, &batch, "N", "reviews per forward pass (stdin)", 1, 4096},
+		 "reviews, --jsonl: add the logits (full precision), for comparisons", 0, 0},
+		{"batch", OPT_INT, &batch, "N", "reviews: reviews per forward pass (stdin)", 1, 4096},
+		{"csv", OPT_STR, &csv, "FILE",
+		 "series: read the values from a CSV file with a header (as ts-prepare --csv)", 0, 0},
+		{"column", OPT_STR, &column, "NAME",
+		 "series, --csv: the value column (default: the second of a two-column file)", 0, 0},
+		{"dataset", OPT_STR, &dataset, "FILE",
+		 "series: read the values from a time-series dataset.h5 (forecast past its end)", 0,
+		 0},
+		{"steps", OPT_INT, &steps, "N",
+		 "series: values to print (0 = the model's horizon K); beyond K the forecasts are "
+		 "fed back as inputs and errors compound",
+		 0, 1000000},
 		{"threads", OPT_INT, &threads, "N", "CPU threads", 1, 256},
 		{NULL},
 	};
 	const struct opts_program prog = {
-		"predict", "[OPTIONS] [TEXT...]",
-		"Prints the predicted label and its probability for the review TEXT (the\n"
-		"arguments joined by spaces), or for each line of stdin when no TEXT is\n"
-		"given (a line may be plain text, a JSON string, or a JSON object with a\n"
-		"\"text\" field).  A line that cannot be read (invalid UTF-8) prints\n"
-		"\"error line N\" (or {\"label\": null, \"error\": ...}) and the exit status is 1.\n"
+		"predict", "[OPTIONS] [TEXT... | VALUE...]",
+		"Reviews (a classifier model): prints the predicted label and its probability\n"
+		"for the review TEXT (the arguments joined by spaces), or for each line of\n"
+		"stdin when no TEXT is given (a line may be plain text, a JSON string, or a\n"
+		"JSON object with a \"text\" field).  A line that cannot be read (invalid\n"
+		"UTF-8, or a bare number) prints \"error line N\" (or {\"label\": null,\n"
+		"\"error\": ...}) and the exit status is 1.\n"
+		"Series (a time-series model, train --task regress): reads the series' recent\n"
+		"values, oldest first - the VALUE arguments, or --csv FILE [--column NAME],\n"
+		"or --dataset FILE, or else one value per line of stdin - takes the last W\n"
+		"(the model's window; fewer is an error), normalises them as in training and\n"
+		"prints the next K values (the model's horizon), t+1 ... t+K, one per line.\n"
+		"A bad value is \"argument N: reason\" or \"file:line: reason\" (exit 1).\n"
 		"Runs on the CPU only (no --device: a few reviews do not pay for a GPU's\n"
 		"start-up; evaluate --device cuda scores many).",
 		opts, 0, -1,
@@ -125,6 +306,32 @@ int main(int argc, char **argv)
 	int nargs;
 	error_set_prog(argv[0]);
 	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	if (column && !csv)
+		die(EXIT_USAGE, "--column goes with --csv");
+	if ((csv != NULL) + (dataset != NULL) + (nargs > 0) > 1)
+		die(EXIT_USAGE, "give the values one way: arguments, --csv FILE or --dataset FILE");
+	struct model_meta mm;
+	if (modelfile_peek(model, &mm))
+		return EXIT_FAIL;
+	enum rnn_task task = mm.cfg.task;
+	model_meta_free(&mm);
+	if (task == RNN_TASK_REGRESS) {
+		if (vocab || logits)
+			die(EXIT_FAIL, "'%s' is a time-series model: --%s applies to review "
+				       "classifiers",
+			    model, vocab ? "vocab" : "logits");
+		rnn_set_threads((int)threads);
+		struct series_args sa = {model, csv, column, dataset, steps, jsonl, args, nargs};
+		return predict_series(&sa) ? EXIT_FAIL : EXIT_OK;
+	}
+	if (csv || dataset || steps)
+		die(EXIT_FAIL, "'%s' is a review classifier: --%s applies to time-series models "
+			       "(train --task regress, e.g. artifacts/timeseries/model.h5)",
+		    model, csv ? "csv" : dataset ? "dataset" : "steps");
+	if (all_numbers(args, nargs))
+		die(EXIT_FAIL, "'%s' is a review classifier and reads text, not numbers; a "
+			       "series needs a time-series model (e.g. artifacts/timeseries/model.h5)",
+		    model);
 	rnn_set_threads((int)threads);
 	/* one review at a time on a terminal, so each answer comes at once */
 	int B = nargs > 0 || isatty(STDIN_FILENO) ? 1 : (int)batch;
@@ -157,10 +364,17 @@ int main(int argc, char **argv)
 			json_t *hold;
 			size_t tl;
 			const char *t = line_text(line, (size_t)len, &tl, &hold);
-			if (classifier_add_text(c, t, tl)) {
+			double num;
+			int is_num = !ts_parse_value(t, &num);
+			if (is_num)
+				bad_input("<stdin>", lineno, "'%.64s' is a number; '%s' is a review "
+							     "classifier and reads text",
+					  t, model);
+			if (is_num || classifier_add_text(c, t, tl)) {
 				/* keep the output aligned with the input: the reviews
 				 * before it, then a line that says it failed */
-				bad_input("<stdin>", lineno, "cannot classify this review");
+				if (!is_num)
+					bad_input("<stdin>", lineno, "cannot classify this review");
 				failed = 1;
 				rc = classifier_run(c) || print_rows(&o);
 				classifier_clear(c);

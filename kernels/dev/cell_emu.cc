@@ -214,19 +214,19 @@ static void compare(const char *what, const float *got, const float *ref, size_t
 	fails += bad != 0;
 }
 
-static std::vector<float> normal(struct rnn_rng *r, size_t n, double s)
+static std::vector<float> normal(struct rng *r, size_t n, double s)
 {
 	std::vector<float> v(n);
 	for (auto &x : v)
-		x = (float)(s * rnn_rng_normal(r));
+		x = (float)(s * rng_normal(r));
 	return v;
 }
 
-static std::vector<float> uniform(struct rnn_rng *r, size_t n, double k)
+static std::vector<float> uniform(struct rng *r, size_t n, double k)
 {
 	std::vector<float> v(n);
 	for (auto &x : v)
-		x = (float)(k * (2 * rnn_rng_uniform(r) - 1));
+		x = (float)(k * (2 * rng_uniform(r) - 1));
 	return v;
 }
 
@@ -235,11 +235,11 @@ static void check(int cell, int H, int rev, int variant, int cluster, int sms, u
 	const int T = 6, B = 5, In = 4, G = rnn_cell_gates((enum rnn_cell)cell), N = G * H;
 	const int ldy = 2 * H, col = rev ? H : 0;
 	const size_t TB = (size_t)T * B;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, seed);
+	struct rng r;
+	rng_seed(&r, seed);
 	std::vector<int32_t> len(B);
 	for (int b = 0; b < B; b++)
-		len[b] = b == 0 ? T : b == 1 ? 1 : 1 + (int32_t)(rnn_rng_next(&r) % T);
+		len[b] = b == 0 ? T : b == 1 ? 1 : 1 + (int32_t)(rng_next(&r) % T);
 	const double k = 1.0 / sqrt((double)H);
 	auto x = normal(&r, TB * In, 1.0), w_ih = uniform(&r, (size_t)N * In, k);
 	auto w_hh = uniform(&r, (size_t)N * H, k), b_ih = uniform(&r, N, k), b_hh = uniform(&r, N, k);

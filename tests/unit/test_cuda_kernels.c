@@ -62,28 +62,28 @@ static float *fcopy(const float *src, size_t n)
 }
 
 /* N(0, s^2) */
-static float *fnormal(struct rnn_rng *r, size_t n, double s)
+static float *fnormal(struct rng *r, size_t n, double s)
 {
 	float *p = fnew(n);
 	for (size_t i = 0; i < n; i++)
-		p[i] = (float)(s * rnn_rng_normal(r));
+		p[i] = (float)(s * rng_normal(r));
 	return p;
 }
 
 /* U(-k, k) */
-static float *funiform(struct rnn_rng *r, size_t n, double k)
+static float *funiform(struct rng *r, size_t n, double k)
 {
 	float *p = fnew(n);
 	for (size_t i = 0; i < n; i++)
-		p[i] = (float)(k * (2 * rnn_rng_uniform(r) - 1));
+		p[i] = (float)(k * (2 * rng_uniform(r) - 1));
 	return p;
 }
 
 /* Lengths with 1 and T present (when B allows) and the rest random. */
-static void make_lengths(struct rnn_rng *r, int B, int T, int32_t *len)
+static void make_lengths(struct rng *r, int B, int T, int32_t *len)
 {
 	for (int b = 0; b < B; b++)
-		len[b] = b == 0 ? T : b == 1 ? 1 : 1 + (int32_t)(rnn_rng_next(r) % (uint64_t)T);
+		len[b] = b == 0 ? T : b == 1 ? 1 : 1 + (int32_t)(rng_next(r) % (uint64_t)T);
 }
 
 /* ---- embedding ---- */
@@ -92,8 +92,8 @@ static void test_embedding(void **state)
 {
 	static const int shapes[][4] = {{7, 5, 33, 50}, {64, 32, 64, 500}, {1, 1, 8, 3}}; /* T B E V */
 	int fails = 0;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 11);
+	struct rng r;
+	rng_seed(&r, 11);
 	for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
 		const int T = shapes[k][0], B = shapes[k][1], E = shapes[k][2], V = shapes[k][3];
 		for (int with_len = 0; with_len < 2; with_len++) {
@@ -103,7 +103,7 @@ static void test_embedding(void **state)
 				for (int t = 0; t < T; t++)
 					ids[b * T + t] = with_len && t >= len[b]
 								 ? -5 /* padding: never read */
-								 : (int32_t)(rnn_rng_next(&r) % (uint64_t)V);
+								 : (int32_t)(rng_next(&r) % (uint64_t)V);
 			const int32_t *lp = with_len ? len : NULL;
 			float *emb = fnormal(&r, (size_t)V * E, 1.0);
 			float *dx = fnormal(&r, (size_t)T * B * E, 1.0);
@@ -354,8 +354,8 @@ static int check_cell(int cell, int T, int B, int In, int H, int rev, int with_l
 {
 	const int G = rnn_cell_gates(cell), N = G * H, ldy = 2 * H;
 	const size_t TB = (size_t)T * B, ny = TB * ldy, nact = TB * N, nex = TB * H;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, seed);
+	struct rng r;
+	rng_seed(&r, seed);
 	int32_t *len = malloc(sizeof(int32_t) * B);
 	make_lengths(&r, B, T, len);
 	const double k = 1.0 / sqrt((double)H);
@@ -544,8 +544,8 @@ static void test_pool(void **state)
 {
 	enum { T = 11, B = 7, H = 9 };
 	int fails = 0;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 21);
+	struct rng r;
+	rng_seed(&r, 21);
 	int32_t len[B];
 	make_lengths(&r, B, T, len);
 	int32_t *d_len = dput(len, sizeof(len));
@@ -605,8 +605,8 @@ static void test_linear(void **state)
 {
 	enum { B = 37, N = 65, K = 5 };
 	int fails = 0;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 31);
+	struct rng r;
+	rng_seed(&r, 31);
 	float *x = fnormal(&r, B * N, 1.0), *w = fnormal(&r, K * N, 0.1), *b = fnormal(&r, K, 0.1);
 	float *dy = fnormal(&r, B * K, 1.0), *dw0 = fnormal(&r, K * N, 1.0), *db0 = fnormal(&r, K, 1.0);
 	float y_ref[B * K], y[B * K], dx_ref[B * N], dx[B * N];
@@ -652,13 +652,13 @@ static void test_losses(void **state)
 {
 	enum { B = 300, C = 3, K = 2 }; /* B > the kernels' 256 threads: two chunks */
 	int fails = 0;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 41);
+	struct rng r;
+	rng_seed(&r, 41);
 	float *logits = fnormal(&r, B * C, 3.0), *pred = fnormal(&r, B * K, 1.0);
 	float *tgt = fnormal(&r, B * K, 1.0);
 	int32_t lab[B];
 	for (int i = 0; i < B; i++)
-		lab[i] = (int32_t)(rnn_rng_next(&r) % C);
+		lab[i] = (int32_t)(rng_next(&r) % C);
 	float probs_ref[B * C], probs[B * C], d_ref[B * C], d[B * C], loss_ref, loss;
 	float mse_ref, mse, dm_ref[B * K], dm[B * K];
 	softmax_xent_forward_cpu(B, C, logits, lab, probs_ref, &loss_ref);
@@ -714,8 +714,8 @@ static void test_adam(void **state)
 {
 	enum { N = 10007, E = 16, ROWS = 5 };
 	int fails = 0;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 51);
+	struct rng r;
+	rng_seed(&r, 51);
 	for (int variant = 0; variant < 3; variant++) {
 		int adamw = variant == 2;
 		double wd = variant == 0 ? 0.0 : 0.05;
@@ -782,8 +782,8 @@ static void test_adam(void **state)
 static void test_gradutil(void **state)
 {
 	const size_t n = 1000003;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 61);
+	struct rng r;
+	rng_seed(&r, 61);
 	float *x = fnormal(&r, n, 1.0);
 	float *d_x = dput(x, sizeof(float) * n);
 	double *d_sum = dput(NULL, sizeof(double)), sum, sum_ref;

@@ -65,28 +65,28 @@ struct tbatch {
 
 static void batch_make(struct tbatch *t, const struct rnn_config *c, int B, int T, uint64_t seed)
 {
-	struct rnn_rng r;
-	rnn_rng_seed(&r, seed);
+	struct rng r;
+	rng_seed(&r, seed);
 	t->ids = malloc(sizeof(int32_t) * B * T);
 	t->len = malloc(sizeof(int32_t) * B);
 	t->lab = malloc(sizeof(int32_t) * B);
 	t->in = malloc(sizeof(float) * B * T * (c->input_size > 0 ? c->input_size : 1));
 	t->tgt = malloc(sizeof(float) * B * c->outputs);
 	for (int i = 0; i < B; i++) {
-		t->len[i] = i == 0 ? T : i == 1 ? 1 : 1 + (int32_t)(rnn_rng_next(&r) % (uint64_t)T);
-		t->lab[i] = (int32_t)(rnn_rng_next(&r) % (uint64_t)c->outputs);
+		t->len[i] = i == 0 ? T : i == 1 ? 1 : 1 + (int32_t)(rng_next(&r) % (uint64_t)T);
+		t->lab[i] = (int32_t)(rng_next(&r) % (uint64_t)c->outputs);
 		for (int k = 0; k < c->outputs; k++)
-			t->tgt[i * c->outputs + k] = (float)rnn_rng_normal(&r);
+			t->tgt[i * c->outputs + k] = (float)rng_normal(&r);
 		for (int s = 0; s < T; s++) {
 			int real = s < t->len[i] || c->pool == RNN_POOL_LAST_PADDED;
 			/* a skewed id distribution: repeated rows in the
 			 * embedding gradient */
-			uint64_t u = rnn_rng_next(&r);
+			uint64_t u = rng_next(&r);
 			t->ids[i * T + s] = real ? (int32_t)((u % 7 == 0) ? u % 5 : u % (uint64_t)(c->vocab > 0 ? c->vocab : 1))
 						 : -3;
 			for (int k = 0; k < c->input_size; k++)
 				t->in[(i * T + s) * c->input_size + k] =
-					real ? (float)rnn_rng_normal(&r) : NAN; /* never read */
+					real ? (float)rng_normal(&r) : NAN; /* never read */
 		}
 	}
 	t->b = (struct rnn_batch){.B = B, .T = T, .lengths = t->len};
@@ -403,11 +403,11 @@ static void test_roundtrip(void **state)
 	struct rnn_model *h = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
 	struct rnn_model *back = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
 	rnn_model_init(h, 9);
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 10);
+	struct rng r;
+	rng_seed(&r, 10);
 	for (size_t i = 0; i < h->layout.total; i++) {
-		h->adam_m[i] = (float)rnn_rng_normal(&r);
-		h->adam_v[i] = (float)rnn_rng_uniform(&r);
+		h->adam_m[i] = (float)rng_normal(&r);
+		h->adam_v[i] = (float)rng_uniform(&r);
 	}
 	h->adam_step = 17;
 	struct rnn_cuda_model *d = cuda_model(tc, CUDA_REC_SMEM, 1, h);

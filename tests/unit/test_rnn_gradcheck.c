@@ -39,16 +39,16 @@ struct gc_data {
 
 static void make_data(struct gc_data *d, uint64_t seed)
 {
-	struct rnn_rng r;
-	rnn_rng_seed(&r, seed);
+	struct rng r;
+	rng_seed(&r, seed);
 	for (int i = 0; i < B_ * T_; i++)
-		d->ids[i] = (int32_t)(rnn_rng_next(&r) % V_);
+		d->ids[i] = (int32_t)(rng_next(&r) % V_);
 	for (int i = 0; i < B_; i++)
-		d->labels[i] = (int32_t)(rnn_rng_next(&r) % C_);
+		d->labels[i] = (int32_t)(rng_next(&r) % C_);
 	for (int i = 0; i < B_ * T_ * IN_; i++)
-		d->inputs[i] = (float)(0.5 * rnn_rng_normal(&r));
+		d->inputs[i] = (float)(0.5 * rng_normal(&r));
 	for (int i = 0; i < B_ * K_; i++)
-		d->targets[i] = (float)rnn_rng_normal(&r);
+		d->targets[i] = (float)rng_normal(&r);
 }
 
 static int32_t base_arg[B_ * 2 * H_];

@@ -32,22 +32,22 @@ struct tbatch {
 static void make_batch(struct tbatch *t, const struct rnn_config *c, int B, int T, uint64_t seed,
 		       int32_t pad_id, float pad_value)
 {
-	struct rnn_rng r;
-	rnn_rng_seed(&r, seed);
+	struct rng r;
+	rng_seed(&r, seed);
 	memset(t, 0, sizeof(*t));
 	for (int i = 0; i < B; i++) {
-		t->lengths[i] = i == 0 ? T : 1 + (int)(rnn_rng_next(&r) % T);
-		t->labels[i] = (int32_t)(rnn_rng_next(&r) % (c->outputs > 1 ? c->outputs : 1));
+		t->lengths[i] = i == 0 ? T : 1 + (int)(rng_next(&r) % T);
+		t->labels[i] = (int32_t)(rng_next(&r) % (c->outputs > 1 ? c->outputs : 1));
 		for (int k = 0; k < c->outputs && k < 3; k++)
-			t->targets[i * c->outputs + k] = (float)rnn_rng_normal(&r);
+			t->targets[i * c->outputs + k] = (float)rng_normal(&r);
 		for (int s = 0; s < T; s++) {
 			int real = s < t->lengths[i];
 			if (c->task == RNN_TASK_CLASSIFY)
 				t->ids[i * T + s] =
-					real ? (int32_t)(rnn_rng_next(&r) % c->vocab) : pad_id;
+					real ? (int32_t)(rng_next(&r) % c->vocab) : pad_id;
 			for (int k = 0; k < c->input_size; k++)
 				t->inputs[(i * T + s) * c->input_size + k] =
-					real ? (float)rnn_rng_normal(&r) : pad_value;
+					real ? (float)rng_normal(&r) : pad_value;
 		}
 	}
 	t->b = (struct rnn_batch){.B = B, .T = T, .lengths = t->lengths};
@@ -146,22 +146,22 @@ static void test_config_errors(void **state)
  * recorded from this implementation. */
 static void test_rng_recorded(void **state)
 {
-	struct rnn_rng r = {{1, 2, 3, 4}};
+	struct rng r = {{1, 2, 3, 4}};
 	static const uint64_t ref[4] = {11520, 0, 1509978240, 1215971899390074240ULL};
 	uint64_t got[4];
 	for (int i = 0; i < 4; i++)
-		got[i] = rnn_rng_next(&r);
+		got[i] = rng_next(&r);
 	assert_memory_equal(got, ref, sizeof(got));
-	rnn_rng_seed(&r, 42);
+	rng_seed(&r, 42);
 	static const uint64_t expect[4] = {0x15780b2e0c2ec716ULL, 0x6104d9866d113a7eULL,
 					   0xae17533239e499a1ULL, 0xecb8ad4703b360a1ULL};
 	for (int i = 0; i < 4; i++)
-		got[i] = rnn_rng_next(&r);
+		got[i] = rng_next(&r);
 	assert_memory_equal(got, expect, sizeof(got));
 	/* uniform in [0, 1), normal with the right moments */
 	double s = 0, s2 = 0, umin = 1, umax = 0;
 	for (int i = 0; i < 200000; i++) {
-		double u = rnn_rng_uniform(&r), n = rnn_rng_normal(&r);
+		double u = rng_uniform(&r), n = rng_normal(&r);
 		umin = fmin(umin, u);
 		umax = fmax(umax, u);
 		s += n;
@@ -467,16 +467,16 @@ static void test_determinism(void **state)
 	for (int k = 0; k < 2; k++) {
 		struct rnn_model *m = rnn_model_create(&c, 16, 40, 1);
 		rnn_model_init(m, 77);
-		struct rnn_rng r;
-		rnn_rng_seed(&r, 5);
+		struct rng r;
+		rng_seed(&r, 5);
 		int32_t ids[16 * 40], len[16], lab[16];
 		struct rnn_optim o;
 		rnn_optim_defaults(&o);
 		for (int step = 0; step < 3; step++) {
 			for (int i = 0; i < 16 * 40; i++)
-				ids[i] = (int32_t)(rnn_rng_next(&r) % 500);
+				ids[i] = (int32_t)(rng_next(&r) % 500);
 			for (int i = 0; i < 16; i++) {
-				len[i] = 1 + (int)(rnn_rng_next(&r) % 40);
+				len[i] = 1 + (int)(rng_next(&r) % 40);
 				lab[i] = i & 1;
 			}
 			struct rnn_batch b = {.B = 16, .T = 40, .ids = ids, .lengths = len,

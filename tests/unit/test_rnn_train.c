@@ -15,16 +15,16 @@
 enum { B_ = 8, T_ = 10, V_ = 40 };
 
 /* Synthetic task: label 1 when token 3 occurs among the real tokens. */
-static void make_task(struct rnn_rng *r, int32_t *ids, int32_t *len, int32_t *lab)
+static void make_task(struct rng *r, int32_t *ids, int32_t *len, int32_t *lab)
 {
 	for (int i = 0; i < B_; i++) {
-		len[i] = 2 + (int)(rnn_rng_next(r) % (T_ - 1));
+		len[i] = 2 + (int)(rng_next(r) % (T_ - 1));
 		lab[i] = 0;
 		for (int t = 0; t < T_; t++) {
-			ids[i * T_ + t] = t < len[i] ? 4 + (int32_t)(rnn_rng_next(r) % (V_ - 4)) : 0;
+			ids[i * T_ + t] = t < len[i] ? 4 + (int32_t)(rng_next(r) % (V_ - 4)) : 0;
 		}
-		if (rnn_rng_next(r) & 1) {
-			ids[i * T_ + (int)(rnn_rng_next(r) % len[i])] = 3;
+		if (rng_next(r) & 1) {
+			ids[i * T_ + (int)(rng_next(r) % len[i])] = 3;
 			lab[i] = 1;
 		}
 	}
@@ -62,8 +62,8 @@ static void test_recorded_losses(void **state)
 			struct rnn_model *m = rnn_model_create(&c, B_, T_, 1);
 			assert_non_null(m);
 			rnn_model_init(m, 1234);
-			struct rnn_rng r;
-			rnn_rng_seed(&r, 99);
+			struct rng r;
+			rng_seed(&r, 99);
 			int32_t ids[B_ * T_], len[B_], lab[B_];
 			struct rnn_batch b = {.B = B_, .T = T_, .ids = ids, .lengths = len,
 					      .labels = lab};
@@ -104,21 +104,21 @@ static void adam_ref(double *p, double g, double *m, double *v, double lr, doubl
 static void test_adam_kernel(void **state)
 {
 	enum { N = 1000 };
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 3);
+	struct rng r;
+	rng_seed(&r, 3);
 	for (int variant = 0; variant < 3; variant++) {
 		int adamw = variant == 2;
 		double wd = variant == 0 ? 0.0 : 0.05;
 		float p[N], g[N], m[N], v[N];
 		double pd[N], md[N], vd[N];
 		for (int i = 0; i < N; i++) {
-			pd[i] = p[i] = (float)rnn_rng_normal(&r);
-			md[i] = m[i] = (float)(0.1 * rnn_rng_normal(&r));
-			vd[i] = v[i] = (float)(0.01 * rnn_rng_uniform(&r));
+			pd[i] = p[i] = (float)rng_normal(&r);
+			md[i] = m[i] = (float)(0.1 * rng_normal(&r));
+			vd[i] = v[i] = (float)(0.01 * rng_uniform(&r));
 		}
 		for (long step = 1; step <= 4; step++) {
 			for (int i = 0; i < N; i++)
-				g[i] = (float)rnn_rng_normal(&r);
+				g[i] = (float)rng_normal(&r);
 			adam_cpu(N, p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, adamw, step);
 			for (int i = 0; i < N; i++)
 				adam_ref(&pd[i], g[i], &md[i], &vd[i], 1e-3, 0.9, 0.999, 1e-8, wd,
@@ -135,9 +135,9 @@ static void test_adam_kernel(void **state)
 	/* g == NULL is a zero gradient */
 	float p1[64], p2[64], m1[64], m2[64], v1[64], v2[64], z[64] = {0};
 	for (int i = 0; i < 64; i++) {
-		p1[i] = p2[i] = (float)rnn_rng_normal(&r);
-		m1[i] = m2[i] = (float)(0.1 * rnn_rng_normal(&r));
-		v1[i] = v2[i] = (float)(0.01 * rnn_rng_uniform(&r));
+		p1[i] = p2[i] = (float)rng_normal(&r);
+		m1[i] = m2[i] = (float)(0.1 * rng_normal(&r));
+		v1[i] = v2[i] = (float)(0.01 * rng_uniform(&r));
 	}
 	adam_cpu(64, p1, NULL, m1, v1, 1e-3, 0.9, 0.999, 1e-8, 0.0, 0, 7);
 	adam_cpu(64, p2, z, m2, v2, 1e-3, 0.9, 0.999, 1e-8, 0.0, 0, 7);
@@ -168,8 +168,8 @@ static void test_sparse_vs_dense(void **state)
 	od.lr = 1e-2;
 	os = od;
 	os.sparse_embedding = 1;
-	struct rnn_rng r;
-	rnn_rng_seed(&r, 8);
+	struct rng r;
+	rng_seed(&r, 8);
 	int32_t ids[B_ * T_], len[B_], lab[B_];
 	make_task(&r, ids, len, lab);
 	struct rnn_batch b = {.B = B_, .T = T_, .ids = ids, .lengths = len, .labels = lab};
@@ -253,8 +253,8 @@ static void test_learns(void **state)
 		struct rnn_optim o;
 		rnn_optim_defaults(&o);
 		o.lr = 2e-2;
-		struct rnn_rng r;
-		rnn_rng_seed(&r, 17);
+		struct rng r;
+		rng_seed(&r, 17);
 		int32_t ids[B_ * T_], len[B_], lab[B_];
 		double first = 0, last = 0;
 		for (int s = 0; s < 300; s++) {
