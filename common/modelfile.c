@@ -551,7 +551,7 @@ int modelfile_peek(const char *path, struct model_meta *meta)
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return -1;
-	int rc = read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, meta);
+	int rc = read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, MODELFILE_VERSION, meta, NULL);
 	h5_close(f);
 	if (rc) {
 		model_meta_free(meta);
