@@ -30,7 +30,7 @@ fi
 . .device/env.sh
 # the CUDA runtime and cuBLAS are the machine's own; when the loader does not
 # find them, try the toolkit's folders and PyTorch's NVIDIA wheels
-if ldd .device/bin/test_cuda_kernels | grep -q "not found"; then
+if ldd "$(command -v test_cuda_kernels)" | grep -q "not found"; then
 	extra=$(python3 - <<'EOF' 2>/dev/null
 import glob, os, site
 dirs = ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib"]
@@ -41,7 +41,7 @@ EOF
 	)
 	export LD_LIBRARY_PATH=$LD_LIBRARY_PATH${extra:+:$extra}
 fi
-ldd .device/bin/test_cuda_kernels | grep -E "cublas|cudart|not found" | sed 's/^/  /'
+ldd "$(command -v test_cuda_kernels)" | grep -E "cublas|cudart|not found" | sed 's/^/  /'
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,memory.used --format=csv,noheader
 export CUDA_TEST_VARIANTS=${CUDA_TEST_VARIANTS:-ref,global,smem,cluster,cluster2,cluster4,cluster8}
 
