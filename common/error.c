@@ -18,25 +18,29 @@ void error_set_prog(const char *argv0)
 const char *error_prog(void) { return prog; }
 void error_set_quiet(int q) { quiet = q; }
 
+/* "prog: <kind><message>\n" on stderr: every message below. */
+static void say(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s", prog, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int error(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: error: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return -1;
 }
 
 void warning(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: warning: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void info(const char *fmt, ...)
@@ -44,21 +48,17 @@ void info(const char *fmt, ...)
 	va_list ap;
 	if (quiet)
 		return;
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void notice(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 char *bad_input_fmt(char *buf, size_t size, const char *file, long line,
@@ -86,10 +86,8 @@ int bad_input(const char *file, long line, const char *fmt, ...)
 void die(int code, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s: error: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
 }
