@@ -516,20 +516,34 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 	return afile_commit(&af);
 }
 
-float *modelfile_load(const char *path, struct model_meta *meta)
+/* Opens the model file at path and reads its attributes into *meta (the
+ * seal checked first): the open file, or -1 after error() (meta freed). */
+static hid_t open_model(const char *path, struct model_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
 	if (h5_seal_check(path, 1)) { /* corrupted, truncated, or not ours */
 		error("cannot load model file '%s' (re-run train to rebuild it)", path);
-		return NULL;
+		return -1;
 	}
 	hid_t f = h5_open(path, 0);
+	if (f < 0)
+		return -1;
+	if (read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, MODELFILE_VERSION, meta, NULL)) {
+		h5_close(f);
+		model_meta_free(meta);
+		error("cannot load model file '%s' (re-run train to rebuild it)", path);
+		return -1;
+	}
+	return f;
+}
+
+float *modelfile_load(const char *path, struct model_meta *meta)
+{
+	hid_t f = open_model(path, meta);
 	if (f < 0)
 		return NULL;
 	float *params = NULL;
 	struct rnn_layout l;
-	if (read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, MODELFILE_VERSION, meta, NULL))
-		goto fail;
 	if (rnn_layout_build(&meta->cfg, &l) || !(params = rnn_alloc_floats(l.total)) ||
 	    read_tensors(f, &l, params) || check_no_strays(f, &l))
 		goto fail;
@@ -545,18 +559,10 @@ fail:
 
 int modelfile_peek(const char *path, struct model_meta *meta)
 {
-	memset(meta, 0, sizeof(*meta));
-	if (h5_seal_check(path, 1))
-		return error("cannot load model file '%s' (re-run train to rebuild it)", path);
-	hid_t f = h5_open(path, 0);
+	hid_t f = open_model(path, meta);
 	if (f < 0)
 		return -1;
-	int rc = read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, MODELFILE_VERSION, meta, NULL);
 	h5_close(f);
-	if (rc) {
-		model_meta_free(meta);
-		return error("cannot load model file '%s' (re-run train to rebuild it)", path);
-	}
 	return 0;
 }
 
