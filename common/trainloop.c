@@ -801,6 +801,17 @@ static int train_epoch(struct run *r, int e, struct progress *pg, struct epoch_a
 	return 0;
 }
 
+/* Writes r's checkpoint (c->checkpoint) with best as the best weights
+ * (NULL: the current ones are the best), after bringing the run's totals
+ * (time, sequences, best epoch) up to date.  0 or -1 after error(). */
+static int save_checkpoint(struct run *r, const float *best)
+{
+	r->st.seconds = r->prior_seconds + (progress_now() - r->t0);
+	r->st.seqs = r->prior_seqs + r->run_seqs;
+	r->meta.best_epoch = r->st.best_epoch;
+	return ckpt_save(r->c->checkpoint, &r->meta, r->m, best, &r->st);
+}
+
 /* Stopped by a signal.  Inside epoch e (a not NULL): the state goes to
  * the checkpoint with the position and sums of a.  At the end of epoch e
  * (a NULL): its checkpoint was just written.  Prints the one line that
@@ -827,14 +838,10 @@ static int stop_run(struct run *r, int e, const struct epoch_acc *a)
 			st->epoch_norm_sum = a->norm_sum;
 			st->epoch_seconds = a->secs;
 			st->adam_step = r->m->adam_step;
-			st->seconds = r->prior_seconds + (progress_now() - r->t0);
-			st->seqs = r->prior_seqs + r->run_seqs;
 			free(st->stopped);
 			st->stopped = NULL;
-			r->meta.best_epoch = st->best_epoch;
 			/* the current weights are never the best ones mid-epoch */
-			if (ckpt_save(c->checkpoint, &r->meta, r->m,
-				      r->best && st->best_epoch > 0 ? r->best : NULL, st)) {
+			if (save_checkpoint(r, r->best && st->best_epoch > 0 ? r->best : NULL)) {
 				error("stopped by %s %s, but the checkpoint could not be written; "
 				      "the previous one is kept",
 				      signal_name(r->stop_sig), where);
@@ -1065,12 +1072,8 @@ int train_run(const struct train_cfg *c)
 			stopped = "early-stopping";
 		free(r.st.stopped);
 		r.st.stopped = stopped ? strdup(stopped) : NULL;
-		r.st.seconds = r.prior_seconds + (progress_now() - r.t0);
-		r.st.seqs = r.prior_seqs + r.run_seqs;
-		r.meta.best_epoch = r.st.best_epoch;
 		if (c->checkpoint &&
-		    ckpt_save(c->checkpoint, &r.meta, r.m,
-			      r.best && r.st.best_epoch != e ? r.best : NULL, &r.st))
+		    save_checkpoint(&r, r.best && r.st.best_epoch != e ? r.best : NULL))
 			goto out;
 		if (write_log(&r))
 			goto out;
