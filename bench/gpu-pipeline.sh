@@ -2,28 +2,34 @@
 # bench/gpu-pipeline.sh - the pipeline of `make all` on the shared dumps, on
 # the GPU machine, one stage after another with its wall time and peak RSS:
 # tokenize (one file per dump), filter-relabel, split, pack-hdf5, train,
-# evaluate, report, with make's default settings (mk/pipeline.mk) and
-# DEVICE=cuda.  That machine has no HDF5 headers, so make cannot run there;
-# this script runs the bundled programs with make's command lines.
+# evaluate, report, with the settings of `make all` (DEVICE=cuda).  That
+# machine has no HDF5 headers, so make cannot run there; this script runs
+# the bundled programs with make's command lines, and takes the settings
+# from `make print-pipeline-vars` (mk/pipeline.mk), which gpu-prepare runs
+# here into .device/data/pipeline.env.
 #   bash bench/gpu-pipeline.sh [DATA_DIR VOCAB]   (default: .device/data/dumps,
 #                                                  .device/data/vocab.txt)
 # bench/gpu-prepare.sh bundles the programs and copies the dumps and the
 # vocabulary into .device/data/ (git-ignored, carried; ../shared never
 # travels).  Artifacts go to $ART (default /tmp/gpu-art: the model is too big
 # to come back); the small ones (metrics, logs, stage times) are copied to
-# $OUT/pipeline/.  DEVICE=cpu THREADS=2 runs the same here, for comparison.
+# $OUT/pipeline/.  Here, for comparison:
+#   make -s print-pipeline-vars DEVICE=cpu | grep "^[A-Z_]*='" > /tmp/cpu.env
+#   PIPELINE_VARS=/tmp/cpu.env RNNPIPE_BIN=build/bin bash bench/gpu-pipeline.sh DUMPS VOCAB
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-out}
 ART=${ART:-/tmp/gpu-art}
 DATA=${1:-.device/data/dumps}
 VOCAB=${2:-.device/data/vocab.txt}
-DEVICE=${DEVICE:-cuda}
-THREADS=${THREADS:-2}
-[ -d "$DATA" ] && [ -f "$VOCAB" ] || {
-	echo "gpu-pipeline: no dumps in '$DATA' or no '$VOCAB' (bench/gpu-prepare.sh copies them)" >&2
+VARS=${PIPELINE_VARS:-.device/data/pipeline.env}
+[ -d "$DATA" ] && [ -f "$VOCAB" ] && [ -f "$VARS" ] || {
+	echo "gpu-pipeline: no dumps in '$DATA', no '$VOCAB' or no '$VARS'" \
+		"(bench/gpu-prepare.sh writes them)" >&2
 	exit 1
 }
+# MAX_LEN TRUNC ON_ERROR LABELS FRACTIONS PACK_FLAGS TRAIN_FLAGS DEVICE THREADS
+. "$VARS"
 if [ -f .device/env.sh ] && [ -z "${RNNPIPE_BIN:-}" ]; then
 	command -v train >/dev/null 2>&1 || . .device/env.sh
 fi
@@ -72,21 +78,20 @@ for d in "${dumps[@]}"; do
 	n=${n%.gz}
 	n=${n%.*}
 	toks+=("$ART/tok/$n.tok")
-	stage "tokenize $n" "$(p tokenize)" --vocab "$VOCAB" --max-len 256 --truncation head+tail \
-		--on-error skip --stats "$ART/stats/tokenize-$n.json" --output "$ART/tok/$n.tok" --quiet "$d"
+	stage "tokenize $n" "$(p tokenize)" --vocab "$VOCAB" --max-len "$MAX_LEN" --truncation "$TRUNC" \
+		--on-error "$ON_ERROR" --stats "$ART/stats/tokenize-$n.json" --output "$ART/tok/$n.tok" --quiet "$d"
 done
-stage filter-relabel "$(p filter-relabel)" --labels binary --on-error skip \
+stage filter-relabel "$(p filter-relabel)" --labels "$LABELS" --on-error "$ON_ERROR" \
 	--stats "$ART/stats/filter-relabel.json" --output "$ART/merged.tok" --quiet "${toks[@]}"
-stage split "$(p split)" --fractions 80/10/10 --train "$ART/split/train.tok" \
+stage split "$(p split)" --fractions "$FRACTIONS" --train "$ART/split/train.tok" \
 	--validation "$ART/split/validation.tok" --test "$ART/split/test.tok" \
 	--stats "$ART/stats/split.json" --quiet "$ART/merged.tok"
 splits=("$ART/split/train.tok" "$ART/split/validation.tok" "$ART/split/test.tok")
-stage pack-hdf5 "$(p pack-hdf5)" --out "$ART/dataset.h5" --quiet "${splits[@]}"
+# shellcheck disable=SC2086 # PACK_FLAGS and TRAIN_FLAGS are lists of options, as in make
+stage pack-hdf5 "$(p pack-hdf5)" --out "$ART/dataset.h5" $PACK_FLAGS --quiet "${splits[@]}"
 stage train "$(p train)" --data "$ART/dataset.h5" --vocab "$VOCAB" --model "$ART/model.h5" \
 	--log "$ART/train-log.jsonl" --summary "$ART/train.json" --checkpoint "$ART/checkpoint.h5" \
-	--resume --cell gru --embed 128 --hidden 128 --layers 1 --pool mean --batch 32 --lr 0.002 \
-	--epochs 8 --patience 2 --clip 1.0 --optimizer adam --sparse-embedding --seed 1 \
-	--device "$DEVICE" --threads "$THREADS"
+	--resume $TRAIN_FLAGS
 stage evaluate "$(p evaluate)" --model "$ART/model.h5" --data "$ART/dataset.h5" \
 	--metrics "$ART/metrics.json" --predictions "$ART/predictions.tsv" --device "$DEVICE" \
 	--threads "$THREADS" --quiet

@@ -60,6 +60,9 @@ if [ -d "$dumps" ] && [ -f "$vocab" ]; then
 	mkdir -p .device/data/dumps
 	cp "$dumps"/* .device/data/dumps/
 	cp "$vocab" .device/data/vocab.txt
+	# make all's settings, for the stages run without make there
+	make -s --no-print-directory BUILD="$BUILD" print-pipeline-vars DEVICE=cuda |
+		grep "^[A-Z_]*='" >.device/data/pipeline.env
 else
 	echo "gpu-prepare: no shared dumps or vocabulary; bench/gpu.sh will skip the pipeline run" >&2
 fi

@@ -186,3 +186,11 @@ $(ART)/metrics.json $(ART)/predictions.tsv &: $(ART)/model.h5 $(ART)/dataset.h5 
 .PHONY: retrain
 retrain: build
 	@scripts/retrain
+
+# ---- the settings of `make all`, as shell assignments: for running the
+# stages where make cannot run (bench/gpu-prepare.sh -> bench/gpu-pipeline.sh)
+.PHONY: print-pipeline-vars
+print-pipeline-vars:
+	@printf '%s\n' "MAX_LEN='$(MAX_LEN)'" "TRUNC='$(TRUNC)'" "ON_ERROR='$(ON_ERROR)'" \
+		"LABELS='$(LABELS)'" "FRACTIONS='$(FRACTIONS)'" "PACK_FLAGS='$(strip $(PACK_FLAGS))'" \
+		"TRAIN_FLAGS='$(strip $(TRAIN_FLAGS))'" "DEVICE='$(DEVICE)'" "THREADS='$(THREADS)'"
