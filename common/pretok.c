@@ -11,6 +11,7 @@
 #include <utf8proc.h>
 
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "pretok.h"
 #include "wordpiece.h"
@@ -214,14 +215,8 @@ static int run_segment_nfc(struct pretok *p, const char *str, size_t len, size_t
 			   pretok_word_fn fn, void *ctx, struct hstate *hs, size_t *bad_offset)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	if (len + 1 > p->ncap) {
-		size_t cap = len + 1 > 2 * p->ncap ? len + 1 : 2 * p->ncap;
-		char *nb = realloc(p->nbuf, cap);
-		if (!nb)
-			return error("out of memory (%zu bytes)", cap);
-		p->nbuf = nb;
-		p->ncap = cap;
-	}
+	if (GROW_ARRAY(p->nbuf, p->ncap, len + 1, 256))
+		return -1;
 	size_t n = 0, i = 0;
 	while (i < len) {
 		uint32_t cp = s[i];

@@ -16,6 +16,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "pretok.h"
 #include "vocab_learn.h"
@@ -25,22 +26,6 @@
 static const char *const SPECIALS[NSPECIAL] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
 
 /* ---- small containers ---- */
-
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(p, c * elem);
-	if (!q) {
-		error("out of memory (%zu bytes)", c * elem);
-		return NULL;
-	}
-	*cap = c;
-	return q;
-}
 
 static uint32_t log2_ceil(uint64_t x)
 {
@@ -237,14 +222,9 @@ static int count_word(struct vocab_learner *l, const char *s, size_t len)
 			return 0;
 		}
 	}
-	struct word *nw = grow(l->words, &l->wcap, l->nwords + 1, sizeof(*l->words));
-	if (!nw)
+	if (GROW_ARRAY(l->words, l->wcap, l->nwords + 1, 16) ||
+	    GROW_ARRAY(l->arena, l->acap, l->alen + len, 16))
 		return -1;
-	l->words = nw;
-	char *na = grow(l->arena, &l->acap, l->alen + len, 1);
-	if (!na)
-		return -1;
-	l->arena = na;
 	memcpy(l->arena + l->alen, s, len);
 	l->words[l->nwords] = (struct word){l->alen, 1, (uint32_t)len};
 	l->alen += len;
@@ -346,10 +326,9 @@ static inline int heap_before(const struct heap_item *x, const struct heap_item 
 
 static int heap_push(struct learn *L, int64_t count, uint32_t a, uint32_t b)
 {
-	struct heap_item *h = grow(L->heap, &L->cheap, L->nheap + 1, sizeof(*L->heap));
-	if (!h)
+	if (GROW_ARRAY(L->heap, L->cheap, L->nheap + 1, 16))
 		return -1;
-	L->heap = h;
+	struct heap_item *h = L->heap;
 	size_t i = L->nheap++;
 	struct heap_item it = {count, a, b};
 	while (i > 0) {
@@ -404,10 +383,8 @@ static int64_t sym_add(struct learn *L, const char *s, size_t len, uint64_t freq
 	uint64_t key;
 	if (sym_find(L, s, len, &key) != UINT32_MAX)
 		return error("internal: duplicate token");
-	struct sym *ns = grow(L->sym, &L->csym, L->nsym + 1, sizeof(*L->sym));
-	if (!ns)
+	if (GROW_ARRAY(L->sym, L->csym, L->nsym + 1, 16))
 		return -1;
-	L->sym = ns;
 	char *t = malloc(len + 1);
 	if (!t)
 		return error("out of memory");
@@ -426,10 +403,8 @@ static uint32_t pair_of(struct learn *L, uint32_t a, uint32_t b)
 	struct u64slot *s = u64map_slot(&L->pmap, key);
 	if (s->val != UINT32_MAX)
 		return s->val;
-	struct pair *np = grow(L->pairs, &L->cpairs, L->npairs + 1, sizeof(*L->pairs));
-	if (!np)
+	if (GROW_ARRAY(L->pairs, L->cpairs, L->npairs + 1, 16))
 		return UINT32_MAX;
-	L->pairs = np;
 	L->pairs[L->npairs] = (struct pair){a, b, 0, NULL, 0, 0, UINT64_MAX};
 	if (u64map_put(&L->pmap, key, (uint32_t)L->npairs) < 0)
 		return UINT32_MAX;
@@ -440,10 +415,8 @@ static int pair_note_word(struct pair *p, uint32_t w)
 {
 	if (p->nwhere && p->where[p->nwhere - 1] == w)
 		return 0;
-	uint32_t *nw = grow(p->where, &p->cwhere, p->nwhere + 1, sizeof(*p->where));
-	if (!nw)
+	if (GROW_ARRAY(p->where, p->cwhere, p->nwhere + 1, 16))
 		return -1;
-	p->where = nw;
 	p->where[p->nwhere++] = w;
 	return 0;
 }
@@ -538,10 +511,8 @@ static int build_alphabet(struct learn *L)
 			uint64_t key = char_key(cp[k], k > 0);
 			uint32_t idx = u64map_get(&cmap, key);
 			if (idx == UINT32_MAX) {
-				struct sym *g = grow(cs, &ccs, ncs + 1, sizeof(*cs));
-				if (!g)
+				if (GROW_ARRAY(cs, ccs, ncs + 1, 16))
 					goto out;
-				cs = g;
 				char *t = malloc(7);
 				if (!t) {
 					error("out of memory");
@@ -640,10 +611,8 @@ static int build_alphabet(struct learn *L)
 		size_t n = decode_word(l->arena + wd->off, wd->len, cp);
 		if (n < 2)
 			continue;
-		uint32_t *g = grow(L->ws, &cws, total + n, sizeof(*L->ws));
-		if (!g)
+		if (GROW_ARRAY(L->ws, cws, total + n, 16))
 			goto out;
-		L->ws = g;
 		int ok = 1;
 		for (size_t k = 0; k < n && ok; k++) {
 			char t[7];
@@ -740,11 +709,8 @@ static int merge_word(struct learn *L, uint32_t w, uint32_t a, uint32_t b, uint3
 			return -1;
 		if (pp->pushed != step) {
 			pp->pushed = step;
-			uint32_t *t = grow(L->touched, &L->ctouched, L->ntouched + 1,
-					   sizeof(*L->touched));
-			if (!t)
+			if (GROW_ARRAY(L->touched, L->ctouched, L->ntouched + 1, 16))
 				return -1;
-			L->touched = t;
 			L->touched[L->ntouched++] = p;
 		}
 	}
@@ -780,10 +746,8 @@ static int learn(struct vocab_learner *l)
 		/* the new token: left text + right text without its "##" */
 		const struct sym *sa = &L.sym[top.a], *sb = &L.sym[top.b];
 		size_t len = sa->len + sb->len - 2;
-		char *nb = grow(buf, &cbuf, len + 1, 1);
-		if (!nb)
+		if (GROW_ARRAY(buf, cbuf, len + 1, 16))
 			goto out_buf;
-		buf = nb;
 		memcpy(buf, sa->text, sa->len);
 		memcpy(buf + sa->len, sb->text + 2, sb->len - 2);
 		uint64_t key;

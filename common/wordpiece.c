@@ -10,28 +10,16 @@
 #include <string.h>
 
 #include "error.h"
+#include "grow.h"
 #include "pretok.h"
 #include "vocab_trie.h"
 #include "wordpiece.h"
 
 /* ---- idvec ---- */
 
-static int idvec_grow(struct idvec *a, size_t need)
-{
-	size_t cap = a->cap ? a->cap : 64;
-	while (cap < need)
-		cap *= 2;
-	uint32_t *v = realloc(a->v, cap * sizeof(*v));
-	if (!v)
-		return error("out of memory (%zu ids)", cap);
-	a->v = v;
-	a->cap = cap;
-	return 0;
-}
-
 int idvec_push(struct idvec *a, uint32_t id)
 {
-	if (a->n == a->cap && idvec_grow(a, a->n + 1) < 0)
+	if (a->n == a->cap && GROW_ARRAY(a->v, a->cap, a->n + 1, 64))
 		return -1;
 	a->v[a->n++] = id;
 	return 0;
@@ -89,7 +77,7 @@ void wordpiece_free(struct wordpiece *wp)
 
 static inline int push(struct idvec *a, uint32_t id)
 {
-	if (a->n == a->cap && idvec_grow(a, a->n + 1) < 0)
+	if (a->n == a->cap && GROW_ARRAY(a->v, a->cap, a->n + 1, 64))
 		return -1;
 	a->v[a->n++] = id;
 	return 0;
@@ -194,7 +182,7 @@ int wordpiece_frame(const uint32_t *pieces, size_t n, uint32_t max_len, int side
 		}
 	}
 	out->n = 0;
-	if (out->cap < head + tail + 2 && idvec_grow(out, head + tail + 2) < 0)
+	if (GROW_ARRAY(out->v, out->cap, head + tail + 2, 64))
 		return -1;
 	out->v[out->n++] = (uint32_t)cls_id;
 	if (head)
