@@ -26,6 +26,7 @@
 
 #include "dumpread.h"
 #include "error.h"
+#include "grow.h"
 #include "pretok.h"
 #include "tokfile.h"
 
@@ -77,16 +78,8 @@ struct buf {
 
 static int buf_add(struct buf *b, const void *d, size_t n)
 {
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
+	if (GROW_ARRAY_QUIET(b->p, b->cap, b->n + n + 1, 4096))
+		return -1;
 	if (n)
 		memcpy(b->p + b->n, d, n);
 	b->n += n;
@@ -208,10 +201,12 @@ struct dumpreader {
 	int ncols, c_text, c_label, c_split;
 	struct buf cur;           /* fields of the row being parsed */
 	size_t *cur_off, *cur_len;
-	int cur_n, cur_cap;
+	int cur_n;
+	size_t cur_cap;
 	struct buf ready;         /* text and labels of finished rows */
 	struct readyrow *rows;
-	int n_rows, cap_rows, next_row;
+	int n_rows, next_row;
+	size_t cap_rows;
 	int mode, row_started;
 	long start_line, piece_line, rows_ended;
 	size_t rec_bytes, rec_quotes;
@@ -618,20 +613,14 @@ static void csv_start(struct dumpreader *r)
 static void csv_cb_field(void *s, size_t len, void *data)
 {
 	struct dumpreader *r = data;
-	if (r->cur_n == r->cur_cap) {
-		int cap = r->cur_cap ? 2 * r->cur_cap : 16;
-		size_t *o = realloc(r->cur_off, cap * sizeof(*o));
-		if (o)
-			r->cur_off = o;
-		size_t *l = realloc(r->cur_len, cap * sizeof(*l));
-		if (l)
-			r->cur_len = l;
-		if (!o || !l) {
-			r->oom = 1;
-			return;
-		}
-		r->cur_cap = cap;
+	/* two arrays, one capacity: it moves on once both have grown */
+	size_t cap_off = r->cur_cap, cap_len = r->cur_cap;
+	if (GROW_ARRAY_QUIET(r->cur_off, cap_off, (size_t)r->cur_n + 1, 16) ||
+	    GROW_ARRAY_QUIET(r->cur_len, cap_len, (size_t)r->cur_n + 1, 16)) {
+		r->oom = 1;
+		return;
 	}
+	r->cur_cap = cap_off;
 	r->cur_off[r->cur_n] = r->cur.n;
 	r->cur_len[r->cur_n] = len;
 	r->cur_n++;
@@ -641,15 +630,9 @@ static void csv_cb_field(void *s, size_t len, void *data)
 
 static struct readyrow *push_row(struct dumpreader *r, long line, int bad)
 {
-	if (r->n_rows == r->cap_rows) {
-		int cap = r->cap_rows ? 2 * r->cap_rows : 16;
-		struct readyrow *rows = realloc(r->rows, cap * sizeof(*rows));
-		if (!rows) {
-			r->oom = 1;
-			return NULL;
-		}
-		r->rows = rows;
-		r->cap_rows = cap;
+	if (GROW_ARRAY_QUIET(r->rows, r->cap_rows, (size_t)r->n_rows + 1, 16)) {
+		r->oom = 1;
+		return NULL;
 	}
 	struct readyrow *row = &r->rows[r->n_rows++];
 	memset(row, 0, sizeof(*row));

@@ -16,6 +16,7 @@
 
 #include "encdump.h"
 #include "error.h"
+#include "grow.h"
 
 #define BATCH_RECS 256
 #define BATCH_BYTES ((size_t)1 << 20)
@@ -32,7 +33,8 @@ struct item {
 
 struct batch {
 	struct item *items;
-	int n, cap;
+	int n;
+	size_t cap;
 	char *data; /* texts, labels, reasons */
 	size_t data_n, data_cap;
 	uint32_t *ids;
@@ -79,17 +81,9 @@ static double now(void)
 /* Appends bytes to the batch data; returns the offset, or (size_t)-1. */
 static size_t data_add(struct batch *b, const void *p, size_t n)
 {
-	if (b->data_n + n > b->data_cap) {
-		size_t cap = b->data_cap ? b->data_cap : BATCH_BYTES + 4096;
-		while (cap < b->data_n + n)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d) {
-			b->oom = 1;
-			return (size_t)-1;
-		}
-		b->data = d;
-		b->data_cap = cap;
+	if (GROW_ARRAY_QUIET(b->data, b->data_cap, b->data_n + n, BATCH_BYTES + 4096)) {
+		b->oom = 1;
+		return (size_t)-1;
 	}
 	size_t off = b->data_n;
 	if (n)
@@ -100,15 +94,9 @@ static size_t data_add(struct batch *b, const void *p, size_t n)
 
 static struct item *item_new(struct batch *b, long line)
 {
-	if (b->n == b->cap) {
-		int cap = b->cap ? 2 * b->cap : BATCH_RECS;
-		struct item *it = realloc(b->items, cap * sizeof(*it));
-		if (!it) {
-			b->oom = 1;
-			return NULL;
-		}
-		b->items = it;
-		b->cap = cap;
+	if (GROW_ARRAY_QUIET(b->items, b->cap, (size_t)b->n + 1, BATCH_RECS)) {
+		b->oom = 1;
+		return NULL;
 	}
 	struct item *it = &b->items[b->n++];
 	memset(it, 0, sizeof(*it));
@@ -170,17 +158,9 @@ static void encode_batch(struct pool *p, struct worker *w, struct batch *b)
 			b->oom = 1;
 			return;
 		}
-		if (b->ids_n + w->framed.n > b->ids_cap) {
-			size_t cap = b->ids_cap ? b->ids_cap : 64 * 1024;
-			while (cap < b->ids_n + w->framed.n)
-				cap *= 2;
-			uint32_t *ids = realloc(b->ids, cap * sizeof(*ids));
-			if (!ids) {
-				b->oom = 1;
-				return;
-			}
-			b->ids = ids;
-			b->ids_cap = cap;
+		if (GROW_ARRAY_QUIET(b->ids, b->ids_cap, b->ids_n + w->framed.n, 64 * 1024)) {
+			b->oom = 1;
+			return;
 		}
 		memcpy(b->ids + b->ids_n, w->framed.v, w->framed.n * sizeof(uint32_t));
 		it->ids_off = b->ids_n;
