@@ -15,6 +15,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "tokfile.h"
 
@@ -243,14 +244,8 @@ int tokwriter_add(struct tokwriter *w, const struct tokrec *r)
 	size_t n = BODY_FIXED + 4 * (size_t)r->n_ids + r->label_raw_len + r->text_len;
 	if (n > 0xffffffffu - 4)
 		return error("record too large (%zu bytes)", n);
-	if (n + 4 > w->cap) {
-		size_t cap = (n + 4) * 2;
-		unsigned char *b = realloc(w->buf, cap);
-		if (!b)
-			return error("out of memory");
-		w->buf = b;
-		w->cap = cap;
-	}
+	if (GROW_ARRAY(w->buf, w->cap, n + 4, 4096))
+		return -1;
 	unsigned char *p = w->buf;
 	put32(p, (uint32_t)n);
 	unsigned char *b = p + 4;
@@ -429,13 +424,8 @@ int tokreader_next(struct tokreader *r, struct tokrec *rec)
 	if (n < BODY_FIXED || pos < 0 || (long)n > r->data_end - pos)
 		return error("'%s': corrupted record %llu (bad length %u)", r->path,
 			     (unsigned long long)r->seen, n);
-	if (n > r->cap) {
-		unsigned char *b = realloc(r->buf, n);
-		if (!b)
-			return error("out of memory");
-		r->buf = b;
-		r->cap = n;
-	}
+	if (GROW_ARRAY(r->buf, r->cap, n, 4096))
+		return -1;
 	if (fread(r->buf, 1, n, r->fp) != n)
 		return error("'%s': truncated record %llu", r->path,
 			     (unsigned long long)r->seen);

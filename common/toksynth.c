@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "rng.h"
 #include "tokfile.h"
@@ -55,16 +56,15 @@ static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
 			break;
 		}
 		size_t n = json_array_size(a);
-		if (p->n == cap_seq) {
-			cap_seq = cap_seq ? 2 * cap_seq : 256;
-			p->seq = realloc(p->seq, cap_seq * sizeof(*p->seq));
-			p->len = realloc(p->len, cap_seq * sizeof(*p->len));
-			if (!p->seq || !p->len) {
-				json_decref(j);
-				rc = error("out of memory");
-				break;
-			}
+		/* two arrays, one capacity: it moves on once both have grown */
+		size_t cap_s = cap_seq, cap_l = cap_seq;
+		if (GROW_ARRAY(p->seq, cap_s, p->n + 1, 256) ||
+		    GROW_ARRAY(p->len, cap_l, p->n + 1, 256)) {
+			json_decref(j);
+			rc = -1;
+			break;
 		}
+		cap_seq = cap_s;
 		uint32_t *s = malloc((n ? n : 1) * 4), k = 0;
 		for (size_t i = 0; s && i < n; i++) {
 			json_int_t v = json_integer_value(json_array_get(a, i));

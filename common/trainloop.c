@@ -32,6 +32,7 @@
 #include "badlog.h"
 #include "batches.h"
 #include "error.h"
+#include "grow.h"
 #include "evalloop.h"
 #include "hash.h"
 #include "metrics.h"
@@ -181,15 +182,10 @@ static char *read_file(const char *path, size_t *len)
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
 	for (;;) {
-		if (n + 65536 + 1 > cap) {
-			cap = (n + 65536 + 1) * 2;
-			char *b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return error("out of memory reading '%s'", path), NULL;
-			}
-			buf = b;
+		if (GROW_ARRAY_QUIET(buf, cap, n + 65536 + 1, 2 * 65536)) {
+			free(buf);
+			fclose(f);
+			return error("out of memory reading '%s'", path), NULL;
 		}
 		size_t got = fread(buf + n, 1, 65536, f);
 		n += got;

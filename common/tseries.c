@@ -11,6 +11,7 @@
 #include <csv.h>
 
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "rng.h"
 #include "tseries.h"
@@ -178,16 +179,9 @@ static void field_cb(void *s, size_t len, void *data)
 	struct csvread *c = data;
 	if (c->failed)
 		return;
-	if (c->nfields == c->capfields) {
-		size_t cap = c->capfields ? 2 * c->capfields : 8;
-		char **f = realloc(c->fields, cap * sizeof(*f));
-		if (!f) {
-			c->failed = 1;
-			error("out of memory");
-			return;
-		}
-		c->fields = f;
-		c->capfields = cap;
+	if (GROW_ARRAY(c->fields, c->capfields, c->nfields + 1, 8)) {
+		c->failed = 1;
+		return;
 	}
 	char *copy = malloc(len + 1);
 	if (!copy) {
@@ -272,21 +266,13 @@ static int take_row(struct csvread *c)
 	if (c->nfields != c->ncols)
 		return bad_input(c->path, c->line, "%zu field%s, the header has %zu", c->nfields,
 				 c->nfields == 1 ? "" : "s", c->ncols);
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 1024;
-		double *v = realloc(c->values, cap * sizeof(*v));
-		if (v)
-			c->values = v;
-		char **t = realloc(c->times, cap * sizeof(*t));
-		if (t)
-			c->times = t;
-		long *l = realloc(c->lines, cap * sizeof(*l));
-		if (l)
-			c->lines = l;
-		if (!v || !t || !l)
-			return error("out of memory");
-		c->cap = cap;
-	}
+	/* three arrays, one capacity: it moves on once all have grown */
+	size_t cap_v = c->cap, cap_t = c->cap, cap_l = c->cap;
+	if (GROW_ARRAY(c->values, cap_v, c->n + 1, 1024) ||
+	    GROW_ARRAY(c->times, cap_t, c->n + 1, 1024) ||
+	    GROW_ARRAY(c->lines, cap_l, c->n + 1, 1024))
+		return -1;
+	c->cap = cap_v;
 	const char *f = c->fields[c->vcol];
 	while (isspace((unsigned char)*f))
 		f++;
