@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "grow.h"
 #include "metrics.h"
 
 struct metrics_acc {
@@ -50,19 +51,13 @@ int metrics_acc_add(struct metrics_acc *a, int B, const float *probs, const int3
 		    double loss_sum)
 {
 	const int C = a->C;
-	if (a->keep && a->n + (size_t)B > a->cap) {
-		size_t cap = a->cap ? a->cap : 1024;
-		while (cap < a->n + (size_t)B)
-			cap *= 2;
-		float *s = realloc(a->scores, cap * sizeof(float));
-		if (s)
-			a->scores = s;
-		uint8_t *p = realloc(a->pos, cap);
-		if (p)
-			a->pos = p;
-		if (!s || !p)
-			return error("out of memory");
-		a->cap = cap;
+	if (a->keep) {
+		/* two arrays, one capacity: it moves on once both have grown */
+		size_t cap_s = a->cap, cap_p = a->cap;
+		if (GROW_ARRAY(a->scores, cap_s, a->n + (size_t)B, 1024) ||
+		    GROW_ARRAY(a->pos, cap_p, a->n + (size_t)B, 1024))
+			return -1;
+		a->cap = cap_s;
 	}
 	for (int i = 0; i < B; i++) {
 		if (labels[i] < 0 || labels[i] >= C)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "grow.h"
 #include "opts.h"
 
 static const struct opt *find_opt(const struct opt *o, const char *name, size_t n)
@@ -43,14 +44,8 @@ static int set_value(const struct opt *o, const char *v)
 		return 0;
 	case OPT_LIST: {
 		struct opt_list *l = o->dst;
-		if (l->n == l->cap) {
-			int cap = l->cap ? 2 * l->cap : 8;
-			const char **it = realloc(l->items, cap * sizeof(*it));
-			if (!it)
-				return error("out of memory");
-			l->items = it;
-			l->cap = cap;
-		}
+		if (GROW_ARRAY(l->items, l->cap, (size_t)l->n + 1, 8))
+			return -1;
 		l->items[l->n++] = v;
 		return 0;
 	}

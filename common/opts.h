@@ -20,7 +20,8 @@ enum opt_type {
 
 struct opt_list {
 	const char **items;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 struct opt {

@@ -7,6 +7,7 @@
 
 #include "badlog.h"
 #include "error.h"
+#include "grow.h"
 #include "relabel.h"
 #include "tokfile.h"
 #include "u64map.h"
@@ -131,16 +132,8 @@ int relabel_run(const char *const *paths, int n, const char *output,
 			if (!slot)
 				goto out;
 			if (!found) {
-				if (n_ents == cap_ents) {
-					size_t cap = cap_ents ? 2 * cap_ents : 1024;
-					struct dupent *e = realloc(ents, cap * sizeof(*e));
-					if (!e) {
-						error("out of memory");
-						goto out;
-					}
-					ents = e;
-					cap_ents = cap;
-				}
+				if (GROW_ARRAY(ents, cap_ents, n_ents + 1, 1024))
+					goto out;
 				*slot = (uint32_t)n_ents;
 				ents[n_ents++] = (struct dupent){.first = g, .outcome = cls};
 			} else {

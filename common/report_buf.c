@@ -7,6 +7,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "grow.h"
 #include "report_buf.h"
 
 void sbuf_init(struct sbuf *b) { memset(b, 0, sizeof(*b)); }
@@ -23,18 +24,10 @@ static int grow(struct sbuf *b, size_t extra)
 {
 	if (b->oom)
 		return -1;
-	if (b->len + extra + 1 <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *s = realloc(b->s, cap);
-	if (!s) {
-		b->oom = 1;
+	if (GROW_ARRAY_QUIET(b->s, b->cap, b->len + extra + 1, 4096)) {
+		b->oom = 1; /* reported once, by whoever renders */
 		return -1;
 	}
-	b->s = s;
-	b->cap = cap;
 	return 0;
 }
 

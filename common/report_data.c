@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "report_data.h"
 
@@ -112,19 +113,14 @@ struct grow {
 	void **items;
 	int *n;
 	size_t size;
-	int cap;
+	size_t cap;
 };
 
+/* A new zeroed row at the end of *g->items, or NULL (the caller reports). */
 static void *grow_one(struct grow *g)
 {
-	if (*g->n == g->cap) {
-		int cap = g->cap ? 2 * g->cap : 32;
-		void *p = realloc(*g->items, (size_t)cap * g->size);
-		if (!p)
-			return NULL;
-		*g->items = p;
-		g->cap = cap;
-	}
+	if (grow_array_quiet(g->items, &g->cap, (size_t)*g->n + 1, g->size, 32))
+		return NULL;
 	char *slot = (char *)*g->items + (size_t)(*g->n)++ * g->size;
 	memset(slot, 0, g->size);
 	return slot;
@@ -510,13 +506,9 @@ static int read_split(struct report_data *rd, int s, const char *path)
 			st->truncated++;
 		if (m->n_sources && rec.source < (uint32_t)m->n_sources)
 			d->per_source[(size_t)remap[rec.source] * (REPORT_MAX_CLASSES + 1) + cls]++;
-		if (d->n_lengths % 4096 == 0) {
-			uint32_t *p = realloc(d->lengths, (d->n_lengths + 4096) * sizeof(*p));
-			if (!p) {
-				rc = error("out of memory");
-				break;
-			}
-			d->lengths = p;
+		if (GROW_ARRAY(d->lengths, d->cap_lengths, d->n_lengths + 1, 4096)) {
+			rc = -1;
+			break;
 		}
 		d->lengths[d->n_lengths++] = rec.n_full;
 		if (rd->example_split && !strcmp(rd->example_split, tok_split_name(s + 1))) {

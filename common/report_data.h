@@ -72,7 +72,7 @@ struct data_info {
 	struct tokmeta meta;            /* of the first split file read */
 	struct split_stats split[3];    /* train, validation, test */
 	uint32_t *lengths;              /* (n_lengths) n_full of every record */
-	size_t n_lengths;
+	size_t n_lengths, cap_lengths;
 	uint64_t *per_source;           /* (meta.n_sources, n_labels + 1) kept reviews */
 };
 
