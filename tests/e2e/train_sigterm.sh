@@ -7,8 +7,8 @@
 # the run resumed from each stop (twice in a row; the second time the
 # signal is repeated every 5 ms until train has exited, so some come while
 # it writes the checkpoint) ends with a model.h5 byte for byte the
-# uninterrupted run's.  The
-# same for --task regress.  Prints where each signal landed.
+# uninterrupted run's.  The same for --task regress (HUP, then TERM once).
+# Prints where each signal landed.
 set -euo pipefail
 BIN=${BUILD:-build}/bin
 TOP=${RNNPIPE_TOP:-$PWD}
@@ -66,33 +66,38 @@ stop_at() {
 	echo "$name: SIG$sig$([ $twice = 1 ] && echo " and $more more until it exited"): $line"
 }
 
-# -- classification: an uninterrupted run, then one stopped twice
-TRAIN=("$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 64 --hidden 128
-	--batch 2 --lr 0.01 --pool mean --epochs 3 --patience 0)
-"${TRAIN[@]}" --quiet --model "$tmp/full.h5" --log "$tmp/full.log" --summary "$tmp/full.json" \
-	--checkpoint "$tmp/full.ckpt.h5"
-K=(--model "$tmp/k.h5" --log "$tmp/k.log" --summary "$tmp/k.json" --checkpoint "$tmp/k.ckpt.h5" --resume)
-stop_at classify-1 TERM 1 "$tmp/k.h5" "${TRAIN[@]}" "${K[@]}"
-stop_at classify-2 INT2 2 "$tmp/k.h5" "${TRAIN[@]}" "${K[@]}"
-"${TRAIN[@]}" "${K[@]}" --quiet
-cmp "$tmp/full.h5" "$tmp/k.h5" || fail "classify: the resumed model differs from the uninterrupted one"
-cmp <(sed 's/"seconds".*//' "$tmp/full.log") <(sed 's/"seconds".*//' "$tmp/k.log") ||
-	fail "classify: resumed log: other losses than the full run's"
-echo "classify: resumed model identical to the uninterrupted run's"
+# resumes NAME SIG1 SIG2 LOGS CMD...: runs the train command CMD through
+# uninterrupted, then again, stopped by SIG1 in epoch 1 and by SIG2 in
+# epoch 2 (stop_at, checks NAME-1 and NAME-2) and resumed to the end; the
+# resumed model must be byte for byte the uninterrupted one's, and with
+# LOGS=logs the training logs must match too but for the seconds.
+resumes() {
+	local name=$1 sig1=$2 sig2=$3 logs=$4 full=$tmp/$1-full k=$tmp/$1
+	shift 4
+	"$@" --quiet --model "$full.h5" --log "$full.log" --summary "$full.json" \
+		--checkpoint "$full.ckpt.h5"
+	local resume=(--model "$k.h5" --log "$k.log" --summary "$k.json" --checkpoint "$k.ckpt.h5"
+		--resume)
+	stop_at "$name-1" "$sig1" 1 "$k.h5" "$@" "${resume[@]}"
+	stop_at "$name-2" "$sig2" 2 "$k.h5" "$@" "${resume[@]}"
+	"$@" "${resume[@]}" --quiet
+	cmp "$full.h5" "$k.h5" || fail "$name: the resumed model differs from the uninterrupted one"
+	if [ "$logs" = logs ]; then
+		cmp <(sed 's/"seconds".*//' "$full.log") <(sed 's/"seconds".*//' "$k.log") ||
+			fail "$name: resumed log: other losses than the full run's"
+	fi
+	echo "$name: resumed model identical to the uninterrupted run's"
+}
 
-# -- time series (--task regress shares the loop)
+# -- classification: TERM, then INT repeated until it exits; logs compared
+resumes classify TERM INT2 logs "$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" \
+	--embed 64 --hidden 128 --batch 2 --lr 0.01 --pool mean --epochs 3 --patience 0
+
+# -- time series (--task regress shares the loop): HUP, then TERM
 if [ -x "$BIN/ts-prepare" ]; then
 	"$BIN/ts-prepare" --synthetic 6000 --season 48 --window 24 --out "$tmp/ts.h5" --quiet
-	RTRAIN=("$BIN/train" --task regress --data "$tmp/ts.h5" --hidden 32 --lr 0.005 --batch 8
-		--epochs 3 --patience 0)
-	"${RTRAIN[@]}" --quiet --model "$tmp/rfull.h5" --log "$tmp/rfull.log" --summary "$tmp/rfull.json" \
-		--checkpoint "$tmp/rfull.ckpt.h5"
-	R=(--model "$tmp/r.h5" --log "$tmp/r.log" --summary "$tmp/r.json" --checkpoint "$tmp/r.ckpt.h5" --resume)
-	stop_at regress-1 HUP 1 "$tmp/r.h5" "${RTRAIN[@]}" "${R[@]}"
-	stop_at regress-2 TERM 2 "$tmp/r.h5" "${RTRAIN[@]}" "${R[@]}"
-	"${RTRAIN[@]}" "${R[@]}" --quiet
-	cmp "$tmp/rfull.h5" "$tmp/r.h5" || fail "regress: the resumed model differs from the uninterrupted one"
-	echo "regress: resumed model identical to the uninterrupted run's"
+	resumes regress HUP TERM nologs "$BIN/train" --task regress --data "$tmp/ts.h5" \
+		--hidden 32 --lr 0.005 --batch 8 --epochs 3 --patience 0
 else
 	echo "note: no ts-prepare; --task regress not checked"
 fi
