@@ -4,19 +4,13 @@
 # stages that depend on it; a new dump is tokenized alone; make -j2 all gives
 # the same artifacts as make all.
 set -eu
-TOP=${RNNPIPE_TOP:-$(pwd)}
-cd "$TOP"
-BUILD=${BUILD:-build}
-T=$(mktemp -d /tmp/rnnpipe-make-XXXXXX)
-mkdir -p "$T/data"
-cp data/demo/reviews-2026-10.jsonl "$T/data/"
-knobs=(BUILD="$BUILD" DATA="$T/data" EPOCHS=2 THREADS=1 ART="$T/art" REPORTS="$T/rep")
-mk() { make --no-print-directory "${knobs[@]}" "$@" 2>&1; }
+. "$(dirname "$0")/pipeline-lib.bash"
+pipeline_tree make 2
 stages() { grep -o 'STAGE   [a-z0-9-]*' | awk '{print $2}' | sort -u | tr '\n' ' '; }
 expect() { # label, expected stage list, make args...
 	local label=$1 want=$2; shift 2
 	local got
-	got=$(mk "$@" | stages)
+	got=$(mk "$@" 2>&1 | stages)
 	if [ "$got" != "$want" ]; then
 		echo "FAIL: $label: re-ran '$got', expected '$want'"; exit 1
 	fi
@@ -33,7 +27,7 @@ expect "HIDDEN" "evaluate report train " all HIDDEN=64
 expect "LABELS" "evaluate filter-relabel pack-hdf5 report split train " all HIDDEN=64 LABELS=3class
 expect "MAX_LEN" "evaluate filter-relabel pack-hdf5 report split tokenize train " all HIDDEN=64 LABELS=3class MAX_LEN=128
 cp data/demo/reviews-2026-11.csv "$T/data/"
-got=$(mk all HIDDEN=64 LABELS=3class MAX_LEN=128 | grep 'STAGE   tokenize' || true)
+got=$(mk all HIDDEN=64 LABELS=3class MAX_LEN=128 2>&1 | grep 'STAGE   tokenize' || true)
 [ "$(echo "$got" | wc -l)" -eq 1 ] && [[ $got == *reviews-2026-11.csv* ]] \
 	|| { echo "FAIL: a new dump re-tokenized: $got"; exit 1; }
 echo "ok: a new dump is tokenized alone (the learned vocabulary stays frozen)"
@@ -41,9 +35,9 @@ echo "ok: a new dump is tokenized alone (the learned vocabulary stays frozen)"
 # make -j2 all gives the same artifacts as make all (same folder name: model
 # files record their inputs' paths)
 rm -rf "$T/art" "$T/rep"
-mk all > /dev/null
+mk all > /dev/null 2>&1
 mv "$T/art" "$T/serial"
-mk -j2 all > /dev/null
+mk -j2 all > /dev/null 2>&1
 for f in vocab.txt tok/reviews-2026-10.tok tok/reviews-2026-11.tok merged.tok \
 	 split/train.tok split/test.tok dataset.h5 model.h5 metrics.json predictions.tsv; do
 	cmp "$T/serial/$f" "$T/art/$f" || { echo "FAIL: $f differs between make all and make -j2 all"; exit 1; }

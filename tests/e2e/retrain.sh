@@ -8,18 +8,12 @@
 #     points and re-run until it completes gives the same artifacts as an
 #     uninterrupted run (training resumes from its checkpoint).
 set -eu
-TOP=${RNNPIPE_TOP:-$(pwd)}
-cd "$TOP"
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/pipeline-lib.bash"
 command -v jq >/dev/null || { echo "SKIP: jq not installed (scripts/setup installs it)"; exit 77; }
-T=$(mktemp -d /tmp/rnnpipe-retrain-XXXXXX)
-mkdir -p "$T/data"
-cp data/demo/reviews-2026-10.jsonl "$T/data/"
-knobs=(BUILD="$BUILD" DATA="$T/data" EPOCHS=3 THREADS=1)
+pipeline_tree retrain 3
 
 # make runs the pipeline in the repository; keep every output in $T
-export ART=$T/art REPORTS=$T/rep RUNS=$T/runs
-mk() { make --no-print-directory "${knobs[@]}" ART="$ART" REPORTS="$REPORTS" "$@"; }
+export ART REPORTS RUNS=$T/runs
 
 # 1. first run: trains and promotes
 mk retrain > "$T/log1" 2>&1 || { cat "$T/log1"; echo "FAIL: first retrain"; exit 1; }
