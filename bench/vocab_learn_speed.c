@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "error.h"
+#include "grow.h"
 #include "vocab.h"
 #include "vocab_learn.h"
 #include "wordpiece.h"
@@ -46,9 +47,11 @@ static struct text *load_texts(const char *path, size_t *count, size_t *bytes)
 		error("cannot open '%s'", path);
 		return NULL;
 	}
-	size_t cap = 1 << 16, n = 0, tcap = 1024, nt = 0;
-	char *line = malloc(cap);
-	struct text *t = malloc(tcap * sizeof(*t));
+	size_t cap = 0, n = 0, tcap = 0, nt = 0;
+	char *line = NULL;
+	struct text *t = NULL;
+	if (GROW_ARRAY(line, cap, 1 << 16, 1) || GROW_ARRAY(t, tcap, 1, 1024))
+		exit(1);
 	*bytes = 0;
 	for (;;) {
 		if (!gzgets(f, line + n, (int)(cap - n))) {
@@ -57,8 +60,8 @@ static struct text *load_texts(const char *path, size_t *count, size_t *bytes)
 		} else {
 			n += strlen(line + n);
 			if (n == cap - 1 && line[n - 1] != '\n') {
-				cap *= 2;
-				line = realloc(line, cap);
+				if (GROW_ARRAY(line, cap, cap + 1, 1)) /* doubles */
+					exit(1);
 				continue;
 			}
 		}
@@ -67,8 +70,8 @@ static struct text *load_texts(const char *path, size_t *count, size_t *bytes)
 		n = 0;
 		json_t *js = o ? json_object_get(o, "text") : NULL;
 		if (json_is_string(js)) {
-			if (nt == tcap)
-				t = realloc(t, (tcap *= 2) * sizeof(*t));
+			if (GROW_ARRAY(t, tcap, nt + 1, 1024))
+				exit(1);
 			size_t len = json_string_length(js);
 			t[nt].s = malloc(len + 1);
 			memcpy(t[nt].s, json_string_value(js), len + 1);

@@ -29,6 +29,7 @@
 #include <zlib.h>
 
 #include "error.h"
+#include "grow.h"
 #include "vocab.h"
 #include "wordpiece.h"
 
@@ -54,10 +55,10 @@ static int load_texts(const char *path)
 	gzFile f = gzopen(path, "rb");
 	if (!f)
 		return error("cannot open '%s'", path);
-	size_t cap = 1 << 16, n = 0;
-	char *line = malloc(cap);
-	size_t tcap = 1024;
-	texts = malloc(tcap * sizeof(*texts));
+	size_t cap = 0, n = 0, tcap = 0;
+	char *line = NULL;
+	if (GROW_ARRAY(line, cap, 1 << 16, 1) || GROW_ARRAY(texts, tcap, 1, 1024))
+		exit(1);
 	for (;;) {
 		if (!gzgets(f, line + n, (int)(cap - n))) {
 			if (!n)
@@ -65,8 +66,8 @@ static int load_texts(const char *path)
 		} else {
 			n += strlen(line + n);
 			if (n == cap - 1 && line[n - 1] != '\n') {
-				cap *= 2;
-				line = realloc(line, cap);
+				if (GROW_ARRAY(line, cap, cap + 1, 1)) /* doubles */
+					exit(1);
 				continue;
 			}
 		}
@@ -78,8 +79,8 @@ static int load_texts(const char *path)
 			json_decref(o);
 			continue;
 		}
-		if (n_texts == tcap)
-			texts = realloc(texts, (tcap *= 2) * sizeof(*texts));
+		if (GROW_ARRAY(texts, tcap, n_texts + 1, 1024))
+			exit(1);
 		size_t len = json_string_length(t);
 		texts[n_texts].s = malloc(len + 1);
 		memcpy(texts[n_texts].s, json_string_value(t), len + 1);

@@ -18,6 +18,7 @@
 
 #include "classifier.h"
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "opts.h"
 #include "rnn_model.h"
@@ -112,14 +113,8 @@ static const char *value_problem(int why)
 /* Appends x to the growing array *v (n values, capacity *cap). */
 static int push_value(double **v, size_t *n, size_t *cap, double x)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 256;
-		double *p = realloc(*v, c * sizeof(double));
-		if (!p)
-			return error("out of memory");
-		*v = p;
-		*cap = c;
-	}
+	if (GROW_ARRAY(*v, *cap, *n + 1, 256))
+		return -1;
 	(*v)[(*n)++] = x;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "badlog.h"
 #include "encdump.h"
 #include "error.h"
+#include "grow.h"
 #include "hash.h"
 #include "opts.h"
 #include "tokfile.h"
@@ -37,13 +38,8 @@ struct out {
 static int print_ids(struct out *o, const struct tokrec *rec)
 {
 	size_t need = 16 + 11 * (size_t)rec->n_ids;
-	if (need > o->cap) {
-		char *l = realloc(o->line, need);
-		if (!l)
-			return error("out of memory");
-		o->line = l;
-		o->cap = need;
-	}
+	if (GROW_ARRAY(o->line, o->cap, need, 4096))
+		return -1;
 	char *p = o->line;
 	memcpy(p, "{\"ids\":[", 8);
 	p += 8;

@@ -18,6 +18,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "grow.h"
 #include "opts.h"
 #include "ts_metrics.h"
 #include "ts_plot.h"
@@ -63,15 +64,10 @@ static int read_train_log(const char *path, struct epoch_row **out, size_t *n)
 			json_decref(o);
 			break;
 		}
-		if (cnt == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct epoch_row *r = realloc(rows, cap * sizeof(*r));
-			if (!r) {
-				json_decref(o);
-				rc = error("out of memory");
-				break;
-			}
-			rows = r;
+		if (GROW_ARRAY(rows, cap, cnt + 1, 64)) {
+			json_decref(o);
+			rc = -1;
+			break;
 		}
 		struct epoch_row e = {jnum(o, "epoch"), jnum(o, "loss"), jnum(o, "val_loss")};
 		json_decref(o);
