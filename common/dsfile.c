@@ -351,16 +351,6 @@ static int window_flush(struct window *b, const struct split_ds *d, uint64_t row
 	return 0;
 }
 
-static int labels_equal(const struct tokmeta *a, const struct tokmeta *b)
-{
-	if (a->n_labels != b->n_labels)
-		return 0;
-	for (int i = 0; i < a->n_labels; i++)
-		if (strcmp(a->labels[i], b->labels[i]))
-			return 0;
-	return 1;
-}
-
 /* compress = 0 for random bits (hashes): deflate would only cost time */
 static hid_t make_ds(hid_t g, const char *name, hid_t type, int rank, const hsize_t *dims,
 		     uint32_t chunk, const struct dswriter_opts *o, int compress,
@@ -391,7 +381,7 @@ int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokrea
 	const struct tokmeta *m = tokreader_meta(r);
 	if (tokmeta_compatible(&w->meta, w->af.path, m, r_path))
 		return -1;
-	if (!labels_equal(&w->meta, m))
+	if (!tokmeta_same_labels(&w->meta, m))
 		return error("'%s' has other label names than the other splits; re-run "
 			     "filter-relabel and split", r_path);
 	uint64_t n = tokreader_count(r);

@@ -430,16 +430,6 @@ int report_load_predictions(const char *path, struct pred_row **rows, int *n,
 
 /* ---- split token-record files ---- */
 
-static int same_labels(const struct tokmeta *a, const struct tokmeta *b)
-{
-	if (a->n_labels != b->n_labels)
-		return 0;
-	for (int i = 0; i < a->n_labels; i++)
-		if (strcmp(a->labels[i], b->labels[i]))
-			return 0;
-	return 1;
-}
-
 /* Index of a source name in d->meta, added when new (per_source grows). */
 static int source_index(struct data_info *d, const char *name, uint64_t hash)
 {
@@ -481,7 +471,7 @@ static int read_split(struct report_data *rd, int s, const char *path)
 		copy.n_sources = 0;
 		d->meta = copy;
 		d->present = 1;
-	} else if (!same_labels(&d->meta, m) || d->meta.max_len != m->max_len) {
+	} else if (!tokmeta_same_labels(&d->meta, m) || d->meta.max_len != m->max_len) {
 		tokreader_close(r);
 		return error("'%s' has other labels or max_len than the other split files; "
 			     "re-run 'make' from split", path);

@@ -14,16 +14,6 @@ struct splitcount {
 	long unlabeled;
 };
 
-static int same_labels(const struct tokmeta *a, const struct tokmeta *b)
-{
-	if (a->n_labels != b->n_labels)
-		return 0;
-	for (int i = 0; i < a->n_labels; i++)
-		if (strcmp(a->labels[i], b->labels[i]))
-			return 0;
-	return 1;
-}
-
 int splitter_run(const char *const *paths, int n, const struct splitter_opts *o,
 		 json_t **stats)
 {
@@ -58,7 +48,7 @@ int splitter_run(const char *const *paths, int n, const struct splitter_opts *o,
 		} else {
 			if (tokmeta_compatible(tokreader_meta(r[0]), paths[0], m, paths[i]))
 				goto out;
-			if (!same_labels(tokreader_meta(r[0]), m)) {
+			if (!tokmeta_same_labels(tokreader_meta(r[0]), m)) {
 				error("'%s' and '%s' have different label names; re-run "
 				      "filter-relabel on both with the same --labels", paths[0], paths[i]);
 				goto out;

@@ -94,6 +94,16 @@ int tokmeta_copy(struct tokmeta *d, const struct tokmeta *s)
 	return 0;
 }
 
+int tokmeta_same_labels(const struct tokmeta *a, const struct tokmeta *b)
+{
+	if (a->n_labels != b->n_labels)
+		return 0;
+	for (int i = 0; i < a->n_labels; i++)
+		if (strcmp(a->labels[i], b->labels[i]))
+			return 0;
+	return 1;
+}
+
 int tokmeta_compatible(const struct tokmeta *a, const char *pa,
 		       const struct tokmeta *b, const char *pb)
 {

@@ -77,6 +77,8 @@ int tokmeta_add_source(struct tokmeta *m, const char *name, uint64_t hash);
  * ids agree. Returns 0, or -1 after error() naming both files. */
 int tokmeta_compatible(const struct tokmeta *a, const char *path_a,
 		       const struct tokmeta *b, const char *path_b);
+/* 1 when a and b have the same class labels in the same order, else 0. */
+int tokmeta_same_labels(const struct tokmeta *a, const struct tokmeta *b);
 
 struct tokwriter;
 /* Opens path's temporary file (atomic, see afile.h). meta is copied. */
