@@ -306,7 +306,7 @@ int h5_attr_exists(hid_t obj, const char *name)
 	return e < 0 ? -1 : e > 0;
 }
 
-static hid_t str_type(void)
+hid_t h5_str_type(void)
 {
 	hid_t t = CK(H5Tcopy(H5T_C_S1));
 	if (t < 0)
@@ -373,7 +373,7 @@ int h5_attr_write_doubles(hid_t obj, const char *name, const double *v, size_t n
 int h5_attr_write_str(hid_t obj, const char *name, const char *s)
 {
 	h5_init_thread();
-	hid_t t = str_type();
+	hid_t t = h5_str_type();
 	if (t < 0)
 		return -1;
 	int rc = attr_write(obj, name, t, t, &s, -1);
@@ -384,7 +384,7 @@ int h5_attr_write_str(hid_t obj, const char *name, const char *s)
 int h5_attr_write_strs(hid_t obj, const char *name, const char *const *s, size_t n)
 {
 	h5_init_thread();
-	hid_t t = str_type();
+	hid_t t = h5_str_type();
 	if (t < 0)
 		return -1;
 	int rc = attr_write(obj, name, t, t, s, (long)n);
@@ -511,7 +511,7 @@ int h5_attr_read_strs(hid_t obj, const char *name, char ***out, size_t *n)
 		goto out;
 	if (H5Tis_variable_str(ft) > 0) {
 		char **raw = calloc(cnt ? cnt : 1, sizeof(char *));
-		mt = str_type();
+		mt = h5_str_type();
 		space = CK(H5Aget_space(a));
 		if (!raw || mt < 0 || space < 0 || (cnt && CK(H5Aread(a, mt, raw)) < 0)) {
 			free(raw);

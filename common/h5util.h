@@ -89,6 +89,9 @@ int h5_exists(hid_t loc, const char *name);
  * class or a wrong shape is an error() naming the object and attribute. */
 
 int h5_attr_exists(hid_t obj, const char *name); /* 1, 0, or -1 */
+/* The string type of those attributes (variable-length UTF-8), for
+ * datasets of strings too.  A new type id (H5Tclose it), or -1. */
+hid_t h5_str_type(void);
 
 int h5_attr_write_int(hid_t obj, const char *name, int64_t v);     /* int64 */
 int h5_attr_write_double(hid_t obj, const char *name, double v);   /* float64 */

@@ -53,18 +53,6 @@ static uint64_t values_hash(const double *v, size_t n)
 	return hash64_final(h);
 }
 
-static hid_t utf8_str_type(void)
-{
-	hid_t t = CK(H5Tcopy(H5T_C_S1));
-	if (t < 0)
-		return -1;
-	if (CK(H5Tset_size(t, H5T_VARIABLE)) < 0 || CK(H5Tset_cset(t, H5T_CSET_UTF8)) < 0) {
-		H5Tclose(t);
-		return -1;
-	}
-	return t;
-}
-
 static int describe(hid_t d, const char *text)
 {
 	return h5_attr_write_str(d, "description", text);
@@ -162,7 +150,7 @@ static int write_series(hid_t f, const struct tsdata *d)
 	int rc = write_ds(g, "values", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, se->values,
 			  NULL, "the whole series in original units, in time order");
 	if (!rc && se->times) {
-		hid_t t = utf8_str_type(), ds = -1;
+		hid_t t = h5_str_type(), ds = -1;
 		rc = -1;
 		if (t >= 0)
 			ds = h5_dataset_create(g, "time", t, 1, dims, NULL);
@@ -281,7 +269,7 @@ static int read_series(hid_t f, const char *path, struct tsdata *d, int64_t n)
 	if (ds < 0)
 		return -1;
 	int64_t want[1] = {n};
-	hid_t t = utf8_str_type(), space = -1;
+	hid_t t = h5_str_type(), space = -1;
 	char **raw = calloc(n ? n : 1, sizeof(char *));
 	int rc = -1;
 	if (t < 0 || !raw || h5_dataset_check_shape(ds, 1, want))
