@@ -834,6 +834,20 @@ static void csv_header_fail(struct dumpreader *r, const char *why)
 	bad_input(r->path, r->start_line, "cannot read the header: %s", why);
 }
 
+/* A piece of a record over the size limit: counted, not kept; at the
+ * newline that ends the record (outside quotes) it is reported as bad. */
+static void skip_long(struct dumpreader *r, const char *p, size_t n, int nl)
+{
+	r->rec_quotes += count_quotes(p, n);
+	r->rec_bytes += n;
+	if (nl && !(r->rec_quotes & 1)) {
+		push_bad(r, r->start_line, DUMP_BAD_TOO_LONG,
+			 "record of %zu bytes is over the limit of %zu bytes "
+			 "(skipped; see --max-record-mb)", r->rec_bytes, r->max_rec);
+		record_done(r);
+	}
+}
+
 static void csv_feed(struct dumpreader *r, const char *p, size_t n, int nl, long pl)
 {
 	r->piece_line = pl;
@@ -843,14 +857,7 @@ static void csv_feed(struct dumpreader *r, const char *p, size_t n, int nl, long
 		return;
 	}
 	if (r->mode == MODE_SKIP_LONG) {
-		r->rec_quotes += count_quotes(p, n);
-		r->rec_bytes += n;
-		if (nl && !(r->rec_quotes & 1)) {
-			push_bad(r, r->start_line, DUMP_BAD_TOO_LONG,
-				 "record of %zu bytes is over the limit of %zu bytes "
-				 "(skipped; see --max-record-mb)", r->rec_bytes, r->max_rec);
-			record_done(r);
-		}
+		skip_long(r, p, n, nl);
 		return;
 	}
 	if (!r->row_started && !is_blank(p, n)) {
@@ -862,14 +869,7 @@ static void csv_feed(struct dumpreader *r, const char *p, size_t n, int nl, long
 			return csv_header_fail(r, "header over the record size limit");
 		csv_start(r); /* drop the partial row */
 		r->mode = MODE_SKIP_LONG;
-		r->rec_quotes += count_quotes(p, n);
-		r->rec_bytes += n;
-		if (nl && !(r->rec_quotes & 1)) {
-			push_bad(r, r->start_line, DUMP_BAD_TOO_LONG,
-				 "record of %zu bytes is over the limit of %zu bytes "
-				 "(skipped; see --max-record-mb)", r->rec_bytes, r->max_rec);
-			record_done(r);
-		}
+		skip_long(r, p, n, nl);
 		return;
 	}
 	long ended = r->rows_ended;
