@@ -244,6 +244,25 @@ static int read_int_in(hid_t f, const char *name, int64_t lo, int64_t hi, int *o
 	return 0;
 }
 
+/* A string attribute that names one of an enum's values (parse: its
+ * rnn_*_parse, -1 for an unknown name): 0, or -1 after "unknown WHAT
+ * 'value'" (after h5util's line too when the attribute cannot be read). */
+static int read_name_in(hid_t f, const char *name, int (*parse)(const char *), const char *what,
+			int *out)
+{
+	char *s = NULL;
+	int k = -1;
+	if (!h5_attr_read_str(f, name, &s))
+		k = parse(s);
+	if (k < 0)
+		error("unknown %s '%s'", what, s ? s : "");
+	free(s);
+	if (k < 0)
+		return -1;
+	*out = k;
+	return 0;
+}
+
 struct extra_ctx {
 	struct model_meta *m;
 	int rc;
@@ -317,28 +336,14 @@ static int read_meta(hid_t f, const char *format, int min_version, int version,
 		*version_read = (int)v;
 	if (h5_attr_read_str(f, "producer", &m->producer))
 		goto fail;
-	int k;
-	if (h5_attr_read_str(f, "task", &s) || (k = rnn_task_parse(s)) < 0) {
-		error("unknown task '%s'", s ? s : "");
+	int task, cell, pool;
+	if (read_name_in(f, "task", rnn_task_parse, "task", &task) ||
+	    read_name_in(f, "cell", rnn_cell_parse, "cell", &cell) ||
+	    read_name_in(f, "pool", rnn_pool_parse, "pooling", &pool))
 		goto fail;
-	}
-	c->task = (enum rnn_task)k;
-	free(s);
-	s = NULL;
-	if (h5_attr_read_str(f, "cell", &s) || (k = rnn_cell_parse(s)) < 0) {
-		error("unknown cell '%s'", s ? s : "");
-		goto fail;
-	}
-	c->cell = (enum rnn_cell)k;
-	free(s);
-	s = NULL;
-	if (h5_attr_read_str(f, "pool", &s) || (k = rnn_pool_parse(s)) < 0) {
-		error("unknown pooling '%s'", s ? s : "");
-		goto fail;
-	}
-	c->pool = (enum rnn_pool)k;
-	free(s);
-	s = NULL;
+	c->task = (enum rnn_task)task;
+	c->cell = (enum rnn_cell)cell;
+	c->pool = (enum rnn_pool)pool;
 	if (read_int_in(f, "vocab", 0, INT32_MAX, &c->vocab) ||
 	    read_int_in(f, "embed", 0, INT32_MAX, &c->embed) ||
 	    read_int_in(f, "input_size", 0, INT32_MAX, &c->input_size) ||
@@ -489,6 +494,22 @@ static int check_no_strays(hid_t loc, const struct rnn_layout *l)
 	return 0;
 }
 
+/* Ends writing the HDF5 file f (-1: it was never opened) under af: closes,
+ * seals and renames it into place when rc is 0 and all goes well; else
+ * removes it.  0, or -1 after "cannot write WHAT 'path'". */
+static int finish_file(struct afile *af, hid_t f, int rc, const char *what, const char *path)
+{
+	if (f >= 0 && h5_close(f))
+		rc = -1;
+	if (!rc && h5_seal(af->tmp))
+		rc = -1;
+	if (rc) {
+		afile_abort(af);
+		return error("cannot write %s '%s'", what, path);
+	}
+	return afile_commit(af);
+}
+
 /* ---- model file ---- */
 
 int modelfile_save(const char *path, const struct model_meta *meta, const float *params)
@@ -505,15 +526,7 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 		rc = write_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, meta);
 	if (!rc)
 		rc = write_tensors(f, &l, params);
-	if (f >= 0 && h5_close(f))
-		rc = -1;
-	if (!rc && h5_seal(af.tmp))
-		rc = -1;
-	if (rc) {
-		afile_abort(&af);
-		return error("cannot write model file '%s'", path);
-	}
-	return afile_commit(&af);
+	return finish_file(&af, f, rc, "model file", path);
 }
 
 /* Opens the model file at path and reads its attributes into *meta (the
@@ -646,15 +659,7 @@ int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_
 		rc = write_group(f, "adam_v", l, m->adam_v);
 	if (!rc && best)
 		rc = write_group(f, "best", l, best);
-	if (f >= 0 && h5_close(f))
-		rc = -1;
-	if (!rc && h5_seal(af.tmp))
-		rc = -1;
-	if (rc) {
-		afile_abort(&af);
-		return error("cannot write checkpoint '%s'", path);
-	}
-	return afile_commit(&af);
+	return finish_file(&af, f, rc, "checkpoint", path);
 }
 
 /* The position inside an epoch (version 2), checked. */
