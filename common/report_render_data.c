@@ -23,20 +23,11 @@ static const char *stats_source(const struct stats_file *st)
 	return st->path;
 }
 
-/* Does a stats key say why reviews were left out? */
-static int is_drop_key(const char *path)
+/* Does path, lower-cased (its first 159 bytes), contain one of words? */
+static int has_word(const char *path, const char *const *words)
 {
-	static const char *words[] = {"drop", "skip", "bad", "neutral", "dup", "conflict",
-				      "invalid", "error", "unmapped", "unknown", "reject",
-				      "empty", "missing", "removed", "filtered", "excluded",
-				      "malformed", "truncated_gzip", NULL};
 	char low[160];
 	size_t i;
-	/* per-item details ("inputs[0].dropped") and label counts ("labels.bad",
-	 * "raw_labels.neutral") are not reasons */
-	if (strchr(path, '[') || !strncmp(path, "labels.", 7) || !strncmp(path, "raw_labels.", 11) ||
-	    !strncmp(path, "classes.", 8) || strstr(path, ".labels.") || strstr(path, ".classes."))
-		return 0;
 	for (i = 0; path[i] && i + 1 < sizeof(low); i++)
 		low[i] = (char)tolower((unsigned char)path[i]);
 	low[i] = 0;
@@ -44,6 +35,21 @@ static int is_drop_key(const char *path)
 		if (strstr(low, words[k]))
 			return 1;
 	return 0;
+}
+
+/* Does a stats key say why reviews were left out? */
+static int is_drop_key(const char *path)
+{
+	static const char *words[] = {"drop", "skip", "bad", "neutral", "dup", "conflict",
+				      "invalid", "error", "unmapped", "unknown", "reject",
+				      "empty", "missing", "removed", "filtered", "excluded",
+				      "malformed", "truncated_gzip", NULL};
+	/* per-item details ("inputs[0].dropped") and label counts ("labels.bad",
+	 * "raw_labels.neutral") are not reasons */
+	if (strchr(path, '[') || !strncmp(path, "labels.", 7) || !strncmp(path, "raw_labels.", 11) ||
+	    !strncmp(path, "classes.", 8) || strstr(path, ".labels.") || strstr(path, ".classes."))
+		return 0;
+	return has_word(path, words);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -336,15 +342,7 @@ static int is_message_key(const char *path)
 {
 	static const char *words[] = {"error", "bad", "reject", "warning", "message", "skipped",
 				      "invalid", "conflict", "unknown", "example", NULL};
-	char low[160];
-	size_t i;
-	for (i = 0; path[i] && i + 1 < sizeof(low); i++)
-		low[i] = (char)tolower((unsigned char)path[i]);
-	low[i] = 0;
-	for (int k = 0; words[k]; k++)
-		if (strstr(low, words[k]))
-			return 1;
-	return 0;
+	return has_word(path, words);
 }
 
 /* What a known reason key means. */
