@@ -251,20 +251,24 @@ static int cell_backward_ref(int T, int B, int In, int H, int reverse, const flo
 
 /* ---- choosing and launching a persistent kernel ---- */
 
+/* Every persistent kernel has this type: launched with the typed
+ * cudaLaunchKernelEx, which converts the argument as a call would. */
+typedef void (*rec_kernel_fn)(const rec_args);
+
 template <int CELL, int S>
-static const void *rec_kernel_s(int backward, int wmode)
+static rec_kernel_fn rec_kernel_s(int backward, int wmode)
 {
 	if (backward)
-		return wmode == W_GLOBAL  ? (const void *)rec_bwd_kernel<CELL, S, W_GLOBAL>
-		       : wmode == W_SMEM ? (const void *)rec_bwd_kernel<CELL, S, W_SMEM>
-					 : (const void *)rec_bwd_kernel<CELL, S, W_CLUSTER>;
-	return wmode == W_GLOBAL  ? (const void *)rec_fwd_kernel<CELL, S, W_GLOBAL>
-	       : wmode == W_SMEM ? (const void *)rec_fwd_kernel<CELL, S, W_SMEM>
-				 : (const void *)rec_fwd_kernel<CELL, S, W_CLUSTER>;
+		return wmode == W_GLOBAL  ? rec_bwd_kernel<CELL, S, W_GLOBAL>
+		       : wmode == W_SMEM ? rec_bwd_kernel<CELL, S, W_SMEM>
+					 : rec_bwd_kernel<CELL, S, W_CLUSTER>;
+	return wmode == W_GLOBAL  ? rec_fwd_kernel<CELL, S, W_GLOBAL>
+	       : wmode == W_SMEM ? rec_fwd_kernel<CELL, S, W_SMEM>
+				 : rec_fwd_kernel<CELL, S, W_CLUSTER>;
 }
 
 template <int CELL>
-static const void *rec_kernel(int backward, int S, int wmode)
+static rec_kernel_fn rec_kernel(int backward, int S, int wmode)
 {
 	switch (S) {
 	case 1: return rec_kernel_s<CELL, 1>(backward, wmode);
@@ -297,7 +301,7 @@ static inline void rec_launch_config(const rec_plan *pl, cudaStream_t st, cudaLa
 template <int CELL>
 static int rec_cluster_ok(const rec_plan *pl, int backward)
 {
-	const void *k = rec_kernel<CELL>(backward, pl->S, W_CLUSTER);
+	rec_kernel_fn k = rec_kernel<CELL>(backward, pl->S, W_CLUSTER);
 	cudaFuncAttributes fa;
 	if (cudaFuncGetAttributes(&fa, k) != cudaSuccess || fa.binaryVersion < 90) {
 		cudaGetLastError();
@@ -346,14 +350,13 @@ static int rec_launch(const rec_plan *pl, int backward, rec_args a, cudaStream_t
 	a.U = pl->U;
 	a.P = pl->P;
 	a.wstride = pl->wstride;
-	const void *k = rec_kernel<CELL>(backward, pl->S, pl->wmode);
+	rec_kernel_fn k = rec_kernel<CELL>(backward, pl->S, pl->wmode);
 	CUDA_CHECK(cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize,
 					(int)pl->smem));
 	cudaLaunchConfig_t cfg;
 	cudaLaunchAttribute attr;
 	rec_launch_config(pl, st, &cfg, &attr);
-	void *args[] = {&a};
-	CUDA_CHECK(cudaLaunchKernelExC(&cfg, k, args));
+	CUDA_CHECK(cudaLaunchKernelEx(&cfg, k, a));
 	return 0;
 }
 

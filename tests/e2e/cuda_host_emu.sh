@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# tests/e2e/cuda_host_emu.sh - the whole CUDA backend on the CPU: every
+# kernels/*.cu (rewritten by kernels/dev/emu/cu2cc.py: launches become
+# emu_kernel(...) calls) compiled by g++ against the emulator's shim headers
+# (kernels/dev/emu/include: CUDA runtime, cuBLAS via OpenBLAS, CUB, clusters)
+# and runtime (kernels/dev/emu/emu_runtime.cc), linked with the project's
+# library objects and the three GPU tests test_cuda_kernels,
+# test_cuda_train and test_cuda_trainloop, which then run as on a GPU and
+# must pass.  Builds into $BUILD/emu/ after `make BUILD=...` (reuses its C
+# objects; a sanitizer build's objects bring their runtimes, the emulator's
+# own C++ is not instrumented).  Needs no GPU and no nvcc.  SKIP without g++.
+# docs/cuda.md, "Testing without a GPU: the emulator", says what it proves.
+set -euo pipefail
+cd "${RNNPIPE_TOP:-$(dirname "$0")/../..}"
+BUILD=${BUILD:-build}
+CXX=${CXX:-g++}
+PY=${PYTHON:-python3}
+if ! command -v "$CXX" >/dev/null; then
+	echo "SKIP: no C++ compiler ($CXX) for the CUDA host emulator"
+	exit 77
+fi
+if ! command -v "$PY" >/dev/null; then
+	echo "SKIP: no python3 to rewrite the CUDA launches for the emulator"
+	exit 77
+fi
+stamp=$BUILD/flags.stamp
+[ -f "$stamp" ] || { echo "missing $stamp: run make BUILD=$BUILD first" >&2; exit 1; }
+# the C compiler and flags of this build: the first field of the stamp
+read -r -a cflags <<<"$(cut -d'|' -f1 "$stamp")"
+cc=${cflags[0]}
+cflags=("${cflags[@]:1}" -DRNNPIPE_CUDA=1)
+san=()
+for f in "${cflags[@]}"; do [[ $f == -fsanitize=* ]] && san+=("$f"); done
+pkgs="libutf8proc zlib hdf5 jansson openblas"
+read -r -a pkg_cflags <<<"$(pkg-config --cflags $pkgs)"
+read -r -a pkg_libs <<<"$(pkg-config --libs $pkgs)"
+
+out=$BUILD/emu
+emu=kernels/dev/emu
+mkdir -p "$out/src/kernels" "$out/obj"
+# newer(target, deps...): the target is missing or older than a dependency
+stale() {
+	local t=$1 d
+	shift
+	[ -e "$t" ] || return 0
+	for d in "$@"; do [ "$d" -nt "$t" ] && return 0; done
+	return 1
+}
+
+# 1. the CUDA sources, launches rewritten (the sources stay untouched)
+for f in kernels/*.cu kernels/*.cuh; do
+	dst=$out/src/$f
+	if stale "$dst" "$f" "$emu/cu2cc.py"; then "$PY" "$emu/cu2cc.py" "$f" "$dst"; fi
+done
+
+# 2. compile: the .cu files and the runtime as C++, the C sources that
+# depend on RNNPIPE_CUDA and the tests as C, two at a time
+cxxflags=(-std=c++17 -O2 -g -ffp-contract=off -pthread -Wall -Wextra -Wno-unused-parameter
+	  -Wno-unknown-pragmas -Wno-maybe-uninitialized -I"$emu/include" -I"$out/src/kernels" -Icommon -Ikernels -Itests
+	  "${pkg_cflags[@]}" -DRNNPIPE_CUDA=1 -include cuda_runtime.h)
+# fmaf (the kernels' dot products) as an instruction, not a libm call
+grep -qw fma /proc/cpuinfo 2>/dev/null && cxxflags+=(-mfma)
+hdrs=("$emu"/include/*.h "$emu"/include/cub/*.cuh "$emu"/include/cub/device/*.cuh
+      "$out"/src/kernels/*.cuh kernels/*.h common/*.h)
+# a changed flag rebuilds everything
+echo "$CXX ${cxxflags[*]} | $cc ${cflags[*]}" | cmp -s - "$out/flags" ||
+	echo "$CXX ${cxxflags[*]} | $cc ${cflags[*]}" >"$out/flags"
+hdrs+=("$out/flags")
+jobs=()
+compile() { # obj, command...
+	local o=$1
+	shift
+	"$@" -c -o "$o" &
+	jobs+=($!)
+	if [ ${#jobs[@]} -ge 2 ]; then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
+}
+objs=()
+for f in "$out"/src/kernels/*.cu; do
+	o=$out/obj/$(basename "$f" .cu).o
+	objs+=("$o")
+	stale "$o" "$f" "${hdrs[@]}" && compile "$o" "$CXX" "${cxxflags[@]}" -x c++ "$f"
+done
+o=$out/obj/emu_runtime.o
+objs+=("$o")
+stale "$o" "$emu/emu_runtime.cc" "${hdrs[@]}" &&
+	compile "$o" "$CXX" -std=c++17 -O2 -g -Wall -Wextra -I"$emu/include" \
+		$(pkg-config --cflags openblas) "$emu/emu_runtime.cc"
+o=$out/obj/devmodel.o
+objs+=("$o")
+stale "$o" common/devmodel.c "${hdrs[@]}" "$stamp" && compile "$o" "$cc" "${cflags[@]}" common/devmodel.c
+tests=(test_cuda_kernels test_cuda_train test_cuda_trainloop)
+for t in "${tests[@]}"; do
+	o=$out/obj/$t.o
+	stale "$o" "tests/unit/$t.c" tests/*.h "${hdrs[@]}" "$stamp" &&
+		compile "$o" "$cc" "${cflags[@]}" "tests/unit/$t.c"
+done
+for j in "${jobs[@]}"; do wait "$j"; done
+
+# 3. the project's other library objects, as make built them (none of them
+# depends on RNNPIPE_CUDA), without the no-CUDA stand-in
+for f in common/*.c kernels/*.c; do
+	case $f in common/devmodel.c | kernels/rnn_cuda_absent.c) continue ;; esac
+	o=$BUILD/obj/${f%.c}.o
+	[ -f "$o" ] || { echo "missing $o: run make BUILD=$BUILD first" >&2; exit 1; }
+	objs+=("$o")
+done
+for t in "${tests[@]}"; do
+	if stale "$out/$t" "$out/obj/$t.o" "${objs[@]}"; then
+		"$CXX" -pthread "${san[@]}" -o "$out/$t" "$out/obj/$t.o" "${objs[@]}" \
+			"${pkg_libs[@]}" -lcsv -lcmocka -lm
+	fi
+done
+
+# 4. run them as on a GPU; one BLAS thread (OpenBLAS's idle threads spin,
+# and this test shares the machine)
+export OPENBLAS_NUM_THREADS=1
+fail=0
+for t in "${tests[@]}"; do
+	echo "== $t (emulated)"
+	start=$SECONDS
+	if "$out/$t"; then
+		echo "== $t: passed in $((SECONDS - start)) s"
+	else
+		echo "== $t: FAILED (exit $?) after $((SECONDS - start)) s"
+		fail=1
+	fi
+done
+exit $fail
