@@ -5,6 +5,8 @@ against the host emulator's shim headers (kernels/dev/emu/include):
   NAME<<<CFG>>>(ARGS)  ->  emu_kernel("NAME", emu_cfg(CFG), NAME)(ARGS)
   __launch_bounds__(N) ... {  ->  the same, plus EMU_LAUNCH_BOUNDS(N) as the
                                   body's first statement
+  __shared__ T name[n];       ->  a reference to the running block's own,
+                                  NaN-filled copy (emu_static_shared)
 
 NAME may be qualified and carry template arguments (k<CELL><<<...>>>).
 Comments and string literals are left alone, line numbers are kept (and a
@@ -123,13 +125,26 @@ def add_launch_bounds(text):
     return "".join(out)
 
 
+def static_shared(text):
+    mask = code_mask(text)
+    pat = re.compile(r"(?<!extern )__shared__\s+([A-Za-z_][\w\s]*?)\s+(\w+)\s*(\[[^\];]+\])\s*;")
+
+    def sub(m):
+        if not mask[m.start()]:
+            return m.group(0)
+        typ, name, dims = m.group(1), m.group(2), m.group(3)
+        return ("static char emu_tag_%s; auto &%s = *emu_static_shared<%s%s>(&emu_tag_%s);"
+                % (name, name, typ, dims, name))
+    return pat.sub(sub, text)
+
+
 def main():
     if len(sys.argv) != 3:
         raise SystemExit("usage: cu2cc.py SRC OUT")
     src, dst = sys.argv[1], sys.argv[2]
     with open(src, encoding="utf-8") as f:
         text = f.read()
-    text = add_launch_bounds(rewrite_launches(text))
+    text = static_shared(add_launch_bounds(rewrite_launches(text)))
     with open(dst, "w", encoding="utf-8") as f:
         f.write('#line 1 "%s"\n' % src)
         f.write(text)

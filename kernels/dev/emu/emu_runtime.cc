@@ -703,6 +703,7 @@ struct emu_barrier {
 
 struct emu_warp {
 	emu_barrier bar;
+	int lanes; /* threads the warp started with */
 	uint64_t val[32];
 };
 
@@ -712,6 +713,8 @@ struct emu_block {
 	size_t smem_bytes;
 	emu_barrier bar;
 	std::vector<emu_warp> warps;
+	std::vector<std::pair<const void *, char *>> statics; /* static __shared__ */
+	size_t static_bytes;
 };
 
 struct emu_fiber {
@@ -732,6 +735,7 @@ static struct {
 	emu_fiber *cur;
 	void *sched_sp;
 	unsigned long progress;
+	unsigned long launches;
 	int active;
 } run;
 
@@ -835,6 +839,11 @@ uint64_t emu_shfl_down(uint64_t bits, unsigned mask, int delta, int width)
 			 run.name, width);
 	emu_fiber *f = run.cur;
 	emu_warp &w = f->block->warps[f->tid / 32];
+	if (w.lanes < 32 || w.bar.expected < w.lanes)
+		emu_fail("kernel %s, block %u, thread %u: __shfl_down_sync with a full mask in a "
+			 "warp of which only %d lanes %s (undefined on the GPU)",
+			 run.name, blockIdx.x, threadIdx.x, w.bar.expected,
+			 w.lanes < 32 ? "exist" : "are still running");
 	const int lane = (int)(f->tid % 32), seg = lane / width * width, src = lane + delta;
 	w.val[lane] = bits;
 	barrier_wait(&w.bar);
@@ -851,6 +860,23 @@ void emu_check_device_access(const void *p, size_t bytes, const char *what)
 	emu_fail("kernel %s, block %u, thread %u: %s at %s, not device memory",
 		 run.active ? run.name : "?", blockIdx.x, threadIdx.x, what,
 		 describe(p, b, sizeof(b)));
+}
+
+void *emu_static_shared_alloc(const void *tag, size_t bytes)
+{
+	check_in_kernel("static __shared__ memory");
+	emu_block *b = run.cur->block;
+	for (auto &s : b->statics)
+		if (s.first == tag)
+			return s.second;
+	b->static_bytes += bytes;
+	if (b->static_bytes > EMU_SMEM_DEFAULT)
+		emu_fail("kernel %s: %zu bytes of static __shared__ memory, over the 48 KiB limit",
+			 run.name, b->static_bytes);
+	char *p = (char *)malloc(bytes);
+	memset(p, 0xff, bytes); /* NaN: unwritten reads show */
+	b->statics.emplace_back(tag, p);
+	return p;
 }
 
 void *emu_smem_base(void)
@@ -969,6 +995,7 @@ static void run_group(unsigned first_block, unsigned nblocks, unsigned nthr, siz
 		for (unsigned w = 0; w < b.warps.size(); w++) {
 			unsigned lanes = nthr - w * 32 < 32 ? nthr - w * 32 : 32;
 			b.warps[w].bar = emu_barrier{(int)lanes, 0, 0};
+			b.warps[w].lanes = (int)lanes;
 		}
 	}
 	run.cluster_bar = emu_barrier{(int)(nblocks * nthr), 0, 0};
@@ -983,11 +1010,16 @@ static void run_group(unsigned first_block, unsigned nblocks, unsigned nthr, siz
 		fiber_init(&f);
 	}
 	size_t live = nf;
+	/* Threads run in increasing order in one round and decreasing in the
+	 * next (and the first direction alternates between launches), so a
+	 * missing barrier shows whichever side of it the reader is on. */
+	unsigned long round = run.launches;
 	while (live) {
 		const unsigned long before = run.progress;
+		const int down = (int)(round++ & 1);
 		size_t finished = 0;
-		for (size_t i = 0; i < nf; i++) {
-			emu_fiber &f = run.fibers[i];
+		for (size_t n = 0; n < nf; n++) {
+			emu_fiber &f = run.fibers[down ? nf - 1 - n : n];
 			if (f.done)
 				continue;
 			run.cur = &f;
@@ -1007,8 +1039,11 @@ static void run_group(unsigned first_block, unsigned nblocks, unsigned nthr, siz
 				 "that the others never reach",
 				 run.name, first_block, live);
 	}
-	for (auto &b : run.blocks)
+	for (auto &b : run.blocks) {
 		free(b.smem);
+		for (auto &st : b.statics)
+			free(st.second);
+	}
 	run.cur = NULL;
 }
 
@@ -1043,6 +1078,7 @@ cudaError_t emu_run(const char *name, const emu_cfg &cfg, const void *key, void 
 	run.body = body;
 	run.ctx = ctx;
 	run.active = 1;
+	run.launches++;
 	blockDim = cfg.block;
 	gridDim = cfg.grid;
 	for (unsigned b = 0; b < cfg.grid.x; b += cs)

@@ -28,9 +28,9 @@
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __align__(n) alignas(n)
-/* Static __shared__ arrays: one copy, which is per block because the
- * emulator runs one block at a time (cluster kernels use only dynamic
- * shared memory, which is per block). */
+/* Static __shared__ arrays: cu2cc.py rewrites `__shared__ T name[n];` to
+ * per-block storage (emu_static_shared); anything else left marked
+ * __shared__ would be one copy for all blocks. */
 #define __shared__ static
 /* cell_kernels.cuh: no <cooperative_groups.h>, clusters on, and the
  * dynamic shared memory comes from rec_smem_base() below */
@@ -63,6 +63,14 @@ void emu_trap(void) __attribute__((noreturn));
 uint64_t emu_shfl_down(uint64_t bits, unsigned mask, int delta, int width);
 void emu_check_device_access(const void *p, size_t bytes, const char *what);
 void *emu_smem_base(void);
+void *emu_static_shared_alloc(const void *tag, size_t bytes);
+/* the current block's copy of the static __shared__ variable tagged tag,
+ * NaN-filled when the block starts */
+template <class A>
+static inline A *emu_static_shared(const void *tag)
+{
+	return static_cast<A *>(emu_static_shared_alloc(tag, sizeof(A)));
+}
 void emu_launch_bounds(unsigned max_threads);
 unsigned emu_cluster_rank(void);
 void emu_cluster_sync(void);
