@@ -343,6 +343,23 @@ static rec_plan rec_plan_make(int B, int H, int backward)
 	return pl;
 }
 
+/* The arguments both directions share; the rest is the caller's, the
+ * geometry rec_launch's. */
+static inline rec_args rec_args_make(int T, int B, int H, int reverse, int ldy,
+				     const int32_t *len, const float *w_hh)
+{
+	rec_args a;
+	memset(&a, 0, sizeof(a));
+	a.T = T;
+	a.B = B;
+	a.H = H;
+	a.reverse = reverse;
+	a.ldy = ldy;
+	a.len = len;
+	a.w_hh = w_hh;
+	return a;
+}
+
 template <int CELL>
 static int rec_launch(const rec_plan *pl, int backward, rec_args a, cudaStream_t st)
 {
@@ -387,15 +404,7 @@ static int cell_forward_cuda(int T, int B, int In, int H, int reverse, const flo
 					      y, ldy, act, extra, ws, st);
 	if (cell_input_projection_cuda<CELL>(st, T, B, In, H, x, w_ih, b_ih, b_hh, act))
 		return -1;
-	rec_args a;
-	memset(&a, 0, sizeof(a));
-	a.T = T;
-	a.B = B;
-	a.H = H;
-	a.reverse = reverse;
-	a.ldy = ldy;
-	a.len = len;
-	a.w_hh = w_hh;
+	rec_args a = rec_args_make(T, B, H, reverse, ldy, len, w_hh);
 	a.b_hh = b_hh;
 	a.act = act;
 	a.extra = extra;
@@ -418,15 +427,7 @@ static int cell_backward_cuda(int T, int B, int In, int H, int reverse, const fl
 	const int N = cell_gates(CELL) * H;
 	float *dg = ws;
 	float *dgh = CELL == CELL_GRU ? ws + (size_t)T * B * N : dg;
-	rec_args a;
-	memset(&a, 0, sizeof(a));
-	a.T = T;
-	a.B = B;
-	a.H = H;
-	a.reverse = reverse;
-	a.ldy = ldy;
-	a.len = len;
-	a.w_hh = w_hh;
+	rec_args a = rec_args_make(T, B, H, reverse, ldy, len, w_hh);
 	a.act = const_cast<float *>(act);
 	a.extra = const_cast<float *>(extra);
 	a.y = const_cast<float *>(y);
