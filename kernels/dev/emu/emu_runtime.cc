@@ -31,7 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <deque>
+#include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -57,6 +60,8 @@ static void emu_fail(const char *fmt, ...)
 	va_end(ap);
 	abort();
 }
+
+static void drain_all(void);
 
 /* ---- memory ---- */
 
@@ -158,6 +163,7 @@ cudaError_t cudaFree(void *p)
 {
 	if (!p)
 		return cudaSuccess;
+	drain_all(); /* cudaFree waits for the device */
 	auto it = dev_mem.find((uintptr_t)p);
 	if (it == dev_mem.end()) {
 		char b[160];
@@ -189,6 +195,7 @@ cudaError_t cudaFreeHost(void *p)
 {
 	if (!p)
 		return cudaSuccess;
+	drain_all();
 	auto it = pinned_mem.find((uintptr_t)p);
 	if (it == pinned_mem.end())
 		emu_fail("cudaFreeHost(%p): not memory from cudaHostAlloc", p);
@@ -197,31 +204,135 @@ cudaError_t cudaFreeHost(void *p)
 	return cudaSuccess;
 }
 
-static std::set<cudaStream_t> streams;
+/* ---- streams: queues run as late as the program lets them ----
+ *
+ * Every operation on a stream is queued, and a queue runs only when the
+ * host must wait for it (cudaStreamSynchronize, cudaEventSynchronize,
+ * cudaDeviceSynchronize, a synchronous copy on the legacy stream, cudaFree)
+ * or another queue must (an operation after cudaStreamWaitEvent runs the
+ * recording stream up to the event first).  So results the host reads
+ * without a synchronisation are stale, and a stream that does not wait for
+ * another runs before it: the missing-synchronisation bugs a GPU shows
+ * only sometimes show every time.  The legacy stream (0) and blocking
+ * streams wait for each other as CUDA says; cudaStreamNonBlocking streams
+ * do not.  EMU_STREAMS=sync runs every operation at once (call order).
+ * Not found: hazards that need two queues to run at the same time. */
+
+struct emu_op {
+	unsigned long id;
+	std::function<void()> fn;
+};
+struct CUstream_st {
+	unsigned flags;
+	int destroyed;
+	std::deque<emu_op> q;
+	unsigned long next_id, done_id;
+};
+struct CUevent_st {
+	unsigned flags;
+	CUstream_st *stream; /* of the last record, NULL before */
+	unsigned long marker; /* its op */
+	int done;             /* the last record has run */
+	double ms;
+};
+
+static CUstream_st legacy_stream = {0, 0, {}, 0, 0};
+static std::set<cudaStream_t> streams; /* created, never freed (ops refer to them) */
 static std::set<cudaEvent_t> events;
+static int sync_mode = -1;
+
+static CUstream_st *S(cudaStream_t s)
+{
+	return s ? s : &legacy_stream;
+}
 
 static void check_stream(cudaStream_t s, const char *call)
 {
-	if (s && !streams.count(s))
+	if (s && (!streams.count(s) || s->destroyed))
 		emu_fail("%s: stream %p was not created or was destroyed", call, (void *)s);
 }
 
-static cudaError_t memset_checked(void *p, int byte, size_t bytes, const char *call)
+/* Runs the queue of st until op id has run. */
+static void drain_to(CUstream_st *st, unsigned long id)
+{
+	while (st->done_id < id && !st->q.empty()) {
+		emu_op op = std::move(st->q.front());
+		st->q.pop_front();
+		op.fn();
+		st->done_id = op.id;
+	}
+}
+
+static void drain(CUstream_st *st)
+{
+	drain_to(st, st->next_id);
+}
+
+static void drain_all(void)
+{
+	for (int again = 1; again;) {
+		again = 0;
+		drain(&legacy_stream);
+		for (cudaStream_t s : streams)
+			if (!s->q.empty()) {
+				drain(s);
+				again = 1;
+			}
+	}
+}
+
+/* Queues fn on s; returns its op id. */
+static unsigned long enqueue_on(CUstream_st *st, std::function<void()> fn)
+{
+	if (sync_mode < 0) {
+		const char *e = getenv("EMU_STREAMS");
+		sync_mode = e && !strcmp(e, "sync");
+	}
+	/* the legacy stream and the blocking streams wait for each other */
+	std::vector<std::pair<CUstream_st *, unsigned long>> waits;
+	if (st == &legacy_stream) {
+		for (cudaStream_t o : streams)
+			if (!(o->flags & cudaStreamNonBlocking) && o->next_id > o->done_id)
+				waits.emplace_back(o, o->next_id);
+	} else if (!(st->flags & cudaStreamNonBlocking) && legacy_stream.next_id > legacy_stream.done_id) {
+		waits.emplace_back(&legacy_stream, legacy_stream.next_id);
+	}
+	const unsigned long id = ++st->next_id;
+	if (waits.empty())
+		st->q.push_back(emu_op{id, std::move(fn)});
+	else
+		st->q.push_back(emu_op{id, [waits, f = std::move(fn)] {
+					       for (auto &w : waits)
+						       drain_to(w.first, w.second);
+					       f();
+				       }});
+	if (sync_mode)
+		drain(st);
+	return id;
+}
+
+void emu_enqueue(cudaStream_t s, std::function<void()> fn)
+{
+	enqueue_on(S(s), std::move(fn));
+}
+
+static cudaError_t memset_checked(void *p, int byte, size_t bytes, cudaStream_t s, const char *call)
 {
 	emu_check_device_range(p, bytes, call, "destination");
-	memset(p, byte, bytes);
+	enqueue_on(S(s), [p, byte, bytes] { memset(p, byte, bytes); });
 	return cudaSuccess;
 }
 
+/* cudaMemset is asynchronous, on the legacy stream */
 cudaError_t cudaMemset(void *p, int byte, size_t bytes)
 {
-	return memset_checked(p, byte, bytes, "cudaMemset");
+	return memset_checked(p, byte, bytes, 0, "cudaMemset");
 }
 
 cudaError_t cudaMemsetAsync(void *p, int byte, size_t bytes, cudaStream_t s)
 {
 	check_stream(s, "cudaMemsetAsync");
-	return memset_checked(p, byte, bytes, "cudaMemsetAsync");
+	return memset_checked(p, byte, bytes, s, "cudaMemsetAsync");
 }
 
 static const char *kind_name(cudaMemcpyKind k)
@@ -235,13 +346,12 @@ static const char *kind_name(cudaMemcpyKind k)
 	}
 }
 
-static cudaError_t memcpy_checked(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind,
-				  const char *call)
+/* Checks a copy; returns its kind (cudaMemcpyDefault resolved). */
+static cudaMemcpyKind memcpy_check(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind,
+				   const char *call)
 {
 	char c[96], b[160];
 	snprintf(c, sizeof(c), "%s(%s, %zu bytes)", call, kind_name(kind), bytes);
-	if (!bytes)
-		return cudaSuccess;
 	if (kind == cudaMemcpyDefault)
 		kind = (cudaMemcpyKind)((is_device(src) ? 2 : 0) + (is_device(dst) ? 1 : 0));
 	const int dst_dev = kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToDevice;
@@ -254,20 +364,56 @@ static cudaError_t memcpy_checked(void *dst, const void *src, size_t bytes, cuda
 		emu_check_device_range(src, bytes, c, "source");
 	else if (is_device(src))
 		emu_fail("%s: the source %s is device memory", c, describe(src, b, sizeof(b)));
-	memmove(dst, src, bytes);
-	return cudaSuccess;
+	return kind;
+}
+
+/* A host buffer CUDA reads or writes when the copy runs (pinned), rather
+ * than staging it when the call is made (pageable). */
+static int host_async(const void *p)
+{
+	return is_pinned(p);
 }
 
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind)
 {
-	return memcpy_checked(dst, src, bytes, kind, "cudaMemcpy");
+	if (!bytes)
+		return cudaSuccess;
+	kind = memcpy_check(dst, src, bytes, kind, "cudaMemcpy");
+	/* ordered on the legacy stream (not after cudaStreamNonBlocking work) */
+	drain(&legacy_stream);
+	if (kind == cudaMemcpyHostToDevice && !host_async(src)) {
+		/* pageable: staged now, the DMA may land after the call returns */
+		std::shared_ptr<char> copy((char *)malloc(bytes), free);
+		memcpy(copy.get(), src, bytes);
+		enqueue_on(&legacy_stream, [dst, copy, bytes] { memcpy(dst, copy.get(), bytes); });
+		return cudaSuccess;
+	}
+	if (kind == cudaMemcpyDeviceToDevice) {
+		enqueue_on(&legacy_stream, [dst, src, bytes] { memmove(dst, src, bytes); });
+		return cudaSuccess;
+	}
+	memmove(dst, src, bytes); /* synchronous for the host */
+	return cudaSuccess;
 }
 
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind,
 			    cudaStream_t s)
 {
 	check_stream(s, "cudaMemcpyAsync");
-	return memcpy_checked(dst, src, bytes, kind, "cudaMemcpyAsync");
+	if (!bytes)
+		return cudaSuccess;
+	kind = memcpy_check(dst, src, bytes, kind, "cudaMemcpyAsync");
+	const void *host = kind == cudaMemcpyHostToDevice ? src
+			   : kind == cudaMemcpyDeviceToHost ? (const void *)dst
+							    : NULL;
+	if (host && !host_async(host)) {
+		/* pageable memory: the driver waits for the stream and copies */
+		drain(S(s));
+		memmove(dst, src, bytes);
+		return cudaSuccess;
+	}
+	enqueue_on(S(s), [dst, src, bytes] { memmove(dst, src, bytes); });
+	return cudaSuccess;
 }
 
 /* ---- device, errors ---- */
@@ -318,11 +464,6 @@ cudaError_t cudaDeviceGetAttribute(int *v, cudaDeviceAttr a, int dev)
 	return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize(void)
-{
-	return cudaSuccess;
-}
-
 cudaError_t cudaGetLastError(void)
 {
 	cudaError_t e = last_error;
@@ -353,16 +494,7 @@ const char *cudaGetErrorString(cudaError_t e)
 	}
 }
 
-/* ---- streams and events: synchronous, in call order ---- */
-
-struct CUstream_st {
-	unsigned flags;
-};
-struct CUevent_st {
-	unsigned flags;
-	int recorded;
-	double ms;
-};
+/* ---- streams and events (the queues are above) ---- */
 
 static double now_ms(void)
 {
@@ -373,24 +505,31 @@ static double now_ms(void)
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t *s, unsigned flags)
 {
-	*s = new CUstream_st{flags};
+	*s = new CUstream_st{flags, 0, {}, 0, 0};
 	streams.insert(*s);
 	return cudaSuccess;
 }
 
 cudaError_t cudaStreamDestroy(cudaStream_t s)
 {
-	check_stream(s, "cudaStreamDestroy");
 	if (!s)
 		return cudaErrorInvalidResourceHandle;
-	streams.erase(s);
-	delete s;
+	check_stream(s, "cudaStreamDestroy");
+	drain(s); /* queued work still completes */
+	s->destroyed = 1;
 	return cudaSuccess;
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t s)
 {
 	check_stream(s, "cudaStreamSynchronize");
+	drain(S(s));
+	return cudaSuccess;
+}
+
+cudaError_t cudaDeviceSynchronize(void)
+{
+	drain_all();
 	return cudaSuccess;
 }
 
@@ -405,12 +544,17 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags)
 	(void)flags;
 	check_stream(s, "cudaStreamWaitEvent");
 	check_event(e, "cudaStreamWaitEvent");
+	if (e->stream) { /* the record as it is now; a later one does not count */
+		CUstream_st *from = e->stream;
+		const unsigned long marker = e->marker;
+		enqueue_on(S(s), [from, marker] { drain_to(from, marker); });
+	}
 	return cudaSuccess;
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *e, unsigned flags)
 {
-	*e = new CUevent_st{flags, 0, 0.0};
+	*e = new CUevent_st{flags, NULL, 0, 0, 0.0};
 	events.insert(*e);
 	return cudaSuccess;
 }
@@ -423,6 +567,8 @@ cudaError_t cudaEventCreate(cudaEvent_t *e)
 cudaError_t cudaEventDestroy(cudaEvent_t e)
 {
 	check_event(e, "cudaEventDestroy");
+	if (e->stream)
+		drain_to(e->stream, e->marker); /* its record still completes */
 	events.erase(e);
 	delete e;
 	return cudaSuccess;
@@ -432,14 +578,26 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s)
 {
 	check_event(e, "cudaEventRecord");
 	check_stream(s, "cudaEventRecord");
-	e->recorded = 1;
-	e->ms = now_ms();
+	CUstream_st *st = S(s);
+	e->done = 0;
+	e->stream = st;
+	/* the op id is known before it is queued: the next one */
+	e->marker = st->next_id + 1;
+	const unsigned long marker = e->marker;
+	enqueue_on(st, [e, marker] {
+		if (events.count(e) && e->marker == marker) {
+			e->done = 1;
+			e->ms = now_ms();
+		}
+	});
 	return cudaSuccess;
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t e)
 {
 	check_event(e, "cudaEventSynchronize");
+	if (e->stream)
+		drain_to(e->stream, e->marker);
 	return cudaSuccess;
 }
 
@@ -449,8 +607,10 @@ cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t stop)
 	check_event(stop, "cudaEventElapsedTime");
 	if ((start->flags | stop->flags) & cudaEventDisableTiming)
 		return cudaErrorInvalidResourceHandle;
-	if (!start->recorded || !stop->recorded)
+	if (!start->stream || !stop->stream)
 		return cudaErrorInvalidResourceHandle;
+	if (!start->done || !stop->done)
+		return cudaErrorNotReady;
 	*ms = (float)(stop->ms - start->ms);
 	return cudaSuccess;
 }
@@ -620,11 +780,14 @@ cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperati
 		check_matrix(call, "B", B, nb ? k : n, nb ? n : k, ldb);
 	}
 	check_matrix(call, "C", C, m, n, ldc);
-	if (*beta == 0.0f) /* cuBLAS does not read C then (NaN stays out) */
-		for (int j = 0; j < n; j++)
-			memset(C + (size_t)j * ldc, 0, sizeof(float) * (size_t)m);
-	cblas_sgemm(CblasColMajor, na ? CblasNoTrans : CblasTrans, nb ? CblasNoTrans : CblasTrans, m,
-		    n, k, *alpha, A, lda, B, ldb, *beta, C, ldc);
+	const float al = *alpha, be = *beta;
+	enqueue_on(S(h->stream), [=] {
+		if (be == 0.0f) /* cuBLAS does not read C then (NaN stays out) */
+			for (int j = 0; j < n; j++)
+				memset(C + (size_t)j * ldc, 0, sizeof(float) * (size_t)m);
+		cblas_sgemm(CblasColMajor, na ? CblasNoTrans : CblasTrans,
+			    nb ? CblasNoTrans : CblasTrans, m, n, k, al, A, lda, B, ldb, be, C, ldc);
+	});
 	return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -647,11 +810,14 @@ cublasStatus_t cublasSgemv(cublasHandle_t h, cublasOperation_t trans, int m, int
 		emu_fail("%s: negative increments are not emulated", call);
 	emu_check_device_range(x, sizeof(float) * ((size_t)(lx - 1) * incx + 1), call, "x");
 	emu_check_device_range(y, sizeof(float) * ((size_t)(ly - 1) * incy + 1), call, "y");
-	if (*beta == 0.0f)
-		for (int i = 0; i < ly; i++)
-			y[(size_t)i * incy] = 0.0f;
-	cblas_sgemv(CblasColMajor, nt ? CblasNoTrans : CblasTrans, m, n, *alpha, A, lda, x, incx,
-		    *beta, y, incy);
+	const float al = *alpha, be = *beta;
+	enqueue_on(S(h->stream), [=] {
+		if (be == 0.0f)
+			for (int i = 0; i < ly; i++)
+				y[(size_t)i * incy] = 0.0f;
+		cblas_sgemv(CblasColMajor, nt ? CblasNoTrans : CblasTrans, m, n, al, A, lda, x,
+			    incx, be, y, incy);
+	});
 	return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -1047,8 +1213,7 @@ static void run_group(unsigned first_block, unsigned nblocks, unsigned nthr, siz
 	run.cur = NULL;
 }
 
-cudaError_t emu_run(const char *name, const emu_cfg &cfg, const void *key, void (*body)(void *),
-		    void *ctx)
+cudaError_t emu_launch_check(const char *name, const emu_cfg &cfg, const void *key)
 {
 	if (run.active)
 		emu_fail("launch of %s from inside kernel %s (dynamic parallelism) is not emulated",
@@ -1071,6 +1236,12 @@ cudaError_t emu_run(const char *name, const emu_cfg &cfg, const void *key, void 
 				    "cluster size not in 1..8 or not dividing the grid");
 	if (cs > 1 && !blocks_per_sm(cfg.smem, nthr))
 		return launch_error(cudaErrorInvalidValue, name, "a cluster block does not fit an SM");
+	return cudaSuccess;
+}
+
+void emu_exec(const char *name, const emu_cfg &cfg, void (*body)(void *), void *ctx)
+{
+	const unsigned nthr = cfg.block.x, cs = cfg.cluster;
 	install_fault_handler();
 	if (!page_size)
 		page_size = (size_t)sysconf(_SC_PAGESIZE);
@@ -1084,5 +1255,4 @@ cudaError_t emu_run(const char *name, const emu_cfg &cfg, const void *key, void 
 	for (unsigned b = 0; b < cfg.grid.x; b += cs)
 		run_group(b, cs, nthr, cfg.smem);
 	run.active = 0;
-	return cudaSuccess;
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <functional>
+#include <memory>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -330,12 +332,15 @@ struct emu_cfg {
 	}
 };
 
-/* Checks the configuration (returns the launch error, also kept for
- * cudaGetLastError) and runs every thread of the grid to completion:
- * blocks (clusters) one after another, the threads of a block (cluster) as
- * fibers that switch at barriers and shuffles. */
-cudaError_t emu_run(const char *name, const emu_cfg &cfg, const void *key,
-		    void (*body)(void *), void *ctx);
+/* Checks a launch's configuration when it is made: the launch error (also
+ * kept for cudaGetLastError), or cudaSuccess. */
+cudaError_t emu_launch_check(const char *name, const emu_cfg &cfg, const void *key);
+/* Runs every thread of the grid to completion (when its stream gets
+ * there): blocks (clusters) one after another, the threads of a block
+ * (cluster) as fibers that switch at barriers and shuffles. */
+void emu_exec(const char *name, const emu_cfg &cfg, void (*body)(void *), void *ctx);
+/* Queues fn on stream s (emu_runtime.cc says when queues run). */
+void emu_enqueue(cudaStream_t s, std::function<void()> fn);
 /* A pointer argument of a kernel: NULL, device or pinned host memory. */
 void emu_check_kernel_pointer(const char *name, int index, const void *p);
 
@@ -355,21 +360,29 @@ struct emu_launcher {
 	 * once, as a launch does */
 	cudaError_t operator()(P... p) const
 	{
-		std::tuple<std::decay_t<P>...> args(p...);
-		int i = 0;
-		std::apply([&](const auto &...a) { (emu_check_arg(name, i++, a), ...); }, args);
-		struct ctx_t {
+		struct state_t {
 			void (*k)(P...);
-			std::tuple<std::decay_t<P>...> *args;
-		} ctx{k, &args};
-		return emu_run(
-			name, cfg, reinterpret_cast<const void *>(k),
-			[](void *c) {
-				ctx_t *x = static_cast<ctx_t *>(c);
-				std::tuple<std::decay_t<P>...> copy = *x->args; /* by value */
-				std::apply(x->k, copy);
-			},
-			&ctx);
+			std::tuple<std::decay_t<P>...> args;
+		};
+		auto st = std::make_shared<state_t>(state_t{k, std::tuple<std::decay_t<P>...>(p...)});
+		int i = 0;
+		std::apply([&](const auto &...a) { (emu_check_arg(name, i++, a), ...); }, st->args);
+		cudaError_t e = emu_launch_check(name, cfg, reinterpret_cast<const void *>(k));
+		if (e != cudaSuccess)
+			return e;
+		const char *n = name;
+		const emu_cfg c = cfg;
+		emu_enqueue(c.stream, [n, c, st] {
+			emu_exec(
+				n, c,
+				[](void *x) {
+					state_t *s = static_cast<state_t *>(x);
+					auto copy = s->args; /* by value, per thread */
+					std::apply(s->k, copy);
+				},
+				st.get());
+		});
+		return cudaSuccess;
 	}
 };
 

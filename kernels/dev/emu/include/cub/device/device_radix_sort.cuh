@@ -26,7 +26,6 @@ struct DeviceRadixSort {
 				     NumItemsT num_items, int begin_bit = 0,
 				     int end_bit = sizeof(KeyT) * 8, cudaStream_t stream = 0)
 	{
-		(void)stream;
 		const size_t n = (size_t)num_items;
 		if (begin_bit < 0 || end_bit > (int)sizeof(KeyT) * 8 || begin_bit > end_bit)
 			return cudaErrorInvalidValue;
@@ -43,26 +42,28 @@ struct DeviceRadixSort {
 		emu_check_device_range(d_keys_out, n * sizeof(KeyT), call, "d_keys_out");
 		emu_check_device_range(d_values_in, n * sizeof(ValueT), call, "d_values_in");
 		emu_check_device_range(d_values_out, n * sizeof(ValueT), call, "d_values_out");
-		const int bits = end_bit - begin_bit;
-		typedef typename std::make_unsigned<KeyT>::type U;
-		const U mask = bits >= (int)sizeof(U) * 8 ? (U)~(U)0 : (U)(((U)1 << bits) - 1);
-		std::vector<size_t> idx(n);
-		for (size_t i = 0; i < n; i++)
-			idx[i] = i;
-		std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-			return (((U)d_keys_in[a] >> begin_bit) & mask) <
-			       (((U)d_keys_in[b] >> begin_bit) & mask);
+		emu_enqueue(stream, [=] {
+			const int bits = end_bit - begin_bit;
+			typedef typename std::make_unsigned<KeyT>::type U;
+			const U mask = bits >= (int)sizeof(U) * 8 ? (U)~(U)0 : (U)(((U)1 << bits) - 1);
+			std::vector<size_t> idx(n);
+			for (size_t i = 0; i < n; i++)
+				idx[i] = i;
+			std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+				return (((U)d_keys_in[a] >> begin_bit) & mask) <
+				       (((U)d_keys_in[b] >> begin_bit) & mask);
+			});
+			std::vector<KeyT> k(n);
+			std::vector<ValueT> v(n);
+			for (size_t i = 0; i < n; i++) {
+				k[i] = d_keys_in[idx[i]];
+				v[i] = d_values_in[idx[i]];
+			}
+			std::copy(k.begin(), k.end(), d_keys_out);
+			std::copy(v.begin(), v.end(), d_values_out);
+			/* the scratch holds garbage afterwards, as on the device */
+			memset(d_temp_storage, 0xa5, temp_storage_bytes);
 		});
-		std::vector<KeyT> k(n);
-		std::vector<ValueT> v(n);
-		for (size_t i = 0; i < n; i++) {
-			k[i] = d_keys_in[idx[i]];
-			v[i] = d_values_in[idx[i]];
-		}
-		std::copy(k.begin(), k.end(), d_keys_out);
-		std::copy(v.begin(), v.end(), d_values_out);
-		/* the scratch holds garbage afterwards, as on the device */
-		memset(d_temp_storage, 0xa5, temp_storage_bytes);
 		return cudaSuccess;
 	}
 };
