@@ -97,6 +97,9 @@ for t in "${tests[@]}"; do
 	stale "$o" "tests/unit/$t.c" tests/*.h "${hdrs[@]}" "$stamp" &&
 		compile "$o" "$cc" "${cflags[@]}" "tests/unit/$t.c"
 done
+o=$out/obj/cuda_sandbox.o
+stale "$o" bench/cuda_sandbox.c tests/*.h "${hdrs[@]}" "$stamp" &&
+	compile "$o" "$cc" "${cflags[@]}" bench/cuda_sandbox.c
 for j in "${jobs[@]}"; do wait "$j"; done
 
 # 3. the project's other library objects, as make built them (none of them
@@ -107,7 +110,7 @@ for f in common/*.c kernels/*.c; do
 	[ -f "$o" ] || { echo "missing $o: run make BUILD=$BUILD first" >&2; exit 1; }
 	objs+=("$o")
 done
-for t in "${tests[@]}"; do
+for t in "${tests[@]}" cuda_sandbox; do
 	if stale "$out/$t" "$out/obj/$t.o" "${objs[@]}"; then
 		"$CXX" -pthread "${san[@]}" -fsanitize=alignment -o "$out/$t" "$out/obj/$t.o" "${objs[@]}" \
 			"${pkg_libs[@]}" -lcsv -lcmocka -lm
@@ -128,4 +131,20 @@ for t in "${tests[@]}"; do
 		fail=1
 	fi
 done
+# 5. the GPU session's kernel sandbox (bench/gpu.sh), at toy sizes: its
+# checks against the CPU, timers and training-step path
+if [ -z "${EMU_TESTS:-}" ]; then
+	echo "== cuda_sandbox cells + train (emulated, toy sizes)"
+	if "$out/cuda_sandbox" cells --batch 5 --steps 6 --input 16 --hidden 128 --reps 1 \
+		--threads 1 >"$out/sandbox.jsonl" 2>"$out/sandbox.log" &&
+		"$out/cuda_sandbox" train --batch 4 --steps 8 --embed 16 --hidden 32 --vocab 500 \
+			--iters 2 --variants ref,global,smem,cluster >>"$out/sandbox.jsonl" \
+			2>>"$out/sandbox.log"; then
+		echo "== cuda_sandbox: passed ($(grep -c '^{' "$out/sandbox.jsonl") results)"
+	else
+		echo "== cuda_sandbox: FAILED (log $out/sandbox.log)"
+		tail -n 20 "$out/sandbox.log"
+		fail=1
+	fi
+fi
 exit $fail

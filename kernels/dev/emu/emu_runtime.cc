@@ -237,7 +237,9 @@ struct CUevent_st {
 };
 
 static CUstream_st legacy_stream = {0, 0, {}, 0, 0};
-static std::set<cudaStream_t> streams; /* created, never freed (ops refer to them) */
+/* created streams, never freed (queued ops refer to them); the set itself
+ * is never destroyed either, so they stay reachable for LeakSanitizer */
+static std::set<cudaStream_t> &streams = *new std::set<cudaStream_t>;
 static std::set<cudaEvent_t> events;
 static int sync_mode = -1;
 
