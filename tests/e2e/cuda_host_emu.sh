@@ -6,7 +6,10 @@
 # and runtime (kernels/dev/emu/emu_runtime.cc), linked with the project's
 # library objects and the three GPU tests test_cuda_kernels,
 # test_cuda_train and test_cuda_trainloop, which then run as on a GPU and
-# must pass.  Builds into $BUILD/emu/ after `make BUILD=...` (reuses its C
+# must pass; then the GPU session's sandbox (bench/cuda_sandbox.c) at toy
+# sizes, and the train and evaluate programs with --device cuda on a tiny
+# dataset against --device cpu.  EMU_TESTS="test_..." runs only those tests.
+# Builds into $BUILD/emu/ after `make BUILD=...` (reuses its C
 # objects; a sanitizer build's objects bring their runtimes, the emulator's
 # own C++ is not instrumented).  Needs no GPU and no nvcc.  SKIP without g++.
 # docs/cuda.md, "Testing without a GPU: the emulator", says what it proves.
@@ -100,6 +103,11 @@ done
 o=$out/obj/cuda_sandbox.o
 stale "$o" bench/cuda_sandbox.c tests/*.h "${hdrs[@]}" "$stamp" &&
 	compile "$o" "$cc" "${cflags[@]}" bench/cuda_sandbox.c
+stages=(train evaluate)
+for t in "${stages[@]}"; do
+	o=$out/obj/$t.o
+	stale "$o" "stages/$t.c" "${hdrs[@]}" "$stamp" && compile "$o" "$cc" "${cflags[@]}" "stages/$t.c"
+done
 for j in "${jobs[@]}"; do wait "$j"; done
 
 # 3. the project's other library objects, as make built them (none of them
@@ -110,7 +118,7 @@ for f in common/*.c kernels/*.c; do
 	[ -f "$o" ] || { echo "missing $o: run make BUILD=$BUILD first" >&2; exit 1; }
 	objs+=("$o")
 done
-for t in "${tests[@]}" cuda_sandbox; do
+for t in "${tests[@]}" cuda_sandbox "${stages[@]}"; do
 	if stale "$out/$t" "$out/obj/$t.o" "${objs[@]}"; then
 		"$CXX" -pthread "${san[@]}" -fsanitize=alignment -o "$out/$t" "$out/obj/$t.o" "${objs[@]}" \
 			"${pkg_libs[@]}" -lcsv -lcmocka -lm
@@ -146,5 +154,44 @@ if [ -z "${EMU_TESTS:-}" ]; then
 		tail -n 20 "$out/sandbox.log"
 		fail=1
 	fi
+fi
+# 6. the stage programs with --device cuda (what bench/gpu-pipeline.sh runs
+# on the GPU), on a tiny synthetic dataset: train and evaluate on the
+# emulated device must succeed, say so, and agree with the CPU
+if [ -z "${EMU_TESTS:-}" ]; then
+	echo "== train + evaluate --device cuda (emulated)"
+	tmp=$(mktemp -d /tmp/rnnpipe-emu-XXXXXX)
+	ok=1
+	for s in train validation test; do
+		n=32; [ $s = train ] && n=64
+		"$BUILD/bin/synth-tok" --count $n --split $s --seed 5 --max-len 16 --vocab-size 2000 \
+			"$tmp/$s.tok"
+	done
+	"$BUILD/bin/pack-hdf5" --quiet --out "$tmp/ds.h5" "$tmp"/{train,validation,test}.tok
+	for dev in cpu cuda; do
+		bin=$BUILD/bin
+		[ $dev = cuda ] && bin=$out
+		"$bin/train" --data "$tmp/ds.h5" --cell gru --embed 8 --hidden 16 --batch 16 --epochs 2 \
+			--lr 0.01 --progress none --quiet --device $dev --model "$tmp/$dev.h5" \
+			--log "$tmp/$dev.jsonl" --summary "$tmp/$dev.json" || ok=0
+		"$bin/evaluate" --model "$tmp/$dev.h5" --data "$tmp/ds.h5" --device $dev --quiet \
+			--metrics "$tmp/ev-$dev.json" --predictions "$tmp/ev-$dev.tsv" || ok=0
+	done
+	grep -q '"device": "cuda"' "$tmp/cuda.json" 2>/dev/null || ok=0
+	# two epochs of a tiny model: the CPU's probabilities (printed to 4
+	# digits: within one unit of the last) and classes
+	paste "$tmp/ev-cpu.tsv" "$tmp/ev-cuda.tsv" | awk -F'\t' '
+		NR == 1 { n = NF / 2; next }
+		{ rows++; for (i = 1; i <= n; i++) { a = $i; b = $(i + n)
+			if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) { d = a - b; if (d < 0) d = -d; if (d > 1.5e-4) bad++ }
+			else if (a != b) bad++ } }
+		END { exit !(rows > 0 && !bad) }' || ok=0
+	if [ $ok = 1 ]; then
+		echo "== train + evaluate --device cuda: passed (the CPU's predictions)"
+	else
+		echo "== train + evaluate --device cuda: FAILED (files in $tmp)"
+		fail=1
+	fi
+	[ $ok = 1 ] && rm -rf "$tmp"
 fi
 exit $fail
