@@ -823,8 +823,8 @@ cublasStatus_t cublasSgemv(cublasHandle_t h, cublasOperation_t trans, int m, int
 	return CUBLAS_STATUS_SUCCESS;
 }
 
-/* CUB's scratch: grows with the items, so a workspace sized for more
- * items serves fewer (the real onesweep sort needs about this order). */
+/* CUB's scratch: made up, but growing with the items as the real one does,
+ * so the code's "sized for more, used for fewer" path is exercised. */
 size_t emu_cub_temp_bytes(size_t items, size_t key_bytes, size_t value_bytes)
 {
 	return 4096 + items * (key_bytes + value_bytes) / 4;
