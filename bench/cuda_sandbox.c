@@ -380,9 +380,12 @@ static int run_train(void)
 			float loss = 0;
 			double t0 = 0;
 			int bad = 0;
+			struct rnn_cuda_timing tm0 = {0}, tm1;
 			for (int s = 0; s < 3 + o_iters; s++) {
-				if (s == 3)
+				if (s == 3) {
 					t0 = now_s();
+					rnn_cuda_timing(d, &tm0);
+				}
 				struct rnn_batch b = {.B = B, .T = T, .ids = ids + (size_t)(s % NB) * B * T,
 						      .lengths = len, .labels = lab + (s % NB) * B};
 				int rc = rnn_cuda_train_step(d, &b, &o, 1.0f, &loss, NULL);
@@ -391,15 +394,28 @@ static int run_train(void)
 				bad += rc != 0;
 			}
 			double ms = 1e3 * (now_s() - t0) / o_iters;
-			char desc[256];
-			fprintf(stderr, "train %s B%d T%d %s: %.3f ms/step, last loss %.5f%s (%s)\n",
-				rnn_cell_name(cell), B, T, v, ms, loss, bad ? " NaN-guard steps!" : "",
-				rnn_cuda_describe(d, desc, sizeof(desc)));
+			/* the device's side of the timed steps (rnn_cuda_timing):
+			 * busy per step, and the idle gap between steps */
+			rnn_cuda_timing(d, &tm1);
+			long nst = tm1.steps - tm0.steps, ngap = tm1.gaps - tm0.gaps;
+			double busy_ms = nst > 0 ? 1e3 * (tm1.busy_s - tm0.busy_s) / nst : NAN;
+			double gap_us = ngap > 0 ? 1e6 * (tm1.idle_s - tm0.idle_s) / ngap : NAN;
+			char desc[256], jbusy[32] = "null", jgap[32] = "null";
+			if (isfinite(busy_ms))
+				snprintf(jbusy, sizeof(jbusy), "%.4f", busy_ms);
+			if (isfinite(gap_us))
+				snprintf(jgap, sizeof(jgap), "%.2f", gap_us);
+			fprintf(stderr,
+				"train %s B%d T%d %s: %.3f ms/step (device busy %.3f ms, idle %.1f us "
+				"between steps), last loss %.5f%s (%s)\n",
+				rnn_cell_name(cell), B, T, v, ms, busy_ms, gap_us, loss,
+				bad ? " NaN-guard steps!" : "", rnn_cuda_describe(d, desc, sizeof(desc)));
 			printf("{\"mode\":\"train\",\"cell\":\"%s\",\"variant\":\"%s\",\"B\":%d,\"T\":%d,"
 			       "\"V\":%ld,\"E\":%ld,\"H\":%ld,\"ms_per_step\":%.4f,\"loss\":%.6f,"
-			       "\"guarded_steps\":%d,\"atomic\":%d}\n",
+			       "\"guarded_steps\":%d,\"atomic\":%d,\"busy_ms_per_step\":%s,"
+			       "\"idle_us_per_gap\":%s}\n",
 			       rnn_cell_name(cell), v, B, T, o_vocab, o_input, o_hidden, ms, loss, bad,
-			       o_atomic);
+			       o_atomic, jbusy, jgap);
 			fflush(stdout);
 			failed += bad != 0;
 			rnn_cuda_free(d);

@@ -107,5 +107,10 @@ for f in metrics.json train.json train-log.jsonl report.md stats/filter-relabel.
 	[ -f "$ART/$f" ] && cp "$ART/$f" "$OUT/pipeline/"
 done
 column -t -s $'\t' "$times" 2>/dev/null || cat "$times"
+# the GPU's busy and idle time over the train steps (train.json)
+[ -f "$ART/train.json" ] && python3 -c 'import json, sys
+t = json.load(open(sys.argv[1])).get("device_timing")
+if t: print("train on the device: %d steps, busy %.2f s, idle between steps %.3f s (%.2f %%), longest gap %.2f ms"
+            % (t["steps"], t["busy_s"], t["idle_s"], 100 * (t["idle_fraction"] or 0), 1e3 * t["max_idle_s"]))' "$ART/train.json"
 [ -f "$ART/metrics.json" ] && grep -o '"accuracy": *[0-9.]*\|"macro_f1": *[0-9.]*' "$ART/metrics.json" | head -2
 [ -z "$failed" ] || { echo "gpu-pipeline: stopped at $failed"; exit 1; }

@@ -141,14 +141,18 @@ def summary(a):
     for (c, B), t in sorted(layer.items()):
         print(f"{c:5} {B:>4} {'cudnn':9} {t['fwd_us_per_step']:8.2f} {t['bwd_us_per_step']:8.2f}")
     print()
-    print("training step, ms (ratio = ours / PyTorch+cuDNN)")
-    print(f"{'cell':5} {'B':>4} {'variant':9} {'ours':>8} {'torch':>8} {'x':>6}")
+    print("training step, ms (ratio = ours / PyTorch+cuDNN; busy = our device time per "
+          "step, gap = our device's idle time between steps, us)")
+    print(f"{'cell':5} {'B':>4} {'variant':9} {'ours':>8} {'torch':>8} {'x':>6} {'busy':>8} "
+          f"{'gap':>7}")
     for r in ours:
         if r["mode"] != "train":
             continue
         t = ttrain.get((r["cell"], r["B"]), {})
         print(f"{r['cell']:5} {r['B']:>4} {r['variant']:9} {r['ms_per_step']:8.3f} "
-              f"{t.get('ms_per_step', 0):8.3f} {ratio(r['ms_per_step'], t.get('ms_per_step'))}"
+              f"{t.get('ms_per_step', 0):8.3f} {ratio(r['ms_per_step'], t.get('ms_per_step'))} "
+              f"{r.get('busy_ms_per_step') or float('nan'):8.3f} "
+              f"{r.get('idle_us_per_gap') or float('nan'):7.1f}"
               + ("  NaN-guard steps!" if r.get("guarded_steps") else ""))
 
 

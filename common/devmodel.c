@@ -98,3 +98,11 @@ int devmodel_to_host(struct devmodel *d)
 {
 	return d->cuda ? rnn_cuda_download(d->cuda, d->host) : 0;
 }
+
+int devmodel_timing(const struct devmodel *d, struct rnn_cuda_timing *t)
+{
+	if (!d->cuda)
+		return 0;
+	rnn_cuda_timing(d->cuda, t);
+	return 1;
+}

@@ -66,4 +66,9 @@ void devmodel_outputs(const struct devmodel *d, const float **out, const float *
  * on the CPU.  0, or -1 after error(). */
 int devmodel_to_host(struct devmodel *d);
 
+struct rnn_cuda_timing;
+/* On CUDA: *t = the device's busy and idle time over the train steps so
+ * far (rnn_cuda_timing, rnn_cuda.h) and 1; on the CPU: 0, *t untouched. */
+int devmodel_timing(const struct devmodel *d, struct rnn_cuda_timing *t);
+
 #endif

@@ -39,6 +39,7 @@
 #include "modelfile.h"
 #include "progress.h"
 #include "rng.h"
+#include "rnn_cuda.h"
 #include "trainloop.h"
 #include "tsfile.h"
 #include "vocab.h"
@@ -629,6 +630,20 @@ static int write_summary(const struct run *r, int epochs_run)
 			    r->resumed ? json_integer(r->resumed_from) : json_null());
 	json_object_set_new(j, "model", json_string(c->model_out));
 	json_object_set_new(j, "dataset", json_string(c->data));
+	struct rnn_cuda_timing dt;
+	if (devmodel_timing(&r->dm, &dt)) {
+		/* this process's train steps on the device (docs/training.md) */
+		json_t *t = json_object();
+		json_object_set_new(t, "steps", json_integer(dt.steps));
+		json_object_set_new(t, "busy_s", json_real(dt.busy_s));
+		json_object_set_new(t, "idle_s", json_real(dt.idle_s));
+		json_object_set_new(t, "idle_fraction", jreal(dt.busy_s + dt.idle_s > 0
+								  ? dt.idle_s / (dt.busy_s + dt.idle_s)
+								  : NAN));
+		json_object_set_new(t, "gaps", json_integer(dt.gaps));
+		json_object_set_new(t, "max_idle_s", json_real(dt.max_idle_s));
+		json_object_set_new(j, "device_timing", t);
+	}
 	int rc = json_write_file(c->summary_out, j);
 	json_decref(j);
 	return rc;
@@ -995,6 +1010,8 @@ int train_run(const struct train_cfg *c)
 		r.st.epoch_batch = r.st.epoch_batches = r.st.epoch_seqs = r.st.epoch_correct = 0;
 		r.st.epoch_loss_sum = r.st.epoch_norm_sum = r.st.epoch_seconds = 0;
 		double restored_secs = a.secs;
+		struct rnn_cuda_timing dt0;
+		const int timed = devmodel_timing(&r.dm, &dt0);
 		int s = train_epoch(&r, e, &pg, &a);
 		if (s < 0)
 			goto out;
@@ -1058,6 +1075,12 @@ int train_run(const struct train_cfg *c)
 		json_object_set_new(j, "seq_per_s", jreal(secs > 0 ? seqs / secs : NAN));
 		json_object_set_new(j, "lr", json_real(c->optim.lr));
 		json_object_set_new(j, "grad_norm", jreal(norm));
+		struct rnn_cuda_timing dt1;
+		if (timed && devmodel_timing(&r.dm, &dt1)) {
+			/* this epoch's train steps on the device (docs/training.md) */
+			json_object_set_new(j, "device_busy_s", json_real(dt1.busy_s - dt0.busy_s));
+			json_object_set_new(j, "device_idle_s", json_real(dt1.idle_s - dt0.idle_s));
+		}
 		int lrc = add_log(&r, j);
 		json_decref(j);
 		if (lrc)
@@ -1115,6 +1138,15 @@ int train_run(const struct train_cfg *c)
 		progress_log(&lg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",
 			     stopped, r.st.epoch, r.st.epoch > 1 ? "s" : "", r.st.best_epoch,
 			     has_va ? "" : " (no validation)", c->model_out);
+	struct rnn_cuda_timing dt;
+	if (!c->quiet && devmodel_timing(&r.dm, &dt) && dt.steps > 0)
+		progress_log(&lg,
+			     "device: %ld steps, busy %.3f s, idle between steps %.3f s (%.1f%%), "
+			     "longest gap %.2f ms",
+			     dt.steps, dt.busy_s, dt.idle_s,
+			     dt.busy_s + dt.idle_s > 0 ? 100 * dt.idle_s / (dt.busy_s + dt.idle_s)
+						       : 0.0,
+			     dt.max_idle_s * 1e3);
 	rc = TRAIN_OK;
 out:
 	run_free(&r);

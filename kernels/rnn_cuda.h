@@ -101,6 +101,24 @@ int rnn_cuda_predict(struct rnn_cuda_model *m, const struct rnn_batch *b, float 
  * error() or on an inference-only model. */
 int rnn_cuda_download_grads(struct rnn_cuda_model *m, float *grads);
 
+/* Where the device's time goes in training, timed with CUDA events on the
+ * compute stream: busy_s sums, over the train steps, the time from the
+ * step's first kernel (after its batch has arrived on the device) to its
+ * last copy back; idle_s sums the gaps between one step's end and the
+ * next step's first kernel, when the device has nothing of ours to do
+ * (the host's turn-around: the batch reader, the loop, staging, the batch
+ * copy).  A gap is counted only between consecutive train steps: a
+ * forward, upload or download in between (validation, checkpoints) breaks
+ * the chain.  Totals since rnn_cuda_create; zero in builds without CUDA. */
+struct rnn_cuda_timing {
+	long steps;        /* train steps timed */
+	long gaps;         /* gaps counted (consecutive steps) */
+	double busy_s;     /* device time inside steps */
+	double idle_s;     /* device time between consecutive steps */
+	double max_idle_s; /* the longest single gap */
+};
+void rnn_cuda_timing(const struct rnn_cuda_model *m, struct rnn_cuda_timing *t);
+
 #ifdef __cplusplus
 }
 #endif

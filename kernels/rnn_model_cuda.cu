@@ -76,6 +76,11 @@ struct rnn_cuda_model {
 	struct embedding_sort sort;
 	cudaStream_t compute, copy;
 	cudaEvent_t staged[2], consumed;
+	/* rnn_cuda_timing: a step's first kernel and its end (two, so the
+	 * previous step's end is still there for the gap) */
+	cudaEvent_t t_begin, t_end[2];
+	int t_cur, t_chain;
+	struct rnn_cuda_timing timing;
 };
 
 /* ---- lifecycle ---- */
@@ -188,6 +193,11 @@ extern "C" void rnn_cuda_free(struct rnn_cuda_model *m)
 		cudaFreeHost(m->status_host);
 	if (m->consumed)
 		cudaEventDestroy(m->consumed);
+	if (m->t_begin)
+		cudaEventDestroy(m->t_begin);
+	for (int i = 0; i < 2; i++)
+		if (m->t_end[i])
+			cudaEventDestroy(m->t_end[i]);
 	if (m->compute)
 		cudaStreamDestroy(m->compute);
 	if (m->copy)
@@ -238,6 +248,9 @@ static int create_buffers(struct rnn_cuda_model *m)
 	CUDA_CHECK(cudaHostAlloc((void **)&m->status_host, sizeof(struct step_status),
 				 cudaHostAllocDefault));
 	CUDA_CHECK(cudaEventCreateWithFlags(&m->consumed, cudaEventDisableTiming));
+	CUDA_CHECK(cudaEventCreate(&m->t_begin));
+	for (int i = 0; i < 2; i++)
+		CUDA_CHECK(cudaEventCreate(&m->t_end[i]));
 	CUDA_CHECK(cudaStreamCreateWithFlags(&m->compute, cudaStreamNonBlocking));
 	CUDA_CHECK(cudaStreamCreateWithFlags(&m->copy, cudaStreamNonBlocking));
 
@@ -323,6 +336,7 @@ extern "C" int rnn_cuda_upload(struct rnn_cuda_model *m, const struct rnn_model 
 	if (same_layout(m, host))
 		return -1;
 	const size_t bytes = sizeof(float) * m->layout.total;
+	m->t_chain = 0; /* the next step's gap is not the loop's */
 	CUDA_CHECK(cudaStreamSynchronize(m->compute));
 	CUDA_CHECK(cudaMemcpy(m->params, host->params, bytes, cudaMemcpyHostToDevice));
 	if (m->training) {
@@ -352,6 +366,7 @@ extern "C" int rnn_cuda_download(struct rnn_cuda_model *m, struct rnn_model *hos
 	if (same_layout(m, host))
 		return -1;
 	const size_t bytes = sizeof(float) * m->layout.total;
+	m->t_chain = 0; /* the next step's gap is not the loop's */
 	CUDA_CHECK(cudaStreamSynchronize(m->compute));
 	CUDA_CHECK(cudaMemcpy(host->params, m->params, bytes, cudaMemcpyDeviceToHost));
 	if (m->training && host->training) {
@@ -693,6 +708,47 @@ static int finish(struct rnn_cuda_model *m)
 	return 0;
 }
 
+/* rnn_cuda_timing's events: recorded on the compute stream after the step's
+ * wait for its batch, and after its last copy back. */
+static int time_begin(struct rnn_cuda_model *m)
+{
+	CUDA_CHECK(cudaEventRecord(m->t_begin, m->compute));
+	return 0;
+}
+
+static int time_end(struct rnn_cuda_model *m)
+{
+	CUDA_CHECK(cudaEventRecord(m->t_end[m->t_cur], m->compute));
+	return 0;
+}
+
+/* After finish() (the stream is idle, every event recorded so far has
+ * completed): adds the step and, when the previous call was a train step
+ * too, the gap before it. */
+static int time_account(struct rnn_cuda_model *m)
+{
+	float busy = 0, gap = 0;
+	CUDA_CHECK(cudaEventElapsedTime(&busy, m->t_begin, m->t_end[m->t_cur]));
+	m->timing.steps++;
+	m->timing.busy_s += busy > 0 ? busy * 1e-3 : 0;
+	if (m->t_chain) {
+		CUDA_CHECK(cudaEventElapsedTime(&gap, m->t_end[m->t_cur ^ 1], m->t_begin));
+		double g = gap > 0 ? gap * 1e-3 : 0;
+		m->timing.gaps++;
+		m->timing.idle_s += g;
+		if (g > m->timing.max_idle_s)
+			m->timing.max_idle_s = g;
+	}
+	m->t_cur ^= 1;
+	m->t_chain = 1;
+	return 0;
+}
+
+extern "C" void rnn_cuda_timing(const struct rnn_cuda_model *m, struct rnn_cuda_timing *t)
+{
+	*t = m->timing;
+}
+
 extern "C" int rnn_cuda_train_step(struct rnn_cuda_model *m, const struct rnn_batch *b,
 				   const struct rnn_optim *o, float max_norm, float *loss,
 				   double *norm)
@@ -709,8 +765,9 @@ extern "C" int rnn_cuda_train_step(struct rnn_cuda_model *m, const struct rnn_ba
 	if (check_optim(o) || check_batch(m, b, 1))
 		return -1;
 	m->out_rows = 0;
-	if (stage_batch(m, b) || zero_grad(m) || forward(m, b, 1) || backward(m, b) ||
-	    optimizer_step(m, o, max_norm) || copy_outputs(m, b->B) || finish(m))
+	if (stage_batch(m, b) || time_begin(m) || zero_grad(m) || forward(m, b, 1) ||
+	    backward(m, b) || optimizer_step(m, o, max_norm) || copy_outputs(m, b->B) ||
+	    time_end(m) || finish(m) || time_account(m))
 		return -1;
 	m->out_rows = b->B;
 	const struct step_status *s = m->status_host;
@@ -735,6 +792,7 @@ extern "C" int rnn_cuda_forward(struct rnn_cuda_model *m, const struct rnn_batch
 {
 	const struct rnn_config *c = &m->layout.cfg;
 	m->out_rows = 0;
+	m->t_chain = 0;
 	if (check_batch(m, b, loss != NULL) || stage_batch(m, b) || forward(m, b, loss != NULL) ||
 	    copy_outputs(m, b->B) || finish(m))
 		return -1;

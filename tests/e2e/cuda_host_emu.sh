@@ -178,6 +178,13 @@ if [ -z "${EMU_TESTS:-}" ]; then
 			--metrics "$tmp/ev-$dev.json" --predictions "$tmp/ev-$dev.tsv" || ok=0
 	done
 	grep -q '"device": "cuda"' "$tmp/cuda.json" 2>/dev/null || ok=0
+	# train.json's device timing: 2 epochs x 4 batches timed, a gap
+	# between consecutive steps only; none on the CPU
+	"$PY" -c 'import json, sys
+g = json.load(open(sys.argv[1])).get("device_timing") or {}
+c = json.load(open(sys.argv[2]))
+sys.exit(not (g.get("steps") == 8 and g.get("gaps") == 6 and g.get("busy_s", 0) > 0
+              and "device_timing" not in c))' "$tmp/cuda.json" "$tmp/cpu.json" || ok=0
 	# two epochs of a tiny model: the CPU's probabilities (printed to 4
 	# digits: within one unit of the last) and classes
 	paste "$tmp/ev-cpu.tsv" "$tmp/ev-cuda.tsv" | awk -F'\t' '

@@ -7,7 +7,9 @@
  * inside an epoch on the GPU (as by SIGTERM) checkpoints the device's state
  * (the CPU's stopped checkpoint, within the tolerances) and resumes on
  * either device to the CPU's two-epoch result; the forward pass of
- * evaluate gives the CPU's probabilities; --device auto picks the GPU.
+ * evaluate gives the CPU's probabilities; --device auto picks the GPU;
+ * train.json's device_timing counts every step and a gap between
+ * consecutive steps only.
  *
  * SKIP (exit 77) without a CUDA device (or in a build without CUDA).
  */
@@ -258,6 +260,58 @@ static const char *summary_device(const char *summary)
 	return buf;
 }
 
+/* train.json's device_timing (rnn_cuda_timing) for two epochs of nb
+ * batches each: every step timed, a gap counted between consecutive steps
+ * only (the download after each epoch breaks the chain), busy time spent,
+ * the per-epoch busy times of the log adding up to the total; none on the
+ * CPU. */
+static void check_timing(const char *summary, const char *log, int on_device)
+{
+	json_t *j = json_load_file(summary, 0, NULL);
+	assert_non_null(j);
+	json_t *t = json_object_get(j, "device_timing");
+	if (!on_device) {
+		assert_null(t);
+		json_decref(j);
+		return;
+	}
+	assert_non_null(t);
+	long n = (long)json_integer_value(json_object_get(j, "train_examples"));
+	long B = (long)json_integer_value(
+		json_object_get(json_object_get(j, "config"), "batch"));
+	assert_true(n > 0 && B > 0);
+	long nb = (n + B - 1) / B;
+	long steps = (long)json_integer_value(json_object_get(t, "steps"));
+	long gaps = (long)json_integer_value(json_object_get(t, "gaps"));
+	double busy = json_real_value(json_object_get(t, "busy_s"));
+	double idle = json_real_value(json_object_get(t, "idle_s"));
+	double max_idle = json_real_value(json_object_get(t, "max_idle_s"));
+	printf("  device timing: %ld steps (%ld gaps), busy %.6f s, idle %.6f s, longest gap "
+	       "%.6f s\n",
+	       steps, gaps, busy, idle, max_idle);
+	assert_int_equal(steps, 2 * nb);
+	assert_int_equal(gaps, 2 * (nb - 1));
+	assert_true(busy > 0 && idle >= 0 && max_idle >= 0 && max_idle <= idle + 1e-12);
+	json_decref(j);
+	FILE *f = fopen(log, "r");
+	assert_non_null(f);
+	char line[4096];
+	double sum = 0;
+	int epochs = 0;
+	while (fgets(line, sizeof(line), f)) {
+		json_t *e = json_loads(line, 0, NULL);
+		json_t *b = e ? json_object_get(e, "device_busy_s") : NULL;
+		if (b) {
+			sum += json_real_value(b);
+			epochs++;
+		}
+		json_decref(e);
+	}
+	fclose(f);
+	assert_int_equal(epochs, 2);
+	assert_true(fabs(sum - busy) <= 1e-9 * (1 + busy));
+}
+
 /* Two epochs on each device: losses, checkpoints, the device recorded. */
 static void train_both(const char *data, enum rnn_task task, const char *name)
 {
@@ -270,6 +324,8 @@ static void train_both(const char *data, enum rnn_task task, const char *name)
 	assert_int_equal(train_run(&gpu), TRAIN_OK);
 	assert_string_equal(summary_device(cpu.summary_out), "cpu");
 	assert_string_equal(summary_device(gpu.summary_out), "cuda");
+	check_timing(cpu.summary_out, cpu.log_out, 0);
+	check_timing(gpu.summary_out, gpu.log_out, 1);
 	int fails = cmp_losses(name, gpu.log_out, cpu.log_out);
 	fails += cmp_ckpt(name, gpu.checkpoint, cpu.checkpoint);
 	free_cfg(&cpu);
