@@ -187,18 +187,28 @@ extern "C" int embedding_sort_cuda(int T, int B,
 	return 0;
 }
 
+/* One warp per (position w, 32 columns of E): the warps of a run's first
+ * position add its positions' rows of dx into the run's id row, each
+ * column in increasing p (the CPU's order).  Splitting E over warps keeps
+ * that order and shortens the longest run's serial chain E/32 times: real
+ * batches have runs of ~400 positions (the commonest tokens), which one
+ * warp per run walked 8 times at E 256. */
 __global__ void embedding_segsum_kernel(int n, uint32_t V, int E, const uint32_t *__restrict__ keys,
 					const int32_t *__restrict__ pos,
 					const float *__restrict__ dx, float *__restrict__ demb)
 {
-	const int w = (int)((blockIdx.x * (size_t)blockDim.x + threadIdx.x) >> 5);
-	const int lane = threadIdx.x & 31;
-	int end;
-	if (!emb_run_start(keys, n, V, w, &end))
-		return;
-	float *row = demb + (size_t)keys[w] * E;
-	for (int e = lane; e < E; e += 32) {
+	const size_t chunks = (E + 31) / 32, warps = (size_t)n * chunks;
+	const size_t stride = ((size_t)gridDim.x * blockDim.x) >> 5;
+	for (size_t gw = (blockIdx.x * (size_t)blockDim.x + threadIdx.x) >> 5; gw < warps;
+	     gw += stride) {
+		const int w = (int)(gw / chunks);
+		const int e = (int)(gw % chunks) * 32 + (threadIdx.x & 31);
+		int end;
+		if (e >= E || !emb_run_start(keys, n, V, w, &end))
+			continue;
+		float *row = demb + (size_t)keys[w] * E;
 		float acc = row[e];
+#pragma unroll 4
 		for (int i = w; i < end; i++)
 			acc += dx[(size_t)pos[i] * E + e];
 		row[e] = acc;
@@ -212,7 +222,8 @@ extern "C" int embedding_backward_sorted_cuda(int E, const struct embedding_sort
 {
 	if (s->n < 1)
 		return 0;
-	embedding_segsum_kernel<<<cuda_blocks((size_t)s->n * 32, 256), 256, 0, stream>>>(
+	const size_t warps = (size_t)s->n * ((E + 31) / 32);
+	embedding_segsum_kernel<<<cuda_blocks(warps * 32, 256), 256, 0, stream>>>(
 		s->n, (uint32_t)s->V, E, s->keys, s->pos, dx, demb);
 	CUDA_LAUNCHED("embedding_segsum_kernel");
 	return 0;
