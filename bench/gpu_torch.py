@@ -80,7 +80,7 @@ def bench(a):
             # the training step
             model = Model(cell).to(dev)
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-            batches = [(torch.randint(0, V, (B, T)).pin_memory(),
+            batches = [(draw_ids(V, B, T, a.zipf).pin_memory(),
                         torch.randint(0, 2, (B,)).pin_memory()) for _ in range(4)]
             loss_v = 0.0
             for s in range(3 + a.iters):
@@ -98,7 +98,8 @@ def bench(a):
                 loss_v = loss.item()
             ms = 1e3 * (time.perf_counter() - t0) / a.iters
             print(json.dumps({"mode": "torch-train", "cell": cell, "B": B, "T": T, "V": V,
-                              "E": E, "H": H, "ms_per_step": ms, "loss": loss_v}), flush=True)
+                              "zipf": a.zipf, "E": E, "H": H, "ms_per_step": ms,
+                              "loss": loss_v}), flush=True)
             print(f"torch {cell} B{B}: {ms:.3f} ms/step, layer fwd {1e3 * f_ms / T:.2f} "
                   f"bwd {1e3 * (fb_ms - f_ms) / T:.2f} us/step", file=sys.stderr)
             del model, opt
@@ -120,6 +121,15 @@ def load(path):
 
 def ratio(a, b):
     return f"{a / b:6.2f}" if a and b else "     -"
+
+
+def draw_ids(V, B, T, s):
+    """(B, T) int64 ids: P(id k) ~ 1/(k+1)^s (cuda_sandbox's --zipf), or
+    uniform when s is 0."""
+    if s <= 0:
+        return torch.randint(0, V, (B, T))
+    w = torch.arange(1, V + 1, dtype=torch.float64).pow(-s)
+    return torch.multinomial(w, B * T, replacement=True).view(B, T)
 
 
 def summary(a):
@@ -167,6 +177,8 @@ def main():
     b.add_argument("--embed", type=int, default=256)
     b.add_argument("--hidden", type=int, default=128)
     b.add_argument("--iters", type=int, default=10)
+    b.add_argument("--zipf", type=float, default=0.9,
+                   help="token ids with P(id k) ~ 1/(k+1)^S, as cuda_sandbox --zipf; 0 = uniform")
     s = sub.add_parser("summary")
     s.add_argument("ours")
     s.add_argument("torch")
