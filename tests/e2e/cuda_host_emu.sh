@@ -22,6 +22,10 @@ if ! command -v "$CXX" >/dev/null; then
 	echo "SKIP: no C++ compiler ($CXX) for the CUDA host emulator"
 	exit 77
 fi
+if [ "$(uname -m)" != x86_64 ]; then
+	echo "SKIP: the CUDA host emulator's fibers are written for x86-64, this is $(uname -m)"
+	exit 77
+fi
 if ! command -v "$PY" >/dev/null; then
 	echo "SKIP: no python3 to rewrite the CUDA launches for the emulator"
 	exit 77

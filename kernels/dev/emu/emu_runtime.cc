@@ -10,8 +10,10 @@
  *   argument is checked against the allocation table; a wrong direction,
  *   a range past an allocation or host memory handed to the device aborts
  *   with the call.  cudaFree unmaps (use after free faults).
- * - Streams and events: every operation runs synchronously in call order,
- *   so missing synchronisation and races cannot be found here.
+ * - Streams and events: queues that run only when the host or another
+ *   stream must wait for them (see "streams" below), so a missing
+ *   synchronisation shows every time; EMU_STREAMS=sync runs in call
+ *   order.  Hazards that need two queues running at once are not found.
  * - Kernels: blocks one after another (a cluster's blocks together); the
  *   threads of a block are fibers on one host thread that switch only at
  *   __syncthreads, shuffles and cluster barriers (a deadlock is reported).
@@ -835,7 +837,10 @@ size_t emu_cub_temp_bytes(size_t items, size_t key_bytes, size_t value_bytes)
 /* emu_swap(save, to): saves the callee-saved registers on this stack,
  * stores the stack pointer in *save, and resumes the context whose stack
  * pointer is to.  The FPU control words are shared (nothing here changes
- * rounding modes). */
+ * rounding modes).  Why not ucontext's swapcontext: it saves and restores
+ * the signal mask with a system call on every switch, and the emulated
+ * tests switch fibers at every barrier of every thread (millions of
+ * times); the test scripts SKIP on other architectures. */
 extern "C" void emu_swap(void **save, void *to);
 #if defined(__x86_64__)
 __asm__(".text\n"
