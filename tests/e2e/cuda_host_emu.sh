@@ -7,8 +7,10 @@
 # library objects and the three GPU tests test_cuda_kernels,
 # test_cuda_train and test_cuda_trainloop, which then run as on a GPU and
 # must pass; then the GPU session's sandbox (bench/cuda_sandbox.c) at toy
-# sizes, and the train and evaluate programs with --device cuda on a tiny
-# dataset against --device cpu.  EMU_TESTS="test_..." runs only those tests.
+# sizes, the train and evaluate programs with --device cuda on a tiny
+# dataset against --device cpu, and bench/gpu-pipeline.sh (make all's
+# stages) with the emulated device on the demo dump against the CPU.
+# EMU_TESTS="test_..." runs only those tests.
 # Builds into $BUILD/emu/ after `make BUILD=...` (reuses its C
 # objects; a sanitizer build's objects bring their runtimes, the emulator's
 # own C++ is not instrumented).  Needs no GPU and no nvcc.  SKIP without g++.
@@ -204,5 +206,44 @@ sys.exit(not (g.get("steps") == 8 and g.get("gaps") == 6 and g.get("busy_s", 0) 
 		fail=1
 	fi
 	[ $ok = 1 ] && rm -rf "$tmp"
+fi
+# 7. bench/gpu-pipeline.sh, the GPU session's "make all on the GPU", with
+# the emulated train and evaluate on the demo dump: make all's settings
+# (from make print-pipeline-vars) but 2 epochs, against the same script
+# with DEVICE=cpu: every stage runs, the device's busy/idle line is
+# printed, the metrics are the CPU's and the epoch losses agree to 1e-4
+if [ -z "${EMU_TESTS:-}" ]; then
+	echo "== bench/gpu-pipeline.sh --device cuda (emulated, demo dump, 2 epochs)"
+	tmp=$(mktemp -d /tmp/rnnpipe-emu-XXXXXX)
+	ok=1
+	mkdir -p "$tmp/bin" "$tmp/dumps"
+	cp "$BUILD"/bin/* "$tmp/bin/"
+	cp "$out/train" "$out/evaluate" "$tmp/bin/"
+	cp data/demo/reviews-* "$tmp/dumps/"
+	"$BUILD/bin/learn-vocab" --size 2000 --output "$tmp/vocab.txt" "$tmp"/dumps/* 2>/dev/null || ok=0
+	for dev in cpu cuda; do
+		make -s --no-print-directory print-pipeline-vars DEVICE=$dev | grep "^[A-Z_]*='" |
+			sed "s/--epochs [0-9]*/--epochs 2/" >"$tmp/$dev.env"
+		bin=$BUILD/bin
+		[ $dev = cuda ] && bin=$tmp/bin
+		OUT=$tmp/out-$dev ART=$tmp/art-$dev PIPELINE_VARS=$tmp/$dev.env RNNPIPE_BIN=$bin \
+			bash bench/gpu-pipeline.sh "$tmp/dumps" "$tmp/vocab.txt" >"$tmp/$dev.log" 2>&1 || ok=0
+	done
+	grep -q -- "--device cuda" "$tmp/cuda.env" || ok=0
+	grep -q "^train on the device: [0-9]* steps" "$tmp/cuda.log" || ok=0
+	cmp -s <(grep -o '"accuracy": *[0-9.]*\|"macro_f1": *[0-9.]*' "$tmp/art-cpu/metrics.json") \
+		<(grep -o '"accuracy": *[0-9.]*\|"macro_f1": *[0-9.]*' "$tmp/art-cuda/metrics.json") || ok=0
+	"$PY" -c 'import json, sys
+a, b = ([json.loads(l)["loss"] for l in open(f)] for f in sys.argv[1:])
+sys.exit(not (len(a) == len(b) == 2 and all(abs(x - y) <= 1e-4 * abs(y) for x, y in zip(a, b))))' \
+		"$tmp/art-cuda/train-log.jsonl" "$tmp/art-cpu/train-log.jsonl" || ok=0
+	if [ $ok = 1 ]; then
+		echo "== gpu-pipeline: passed ($(grep '^train on the device' "$tmp/cuda.log"))"
+		rm -rf "$tmp"
+	else
+		echo "== gpu-pipeline: FAILED (files in $tmp)"
+		tail -n 12 "$tmp/cuda.log"
+		fail=1
+	fi
 fi
 exit $fail
