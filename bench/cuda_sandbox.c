@@ -31,7 +31,7 @@
 
 static long o_batch = 32, o_steps = 256, o_input = 256, o_hidden = 128, o_reps = 5;
 static long o_vocab = 119547, o_iters = 10, o_threads = 8;
-static double o_zipf = 0.9;
+static double o_zipf = 0.95;
 static const char *o_cell = "all";
 static const char *o_variants = "ref,global,smem,cluster,cluster2,cluster4,cluster8";
 static int o_atomic;
@@ -51,7 +51,7 @@ static const struct opt options[] = {
 	 "comma-separated: ref global smem cluster cluster2 cluster4 cluster8", 0, 0},
 	{"atomic", OPT_FLAG, &o_atomic, NULL, "train: atomic embedding gradient", 0, 0},
 	{"zipf", OPT_DOUBLE, &o_zipf, "S",
-	 "train: token ids drawn with P(id k) ~ 1/(k+1)^S (0.9: the commonest id is ~4% of a "
+	 "train: token ids Zipf-like with exponent S (0.95: the commonest id is ~4.5% of a "
 	 "batch, as in the reviews); 0 = uniform",
 	 0, 4},
 	{NULL, 0, NULL, NULL, NULL, 0, 0},
@@ -337,39 +337,17 @@ static int run_cells(void)
 
 /* ---- training steps ---- */
 
-/* n ids in [0, o_vocab): P(k) ~ 1/(k+1)^o_zipf (inverse CDF by binary
- * search), uniform when o_zipf is 0.  Real reviews at B 32, T 256: the
- * commonest id fills ~400 of 8192 positions, ~2,200 distinct ids; Zipf 0.9
- * over 119,547 ids gives ~4.4% for the first.  Uniform ids make every run
- * of the sorted embedding gradient one position long, which real text
- * never does. */
-static int draw_ids(struct rng *r, int32_t *ids, size_t n)
+/* n ids in [0, o_vocab): Zipf-like with exponent o_zipf (rng_zipf, the
+ * sampler of synth-tok), uniform when o_zipf is 0.  Real reviews at B 32,
+ * T 256: the commonest id fills ~400 of 8192 positions among ~2,200
+ * distinct ids; rng_zipf at 0.95 over 119,547 ids gives ~370 for the
+ * first.  Uniform ids make every run of the sorted embedding gradient one
+ * position long, which real text never does. */
+static void draw_ids(struct rng *r, int32_t *ids, size_t n)
 {
-	if (o_zipf <= 0) {
-		for (size_t i = 0; i < n; i++)
-			ids[i] = (int32_t)(rng_next(r) % (uint64_t)o_vocab);
-		return 0;
-	}
-	double *cdf = malloc(sizeof(double) * (size_t)o_vocab);
-	if (!cdf)
-		return error("out of memory");
-	double sum = 0;
-	for (long k = 0; k < o_vocab; k++)
-		cdf[k] = sum += pow((double)(k + 1), -o_zipf);
-	for (size_t i = 0; i < n; i++) {
-		double u = (double)(rng_next(r) >> 11) * 0x1p-53 * sum;
-		long lo = 0, hi = o_vocab - 1;
-		while (lo < hi) {
-			long mid = lo + (hi - lo) / 2;
-			if (cdf[mid] > u)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		ids[i] = (int32_t)lo;
-	}
-	free(cdf);
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = o_zipf > 0 ? (int32_t)rng_zipf(r, o_zipf, (uint32_t)o_vocab) - 1
+				    : (int32_t)rng_below(r, (uint64_t)o_vocab);
 }
 
 static int run_train(void)
@@ -393,8 +371,9 @@ static int run_train(void)
 		int32_t *lab = malloc(sizeof(int32_t) * NB * B);
 		struct rng r;
 		rng_seed(&r, 3);
-		if (!ids || !len || !lab || draw_ids(&r, ids, (size_t)NB * B * T))
-			return -1;
+		if (!ids || !len || !lab)
+			return error("out of memory");
+		draw_ids(&r, ids, (size_t)NB * B * T);
 		for (int i = 0; i < NB * B; i++)
 			lab[i] = (int32_t)(rng_next(&r) & 1);
 		for (int i = 0; i < B; i++)

@@ -22,6 +22,7 @@ Needs PyTorch with CUDA for "bench"; "summary" needs only the standard library.
 """
 import argparse
 import json
+import math
 import sys
 import time
 
@@ -124,12 +125,16 @@ def ratio(a, b):
 
 
 def draw_ids(V, B, T, s):
-    """(B, T) int64 ids: P(id k) ~ 1/(k+1)^s (cuda_sandbox's --zipf), or
-    uniform when s is 0."""
+    """(B, T) int64 ids drawn as cuda_sandbox --zipf draws them (rng_zipf in
+    common/rng.c: the continuous power law x^-s on [1, V] inverted and
+    floored, minus one), or uniform when s is 0."""
+    import torch  # as in bench(): the summary needs no torch
     if s <= 0:
         return torch.randint(0, V, (B, T))
-    w = torch.arange(1, V + 1, dtype=torch.float64).pow(-s)
-    return torch.multinomial(w, B * T, replacement=True).view(B, T)
+    u = torch.rand(B * T, dtype=torch.float64)
+    x = (torch.exp(u * math.log(V)) if s == 1.0
+         else (((V ** (1.0 - s)) - 1.0) * u + 1.0) ** (1.0 / (1.0 - s)))
+    return (x.long().clamp(1, V) - 1).view(B, T)
 
 
 def summary(a):
@@ -177,8 +182,8 @@ def main():
     b.add_argument("--embed", type=int, default=256)
     b.add_argument("--hidden", type=int, default=128)
     b.add_argument("--iters", type=int, default=10)
-    b.add_argument("--zipf", type=float, default=0.9,
-                   help="token ids with P(id k) ~ 1/(k+1)^S, as cuda_sandbox --zipf; 0 = uniform")
+    b.add_argument("--zipf", type=float, default=0.95,
+                   help="Zipf-like token ids with exponent S, as cuda_sandbox --zipf; 0 = uniform")
     s = sub.add_parser("summary")
     s.add_argument("ours")
     s.add_argument("torch")

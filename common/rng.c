@@ -54,6 +54,15 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 
 double rng_uniform(struct rng *r) { return (rng_next(r) >> 11) * 0x1.0p-53; }
 
+uint32_t rng_zipf(struct rng *r, double s, uint32_t n)
+{
+	double u = rng_uniform(r);
+	double x = s == 1.0 ? exp(u * log((double)n))
+			    : pow((pow((double)n, 1.0 - s) - 1.0) * u + 1.0, 1.0 / (1.0 - s));
+	uint32_t k = (uint32_t)x;
+	return k < 1 ? 1 : k > n ? n : k;
+}
+
 double rng_normal(struct rng *r)
 {
 	double u = 1.0 - rng_uniform(r), v = rng_uniform(r); /* u in (0, 1] */

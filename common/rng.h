@@ -32,6 +32,9 @@ uint64_t rng_below(struct rng *r, uint64_t n);
 double rng_uniform(struct rng *r);
 /* Standard normal (Box-Muller; one value per call). */
 double rng_normal(struct rng *r);
+/* Zipf-like rank in [1, n]: the continuous power law x^-s on [1, n]
+ * inverted and floored (one uniform draw, no table); s >= 0, n >= 1. */
+uint32_t rng_zipf(struct rng *r, double s, uint32_t n);
 /* Fisher-Yates shuffle of a[0..n). */
 void rng_shuffle_u32(struct rng *r, uint32_t *a, size_t n);
 

@@ -95,16 +95,6 @@ static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
 	return rc;
 }
 
-/* Zipf-like rank in [1, n] by inverting the continuous power law. */
-static uint32_t zipf_rank(struct rng *r, double s, uint32_t n)
-{
-	double u = rng_uniform(r);
-	double x = s == 1.0 ? exp(u * log((double)n))
-			    : pow((pow((double)n, 1.0 - s) - 1.0) * u + 1.0, 1.0 / (1.0 - s));
-	uint32_t k = (uint32_t)x;
-	return k < 1 ? 1 : k > n ? n : k;
-}
-
 int toksynth_write(const char *path, const struct toksynth_opts *o)
 {
 	if (o->vocab_size < 2000 || o->n_labels < 2 || o->n_labels > 3)
@@ -176,7 +166,7 @@ int toksynth_write(const char *path, const struct toksynth_opts *o)
 			} else if (rng_uniform(&r) < 0.02) {
 				ids[t] = 1000 + 7 * (uint32_t)label; /* a weak sentiment cue */
 			} else {
-				uint32_t k = zipf_rank(&r, o->zipf_s, span);
+				uint32_t k = rng_zipf(&r, o->zipf_s, span);
 				ids[t] = 1000 + (uint32_t)(((uint64_t)k * 2654435761u) % span);
 			}
 		}
