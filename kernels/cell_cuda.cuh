@@ -251,33 +251,6 @@ static int cell_backward_ref(int T, int B, int In, int H, int reverse, const flo
 
 /* ---- choosing and launching a persistent kernel ---- */
 
-/* Every persistent kernel has this type: launched with the typed
- * cudaLaunchKernelEx, which converts the argument as a call would. */
-typedef void (*rec_kernel_fn)(const rec_args);
-
-template <int CELL, int S>
-static rec_kernel_fn rec_kernel_s(int backward, int wmode)
-{
-	if (backward)
-		return wmode == W_GLOBAL  ? rec_bwd_kernel<CELL, S, W_GLOBAL>
-		       : wmode == W_SMEM ? rec_bwd_kernel<CELL, S, W_SMEM>
-					 : rec_bwd_kernel<CELL, S, W_CLUSTER>;
-	return wmode == W_GLOBAL  ? rec_fwd_kernel<CELL, S, W_GLOBAL>
-	       : wmode == W_SMEM ? rec_fwd_kernel<CELL, S, W_SMEM>
-				 : rec_fwd_kernel<CELL, S, W_CLUSTER>;
-}
-
-template <int CELL>
-static rec_kernel_fn rec_kernel(int backward, int S, int wmode)
-{
-	switch (S) {
-	case 1: return rec_kernel_s<CELL, 1>(backward, wmode);
-	case 2: return rec_kernel_s<CELL, 2>(backward, wmode);
-	case 4: return rec_kernel_s<CELL, 4>(backward, wmode);
-	default: return rec_kernel_s<CELL, 8>(backward, wmode);
-	}
-}
-
 static inline void rec_launch_config(const rec_plan *pl, cudaStream_t st, cudaLaunchConfig_t *cfg,
 				     cudaLaunchAttribute *attr)
 {

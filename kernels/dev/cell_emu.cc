@@ -128,8 +128,6 @@ extern "C" {
 
 /* ---- launching ---- */
 
-typedef void (*rec_kernel_fn)(const rec_args);
-
 /* Runs the grid cluster by cluster; the blocks of one cluster (and all
  * their threads) run concurrently, as the barriers require. */
 static void emu_launch(rec_kernel_fn k, const rec_plan &pl, const rec_args &a)
@@ -164,32 +162,11 @@ static void emu_launch(rec_kernel_fn k, const rec_plan &pl, const rec_args &a)
 	}
 }
 
-template <int CELL, int S>
-static rec_kernel_fn kernel_s(int backward, int wmode)
-{
-	if (backward)
-		return wmode == W_GLOBAL ? rec_bwd_kernel<CELL, S, W_GLOBAL>
-		       : wmode == W_SMEM ? rec_bwd_kernel<CELL, S, W_SMEM>
-					 : rec_bwd_kernel<CELL, S, W_CLUSTER>;
-	return wmode == W_GLOBAL ? rec_fwd_kernel<CELL, S, W_GLOBAL>
-	       : wmode == W_SMEM ? rec_fwd_kernel<CELL, S, W_SMEM>
-				 : rec_fwd_kernel<CELL, S, W_CLUSTER>;
-}
-
-template <int CELL>
-static rec_kernel_fn kernel_c(int backward, int S, int wmode)
-{
-	return S == 1 ? kernel_s<CELL, 1>(backward, wmode)
-	       : S == 2 ? kernel_s<CELL, 2>(backward, wmode)
-	       : S == 4 ? kernel_s<CELL, 4>(backward, wmode)
-			: kernel_s<CELL, 8>(backward, wmode);
-}
-
 static rec_kernel_fn kernel_of(int cell, int backward, int S, int wmode)
 {
-	return cell == 1 ? kernel_c<1>(backward, S, wmode)
-	       : cell == 2 ? kernel_c<2>(backward, S, wmode)
-			   : kernel_c<0>(backward, S, wmode);
+	return cell == 1 ? rec_kernel<1>(backward, S, wmode)
+	       : cell == 2 ? rec_kernel<2>(backward, S, wmode)
+			   : rec_kernel<0>(backward, S, wmode);
 }
 
 /* ---- the check ---- */
