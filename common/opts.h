@@ -9,6 +9,8 @@
 #ifndef RNNPIPE_OPTS_H
 #define RNNPIPE_OPTS_H
 
+#include <stddef.h>
+
 enum opt_type {
 	OPT_FLAG,   /* int*: set to 1 */
 	OPT_STR,    /* const char**: points into argv */

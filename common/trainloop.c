@@ -175,6 +175,14 @@ static json_t *jreal(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
+/* The share of the device's time between the first and last train step
+ * that it spent waiting (docs/training.md); NaN before any step. */
+static double idle_fraction(const struct rnn_cuda_timing *t)
+{
+	double total = t->busy_s + t->idle_s;
+	return total > 0 ? t->idle_s / total : NAN;
+}
+
 static char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -637,9 +645,7 @@ static int write_summary(const struct run *r, int epochs_run)
 		json_object_set_new(t, "steps", json_integer(dt.steps));
 		json_object_set_new(t, "busy_s", json_real(dt.busy_s));
 		json_object_set_new(t, "idle_s", json_real(dt.idle_s));
-		json_object_set_new(t, "idle_fraction", jreal(dt.busy_s + dt.idle_s > 0
-								  ? dt.idle_s / (dt.busy_s + dt.idle_s)
-								  : NAN));
+		json_object_set_new(t, "idle_fraction", jreal(idle_fraction(&dt)));
 		json_object_set_new(t, "gaps", json_integer(dt.gaps));
 		json_object_set_new(t, "max_idle_s", json_real(dt.max_idle_s));
 		json_object_set_new(j, "device_timing", t);
@@ -1143,9 +1149,7 @@ int train_run(const struct train_cfg *c)
 		progress_log(&lg,
 			     "device: %ld steps, busy %.3f s, idle between steps %.3f s (%.1f%%), "
 			     "longest gap %.2f ms",
-			     dt.steps, dt.busy_s, dt.idle_s,
-			     dt.busy_s + dt.idle_s > 0 ? 100 * dt.idle_s / (dt.busy_s + dt.idle_s)
-						       : 0.0,
+			     dt.steps, dt.busy_s, dt.idle_s, 100 * idle_fraction(&dt),
 			     dt.max_idle_s * 1e3);
 	rc = TRAIN_OK;
 out:

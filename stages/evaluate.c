@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "opts.h"
 #include "progress.h"
+#include "stage.h"
 #include "ts_metrics.h"
 #include "tsfile.h"
 
@@ -296,7 +297,7 @@ int main(int argc, char **argv)
 		 "where the forward passes run (auto: a CUDA GPU when built in and present, else "
 		 "the CPU; cuda: fail without one)",
 		 0, 0},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print only errors", 0, 0},
+		OPT_QUIET(&quiet),
 		{NULL},
 	};
 	const struct opts_program prog = {
@@ -308,10 +309,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
-	afile_install_signal_cleanup();
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	rnn_set_threads((int)threads);
 	enum device_kind dev;
 	if (device_resolve(device, &dev))

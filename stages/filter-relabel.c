@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "afile.h"
 #include "badlog.h"
 #include "error.h"
 #include "labelmap.h"
 #include "opts.h"
 #include "relabel.h"
+#include "stage.h"
 
 int main(int argc, char **argv)
 {
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 		{"on-error", OPT_CHOICE, &on_error, "skip|fail",
 		 "an unknown label: skip and count it, or fail (exit 1)", 0, 0},
 		{"max-print", OPT_INT, &max_print, "N", "print at most N unknown-label messages", 0, 1e9},
-		{"quiet", OPT_FLAG, &quiet, NULL, "no progress messages", 0, 0},
+		OPT_QUIET(&quiet),
 		{0},
 	};
 	const struct opts_program prog = {
@@ -41,13 +41,10 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	struct labelmap *map = labelmap_parse(labels);
 	if (!map)
 		return EXIT_USAGE;
-	afile_install_signal_cleanup();
 
 	struct relabel_opts ro = {map, !strcmp(on_error, "fail"), max_print, "filter-relabel"};
 	json_t *stats = NULL;

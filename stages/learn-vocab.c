@@ -12,12 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "afile.h"
 #include "badlog.h"
 #include "dumpread.h"
 #include "error.h"
 #include "opts.h"
 #include "splitassign.h"
+#include "stage.h"
 #include "tokfile.h"
 #include "vocab_learn.h"
 #include "wordpiece.h"
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		{"max-record-mb", OPT_INT, &max_record_mb, "N",
 		 "skip (as bad) records longer than N MiB", 1, 1024},
 		{"max-print", OPT_INT, &max_print, "N", "print at most N bad-record messages", 0, 1e9},
-		{"quiet", OPT_FLAG, &quiet, NULL, "no progress messages", 0, 0},
+		OPT_QUIET(&quiet),
 		{0},
 	};
 	const struct opts_program prog = {
@@ -73,13 +73,10 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	struct split_fracs fr;
 	if (fractions && split_fracs_parse(fractions, &fr))
 		return EXIT_USAGE;
-	afile_install_signal_cleanup();
 
 	struct vocab_learn_opts lo = VOCAB_LEARN_OPTS_DEFAULT;
 	lo.vocab_size = (uint32_t)size;

@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "afile.h"
 #include "dsfile.h"
 #include "error.h"
 #include "opts.h"
+#include "stage.h"
 #include "tokfile.h"
 
 #define PACK_VERSION "0.1.0"
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		{"no-shuffle-filter", OPT_FLAG, &no_shuffle, NULL,
 		 "do not byte-shuffle before deflate", 0, 0},
 		{"no-checksum", OPT_FLAG, &no_checksum, NULL, "do not add fletcher32 checksums", 0, 0},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print nothing but errors", 0, 0},
+		OPT_QUIET(&quiet),
 		{NULL},
 	};
 	const struct opts_program prog = {
@@ -66,10 +66,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
-	afile_install_signal_cleanup();
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	double t0 = now();
 
 	struct tokreader *r[3] = {NULL, NULL, NULL};

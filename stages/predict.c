@@ -22,6 +22,7 @@
 #include "hash.h"
 #include "opts.h"
 #include "rnn_model.h"
+#include "stage.h"
 #include "tsfile.h"
 #include "tseries.h"
 #include "tsforecast.h"
@@ -299,8 +300,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	stage_start(&prog, argc, argv, &args, &nargs, NULL);
 	if (column && !csv)
 		die(EXIT_USAGE, "--column goes with --csv");
 	if ((csv != NULL) + (dataset != NULL) + (nargs > 0) > 1)

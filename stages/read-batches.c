@@ -16,6 +16,7 @@
 #include "error.h"
 #include "hash.h"
 #include "opts.h"
+#include "stage.h"
 
 static double now(void)
 {
@@ -69,8 +70,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	stage_start(&prog, argc, argv, &args, &nargs, NULL);
 
 	struct batches_config cfg;
 	batches_config_init(&cfg);

@@ -18,6 +18,7 @@
 #include "opts.h"
 #include "report_data.h"
 #include "report_render.h"
+#include "stage.h"
 
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
@@ -93,16 +94,13 @@ int main(int argc, char **argv)
 		opts, 0, 0};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	html = nonempty(html);
 	md = nonempty(md);
 	if (!html && !md) {
 		error("nothing to write: both --html and --md are empty (see --help)");
 		return EXIT_USAGE;
 	}
-	error_set_quiet(quiet);
-	afile_install_signal_cleanup();
 
 	struct report_inputs in = {
 		.train_log = nonempty(train_log), .train_json = nonempty(train_json),

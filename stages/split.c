@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "afile.h"
 #include "badlog.h"
 #include "error.h"
 #include "opts.h"
 #include "splitter.h"
+#include "stage.h"
 #include "tokfile.h"
 
 int main(int argc, char **argv)
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		{"ignore-named", OPT_FLAG, &ignore_named, NULL,
 		 "place every review by its hash, even where its dump names a split", 0, 0},
 		{"stats", OPT_STR, &stats_path, "FILE", "write split sizes and class balance here (JSON)", 0, 0},
-		{"quiet", OPT_FLAG, &quiet, NULL, "no progress messages", 0, 0},
+		OPT_QUIET(&quiet),
 		{0},
 	};
 	const struct opts_program prog = {
@@ -43,9 +43,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	struct splitter_opts so = {.ignore_named = ignore_named, .producer = "split"};
 	if (split_fracs_parse(fractions, &so.fracs))
 		return EXIT_USAGE;
@@ -54,7 +52,6 @@ int main(int argc, char **argv)
 	so.out[SPLIT_TEST] = test;
 	if (!strcmp(train, validation) || !strcmp(train, test) || !strcmp(validation, test))
 		die(EXIT_USAGE, "--train, --validation and --test must be three different files");
-	afile_install_signal_cleanup();
 
 	json_t *stats = NULL;
 	int rc = splitter_run((const char *const *)args, nargs, &so, &stats);

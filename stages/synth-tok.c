@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "opts.h"
+#include "stage.h"
 #include "tokfile.h"
 #include "toksynth.h"
 
@@ -41,8 +42,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	stage_start(&prog, argc, argv, &args, &nargs, NULL);
 	o.count = (uint64_t)count;
 	o.seed = (uint64_t)seed;
 	o.split = split ? tok_split_parse(split) : 0;

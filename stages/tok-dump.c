@@ -13,6 +13,7 @@
 #include "error.h"
 #include "hash.h"
 #include "opts.h"
+#include "stage.h"
 #include "tokfile.h"
 
 static json_t *meta_json(const char *path, const struct tokreader *r)
@@ -53,8 +54,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
+	stage_start(&prog, argc, argv, &args, &nargs, NULL);
 	for (int f = 0; f < nargs; f++) {
 		struct tokreader *r = tokreader_open(args[f]);
 		if (!r)

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "afile.h"
 #include "badlog.h"
 #include "encdump.h"
 #include "error.h"
 #include "grow.h"
 #include "hash.h"
 #include "opts.h"
+#include "stage.h"
 #include "tokfile.h"
 #include "vocab.h"
 #include "wordpiece.h"
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 		{"threads", OPT_INT, &threads, "N", "encoding threads; 0 = one per CPU", 0, 64},
 		{"nfc", OPT_FLAG, &nfc, NULL, "NFC-normalise first (the slow Python tokenizer)", 0, 0},
 		{"max-print", OPT_INT, &max_print, "N", "print at most N bad-record messages", 0, 1e9},
-		{"quiet", OPT_FLAG, &quiet, NULL, "no progress messages", 0, 0},
+		OPT_QUIET(&quiet),
 		{0},
 	};
 	const struct opts_program prog = {
@@ -171,9 +171,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	if (!vocab_path)
 		die(EXIT_USAGE, "--vocab is required (see --help)");
 	if (max_len == 1)
@@ -217,7 +215,6 @@ int main(int argc, char **argv)
 		vocab_free(v);
 		return EXIT_FAIL;
 	}
-	afile_install_signal_cleanup();
 	if (print)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 

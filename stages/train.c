@@ -14,13 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "afile.h"
 #include "devmodel.h"
 #include "error.h"
 #include "hash.h"
 #include "opts.h"
 #include "progress.h"
 #include "rnn_model.h"
+#include "stage.h"
 #include "trainloop.h"
 
 #define TRAIN_VERSION "0.1.0"
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 		 "progress display (auto: a bar on a terminal, else plain lines)", 0, 0},
 		{"progress-interval", OPT_DOUBLE, &interval, "S", "seconds between progress lines", 0.1,
 		 86400},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print only errors", 0, 0},
+		OPT_QUIET(&quiet),
 		{NULL},
 	};
 	const struct opts_program prog = {
@@ -120,13 +120,10 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	/* SIGXFSZ ignored (afile.h); then INT, TERM and HUP stop training
-	 * cleanly at the next step instead of killing it */
-	afile_install_signal_cleanup();
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	/* after stage_start's cleanup handlers: INT, TERM and HUP stop
+	 * training cleanly at the next step instead of killing it */
 	train_install_stop_signals();
-	error_set_quiet(quiet);
 
 	if (!strcmp(preset, "notebook")) {
 		/* the reference notebook; explicit options win */

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afile.h"
 #include "error.h"
 #include "opts.h"
+#include "stage.h"
 #include "ts_metrics.h"
 #include "tsfile.h"
 
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 		{"out", OPT_STR, &out, "FILE", "the metrics JSON to write", 0, 0},
 		{"baselines", OPT_FLAG, &baselines, NULL,
 		 "print the naive baselines of the split as JSON to stdout (no forecasts)", 0, 0},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print nothing but errors", 0, 0},
+		OPT_QUIET(&quiet),
 		{NULL},
 	};
 	const struct opts_program prog = {
@@ -45,10 +45,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
-	afile_install_signal_cleanup();
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	if (!preds == !baselines)
 		die(EXIT_USAGE, "give --predictions FILE or --baselines (see --help)");
 

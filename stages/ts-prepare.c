@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afile.h"
 #include "error.h"
 #include "opts.h"
+#include "stage.h"
 #include "ts_metrics.h"
 #include "tsfile.h"
 #include "tseries.h"
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		{"out", OPT_STR, &out, "FILE", "the HDF5 file to write", 0, 0},
 		{"chunk-rows", OPT_INT, &chunk, "N", "rows per HDF5 chunk", 1, 1 << 20},
 		{"deflate", OPT_INT, &deflate, "N", "zlib level, 0 = no compression", 0, 9},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print nothing but errors", 0, 0},
+		OPT_QUIET(&quiet),
 		{NULL},
 	};
 	const struct opts_program prog = {
@@ -65,10 +65,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
-	afile_install_signal_cleanup();
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 	if (!synthetic == !csv)
 		die(EXIT_USAGE, "give exactly one of --synthetic N and --csv FILE (see --help)");
 	if (!csv && (column || time_column))

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "grow.h"
 #include "opts.h"
+#include "stage.h"
 #include "ts_metrics.h"
 #include "ts_plot.h"
 #include "tsfile.h"
@@ -471,7 +472,7 @@ int main(int argc, char **argv)
 		{"train-log", OPT_STR, &log, "FILE", "train-log.jsonl for the learning curves", 0, 0},
 		{"step", OPT_INT, &step, "H", "which forecast step to plot (1 = next value)", 1, 10000},
 		{"out", OPT_STR, &out, "FILE", "the HTML file to write", 0, 0},
-		{"quiet", OPT_FLAG, &quiet, NULL, "print nothing but errors", 0, 0},
+		OPT_QUIET(&quiet),
 		{NULL},
 	};
 	const struct opts_program prog = {
@@ -483,10 +484,7 @@ int main(int argc, char **argv)
 	};
 	char **args;
 	int nargs;
-	error_set_prog(argv[0]);
-	opts_parse_or_exit(&prog, argc, argv, &args, &nargs);
-	error_set_quiet(quiet);
-	afile_install_signal_cleanup();
+	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 
 	struct tsdata d;
 	if (tsdata_read(dataset, &d))

@@ -1,0 +1,21 @@
+/* stage.h - the start every program in stages/ shares.
+ *
+ *	const struct opt opts[] = { ..., OPT_QUIET(&quiet), {0} };
+ *	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+ */
+#ifndef RNNPIPE_STAGE_H
+#define RNNPIPE_STAGE_H
+
+#include "opts.h"
+
+/* The --quiet entry of an option table (int *dst). */
+#define OPT_QUIET(dst) {"quiet", OPT_FLAG, (dst), NULL, "print only errors", 0, 0}
+
+/* Names the program in messages (argv[0]), parses argv or exits (0 after
+ * --help, 2 on a usage error), applies --quiet when quiet is not NULL, and
+ * installs the signal cleanup that removes unfinished artifacts (afile.h).
+ * Checks of option values that need more than the table come after it. */
+void stage_start(const struct opts_program *prog, int argc, char **argv,
+		 char ***args, int *nargs, const int *quiet);
+
+#endif
