@@ -123,7 +123,7 @@ int tokmeta_compatible(const struct tokmeta *a, const char *pa,
 	return 0;
 }
 
-static json_t *meta_to_json(const struct tokmeta *m)
+json_t *tokmeta_to_json(const struct tokmeta *m)
 {
 	char hex[17];
 	hash64_hex(m->vocab_hash, hex);
@@ -136,7 +136,7 @@ static json_t *meta_to_json(const struct tokmeta *m)
 		json_array_append_new(sources, json_pack("{s:s, s:s}", "name",
 				      m->sources[i].name, "hash", h));
 	}
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:o, s:o, s:s}",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s}",
 			 "vocab_hash", hex, "vocab_size", (json_int_t)m->vocab_size,
 			 "max_len", (json_int_t)m->max_len, "pad_id", (json_int_t)m->pad_id,
 			 "unk_id", (json_int_t)m->unk_id, "cls_id", (json_int_t)m->cls_id,
@@ -215,7 +215,7 @@ struct tokwriter *tokwriter_open(const char *path, const struct tokmeta *meta)
 		error("out of memory");
 		return NULL;
 	}
-	json_t *j = meta_to_json(meta);
+	json_t *j = tokmeta_to_json(meta);
 	char *js = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (!js) {

@@ -18,6 +18,7 @@
 #ifndef RNNPIPE_TOKFILE_H
 #define RNNPIPE_TOKFILE_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -79,6 +80,9 @@ int tokmeta_compatible(const struct tokmeta *a, const char *path_a,
 		       const struct tokmeta *b, const char *path_b);
 /* 1 when a and b have the same class labels in the same order, else 0. */
 int tokmeta_same_labels(const struct tokmeta *a, const struct tokmeta *b);
+/* The metadata as the file's JSON header stores it (a new reference, or
+ * NULL when out of memory). */
+json_t *tokmeta_to_json(const struct tokmeta *m);
 
 struct tokwriter;
 /* Opens path's temporary file (atomic, see afile.h). meta is copied. */

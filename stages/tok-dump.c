@@ -16,27 +16,17 @@
 #include "stage.h"
 #include "tokfile.h"
 
+/* The file's metadata (tokfile.h) with its name and record count first. */
 static json_t *meta_json(const char *path, const struct tokreader *r)
 {
-	const struct tokmeta *m = tokreader_meta(r);
-	char hex[17];
-	hash64_hex(m->vocab_hash, hex);
-	json_t *labels = json_array(), *sources = json_array();
-	for (int i = 0; i < m->n_labels; i++)
-		json_array_append_new(labels, json_string(m->labels[i]));
-	for (int i = 0; i < m->n_sources; i++) {
-		char h[17];
-		hash64_hex(m->sources[i].hash, h);
-		json_array_append_new(sources, json_pack("{s:s, s:s}", "name", m->sources[i].name,
-							 "hash", h));
+	json_t *j = json_pack("{s:s, s:I}", "file", path, "count", (json_int_t)tokreader_count(r));
+	json_t *m = tokmeta_to_json(tokreader_meta(r));
+	if (!j || !m || json_object_update(j, m)) {
+		json_decref(j);
+		j = NULL;
 	}
-	return json_pack("{s:s, s:I, s:s, s:I, s:I, s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:s}",
-			 "file", path, "count", (json_int_t)tokreader_count(r), "vocab_hash", hex,
-			 "vocab_size", (json_int_t)m->vocab_size, "max_len", (json_int_t)m->max_len,
-			 "truncation", m->truncation ? m->truncation : "", "pad_id", m->pad_id,
-			 "unk_id", m->unk_id, "cls_id", m->cls_id, "sep_id", m->sep_id,
-			 "labels", labels, "sources", sources,
-			 "producer", m->producer ? m->producer : "");
+	json_decref(m);
+	return j;
 }
 
 int main(int argc, char **argv)
@@ -62,11 +52,12 @@ int main(int argc, char **argv)
 		if (meta) {
 			json_t *j = meta_json(args[f], r);
 			char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-			if (s)
-				puts(s);
-			free(s);
 			json_decref(j);
 			tokreader_close(r);
+			if (!s)
+				die(EXIT_FAIL, "out of memory");
+			puts(s);
+			free(s);
 			continue;
 		}
 		const struct tokmeta *m = tokreader_meta(r);
