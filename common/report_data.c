@@ -157,6 +157,13 @@ int report_load_train_log(const char *path, struct epoch_row **rows, int *n)
 	int e = exists(path, "training log");
 	if (e <= 0)
 		return e < 0 ? -1 : 1;
+	return report_read_train_log(path, rows, n);
+}
+
+int report_read_train_log(const char *path, struct epoch_row **rows, int *n)
+{
+	*rows = NULL;
+	*n = 0;
 	struct grow g = {(void **)rows, n, sizeof(**rows), 0};
 	if (read_jsonl(path, epoch_line, &g)) {
 		free(*rows);

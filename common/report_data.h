@@ -113,6 +113,8 @@ void report_data_free(struct report_data *d);
  * -1 after an error naming the file (outputs then empty: nothing to free).
  * On 0 the caller frees *rows (and each history run, each label). */
 int report_load_train_log(const char *path, struct epoch_row **rows, int *n);
+/* The same for a log that must be there (ts-report): absent is an error. */
+int report_read_train_log(const char *path, struct epoch_row **rows, int *n);
 int report_load_metrics(const char *path, json_t **out);
 int report_load_predictions(const char *path, struct pred_row **rows, int *n,
 			    char *labels[REPORT_MAX_CLASSES], int *n_labels);
