@@ -153,13 +153,12 @@ static const char *basename_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const struct fc *f,
-		      int have_model, const struct epoch_row *ep, size_t nep, const char *log_path,
-		      long step)
+/* The <head>, the title, what the series is, and its split by time. */
+static void page_head(FILE *o, const struct tsdata *d)
 {
 	const struct tseries *se = &d->series;
 	const size_t *b = d->bounds.bound;
-	size_t n = se->n, k = f->k, h = (size_t)step - 1;
+	size_t n = se->n;
 	char t0[32], t1[32];
 	const char *title_src = se->params ? "synthetic series" : basename_of(se->source);
 
@@ -204,8 +203,12 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 		fprintf(o, "</td><td>%zu</td></tr>\n", d->count[s]);
 	}
 	fputs("</table>\n", o);
+}
 
-	/* metrics */
+/* The error tables: model and baselines, then per forecast step. */
+static void section_errors(FILE *o, const struct tsdata *d, const json_t *m, size_t k,
+			   int have_model)
+{
 	fputs("<h2>Errors on the test period</h2>\n", o);
 	fputs("<table>\n<tr><th class=\"l\">forecast</th><th>RMSE</th><th>MAE</th>"
 	      "<th>MAPE %</th></tr>\n", o);
@@ -243,33 +246,66 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 		}
 		fputs("</table>\n", o);
 	}
+}
 
-	/* arrays for the charts: x positions of step h's targets */
-	size_t rows = f->rows;
-	double *xs = malloc((n + 1) * sizeof(double));
-	double *tx = malloc((rows + 1) * sizeof(double));
-	double *col[4] = {NULL, NULL, NULL, NULL}; /* truth, model, naive, seasonal at step h */
-	double *err[3] = {NULL, NULL, NULL};
+/* What the three charts of the series plot: x positions of the series and
+ * of step h's targets, the forecasts at step h and their errors. */
+struct chart_data {
+	size_t rows;
+	double *xs;     /* (n) 0, 1, ... */
+	double *tx;     /* (rows) position of each target */
+	double *col[4]; /* (rows) truth, model, naive, seasonal */
+	double *err[3]; /* (rows) model, naive, seasonal minus truth */
+};
+
+static void chart_data_free(struct chart_data *c)
+{
+	free(c->xs);
+	free(c->tx);
 	for (int i = 0; i < 4; i++)
-		col[i] = malloc((rows + 1) * sizeof(double));
+		free(c->col[i]);
 	for (int i = 0; i < 3; i++)
-		err[i] = malloc((rows + 1) * sizeof(double));
-	int rc = 0;
-	if (!xs || !tx || !col[0] || !col[1] || !col[2] || !col[3] || !err[0] || !err[1] || !err[2]) {
-		rc = error("out of memory");
-		goto out;
-	}
+		free(c->err[i]);
+}
+
+static int chart_data_make(struct chart_data *c, const struct tsdata *d, const struct fc *f,
+			   size_t h)
+{
+	size_t n = d->series.n, k = f->k, rows = f->rows;
+	memset(c, 0, sizeof(*c));
+	c->rows = rows;
+	c->xs = malloc((n + 1) * sizeof(double));
+	c->tx = malloc((rows + 1) * sizeof(double));
+	int bad = !c->xs || !c->tx;
+	for (int i = 0; i < 4; i++)
+		bad |= !(c->col[i] = malloc((rows + 1) * sizeof(double)));
+	for (int i = 0; i < 3; i++)
+		bad |= !(c->err[i] = malloc((rows + 1) * sizeof(double)));
+	if (bad)
+		return error("out of memory");
 	for (size_t i = 0; i < n; i++)
-		xs[i] = (double)i;
+		c->xs[i] = (double)i;
 	for (size_t r = 0; r < rows; r++) {
-		tx[r] = (double)(f->index[r] + (int64_t)h);
-		col[0][r] = f->truth[r * k + h];
-		col[1][r] = f->model ? f->model[r * k + h] : NAN;
-		col[2][r] = f->naive[r * k + h];
-		col[3][r] = f->seasonal ? f->seasonal[r * k + h] : NAN;
+		c->tx[r] = (double)(f->index[r] + (int64_t)h);
+		c->col[0][r] = f->truth[r * k + h];
+		c->col[1][r] = f->model ? f->model[r * k + h] : NAN;
+		c->col[2][r] = f->naive[r * k + h];
+		c->col[3][r] = f->seasonal ? f->seasonal[r * k + h] : NAN;
 		for (int i = 0; i < 3; i++)
-			err[i][r] = col[i + 1][r] - col[0][r];
+			c->err[i][r] = c->col[i + 1][r] - c->col[0][r];
 	}
+	return 0;
+}
+
+/* The series with its split; the test period's forecast at step h over the
+ * truth; the error over time.  Returns 0 or -1 (a write failed). */
+static int section_charts(FILE *o, const struct tsdata *d, const struct fc *f,
+			  const struct chart_data *c, int have_model, size_t h)
+{
+	const struct tseries *se = &d->series;
+	const size_t *b = d->bounds.bound;
+	size_t n = se->n, rows = c->rows;
+	double *const *col = c->col, *const *err = c->err;
 	char *const *xl = se->times;
 	const char *xlabel = se->time_column ? se->time_column : "position in the series";
 	char ylabel[256];
@@ -282,14 +318,14 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 		{(double)b[2] - 0.5, (double)n - 1, "test", "#e3eef8"},
 	};
 	struct tsplot_line l1[2] = {
-		{"series", xs, se->values, n, C_TRUTH, TSPLOT_SOLID, 1.2, 0},
-		{"model forecast", tx, col[1], rows, C_MODEL, TSPLOT_SOLID, 1.2, 0},
+		{"series", c->xs, se->values, n, C_TRUTH, TSPLOT_SOLID, 1.2, 0},
+		{"model forecast", c->tx, col[1], rows, C_MODEL, TSPLOT_SOLID, 1.2, 0},
 	};
 	struct tsplot_chart c1 = {"The series and its split by time", xlabel, ylabel, 0, 0,
 				  l1, have_model ? 2 : 1, bands, 3, xl, xl ? n : 0, 1, 0};
 	fputs("<h2>Series</h2>\n", o);
 	if (tsplot_svg(o, &c1))
-		goto io;
+		return -1;
 
 	/* 2: the test period, forecast over truth.  Dashes turn to noise on
 	 * hundreds of points: dense baselines are thin solid lines instead. */
@@ -299,15 +335,15 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 	size_t from = b[2] > (size_t)d->window ? b[2] - (size_t)d->window : 0;
 	struct tsplot_line l2[4];
 	int n2 = 0;
-	l2[n2++] = (struct tsplot_line){"truth", xs + from, se->values + from, n - from, C_TRUTH,
-					TSPLOT_SOLID, 1.6, rows <= 80};
+	l2[n2++] = (struct tsplot_line){"truth", c->xs + from, se->values + from, n - from,
+					C_TRUTH, TSPLOT_SOLID, 1.6, rows <= 80};
 	if (have_model)
-		l2[n2++] = (struct tsplot_line){"model", tx, col[1], rows, C_MODEL, TSPLOT_SOLID,
+		l2[n2++] = (struct tsplot_line){"model", c->tx, col[1], rows, C_MODEL, TSPLOT_SOLID,
 						1.6, rows <= 80};
-	l2[n2++] = (struct tsplot_line){"naive (last value)", tx, col[2], rows, C_NAIVE,
+	l2[n2++] = (struct tsplot_line){"naive (last value)", c->tx, col[2], rows, C_NAIVE,
 					dash_n, dense ? 0.8 : 1.2, 0};
 	if (f->seasonal)
-		l2[n2++] = (struct tsplot_line){"seasonal naive", tx, col[3], rows, C_SEASON,
+		l2[n2++] = (struct tsplot_line){"seasonal naive", c->tx, col[3], rows, C_SEASON,
 						dash_s, dense ? 0.8 : 1.4, 0};
 	char t2[160];
 	snprintf(t2, sizeof(t2), "Test period: forecast %zu step%s ahead over the truth",
@@ -317,27 +353,32 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 				  xl, xl ? n : 0, 1, 0};
 	fputs("<h2>Forecast</h2>\n", o);
 	if (tsplot_svg(o, &c2))
-		goto io;
+		return -1;
 
 	/* 3: error over time */
 	struct tsplot_line l3[3];
 	int n3 = 0;
 	if (have_model)
-		l3[n3++] = (struct tsplot_line){"model", tx, err[0], rows, C_MODEL, TSPLOT_SOLID, 1.4, 0};
-	l3[n3++] = (struct tsplot_line){"naive", tx, err[1], rows, C_NAIVE, dash_n,
+		l3[n3++] = (struct tsplot_line){"model", c->tx, err[0], rows, C_MODEL, TSPLOT_SOLID,
+						1.4, 0};
+	l3[n3++] = (struct tsplot_line){"naive", c->tx, err[1], rows, C_NAIVE, dash_n,
 					dense ? 0.8 : 1.1, 0};
 	if (f->seasonal)
-		l3[n3++] = (struct tsplot_line){"seasonal naive", tx, err[2], rows, C_SEASON,
+		l3[n3++] = (struct tsplot_line){"seasonal naive", c->tx, err[2], rows, C_SEASON,
 						dash_s, dense ? 0.8 : 1.2, 0};
 	char yl3[300];
 	snprintf(yl3, sizeof(yl3), "forecast - truth (%s)", se->column);
 	struct tsplot_chart c3 = {"Error over the test period", xlabel, yl3, 0, 260, l3, n3,
 				  NULL, 0, xl, xl ? n : 0, 1, 1};
 	fputs("<h2>Error over time</h2>\n", o);
-	if (tsplot_svg(o, &c3))
-		goto io;
+	return tsplot_svg(o, &c3) ? -1 : 0;
+}
 
-	/* 4: learning curves */
+/* Loss per epoch from the training log.  Returns 0, 1 out of memory (after
+ * error()), or -1 (a write failed). */
+static int section_learning(FILE *o, const struct epoch_row *ep, size_t nep,
+			    const char *log_path)
+{
 	fputs("<h2>Learning curves</h2>\n", o);
 	if (!nep) {
 		fputs("<p class=\"note\">No training log", o);
@@ -347,47 +388,59 @@ static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const st
 			fputs("</code> (empty)", o);
 		}
 		fputs(".</p>\n", o);
-	} else {
-		double *ex = malloc(nep * sizeof(double)), *lo = malloc(nep * sizeof(double)),
-		       *vl = malloc(nep * sizeof(double));
-		if (!ex || !lo || !vl) {
-			free(ex);
-			free(lo);
-			free(vl);
-			rc = error("out of memory");
-			goto out;
-		}
-		for (size_t i = 0; i < nep; i++) {
-			ex[i] = ep[i].epoch;
-			lo[i] = ep[i].loss;
-			vl[i] = ep[i].val_loss;
-		}
-		struct tsplot_line l4[2] = {
-			{"train loss", ex, lo, nep, C_NAIVE, TSPLOT_SOLID, 1.6, nep <= 60},
-			{"validation loss", ex, vl, nep, C_VAL, TSPLOT_SOLID, 1.6, nep <= 60},
-		};
-		struct tsplot_chart c4 = {"Loss per epoch (mean squared error, normalised units)",
-					  "epoch", "loss", 0, 280, l4, 2, NULL, 0, NULL, 0, 1, 0};
-		int r4 = tsplot_svg(o, &c4);
-		free(ex);
-		free(lo);
-		free(vl);
-		if (r4)
-			goto io;
+		return 0;
 	}
+	double *ex = malloc(nep * sizeof(double)), *lo = malloc(nep * sizeof(double)),
+	       *vl = malloc(nep * sizeof(double));
+	int rc = 0;
+	if (!ex || !lo || !vl) {
+		error("out of memory");
+		rc = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < nep; i++) {
+		ex[i] = ep[i].epoch;
+		lo[i] = ep[i].loss;
+		vl[i] = ep[i].val_loss;
+	}
+	struct tsplot_line l4[2] = {
+		{"train loss", ex, lo, nep, C_NAIVE, TSPLOT_SOLID, 1.6, nep <= 60},
+		{"validation loss", ex, vl, nep, C_VAL, TSPLOT_SOLID, 1.6, nep <= 60},
+	};
+	struct tsplot_chart c4 = {"Loss per epoch (mean squared error, normalised units)",
+				  "epoch", "loss", 0, 280, l4, 2, NULL, 0, NULL, 0, 1, 0};
+	rc = tsplot_svg(o, &c4) ? -1 : 0;
+out:
+	free(ex);
+	free(lo);
+	free(vl);
+	return rc;
+}
+
+static int write_page(FILE *o, const struct tsdata *d, const json_t *m, const struct fc *f,
+		      int have_model, const struct epoch_row *ep, size_t nep, const char *log_path,
+		      long step)
+{
+	const size_t h = (size_t)step - 1;
+	page_head(o, d);
+	section_errors(o, d, m, f->k, have_model);
+	struct chart_data c;
+	if (chart_data_make(&c, d, f, h)) {
+		chart_data_free(&c);
+		return -1;
+	}
+	int rc = section_charts(o, d, f, &c, have_model, h);
+	chart_data_free(&c);
+	if (!rc) {
+		rc = section_learning(o, ep, nep, log_path);
+		if (rc > 0)
+			return -1;
+	}
+	if (rc)
+		return error("cannot format the report");
 	fprintf(o, "<p class=\"note\">Written by ts-report from a %s dataset (format %d).</p>\n"
 		"</body>\n</html>\n", TSFILE_FORMAT, TSFILE_VERSION);
-	goto out;
-io:
-	rc = error("cannot format the report");
-out:
-	free(xs);
-	free(tx);
-	for (int i = 0; i < 4; i++)
-		free(col[i]);
-	for (int i = 0; i < 3; i++)
-		free(err[i]);
-	return rc;
+	return 0;
 }
 
 int ts_report_render(const struct tsdata *d, const char *metrics, const char *source,
