@@ -932,6 +932,192 @@ static int add_log(struct run *r, json_t *j)
 	return 0;
 }
 
+/* Opens the data, builds or resumes the model and puts it on its device.
+ * Returns 0 or -1 after error(). */
+static int run_open(struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	rnn_set_threads(c->threads);
+	if (open_data(r) || make_meta(r))
+		return -1;
+	if (c->preset && !strcmp(c->preset, "notebook") && c->task == RNN_TASK_CLASSIFY &&
+	    r->meta.max_len != 256)
+		info("note: --preset notebook: '%s' has max_len %u, the notebook used 256 (set at "
+		     "tokenize: make MAX_LEN=256)",
+		     c->data, r->meta.max_len);
+	/* on a GPU the host model only holds the state: no activation room */
+	const int on_host = c->device == DEVICE_CPU;
+	if (!(r->m = rnn_model_create(&r->meta.cfg, on_host ? c->batch : 1,
+				      on_host ? (int)r->meta.max_len : 1, 1)))
+		return -1;
+	rnn_model_init(r->m, c->seed);
+	if (feed_is_open(&r->va) && !(r->best = rnn_alloc_floats(r->m->layout.total)))
+		return -1;
+	if (r->best)
+		memcpy(r->best, r->m->params, sizeof(float) * r->m->layout.total);
+	train_fingerprint(c, &r->meta.cfg, r->dataset_hash, r->meta.vocab_hash, r->fp_text,
+			  sizeof(r->fp_text));
+	char fp_hex[17];
+	hash64_hex(hash64(r->fp_text, strlen(r->fp_text)), fp_hex);
+	r->st.seed = c->seed;
+	r->st.best_metric = INFINITY;
+	if (try_resume(r, fp_hex))
+		return -1;
+	memcpy(r->st.fingerprint, fp_hex, 17);
+	free(r->st.fingerprint_text);
+	if (!(r->st.fingerprint_text = strdup(r->fp_text)))
+		return error("out of memory");
+	/* the device copy starts from the initialised or resumed host model */
+	if (devmodel_open(&r->dm, r->m, c->device, c->batch, (int)r->meta.max_len))
+		return -1;
+	if (c->device == DEVICE_CUDA)
+		info("device: %s", r->dm.desc);
+	if (!c->quiet && !r->resumed) {
+		size_t np = 0;
+		for (int i = 0; i < r->m->layout.n_tensors; i++)
+			np += r->m->layout.tensors[i].numel;
+		info("%s %s, E %d, H %d, %d layer%s%s, %s pooling, %zu parameters; %" PRIu64
+		     " training and %" PRIu64 " validation %s, batch %d, %d thread%s",
+		     rnn_task_name(r->meta.cfg.task), rnn_cell_name(r->meta.cfg.cell),
+		     r->meta.cfg.embed, c->hidden, c->layers, c->layers > 1 ? "s" : "",
+		     c->bidirectional ? ", bidirectional" : "", rnn_pool_name(c->pool), np,
+		     feed_rows(&r->tr), feed_rows(&r->va),
+		     c->task == RNN_TASK_CLASSIFY ? "reviews" : "windows", c->batch, c->threads,
+		     c->threads > 1 ? "s" : "");
+	}
+	return 0;
+}
+
+/* Why the run stops before epoch st.epoch + 1, or NULL to go on. */
+static const char *stop_reason(const struct run *r)
+{
+	const struct train_cfg *c = r->c;
+	if (r->st.epoch >= c->epochs)
+		return "epochs";
+	if (feed_is_open(&r->va) && c->patience > 0 && r->st.bad_epochs >= c->patience)
+		return "early-stopping";
+	return NULL;
+}
+
+/* Validates after epoch e and keeps the best weights.  Returns 0, 1 when
+ * the validation loss was not finite, or -1 after error(). */
+static int validate_epoch(struct run *r, int e, struct metrics *vm, int *improved)
+{
+	*improved = 0;
+	if (!feed_is_open(&r->va)) {
+		r->st.best_epoch = e;
+		return 0;
+	}
+	int v = validate(r, vm);
+	if (v)
+		return v;
+	if (vm->loss < r->st.best_metric) {
+		*improved = 1;
+		r->st.best_metric = vm->loss;
+		r->st.best_epoch = e;
+		r->st.bad_epochs = 0;
+		memcpy(r->best, r->m->params, sizeof(float) * r->m->layout.total);
+	} else {
+		r->st.bad_epochs++;
+	}
+	return 0;
+}
+
+/* One finished epoch, as train-log.jsonl and the progress line read it. */
+struct epoch_line {
+	int epoch;
+	double loss, acc, norm;
+	double secs;     /* training time */
+	double esecs;    /* the whole epoch, validation included */
+	uint64_t seqs;
+	const struct metrics *vm; /* NULL: no validation split */
+	int improved;
+	int timed;       /* device timing: dt1 - dt0 is this epoch's */
+	struct rnn_cuda_timing dt0, dt1;
+};
+
+/* Appends the epoch's line to the training log (docs/artifacts.md). */
+static int log_epoch(struct run *r, const struct epoch_line *l)
+{
+	const struct metrics *vm = l->vm;
+	json_t *j = json_object();
+	json_object_set_new(j, "epoch", json_integer(l->epoch));
+	json_object_set_new(j, "loss", jreal(l->loss));
+	json_object_set_new(j, "accuracy", jreal(l->acc));
+	json_object_set_new(j, "val_loss", vm ? jreal(vm->loss) : json_null());
+	json_object_set_new(j, "val_accuracy", vm ? jreal(vm->accuracy) : json_null());
+	json_object_set_new(j, "val_macro_f1", vm ? jreal(vm->macro_f1) : json_null());
+	json_object_set_new(j, "seconds", json_real(l->esecs));
+	json_object_set_new(j, "seq_per_s", jreal(l->secs > 0 ? l->seqs / l->secs : NAN));
+	json_object_set_new(j, "lr", json_real(r->c->optim.lr));
+	json_object_set_new(j, "grad_norm", jreal(l->norm));
+	if (l->timed) {
+		/* this epoch's train steps on the device (docs/training.md) */
+		json_object_set_new(j, "device_busy_s", json_real(l->dt1.busy_s - l->dt0.busy_s));
+		json_object_set_new(j, "device_idle_s", json_real(l->dt1.idle_s - l->dt0.idle_s));
+	}
+	int rc = add_log(r, j);
+	json_decref(j);
+	return rc;
+}
+
+static void print_epoch(const struct run *r, struct progress *lg, const struct epoch_line *l)
+{
+	const struct train_cfg *c = r->c;
+	const struct metrics *vm = l->vm;
+	const double sps = l->secs > 0 ? l->seqs / l->secs : 0.0;
+	if (c->quiet)
+		return;
+	if (c->task == RNN_TASK_CLASSIFY)
+		progress_log(lg,
+			     "epoch %d/%d: loss %.4f acc %.4f | val loss %.4f acc %.4f "
+			     "macro-F1 %.4f | %.1f s, %.0f seq/s%s",
+			     l->epoch, c->epochs, l->loss, l->acc, vm ? vm->loss : NAN,
+			     vm ? vm->accuracy : NAN, vm ? vm->macro_f1 : NAN, l->esecs, sps,
+			     l->improved ? " (best)" : "");
+	else
+		progress_log(lg, "epoch %d/%d: mse %.5f | val mse %.5f | %.1f s, %.0f seq/s%s",
+			     l->epoch, c->epochs, l->loss, vm ? vm->loss : NAN, l->esecs, sps,
+			     l->improved ? " (best)" : "");
+}
+
+/* After the last epoch: the model file, the log and the summary, or only
+ * the summary when training diverged.  Returns TRAIN_OK, TRAIN_DIVERGED or
+ * -1 after error(). */
+static int finish_run(struct run *r, const char *stopped, struct progress *lg)
+{
+	const struct train_cfg *c = r->c;
+	free(r->st.stopped);
+	r->st.stopped = strdup(stopped);
+	if (!strcmp(stopped, "nan")) {
+		if (c->checkpoint && r->st.epoch > 0)
+			error("the checkpoint '%s' of epoch %d is kept; no model was written (try a "
+			      "lower --lr, or --clip)",
+			      c->checkpoint, r->st.epoch);
+		else
+			error("no model was written (try a lower --lr, or --clip)");
+		write_summary(r, r->st.epoch);
+		return TRAIN_DIVERGED;
+	}
+	const float *final = r->best && r->st.best_epoch > 0 ? r->best : r->m->params;
+	r->meta.best_epoch = r->st.best_epoch;
+	if (modelfile_save(c->model_out, &r->meta, final) || write_log(r) ||
+	    write_summary(r, r->st.epoch))
+		return -1;
+	if (!c->quiet)
+		progress_log(lg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",
+			     stopped, r->st.epoch, r->st.epoch > 1 ? "s" : "", r->st.best_epoch,
+			     feed_is_open(&r->va) ? "" : " (no validation)", c->model_out);
+	struct rnn_cuda_timing dt;
+	if (!c->quiet && devmodel_timing(&r->dm, &dt) && dt.steps > 0)
+		progress_log(lg,
+			     "device: %ld steps, busy %.3f s, idle between steps %.3f s (%.1f%%), "
+			     "longest gap %.2f ms",
+			     dt.steps, dt.busy_s, dt.idle_s, 100 * idle_fraction(&dt),
+			     dt.max_idle_s * 1e3);
+	return TRAIN_OK;
+}
+
 int train_run(const struct train_cfg *c)
 {
 	struct run r;
@@ -951,63 +1137,9 @@ int train_run(const struct train_cfg *c)
 
 	if (c->epochs < 1 || c->batch < 1 || c->threads < 1)
 		return error("epochs, batch and threads must be >= 1");
-	rnn_set_threads(c->threads);
-	if (open_data(&r) || make_meta(&r))
+	if (run_open(&r))
 		goto out;
-	if (c->preset && !strcmp(c->preset, "notebook") && c->task == RNN_TASK_CLASSIFY &&
-	    r.meta.max_len != 256)
-		info("note: --preset notebook: '%s' has max_len %u, the notebook used 256 (set at "
-		     "tokenize: make MAX_LEN=256)",
-		     c->data, r.meta.max_len);
-	/* on a GPU the host model only holds the state: no activation room */
-	const int on_host = c->device == DEVICE_CPU;
-	if (!(r.m = rnn_model_create(&r.meta.cfg, on_host ? c->batch : 1,
-				     on_host ? (int)r.meta.max_len : 1, 1)))
-		goto out;
-	const int has_va = feed_is_open(&r.va);
-	rnn_model_init(r.m, c->seed);
-	if (has_va && !(r.best = rnn_alloc_floats(r.m->layout.total)))
-		goto out;
-	if (r.best)
-		memcpy(r.best, r.m->params, sizeof(float) * r.m->layout.total);
-	train_fingerprint(c, &r.meta.cfg, r.dataset_hash, r.meta.vocab_hash, r.fp_text,
-			  sizeof(r.fp_text));
-	char fp_hex[17];
-	hash64_hex(hash64(r.fp_text, strlen(r.fp_text)), fp_hex);
-	r.st.seed = c->seed;
-	r.st.best_metric = INFINITY;
-	if (try_resume(&r, fp_hex))
-		goto out;
-	memcpy(r.st.fingerprint, fp_hex, 17);
-	free(r.st.fingerprint_text);
-	if (!(r.st.fingerprint_text = strdup(r.fp_text))) {
-		error("out of memory");
-		goto out;
-	}
-	/* the device copy starts from the initialised or resumed host model */
-	if (devmodel_open(&r.dm, r.m, c->device, c->batch, (int)r.meta.max_len))
-		goto out;
-	if (c->device == DEVICE_CUDA)
-		info("device: %s", r.dm.desc);
-	if (!c->quiet && !r.resumed) {
-		size_t np = 0;
-		for (int i = 0; i < r.m->layout.n_tensors; i++)
-			np += r.m->layout.tensors[i].numel;
-		info("%s %s, E %d, H %d, %d layer%s%s, %s pooling, %zu parameters; %" PRIu64
-		     " training and %" PRIu64 " validation %s, batch %d, %d thread%s",
-		     rnn_task_name(r.meta.cfg.task), rnn_cell_name(r.meta.cfg.cell),
-		     r.meta.cfg.embed, c->hidden, c->layers, c->layers > 1 ? "s" : "",
-		     c->bidirectional ? ", bidirectional" : "", rnn_pool_name(c->pool), np,
-		     feed_rows(&r.tr), feed_rows(&r.va),
-		     c->task == RNN_TASK_CLASSIFY ? "reviews" : "windows", c->batch, c->threads,
-		     c->threads > 1 ? "s" : "");
-	}
-
-	const char *stopped = NULL;
-	if (r.st.epoch >= c->epochs)
-		stopped = "epochs";
-	else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
-		stopped = "early-stopping";
+	const char *stopped = stop_reason(&r);
 	for (int e = r.st.epoch + 1; !stopped; e++) {
 		double t_epoch = progress_now();
 		/* a checkpoint stopped inside this epoch: its sums so far */
@@ -1016,8 +1148,8 @@ int train_run(const struct train_cfg *c)
 		r.st.epoch_batch = r.st.epoch_batches = r.st.epoch_seqs = r.st.epoch_correct = 0;
 		r.st.epoch_loss_sum = r.st.epoch_norm_sum = r.st.epoch_seconds = 0;
 		double restored_secs = a.secs;
-		struct rnn_cuda_timing dt0;
-		const int timed = devmodel_timing(&r.dm, &dt0);
+		struct epoch_line l = {.epoch = e};
+		l.timed = devmodel_timing(&r.dm, &l.dt0);
 		int s = train_epoch(&r, e, &pg, &a);
 		if (s < 0)
 			goto out;
@@ -1029,91 +1161,47 @@ int train_run(const struct train_cfg *c)
 			rc = stop_run(&r, e, &a);
 			goto out;
 		}
-		const int classify = c->task == RNN_TASK_CLASSIFY;
-		double loss = a.n ? a.loss_sum / a.n : NAN;
-		double acc = a.n && classify ? (double)a.correct / a.n : NAN;
-		double norm = a.nb ? a.norm_sum / a.nb : NAN, secs = a.secs;
-		uint64_t seqs = a.n;
+		l.loss = a.n ? a.loss_sum / a.n : NAN;
+		l.acc = a.n && c->task == RNN_TASK_CLASSIFY ? (double)a.correct / a.n : NAN;
+		l.norm = a.nb ? a.norm_sum / a.nb : NAN;
+		l.secs = a.secs;
+		l.seqs = a.n;
 		/* parameters and Adam state back to the host model for the
 		 * best-epoch snapshot, the checkpoint and the model file */
 		if (devmodel_to_host(&r.dm))
 			goto out;
-		r.train_seconds += secs;
-		r.run_seqs += seqs;
+		r.train_seconds += l.secs;
+		r.run_seqs += l.seqs;
 		struct metrics vm = {0};
-		int improved = 0;
-		if (has_va) {
-			int v = validate(&r, &vm);
-			if (v < 0) {
-				metrics_free(&vm);
+		int v = validate_epoch(&r, e, &vm, &l.improved);
+		if (v) {
+			metrics_free(&vm);
+			if (v < 0)
 				goto out;
-			}
-			if (v == 1) {
-				metrics_free(&vm);
-				error("non-finite validation loss after epoch %d: training stopped",
-				      e);
-				stopped = "nan";
-				break;
-			}
-			if (vm.loss < r.st.best_metric) {
-				improved = 1;
-				r.st.best_metric = vm.loss;
-				r.st.best_epoch = e;
-				r.st.bad_epochs = 0;
-				memcpy(r.best, r.m->params, sizeof(float) * r.m->layout.total);
-			} else {
-				r.st.bad_epochs++;
-			}
-		} else {
-			r.st.best_epoch = e;
+			error("non-finite validation loss after epoch %d: training stopped", e);
+			stopped = "nan";
+			break;
 		}
+		l.vm = feed_is_open(&r.va) ? &vm : NULL;
 		r.st.epoch = e;
 		r.st.adam_step = r.m->adam_step;
-		double esecs = progress_now() - t_epoch + restored_secs;
-		json_t *j = json_object();
-		json_object_set_new(j, "epoch", json_integer(e));
-		json_object_set_new(j, "loss", jreal(loss));
-		json_object_set_new(j, "accuracy", jreal(acc));
-		json_object_set_new(j, "val_loss", has_va ? jreal(vm.loss) : json_null());
-		json_object_set_new(j, "val_accuracy", has_va ? jreal(vm.accuracy) : json_null());
-		json_object_set_new(j, "val_macro_f1", has_va ? jreal(vm.macro_f1) : json_null());
-		json_object_set_new(j, "seconds", json_real(esecs));
-		json_object_set_new(j, "seq_per_s", jreal(secs > 0 ? seqs / secs : NAN));
-		json_object_set_new(j, "lr", json_real(c->optim.lr));
-		json_object_set_new(j, "grad_norm", jreal(norm));
-		struct rnn_cuda_timing dt1;
-		if (timed && devmodel_timing(&r.dm, &dt1)) {
-			/* this epoch's train steps on the device (docs/training.md) */
-			json_object_set_new(j, "device_busy_s", json_real(dt1.busy_s - dt0.busy_s));
-			json_object_set_new(j, "device_idle_s", json_real(dt1.idle_s - dt0.idle_s));
-		}
-		int lrc = add_log(&r, j);
-		json_decref(j);
-		if (lrc)
+		l.esecs = progress_now() - t_epoch + restored_secs;
+		if (l.timed)
+			l.timed = devmodel_timing(&r.dm, &l.dt1);
+		if (log_epoch(&r, &l)) {
+			metrics_free(&vm);
 			goto out;
-		if (e >= c->epochs)
-			stopped = "epochs";
-		else if (has_va && c->patience > 0 && r.st.bad_epochs >= c->patience)
-			stopped = "early-stopping";
+		}
+		stopped = stop_reason(&r);
 		free(r.st.stopped);
 		r.st.stopped = stopped ? strdup(stopped) : NULL;
-		if (c->checkpoint &&
-		    save_checkpoint(&r, r.best && r.st.best_epoch != e ? r.best : NULL))
+		if ((c->checkpoint &&
+		     save_checkpoint(&r, r.best && r.st.best_epoch != e ? r.best : NULL)) ||
+		    write_log(&r)) {
+			metrics_free(&vm);
 			goto out;
-		if (write_log(&r))
-			goto out;
-		if (!c->quiet && c->task == RNN_TASK_CLASSIFY)
-			progress_log(&lg,
-				     "epoch %d/%d: loss %.4f acc %.4f | val loss %.4f acc %.4f "
-				     "macro-F1 %.4f | %.1f s, %.0f seq/s%s",
-				     e, c->epochs, loss, acc, has_va ? vm.loss : NAN,
-				     has_va ? vm.accuracy : NAN, has_va ? vm.macro_f1 : NAN, esecs,
-				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
-		else if (!c->quiet)
-			progress_log(&lg,
-				     "epoch %d/%d: mse %.5f | val mse %.5f | %.1f s, %.0f seq/s%s", e,
-				     c->epochs, loss, has_va ? vm.loss : NAN, esecs,
-				     secs > 0 ? seqs / secs : 0.0, improved ? " (best)" : "");
+		}
+		print_epoch(&r, &lg, &l);
 		metrics_free(&vm);
 		/* a signal during validation or the checkpoint: stop here (also
 		 * before the model file: the checkpoint has the finished run) */
@@ -1122,36 +1210,7 @@ int train_run(const struct train_cfg *c)
 			goto out;
 		}
 	}
-	free(r.st.stopped);
-	r.st.stopped = strdup(stopped);
-	if (!strcmp(stopped, "nan")) {
-		if (c->checkpoint && r.st.epoch > 0)
-			error("the checkpoint '%s' of epoch %d is kept; no model was written (try a "
-			      "lower --lr, or --clip)",
-			      c->checkpoint, r.st.epoch);
-		else
-			error("no model was written (try a lower --lr, or --clip)");
-		write_summary(&r, r.st.epoch);
-		rc = TRAIN_DIVERGED;
-		goto out;
-	}
-	const float *final = r.best && r.st.best_epoch > 0 ? r.best : r.m->params;
-	r.meta.best_epoch = r.st.best_epoch;
-	if (modelfile_save(c->model_out, &r.meta, final) || write_log(&r) ||
-	    write_summary(&r, r.st.epoch))
-		goto out;
-	if (!c->quiet)
-		progress_log(&lg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",
-			     stopped, r.st.epoch, r.st.epoch > 1 ? "s" : "", r.st.best_epoch,
-			     has_va ? "" : " (no validation)", c->model_out);
-	struct rnn_cuda_timing dt;
-	if (!c->quiet && devmodel_timing(&r.dm, &dt) && dt.steps > 0)
-		progress_log(&lg,
-			     "device: %ld steps, busy %.3f s, idle between steps %.3f s (%.1f%%), "
-			     "longest gap %.2f ms",
-			     dt.steps, dt.busy_s, dt.idle_s, 100 * idle_fraction(&dt),
-			     dt.max_idle_s * 1e3);
-	rc = TRAIN_OK;
+	rc = finish_run(&r, stopped, &lg);
 out:
 	run_free(&r);
 	return rc;
