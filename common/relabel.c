@@ -43,129 +43,128 @@ static json_t *fates_json(const long *fate)
 	return d;
 }
 
-int relabel_run(const char *const *paths, int n, const char *output,
-		const struct relabel_opts *o, json_t **stats)
+/* One run: its inputs, the merged metadata and what pass 1 learnt. */
+struct relabel {
+	const struct relabel_opts *o;
+	const struct labelmap *lm;
+	struct input *in;
+	int n;
+	struct tokmeta meta;    /* of the output */
+	struct u64map map;      /* text hash -> index in ents */
+	struct dupent *ents;
+	size_t n_ents, cap_ents;
+	struct badlog bad;      /* unknown labels */
+	struct strcount raw;    /* raw labels seen */
+	long fate[F_N], total, conflict_texts;
+	long per_class[TOKFILE_MAX_LABELS];
+};
+
+/* Opens the inputs, checks that they can be merged and builds the output
+ * metadata: the first input's, with every input's dumps as sources and the
+ * label map's classes as labels. */
+static int open_inputs(struct relabel *R, const char *const *paths)
 {
-	int rc = -1;
-	struct input *in = calloc(n, sizeof(*in));
-	struct tokmeta meta = {0};
-	struct u64map map = {0};
-	struct dupent *ents = NULL;
-	size_t n_ents = 0, cap_ents = 0;
-	struct tokwriter *w = NULL;
-	struct badlog bad;
-	struct strcount raw = {0};
-	long fate[F_N] = {0}, total = 0, conflict_texts = 0;
-	long per_class[TOKFILE_MAX_LABELS] = {0};
-	const struct labelmap *lm = o->map;
-	badlog_init(&bad, o->max_print);
-	if (stats)
-		*stats = NULL;
-	if (!in) {
-		error("out of memory");
-		goto out;
-	}
-
-	/* open, check compatibility, build the output metadata */
+	struct tokmeta *meta = &R->meta;
 	uint64_t expect = 0;
-	for (int i = 0; i < n; i++) {
-		in[i].path = paths[i];
-		in[i].r = tokreader_open(paths[i]);
-		if (!in[i].r)
-			goto out;
-		const struct tokmeta *m = tokreader_meta(in[i].r);
+	for (int i = 0; i < R->n; i++) {
+		struct input *in = &R->in[i];
+		in->path = paths[i];
+		if (!(in->r = tokreader_open(paths[i])))
+			return -1;
+		const struct tokmeta *m = tokreader_meta(in->r);
 		if (i == 0) {
-			if (tokmeta_copy(&meta, m))
-				goto out;
-			for (int k = 0; k < meta.n_labels; k++)
-				free(meta.labels[k]);
-			meta.n_labels = 0;
-			for (int k = 0; k < meta.n_sources; k++)
-				free(meta.sources[k].name);
-			free(meta.sources);
-			meta.sources = NULL;
-			meta.n_sources = 0;
-		} else if (tokmeta_compatible(tokreader_meta(in[0].r), paths[0], m, paths[i])) {
-			goto out;
+			if (tokmeta_copy(meta, m))
+				return -1;
+			for (int k = 0; k < meta->n_labels; k++)
+				free(meta->labels[k]);
+			meta->n_labels = 0;
+			for (int k = 0; k < meta->n_sources; k++)
+				free(meta->sources[k].name);
+			free(meta->sources);
+			meta->sources = NULL;
+			meta->n_sources = 0;
+		} else if (tokmeta_compatible(tokreader_meta(R->in[0].r), paths[0], m, paths[i])) {
+			return -1;
 		}
-		in[i].src_offset = meta.n_sources;
+		in->src_offset = meta->n_sources;
 		for (int k = 0; k < m->n_sources; k++)
-			if (tokmeta_add_source(&meta, m->sources[k].name, m->sources[k].hash) < 0)
-				goto out;
-		if (m->n_sources == 0 && tokmeta_add_source(&meta, paths[i], 0) < 0)
-			goto out;
-		expect += tokreader_count(in[i].r);
+			if (tokmeta_add_source(meta, m->sources[k].name, m->sources[k].hash) < 0)
+				return -1;
+		if (m->n_sources == 0 && tokmeta_add_source(meta, paths[i], 0) < 0)
+			return -1;
+		expect += tokreader_count(in->r);
 	}
-	for (int k = 0; k < labelmap_n_classes(lm); k++)
-		if (!(meta.labels[meta.n_labels++] = strdup(labelmap_class(lm, k)))) {
-			error("out of memory");
-			goto out;
-		}
-	free(meta.producer);
-	meta.producer = strdup(o->producer ? o->producer : "filter-relabel");
-	if (u64map_init(&map, expect))
-		goto out;
+	for (int k = 0; k < labelmap_n_classes(R->lm); k++)
+		if (!(meta->labels[meta->n_labels++] = strdup(labelmap_class(R->lm, k))))
+			return error("out of memory");
+	free(meta->producer);
+	meta->producer = strdup(R->o->producer ? R->o->producer : "filter-relabel");
+	return u64map_init(&R->map, expect);
+}
 
-	/* pass 1: outcomes per text */
+/* Pass 1: the outcome of each text's first copy, and whether a later copy
+ * disagrees. */
+static int pass_outcomes(struct relabel *R)
+{
 	uint64_t g = 0;
-	for (int i = 0; i < n; i++) {
-		const struct tokmeta *m = tokreader_meta(in[i].r);
+	for (int i = 0; i < R->n; i++) {
+		const struct tokmeta *m = tokreader_meta(R->in[i].r);
 		struct tokrec rec;
 		int got;
-		while ((got = tokreader_next(in[i].r, &rec)) == 1) {
-			int cls = labelmap_lookup(lm, rec.label_raw, rec.label_raw_len);
-			strcount_add(&raw, rec.label_raw, rec.label_raw_len);
+		while ((got = tokreader_next(R->in[i].r, &rec)) == 1) {
+			int cls = labelmap_lookup(R->lm, rec.label_raw, rec.label_raw_len);
+			strcount_add(&R->raw, rec.label_raw, rec.label_raw_len);
 			if (cls == LABEL_UNKNOWN) {
-				badlog_add(&bad, "unknown_label", source_name(m, rec.source), rec.line,
+				badlog_add(&R->bad, "unknown_label", source_name(m, rec.source), rec.line,
 					   "unknown label '%.*s' (not in --labels %s)",
 					   (int)(rec.label_raw_len > 60 ? 60 : rec.label_raw_len),
-					   rec.label_raw, labelmap_spec(lm));
-				if (o->fail_on_unknown) {
-					error("unknown label and --on-error fail: nothing written");
-					goto out;
-				}
+					   rec.label_raw, labelmap_spec(R->lm));
+				if (R->o->fail_on_unknown)
+					return error("unknown label and --on-error fail: nothing written");
 				g++;
 				continue;
 			}
 			int found;
-			uint32_t *slot = u64map_put(&map, rec.hash, &found);
+			uint32_t *slot = u64map_put(&R->map, rec.hash, &found);
 			if (!slot)
-				goto out;
+				return -1;
 			if (!found) {
-				if (GROW_ARRAY(ents, cap_ents, n_ents + 1, 1024))
-					goto out;
-				*slot = (uint32_t)n_ents;
-				ents[n_ents++] = (struct dupent){.first = g, .outcome = cls};
+				if (GROW_ARRAY(R->ents, R->cap_ents, R->n_ents + 1, 1024))
+					return -1;
+				*slot = (uint32_t)R->n_ents;
+				R->ents[R->n_ents++] = (struct dupent){.first = g, .outcome = cls};
 			} else {
-				struct dupent *e = &ents[*slot];
+				struct dupent *e = &R->ents[*slot];
 				if (e->outcome != cls && !e->conflict) {
 					e->conflict = 1;
-					conflict_texts++;
+					R->conflict_texts++;
 				}
 			}
 			g++;
 		}
 		if (got < 0)
-			goto out;
+			return -1;
 	}
+	return 0;
+}
 
-	/* pass 2: write the survivors */
-	w = tokwriter_open(output, &meta);
-	if (!w)
-		goto out;
-	g = 0;
-	for (int i = 0; i < n; i++) {
+/* Pass 2: rewinds the inputs and writes the survivors to w. */
+static int pass_write(struct relabel *R, struct tokwriter *w)
+{
+	uint64_t g = 0;
+	for (int i = 0; i < R->n; i++) {
+		struct input *in = &R->in[i];
 		struct tokrec rec;
 		int got;
-		if (tokreader_rewind(in[i].r))
-			goto out;
-		while ((got = tokreader_next(in[i].r, &rec)) == 1) {
-			int cls = labelmap_lookup(lm, rec.label_raw, rec.label_raw_len);
+		if (tokreader_rewind(in->r))
+			return -1;
+		while ((got = tokreader_next(in->r, &rec)) == 1) {
+			int cls = labelmap_lookup(R->lm, rec.label_raw, rec.label_raw_len);
 			int f;
 			if (cls == LABEL_UNKNOWN) {
 				f = F_UNKNOWN;
 			} else {
-				const struct dupent *e = &ents[*u64map_get(&map, rec.hash)];
+				const struct dupent *e = &R->ents[*u64map_get(&R->map, rec.hash)];
 				if (e->conflict)
 					f = F_CONFLICT;
 				else if (e->first != g)
@@ -176,63 +175,88 @@ int relabel_run(const char *const *paths, int n, const char *output,
 					f = F_KEPT;
 			}
 			g++;
-			in[i].in++;
-			in[i].fate[f]++;
-			fate[f]++;
-			total++;
+			in->in++;
+			in->fate[f]++;
+			R->fate[f]++;
+			R->total++;
 			if (f != F_KEPT)
 				continue;
-			per_class[cls]++;
+			R->per_class[cls]++;
 			rec.label = cls;
-			rec.source += in[i].src_offset;
+			rec.source += in->src_offset;
 			if (tokwriter_add(w, &rec))
-				goto out;
+				return -1;
 		}
 		if (got < 0)
-			goto out;
+			return -1;
 	}
-	if (fate[F_KEPT] == 0) {
-		error("no review left after relabelling (%ld in); check --labels", total);
-		goto out;
-	}
-	if (tokwriter_commit(w)) {
-		w = NULL;
-		goto out;
-	}
-	w = NULL;
-	rc = 0;
-	badlog_summary(&bad, "unknown labels");
+	return 0;
+}
 
+/* The stats object (relabel.h), also of a failed run. */
+static json_t *stats_json(const struct relabel *R, const char *output, int rc)
+{
+	json_t *inputs = json_array(), *classes = json_object();
+	for (int i = 0; i < R->n && R->in; i++) {
+		const struct input *in = &R->in[i];
+		json_t *src = json_array();
+		const struct tokmeta *m = in->r ? tokreader_meta(in->r) : NULL;
+		for (int k = 0; m && k < m->n_sources; k++)
+			json_array_append_new(src, json_string(m->sources[k].name));
+		json_array_append_new(inputs, json_pack("{s:s, s:o, s:I, s:I, s:o}", "file",
+			in->path, "dumps", src, "in", (json_int_t)in->in, "kept",
+			(json_int_t)in->fate[F_KEPT], "dropped", fates_json(in->fate)));
+	}
+	for (int k = 0; k < labelmap_n_classes(R->lm); k++)
+		json_object_set_new(classes, labelmap_class(R->lm, k), json_integer(R->per_class[k]));
+	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:I, s:o, s:o}",
+			 "status", rc ? "failed" : "ok", "labels", labelmap_spec(R->lm),
+			 "classes", classes, "inputs", inputs, "in", (json_int_t)R->total,
+			 "kept", (json_int_t)R->fate[F_KEPT], "dropped", fates_json(R->fate),
+			 "raw_labels", strcount_json(&R->raw),
+			 "conflict_texts", (json_int_t)R->conflict_texts,
+			 "unknown_labels", badlog_json(&R->bad), "output", json_string(output));
+}
+
+int relabel_run(const char *const *paths, int n, const char *output,
+		const struct relabel_opts *o, json_t **stats)
+{
+	int rc = -1;
+	struct relabel R = {.o = o, .lm = o->map, .n = n, .in = calloc(n, sizeof(*R.in))};
+	struct tokwriter *w = NULL;
+	badlog_init(&R.bad, o->max_print);
+	if (stats)
+		*stats = NULL;
+	if (!R.in) {
+		error("out of memory");
+		goto out;
+	}
+	if (open_inputs(&R, paths) || pass_outcomes(&R))
+		goto out;
+	if (!(w = tokwriter_open(output, &R.meta)) || pass_write(&R, w))
+		goto out;
+	if (R.fate[F_KEPT] == 0) {
+		error("no review left after relabelling (%ld in); check --labels", R.total);
+		goto out;
+	}
+	int c = tokwriter_commit(w);
+	w = NULL;
+	if (c)
+		goto out;
+	rc = 0;
+	badlog_summary(&R.bad, "unknown labels");
 out:
 	if (w)
 		tokwriter_abort(w);
-	if (stats) {
-		json_t *inputs = json_array(), *classes = json_object();
-		for (int i = 0; i < n && in; i++) {
-			json_t *src = json_array();
-			const struct tokmeta *m = in[i].r ? tokreader_meta(in[i].r) : NULL;
-			for (int k = 0; m && k < m->n_sources; k++)
-				json_array_append_new(src, json_string(m->sources[k].name));
-			json_array_append_new(inputs, json_pack("{s:s, s:o, s:I, s:I, s:o}", "file",
-				in[i].path, "dumps", src, "in", (json_int_t)in[i].in, "kept",
-				(json_int_t)in[i].fate[F_KEPT], "dropped", fates_json(in[i].fate)));
-		}
-		for (int k = 0; k < labelmap_n_classes(lm); k++)
-			json_object_set_new(classes, labelmap_class(lm, k), json_integer(per_class[k]));
-		*stats = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:I, s:o, s:o}",
-				   "status", rc ? "failed" : "ok", "labels", labelmap_spec(lm),
-				   "classes", classes, "inputs", inputs, "in", (json_int_t)total,
-				   "kept", (json_int_t)fate[F_KEPT], "dropped", fates_json(fate),
-				   "raw_labels", strcount_json(&raw), "conflict_texts", (json_int_t)conflict_texts,
-				   "unknown_labels", badlog_json(&bad), "output", json_string(output));
-	}
-	for (int i = 0; i < n && in; i++)
-		tokreader_close(in[i].r);
-	strcount_free(&raw);
-	free(in);
-	free(ents);
-	u64map_free(&map);
-	tokmeta_free(&meta);
-	badlog_free(&bad);
+	if (stats)
+		*stats = stats_json(&R, output, rc);
+	for (int i = 0; i < n && R.in; i++)
+		tokreader_close(R.in[i].r);
+	strcount_free(&R.raw);
+	free(R.in);
+	free(R.ents);
+	u64map_free(&R.map);
+	tokmeta_free(&R.meta);
+	badlog_free(&R.bad);
 	return rc;
 }
