@@ -368,6 +368,97 @@ static hid_t make_ds(hid_t g, const char *name, hid_t type, int rank, const hsiz
 	return d;
 }
 
+/* Creates the five datasets of a split of n rows in group g. */
+static int make_split_ds(const struct dswriter *w, hid_t g, uint64_t n, uint32_t chunk,
+			 struct split_ds *d)
+{
+	hsize_t dims2[2] = {n, w->width}, dims1[1] = {n};
+	int32_t pad32 = w->meta.pad_id;
+	uint16_t pad16 = (uint16_t)w->meta.pad_id;
+	const void *pad = w->id_ftype == H5T_STD_U16LE ? (const void *)&pad16 : (const void *)&pad32;
+	d->ids = make_ds(g, DS_IDS, w->id_ftype, 2, dims2, chunk, &w->o, 1, pad,
+			 "token ids, one review per row, [CLS] ... [SEP] then pad_id up to max_len");
+	d->lengths = make_ds(g, DS_LENGTHS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
+			     "ids per row before padding, [CLS] and [SEP] included");
+	d->labels = make_ds(g, DS_LABELS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
+			    "class index into the root attribute label_names");
+	d->hashes = make_ds(g, DS_HASHES, H5T_STD_U64LE, 1, dims1, chunk, &w->o, 0, NULL,
+			    "64-bit hash of the normalised review text (dedup and split key)");
+	d->nfull = make_ds(g, DS_NFULL, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
+			   "token count with [CLS] [SEP] before truncation to max_len");
+	return d->ids < 0 || d->lengths < 0 || d->labels < 0 || d->hashes < 0 || d->nfull < 0
+		       ? -1 : 0;
+}
+
+/* Closes what make_split_ds created; -1 when a close failed. */
+static int close_split_ds(const struct split_ds *d)
+{
+	const hid_t ids[] = {d->ids, d->lengths, d->labels, d->hashes, d->nfull};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++)
+		if (ids[i] >= 0 && CK(H5Dclose(ids[i])) < 0)
+			rc = -1;
+	return rc;
+}
+
+/* A record of split `split` that the dataset can hold, or an error naming
+ * it (row: its index in r_path). */
+static int check_record(const struct dswriter *w, const struct tokrec *rec, int split,
+			const char *r_path, uint64_t row)
+{
+	if (rec->label < 0 || rec->label >= w->meta.n_labels)
+		return error("'%s': record %llu has label %d, not a class index (0..%d); "
+			     "re-run filter-relabel and split", r_path, (unsigned long long)row,
+			     rec->label, w->meta.n_labels - 1);
+	if (rec->n_ids < 1 || rec->n_ids > w->width)
+		return error("'%s': record %llu has %u ids, expected 1..%u; re-run tokenize",
+			     r_path, (unsigned long long)row, rec->n_ids, w->width);
+	if (rec->split != SPLIT_NONE && rec->split != split)
+		return error("'%s': record %llu belongs to split '%s', not '%s'", r_path,
+			     (unsigned long long)row, tok_split_name(rec->split),
+			     tok_split_name(split));
+	for (uint32_t t = 0; t < rec->n_ids; t++)
+		if (rec->ids[t] >= w->meta.vocab_size)
+			return error("'%s': record %llu has id %u outside the vocabulary "
+				     "(%u ids); re-run tokenize", r_path, (unsigned long long)row,
+				     rec->ids[t], w->meta.vocab_size);
+	return 0;
+}
+
+/* The sorted hashes of a new split: warns of repeats inside it and refuses
+ * a review that an earlier split holds (the test set must never overlap
+ * training). */
+static int check_overlap(const struct dswriter *w, const uint64_t *hashes, uint64_t n,
+			 int split, const char *r_path)
+{
+	const char *split_name = tok_split_name(split);
+	uint64_t dups = 0;
+	for (uint64_t i = 1; i < n; i++)
+		dups += hashes[i] == hashes[i - 1];
+	if (dups)
+		warning("'%s': %llu reviews appear more than once in split '%s'", r_path,
+			(unsigned long long)dups, split_name);
+	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
+		if (!w->has[s])
+			continue;
+		const uint64_t *o = w->hashes[s], no = w->counts[s];
+		for (uint64_t i = 0, j = 0; i < n && j < no;) {
+			if (hashes[i] == o[j]) {
+				char hex[17];
+				hash64_hex(hashes[i], hex);
+				return error("'%s': review %s is in both split '%s' and split '%s'; "
+					     "the splits must not overlap (re-run split)", r_path, hex,
+					     split_name, tok_split_name(s));
+			}
+			if (hashes[i] < o[j])
+				i++;
+			else
+				j++;
+		}
+	}
+	return 0;
+}
+
 int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokreader *r,
 		       const char *r_path)
 {
@@ -406,56 +497,17 @@ int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokrea
 		return -1;
 	}
 	hid_t g = h5_group_create(w->f, split_name);
-	if (g < 0)
-		goto out;
-	hsize_t dims2[2] = {n, w->width}, dims1[1] = {n};
-	int32_t pad32 = w->meta.pad_id;
-	uint16_t pad16 = (uint16_t)w->meta.pad_id;
-	const void *pad = w->id_ftype == H5T_STD_U16LE ? (const void *)&pad16 : (const void *)&pad32;
-	d.ids = make_ds(g, DS_IDS, w->id_ftype, 2, dims2, chunk, &w->o, 1, pad,
-			"token ids, one review per row, [CLS] ... [SEP] then pad_id up to max_len");
-	d.lengths = make_ds(g, DS_LENGTHS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
-			    "ids per row before padding, [CLS] and [SEP] included");
-	d.labels = make_ds(g, DS_LABELS, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
-			   "class index into the root attribute label_names");
-	d.hashes = make_ds(g, DS_HASHES, H5T_STD_U64LE, 1, dims1, chunk, &w->o, 0, NULL,
-			   "64-bit hash of the normalised review text (dedup and split key)");
-	d.nfull = make_ds(g, DS_NFULL, H5T_STD_I32LE, 1, dims1, chunk, &w->o, 1, NULL,
-			  "token count with [CLS] [SEP] before truncation to max_len");
-	if (d.ids < 0 || d.lengths < 0 || d.labels < 0 || d.hashes < 0 || d.nfull < 0)
-		goto out;
-	if (tokreader_rewind(r))
+	if (g < 0 || make_split_ds(w, g, n, chunk, &d) || tokreader_rewind(r))
 		goto out;
 	struct tokrec rec;
 	uint64_t row = 0, row0 = 0;
 	int got;
 	while ((got = tokreader_next(r, &rec)) == 1) {
-		if (rec.label < 0 || rec.label >= w->meta.n_labels) {
-			error("'%s': record %llu has label %d, not a class index (0..%d); "
-			      "re-run filter-relabel and split", r_path, (unsigned long long)row,
-			      rec.label, w->meta.n_labels - 1);
+		if (check_record(w, &rec, split, r_path, row))
 			goto out;
-		}
-		if (rec.n_ids < 1 || rec.n_ids > w->width) {
-			error("'%s': record %llu has %u ids, expected 1..%u; re-run tokenize",
-			      r_path, (unsigned long long)row, rec.n_ids, w->width);
-			goto out;
-		}
-		if (rec.split != SPLIT_NONE && rec.split != split) {
-			error("'%s': record %llu belongs to split '%s', not '%s'", r_path,
-			      (unsigned long long)row, tok_split_name(rec.split), split_name);
-			goto out;
-		}
 		int32_t *dst = b.ids + (size_t)b.n * w->width;
-		for (uint32_t t = 0; t < rec.n_ids; t++) {
-			if (rec.ids[t] >= w->meta.vocab_size) {
-				error("'%s': record %llu has id %u outside the vocabulary "
-				      "(%u ids); re-run tokenize", r_path, (unsigned long long)row,
-				      rec.ids[t], w->meta.vocab_size);
-				goto out;
-			}
+		for (uint32_t t = 0; t < rec.n_ids; t++)
 			dst[t] = (int32_t)rec.ids[t];
-		}
 		for (uint32_t t = rec.n_ids; t < w->width; t++)
 			dst[t] = w->meta.pad_id;
 		b.lengths[b.n] = (int32_t)rec.n_ids;
@@ -482,34 +534,9 @@ int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokrea
 	}
 	if (b.n && window_flush(&b, &d, row0, w->o.bucket_window > 0, chunk))
 		goto out;
-
-	/* the test set must never overlap training: refuse shared reviews */
 	qsort(hashes, n, 8, cmp_u64);
-	uint64_t dups = 0;
-	for (uint64_t i = 1; i < n; i++)
-		dups += hashes[i] == hashes[i - 1];
-	if (dups)
-		warning("'%s': %llu reviews appear more than once in split '%s'", r_path,
-			(unsigned long long)dups, split_name);
-	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
-		if (!w->has[s])
-			continue;
-		uint64_t *o = w->hashes[s], no = w->counts[s];
-		for (uint64_t i = 0, j = 0; i < n && j < no;) {
-			if (hashes[i] == o[j]) {
-				char hex[17];
-				hash64_hex(hashes[i], hex);
-				error("'%s': review %s is in both split '%s' and split '%s'; the "
-				      "splits must not overlap (re-run split)", r_path, hex,
-				      split_name, tok_split_name(s));
-				goto out;
-			}
-			if (hashes[i] < o[j])
-				i++;
-			else
-				j++;
-		}
-	}
+	if (check_overlap(w, hashes, n, split, r_path))
+		goto out;
 	if (h5_attr_write_int(g, "count", (int64_t)n) ||
 	    h5_attr_write_ints(g, "label_counts", label_counts, (size_t)w->meta.n_labels) ||
 	    h5_attr_write_int(g, "n_truncated", n_truncated))
@@ -520,15 +547,7 @@ int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokrea
 	hashes = NULL;
 	rc = 0;
 out:
-	if (d.ids >= 0 && CK(H5Dclose(d.ids)) < 0)
-		rc = -1;
-	if (d.lengths >= 0 && CK(H5Dclose(d.lengths)) < 0)
-		rc = -1;
-	if (d.labels >= 0 && CK(H5Dclose(d.labels)) < 0)
-		rc = -1;
-	if (d.hashes >= 0 && CK(H5Dclose(d.hashes)) < 0)
-		rc = -1;
-	if (d.nfull >= 0 && CK(H5Dclose(d.nfull)) < 0)
+	if (close_split_ds(&d))
 		rc = -1;
 	if (g >= 0 && CK(H5Gclose(g)) < 0)
 		rc = -1;
