@@ -601,6 +601,32 @@ static void test_foreign_and_mismatched(void **state)
 
 /* ---- the writer ---- */
 
+/* A copy of src in which record `which` has a label (bad_label) or a first
+ * word-piece id (otherwise) that the dataset cannot hold. */
+static void copy_tok_spoiled(const char *src, const char *dst, uint64_t which, int bad_label)
+{
+	struct tokreader *r = tokreader_open(src);
+	assert_non_null(r);
+	struct tokwriter *w = tokwriter_open(dst, tokreader_meta(r));
+	assert_non_null(w);
+	struct tokrec rec;
+	uint32_t ids[T];
+	for (uint64_t i = 0; tokreader_next(r, &rec) == 1; i++) {
+		if (i == which) {
+			memcpy(ids, rec.ids, rec.n_ids * sizeof(*ids));
+			if (bad_label)
+				rec.label = tokreader_meta(r)->n_labels;
+			else
+				ids[1] = tokreader_meta(r)->vocab_size;
+			rec.ids = ids;
+		}
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	tokreader_close(r);
+	assert_int_equal(tokwriter_commit(w), 0);
+}
+
+
 static void test_writer_refuses_and_leaves_nothing(void **state)
 {
 	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
@@ -624,6 +650,26 @@ static void test_writer_refuses_and_leaves_nothing(void **state)
 	err = capture_end();
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "belongs to split 'train'"));
+	assert_int_not_equal(access(out, F_OK), 0);
+	/* records the dataset cannot hold: a label past the classes, an id past
+	 * the vocabulary */
+	const char *good = tpath("good/train.tok");
+	make_tok(good, SPLIT_NONE, 30, 4);
+	const char *spoiled = tpath("spoiled/train.tok");
+	copy_tok_spoiled(good, spoiled, 17, 1);
+	capture_begin();
+	rc = pack(out, &spoiled, 1, &o);
+	err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "record 17 has label"));
+	assert_int_not_equal(access(out, F_OK), 0);
+	copy_tok_spoiled(good, spoiled, 29, 0);
+	capture_begin();
+	rc = pack(out, &spoiled, 1, &o);
+	err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "record 29 has id"));
+	assert_non_null(strstr(err, "outside the vocabulary"));
 	assert_int_not_equal(access(out, F_OK), 0);
 	/* no temporary file left behind either */
 	char cmd[4200];
