@@ -207,15 +207,10 @@ static void header(struct doc *o, const struct report_data *d)
 
 /* ---- training ---- */
 
-static void section_training(struct doc *o, const struct report_data *d)
+/* train.json's run: device, epochs, why it stopped, time, and any other
+ * plain value it carries. */
+static void training_run(struct doc *o, const struct report_data *d)
 {
-	doc_section(o, "training", "Training");
-	if (!d->train && !d->epochs) {
-		doc_na(o, "neither train.json nor train-log.jsonl was found");
-		doc_section_end(o);
-		return;
-	}
-	doc_html(o, "<div class=\"row\"><div>\n");
 	doc_h3(o, "Run");
 	if (d->train) {
 		json_t *t = d->train;
@@ -260,7 +255,11 @@ static void section_training(struct doc *o, const struct report_data *d)
 	} else {
 		doc_na(o, "train.json was not found (configuration, time and device unknown)");
 	}
-	doc_html(o, "</div><div>\n");
+}
+
+/* train.json's "config", key by key. */
+static void training_config(struct doc *o, const struct report_data *d)
+{
 	doc_h3(o, "Configuration");
 	json_t *cfg = d->train ? json_object_get(d->train, "config") : NULL;
 	if (cfg) {
@@ -278,13 +277,40 @@ static void section_training(struct doc *o, const struct report_data *d)
 	} else {
 		doc_na(o, "no configuration in train.json");
 	}
-	doc_html(o, "</div></div>\n");
+}
 
+/* The epoch numbers of train-log.jsonl (n rows); best: the best epoch. */
+static void training_epochs_table(struct doc *o, const struct report_data *d, int n,
+				  double best)
+{
+	doc_html(o, "<details><summary>Per-epoch numbers</summary>\n");
+	doc_table(o, "rrrrrrrrr", "epoch", "loss", "accuracy", "val loss", "val accuracy",
+		"val macro F1", "time", "seq/s", "learning rate");
+	for (int i = 0; i < n; i++) {
+		const struct epoch_row *e = &d->epochs[i];
+		doc_tr(o);
+		doc_td(o, e->epoch == best ? "better" : NULL, "%.0f", e->epoch);
+		doc_td(o, NULL, "%s", fmt_num(e->loss, 4));
+		doc_td(o, NULL, "%s", fmt_num(e->accuracy, 4));
+		doc_td(o, NULL, "%s", fmt_num(e->val_loss, 4));
+		doc_td(o, NULL, "%s", fmt_num(e->val_accuracy, 4));
+		doc_td(o, NULL, "%s", fmt_num(e->val_macro_f1, 4));
+		doc_td(o, NULL, "%s", fmt_dur(e->seconds));
+		doc_td(o, NULL, "%s", fmt_num(e->seq_per_s, 1));
+		doc_td(o, NULL, "%.3g", e->lr);
+		doc_tr_end(o);
+	}
+	doc_table_end(o);
+	doc_html(o, "</details>\n");
+}
+
+/* Loss and accuracy per epoch from train-log.jsonl, then its numbers. */
+static void training_curves(struct doc *o, const struct report_data *d)
+{
 	doc_h3(o, "Learning curves");
 	int n = d->n_epochs;
 	if (!d->epochs || n == 0) {
 		doc_na(o, "train-log.jsonl %s", d->epochs ? "holds no finished epoch" : "was not found");
-		doc_section_end(o);
 		return;
 	}
 	double *x = malloc(9 * n * sizeof(*x));
@@ -340,46 +366,38 @@ static void section_training(struct doc *o, const struct report_data *d)
 	sbuf_free(&svg);
 	free(x);
 
-	doc_html(o, "<details><summary>Per-epoch numbers</summary>\n");
-	doc_table(o, "rrrrrrrrr", "epoch", "loss", "accuracy", "val loss", "val accuracy",
-		"val macro F1", "time", "seq/s", "learning rate");
-	for (int i = 0; i < n; i++) {
-		const struct epoch_row *e = &d->epochs[i];
-		doc_tr(o);
-		doc_td(o, e->epoch == best ? "better" : NULL, "%.0f", e->epoch);
-		doc_td(o, NULL, "%s", fmt_num(e->loss, 4));
-		doc_td(o, NULL, "%s", fmt_num(e->accuracy, 4));
-		doc_td(o, NULL, "%s", fmt_num(e->val_loss, 4));
-		doc_td(o, NULL, "%s", fmt_num(e->val_accuracy, 4));
-		doc_td(o, NULL, "%s", fmt_num(e->val_macro_f1, 4));
-		doc_td(o, NULL, "%s", fmt_dur(e->seconds));
-		doc_td(o, NULL, "%s", fmt_num(e->seq_per_s, 1));
-		doc_td(o, NULL, "%.3g", e->lr);
-		doc_tr_end(o);
+	training_epochs_table(o, d, n, best);
+}
+
+static void section_training(struct doc *o, const struct report_data *d)
+{
+	doc_section(o, "training", "Training");
+	if (!d->train && !d->epochs) {
+		doc_na(o, "neither train.json nor train-log.jsonl was found");
+		doc_section_end(o);
+		return;
 	}
-	doc_table_end(o);
-	doc_html(o, "</details>\n");
+	doc_html(o, "<div class=\"row\"><div>\n");
+	training_run(o, d);
+	doc_html(o, "</div><div>\n");
+	training_config(o, d);
+	doc_html(o, "</div></div>\n");
+	training_curves(o, d);
 	doc_section_end(o);
 }
 
 /* ---- evaluation ---- */
 
-static void section_evaluation(struct doc *o, const struct report_data *d)
+/* The headline metrics and the per-class table of metrics.json m. */
+static void eval_tables(struct doc *o, const struct report_data *d, json_t *m,
+			const char *split)
 {
-	json_t *m = d->metrics;
-	const char *split = m && rj_str(m, "split") ? rj_str(m, "split") : "test";
-	doc_section(o, "evaluation", "Evaluation");
-	if (!m) {
-		doc_na(o, "metrics.json was not found");
-		doc_section_end(o);
-		return;
-	}
+	int k = d->n_classes;
 	doc_p(o);
 	doc_text(o, "On the held-out ");
 	doc_esc(o, split, (size_t)-1);
 	doc_text(o, " split, which training never saw.");
 	doc_pend(o);
-	int k = d->n_classes;
 	doc_html(o, "<div class=\"row\"><div>\n");
 	doc_table(o, "lr", "metric", "value");
 	doc_tr(o); doc_td(o, NULL, "reviews (n)"); doc_td(o, NULL, "%s", fmt_count(json_num(m, "n"))); doc_tr_end(o);
@@ -419,17 +437,20 @@ static void section_evaluation(struct doc *o, const struct report_data *d)
 	}
 	doc_html(o, "</div></div>\n");
 
-	/* confusion matrix */
+}
+
+/* The confusion matrix: a heat map (HTML) or a table (Markdown). */
+static void eval_confusion(struct doc *o, const struct report_data *d, json_t *m,
+			   struct sbuf *svg)
+{
+	int k = d->n_classes;
 	double cm[REPORT_MAX_CLASSES * REPORT_MAX_CLASSES];
 	json_t *rows = json_object_get(m, "confusion_matrix");
 	for (int i = 0; i < k; i++)
 		for (int j = 0; j < k; j++)
 			cm[i * k + j] = json_number_value(json_array_get(json_array_get(rows, i), j));
-	struct sbuf svg;
-	sbuf_init(&svg);
-	doc_html(o, "<div class=\"row\">\n");
-	svg_heatmap(&svg, "Confusion matrix", d->labels, k, cm);
-	doc_figure(o, "confusion", &svg, "Rows: true class; columns: predicted class. The shade and "
+	svg_heatmap(svg, "Confusion matrix", d->labels, k, cm);
+	doc_figure(o, "confusion", svg, "Rows: true class; columns: predicted class. The shade and "
 		 "the percentage are the share of the row, so the diagonal shows each class's "
 		 "recall.");
 	if (o->md) {
@@ -466,7 +487,12 @@ static void section_evaluation(struct doc *o, const struct report_data *d)
 		doc_table_end(o);
 	}
 
-	/* ROC */
+}
+
+/* The ROC curve of a two-class model, from metrics.json's "roc" points. */
+static void eval_roc(struct doc *o, const struct report_data *d, json_t *m, struct sbuf *svg)
+{
+	int k = d->n_classes;
 	json_t *roc = json_object_get(m, "roc");
 	if (k == 2 && json_is_object(roc)) {
 		json_t *fa = json_object_get(roc, "fpr"), *ta = json_object_get(roc, "tpr");
@@ -474,7 +500,6 @@ static void section_evaluation(struct doc *o, const struct report_data *d)
 		double *xy = malloc((2 * (size_t)n + 4) * sizeof(*xy));
 		if (!xy) {
 			o->b->oom = 1;
-			sbuf_free(&svg);
 			return;
 		}
 		for (int i = 0; i < n; i++) {
@@ -493,12 +518,12 @@ static void section_evaluation(struct doc *o, const struct report_data *d)
 		struct svg_chart c = {.title = "ROC curve", .xlabel = xlab, .ylabel = ylab,
 				      .width = 420, .height = 420, .xmin = 0, .xmax = 1, .ymin = 0,
 				      .ymax = 1, .series = s, .nseries = 2};
-		svg.len = 0;
-		svg_line_chart(&svg, &c);
+		svg->len = 0;
+		svg_line_chart(svg, &c);
 		char cap[160];
 		snprintf(cap, sizeof(cap), "Positive class: %.40s. Each point is one decision "
 			 "threshold on its probability.", d->labels[1]);
-		doc_figure(o, "roc", &svg, cap);
+		doc_figure(o, "roc", svg, cap);
 		if (o->md) {
 			doc_p(o);
 			doc_text(o, "ROC AUC %s (%d points on the curve%s).",
@@ -513,6 +538,24 @@ static void section_evaluation(struct doc *o, const struct report_data *d)
 			       : "ROC curve: only drawn for two classes");
 		doc_html(o, "</div>");
 	}
+}
+
+static void section_evaluation(struct doc *o, const struct report_data *d)
+{
+	json_t *m = d->metrics;
+	const char *split = m && rj_str(m, "split") ? rj_str(m, "split") : "test";
+	doc_section(o, "evaluation", "Evaluation");
+	if (!m) {
+		doc_na(o, "metrics.json was not found");
+		doc_section_end(o);
+		return;
+	}
+	eval_tables(o, d, m, split);
+	struct sbuf svg;
+	sbuf_init(&svg);
+	doc_html(o, "<div class=\"row\">\n");
+	eval_confusion(o, d, m, &svg);
+	eval_roc(o, d, m, &svg);
 	doc_html(o, "</div>\n");
 	sbuf_free(&svg);
 	doc_section_end(o);
