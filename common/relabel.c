@@ -72,26 +72,13 @@ static int open_inputs(struct relabel *R, const char *const *paths)
 		if (!(in->r = tokreader_open(paths[i])))
 			return -1;
 		const struct tokmeta *m = tokreader_meta(in->r);
-		if (i == 0) {
-			if (tokmeta_copy(meta, m))
-				return -1;
-			for (int k = 0; k < meta->n_labels; k++)
-				free(meta->labels[k]);
-			meta->n_labels = 0;
-			for (int k = 0; k < meta->n_sources; k++)
-				free(meta->sources[k].name);
-			free(meta->sources);
-			meta->sources = NULL;
-			meta->n_sources = 0;
-		} else if (tokmeta_compatible(tokreader_meta(R->in[0].r), paths[0], m, paths[i])) {
+		if (i == 0 ? tokmeta_copy_settings(meta, m, 0)
+			   : tokmeta_compatible(tokreader_meta(R->in[0].r), paths[0], m, paths[i]))
 			return -1;
-		}
-		in->src_offset = meta->n_sources;
-		for (int k = 0; k < m->n_sources; k++)
-			if (tokmeta_add_source(meta, m->sources[k].name, m->sources[k].hash) < 0)
-				return -1;
-		if (m->n_sources == 0 && tokmeta_add_source(meta, paths[i], 0) < 0)
+		int first = tokmeta_add_sources(meta, m);
+		if (first < 0 || (m->n_sources == 0 && tokmeta_add_source(meta, paths[i], 0) < 0))
 			return -1;
+		in->src_offset = (uint32_t)first;
 		expect += tokreader_count(in->r);
 	}
 	for (int k = 0; k < labelmap_n_classes(R->lm); k++)

@@ -41,13 +41,8 @@ static int open_inputs(struct split_run *S)
 			return -1;
 		const struct tokmeta *m = tokreader_meta(S->r[i]);
 		if (i == 0) {
-			if (tokmeta_copy(meta, m))
+			if (tokmeta_copy_settings(meta, m, 1))
 				return -1;
-			for (int k = 0; k < meta->n_sources; k++)
-				free(meta->sources[k].name);
-			free(meta->sources);
-			meta->sources = NULL;
-			meta->n_sources = 0;
 		} else {
 			const struct tokmeta *m0 = tokreader_meta(S->r[0]);
 			if (tokmeta_compatible(m0, S->paths[0], m, path))
@@ -57,10 +52,10 @@ static int open_inputs(struct split_run *S)
 					     "filter-relabel on both with the same --labels",
 					     S->paths[0], path);
 		}
-		S->offset[i] = meta->n_sources;
-		for (int k = 0; k < m->n_sources; k++)
-			if (tokmeta_add_source(meta, m->sources[k].name, m->sources[k].hash) < 0)
-				return -1;
+		int first = tokmeta_add_sources(meta, m);
+		if (first < 0)
+			return -1;
+		S->offset[i] = (uint32_t)first;
 		expect += tokreader_count(S->r[i]);
 	}
 	free(meta->producer);

@@ -79,19 +79,32 @@ int tokmeta_add_source(struct tokmeta *m, const char *name, uint64_t hash)
 	return m->n_sources++;
 }
 
-int tokmeta_copy(struct tokmeta *d, const struct tokmeta *s)
+int tokmeta_add_sources(struct tokmeta *d, const struct tokmeta *s)
+{
+	int first = d->n_sources;
+	for (int i = 0; i < s->n_sources; i++)
+		if (tokmeta_add_source(d, s->sources[i].name, s->sources[i].hash) < 0)
+			return -1;
+	return first;
+}
+
+int tokmeta_copy_settings(struct tokmeta *d, const struct tokmeta *s, int with_labels)
 {
 	*d = *s;
 	d->truncation = xstrdup0(s->truncation);
 	d->producer = xstrdup0(s->producer);
-	for (int i = 0; i < s->n_labels; i++)
+	d->n_labels = with_labels ? s->n_labels : 0;
+	memset(d->labels, 0, sizeof(d->labels));
+	for (int i = 0; i < d->n_labels; i++)
 		d->labels[i] = xstrdup0(s->labels[i]);
 	d->sources = NULL;
 	d->n_sources = 0;
-	for (int i = 0; i < s->n_sources; i++)
-		if (tokmeta_add_source(d, s->sources[i].name, s->sources[i].hash) < 0)
-			return -1;
 	return 0;
+}
+
+int tokmeta_copy(struct tokmeta *d, const struct tokmeta *s)
+{
+	return tokmeta_copy_settings(d, s, 1) || tokmeta_add_sources(d, s) < 0 ? -1 : 0;
 }
 
 int tokmeta_same_labels(const struct tokmeta *a, const struct tokmeta *b)

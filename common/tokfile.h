@@ -72,8 +72,13 @@ struct tokmeta {
 void tokmeta_free(struct tokmeta *m);
 /* Deep copy; returns 0 or -1. */
 int tokmeta_copy(struct tokmeta *dst, const struct tokmeta *src);
+/* The start of a merged file's metadata: a deep copy of src without its
+ * sources, and without its labels unless with_labels.  Returns 0 or -1. */
+int tokmeta_copy_settings(struct tokmeta *dst, const struct tokmeta *src, int with_labels);
 /* Appends a source; returns its index or -1. */
 int tokmeta_add_source(struct tokmeta *m, const char *name, uint64_t hash);
+/* Appends all of src's sources; returns the index of the first or -1. */
+int tokmeta_add_sources(struct tokmeta *dst, const struct tokmeta *src);
 /* Two files can be merged when vocab hash, max_len, truncation and special
  * ids agree. Returns 0, or -1 after error() naming both files. */
 int tokmeta_compatible(const struct tokmeta *a, const char *path_a,
