@@ -180,13 +180,10 @@ static int tok_dump_rows(const struct report_data *d, struct dump_row *rows, int
 	return n;
 }
 
-static void data_dumps(struct doc *o, const struct report_data *d)
+/* Read by tokenize, a row per dump: the documented keys of its stats
+ * first, else every count found. */
+static void dumps_read(struct doc *o, const struct report_data *d)
 {
-	const struct data_info *di = &d->data;
-	int k = di->meta.n_labels;
-	doc_h3(o, "Reviews per dump");
-
-	/* read by tokenize: the documented keys first, else every count found */
 	enum { MAXROW = 512, MAXCOL = 16 };
 	struct dump_row *rows = malloc(MAXROW * sizeof(*rows));
 	if (!rows) {
@@ -287,8 +284,13 @@ static void data_dumps(struct doc *o, const struct report_data *d)
 			"are not shown");
 	}
 	free(rows);
+}
 
-	/* kept, by dump and class, counted in the split files */
+/* Kept, by dump and class, counted in the split files. */
+static void dumps_kept(struct doc *o, const struct report_data *d)
+{
+	const struct data_info *di = &d->data;
+	int k = di->meta.n_labels;
 	if (di->present && di->meta.n_sources) {
 		doc_p(o);
 		doc_text(o, "Kept after filter-relabel (labels mapped, duplicates and conflicts "
@@ -334,6 +336,13 @@ static void data_dumps(struct doc *o, const struct report_data *d)
 	} else {
 		doc_na(o, "no split files to count the kept reviews per dump");
 	}
+}
+
+static void data_dumps(struct doc *o, const struct report_data *d)
+{
+	doc_h3(o, "Reviews per dump");
+	dumps_read(o, d);
+	dumps_kept(o, d);
 }
 
 /* Arrays of strings under keys like "examples" or "errors": the bad records
@@ -493,28 +502,28 @@ static void filter_inputs(struct doc *o, const struct stats_file *st)
 	doc_table_end(o);
 }
 
-static void data_dropped(struct doc *o, const struct report_data *d)
+/* leaves of a stats file, rows of the left-out table */
+enum { DROP_MAXLEAF = 512, DROP_MAXROW = 128 };
+
+/* Reviews left out, by stage and reason, summed over the stats files: the
+ * text stages' own keys where the format is known, else every count whose
+ * name says so; then filter-relabel's inputs.  lv: room for DROP_MAXLEAF leaves. */
+static void dropped_counts(struct doc *o, const struct report_data *d, struct rj_leaf *lv)
 {
-	doc_h3(o, "What was left out, and why");
-	enum { MAXLEAF = 512, MAXROW = 128 };
-	struct rj_leaf *lv = malloc(MAXLEAF * sizeof(*lv));
-	struct drop *rows = calloc(MAXROW, sizeof(*rows));
-	if (!lv || !rows) {
-		free(lv);
-		free(rows);
+	struct drop *rows = calloc(DROP_MAXROW, sizeof(*rows));
+	if (!rows) {
 		o->b->oom = 1;
 		return;
 	}
-	/* the text stages' own keys where the format is known; else every count
-	 * whose name says "dropped", "skipped", "bad"... (label counts excluded) */
+	/* an unknown format: counts named dropped, skipped, bad... (not labels) */
 	int nrows = 0, guessed = 0;
 	for (int i = 0; i < d->n_stats; i++) {
-		if (known_drops(&d->stats[i], rows, &nrows, MAXROW))
+		if (known_drops(&d->stats[i], rows, &nrows, DROP_MAXROW))
 			continue;
-		int n = rj_flatten(d->stats[i].json, "", lv, 0, MAXLEAF, 0);
+		int n = rj_flatten(d->stats[i].json, "", lv, 0, DROP_MAXLEAF, 0);
 		for (int j = 0; j < n; j++) {
 			if (lv[j].v && json_is_number(lv[j].v) && is_drop_key(lv[j].path)) {
-				drop_add(rows, &nrows, MAXROW, d->stats[i].kind, lv[j].path, "",
+				drop_add(rows, &nrows, DROP_MAXROW, d->stats[i].kind, lv[j].path, "",
 					 json_number_value(lv[j].v));
 				guessed = 1;
 			}
@@ -560,10 +569,16 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 	if (filter)
 		filter_inputs(o, filter);
 
-	/* the bad records themselves, as the stages reported them */
+	free(rows);
+}
+
+/* The bad records themselves, as the stages reported them (the first 10
+ * of each list). */
+static void dropped_messages(struct doc *o, const struct report_data *d, struct rj_leaf *lv)
+{
 	int shown_head = 0;
 	for (int i = 0; i < d->n_stats; i++) {
-		int n = rj_flatten(d->stats[i].json, "", lv, 0, MAXLEAF, 0);
+		int n = rj_flatten(d->stats[i].json, "", lv, 0, DROP_MAXLEAF, 0);
 		for (int j = 0; j < n; j++) {
 			json_t *a = lv[j].v;
 			if (!json_is_array(a) || !json_array_size(a) ||
@@ -599,10 +614,13 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 			doc_md(o, "\n");
 		}
 	}
+}
 
-	/* every value of every stats file, for the record */
+/* Every value of every stats file, for the record, folded. */
+static void stats_values(struct doc *o, const struct report_data *d, struct rj_leaf *lv)
+{
 	for (int i = 0; i < d->n_stats; i++) {
-		int n = rj_flatten(d->stats[i].json, "", lv, 0, MAXLEAF, 0);
+		int n = rj_flatten(d->stats[i].json, "", lv, 0, DROP_MAXLEAF, 0);
 		if (o->md) { /* GitHub and most viewers fold <details> in Markdown too */
 			sbuf_add(o->b, "<details><summary>All values in ");
 			doc_esc(o, d->stats[i].kind, (size_t)-1);
@@ -628,7 +646,19 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 		sbuf_add(o->b, "</details>\n");
 		doc_md(o, "\n");
 	}
-	free(rows);
+}
+
+static void data_dropped(struct doc *o, const struct report_data *d)
+{
+	doc_h3(o, "What was left out, and why");
+	struct rj_leaf *lv = malloc(DROP_MAXLEAF * sizeof(*lv));
+	if (!lv) {
+		o->b->oom = 1;
+		return;
+	}
+	dropped_counts(o, d, lv);
+	dropped_messages(o, d, lv);
+	stats_values(o, d, lv);
 	free(lv);
 }
 
