@@ -308,11 +308,10 @@ static herr_t extra_cb(hid_t loc, const char *name, const H5A_info_t *info, void
 
 /* Reads the attributes written by write_meta; errors are reported (one
  * line each from h5util or here), the caller adds the file name. */
-static int read_meta(hid_t f, const char *format, int min_version, int version,
-		     struct model_meta *m, int *version_read)
+/* The file's format attribute and a version this program reads. */
+static int read_format(hid_t f, const char *format, int min_version, int version,
+		       int *version_read)
 {
-	memset(m, 0, sizeof(*m));
-	struct rnn_config *c = &m->cfg;
 	char *s = NULL;
 	int64_t v;
 	if (h5_attr_exists(f, "format") != 1 || h5_attr_read_str(f, "format", &s) ||
@@ -322,7 +321,6 @@ static int read_meta(hid_t f, const char *format, int min_version, int version,
 			     !strcmp(format, MODELFILE_FORMAT) ? "model" : "checkpoint", format);
 	}
 	free(s);
-	s = NULL;
 	if (h5_attr_read_int(f, "format_version", &v))
 		return -1;
 	if (v < min_version || v > version) {
@@ -334,13 +332,18 @@ static int read_meta(hid_t f, const char *format, int min_version, int version,
 	}
 	if (version_read)
 		*version_read = (int)v;
-	if (h5_attr_read_str(f, "producer", &m->producer))
-		goto fail;
+	return 0;
+}
+
+/* The network's shape: task, cell, pooling and sizes, checked. */
+static int read_config(hid_t f, struct model_meta *m)
+{
+	struct rnn_config *c = &m->cfg;
 	int task, cell, pool;
 	if (read_name_in(f, "task", rnn_task_parse, "task", &task) ||
 	    read_name_in(f, "cell", rnn_cell_parse, "cell", &cell) ||
 	    read_name_in(f, "pool", rnn_pool_parse, "pooling", &pool))
-		goto fail;
+		return -1;
 	c->task = (enum rnn_task)task;
 	c->cell = (enum rnn_cell)cell;
 	c->pool = (enum rnn_pool)pool;
@@ -352,84 +355,106 @@ static int read_meta(hid_t f, const char *format, int min_version, int version,
 	    read_int_in(f, "bidirectional", 0, 1, &c->bidirectional) ||
 	    read_int_in(f, "outputs", 1, INT32_MAX, &c->outputs) ||
 	    read_int_in(f, "best_epoch", 0, INT32_MAX, &m->best_epoch))
-		goto fail;
-	if (rnn_config_check(c))
-		goto fail;
+		return -1;
+	return rnn_config_check(c);
+}
+
+/* label_names: one per output of a classifier. */
+static int read_labels(hid_t f, struct model_meta *m)
+{
 	char **labels = NULL;
 	size_t nl = 0;
 	if (h5_attr_read_strs(f, "label_names", &labels, &nl))
-		goto fail;
+		return -1;
 	if (nl > TOKFILE_MAX_LABELS ||
-	    (c->task == RNN_TASK_CLASSIFY && nl != (size_t)c->outputs)) {
+	    (m->cfg.task == RNN_TASK_CLASSIFY && nl != (size_t)m->cfg.outputs)) {
 		h5_strs_free(labels, nl);
-		error("%zu label names for %d outputs", nl, c->outputs);
-		goto fail;
+		return error("%zu label names for %d outputs", nl, m->cfg.outputs);
 	}
 	for (size_t i = 0; i < nl; i++)
 		m->labels[i] = labels[i];
 	free(labels);
 	m->n_labels = (int)nl;
-	int ml = 0;
-	if (read_int_in(f, "max_len", 0, INT32_MAX, &ml) ||
-	    h5_attr_read_str(f, "truncation", &m->truncation))
-		goto fail;
-	m->max_len = (uint32_t)ml;
-	if (c->task == RNN_TASK_CLASSIFY) {
-		int vs = 0;
-		if (h5_attr_read_str(f, "vocab_hash", &s) || parse_hex64(s, &m->vocab_hash)) {
-			error("bad attribute 'vocab_hash'");
-			goto fail;
-		}
+	return 0;
+}
+
+/* A classifier's vocabulary: its hash, size, special ids, where it was and
+ * (when embedded) its text. */
+static int read_vocab(hid_t f, struct model_meta *m)
+{
+	char *s = NULL;
+	int vs = 0;
+	if (h5_attr_read_str(f, "vocab_hash", &s) || parse_hex64(s, &m->vocab_hash)) {
 		free(s);
-		s = NULL;
-		if (read_int_in(f, "vocab_size", 1, INT32_MAX, &vs) ||
-		    read_int_in(f, "pad_id", -1, INT32_MAX, &m->pad_id) ||
-		    read_int_in(f, "unk_id", -1, INT32_MAX, &m->unk_id) ||
-		    read_int_in(f, "cls_id", -1, INT32_MAX, &m->cls_id) ||
-		    read_int_in(f, "sep_id", -1, INT32_MAX, &m->sep_id))
-			goto fail;
-		m->vocab_size = (uint32_t)vs;
-		if (m->vocab_size != (uint32_t)c->vocab) {
-			error("vocab_size %u differs from the embedding's %d rows", m->vocab_size,
-			      c->vocab);
-			goto fail;
-		}
-		if (h5_attr_exists(f, "vocab_path") == 1 &&
-		    h5_attr_read_str(f, "vocab_path", &m->vocab_path))
-			goto fail;
-		if (h5_attr_exists(f, "vocab_txt") == 1) {
-			if (h5_attr_read_str(f, "vocab_txt", &m->vocab_text))
-				goto fail;
-			m->vocab_len = strlen(m->vocab_text);
-		}
+		return error("bad attribute 'vocab_hash'");
 	}
+	free(s);
+	if (read_int_in(f, "vocab_size", 1, INT32_MAX, &vs) ||
+	    read_int_in(f, "pad_id", -1, INT32_MAX, &m->pad_id) ||
+	    read_int_in(f, "unk_id", -1, INT32_MAX, &m->unk_id) ||
+	    read_int_in(f, "cls_id", -1, INT32_MAX, &m->cls_id) ||
+	    read_int_in(f, "sep_id", -1, INT32_MAX, &m->sep_id))
+		return -1;
+	m->vocab_size = (uint32_t)vs;
+	if (m->vocab_size != (uint32_t)m->cfg.vocab)
+		return error("vocab_size %u differs from the embedding's %d rows", m->vocab_size,
+			     m->cfg.vocab);
+	if (h5_attr_exists(f, "vocab_path") == 1 &&
+	    h5_attr_read_str(f, "vocab_path", &m->vocab_path))
+		return -1;
+	if (h5_attr_exists(f, "vocab_txt") == 1) {
+		if (h5_attr_read_str(f, "vocab_txt", &m->vocab_text))
+			return -1;
+		m->vocab_len = strlen(m->vocab_text);
+	}
+	return 0;
+}
+
+/* A regression model's normalisation and the dataset it was trained on
+ * (both optional). */
+static int read_series_attrs(hid_t f, struct model_meta *m)
+{
 	if (h5_attr_exists(f, "norm_mean") == 1) {
 		size_t n1, n2;
 		if (h5_attr_read_doubles(f, "norm_mean", &m->norm_mean, &n1) ||
 		    h5_attr_read_doubles(f, "norm_std", &m->norm_std, &n2))
-			goto fail;
-		if (n1 != n2 || n1 < 1) {
-			error("norm_mean has %zu values, norm_std %zu", n1, n2);
-			goto fail;
-		}
+			return -1;
+		if (n1 != n2 || n1 < 1)
+			return error("norm_mean has %zu values, norm_std %zu", n1, n2);
 		m->n_norm = (int)n1;
 	}
 	if (h5_attr_exists(f, "dataset") == 1) {
+		char *s = NULL;
 		if (h5_attr_read_str(f, "dataset", &m->dataset) ||
 		    h5_attr_read_str(f, "dataset_hash", &s) || parse_hex64(s, &m->dataset_hash)) {
-			error("bad attribute 'dataset_hash'");
-			goto fail;
+			free(s);
+			return error("bad attribute 'dataset_hash'");
 		}
 		free(s);
-		s = NULL;
 	}
+	return 0;
+}
+
+static int read_meta(hid_t f, const char *format, int min_version, int version,
+		     struct model_meta *m, int *version_read)
+{
+	memset(m, 0, sizeof(*m));
+	if (read_format(f, format, min_version, version, version_read))
+		return -1;
+	int ml = 0;
+	if (h5_attr_read_str(f, "producer", &m->producer) || read_config(f, m) ||
+	    read_labels(f, m) || read_int_in(f, "max_len", 0, INT32_MAX, &ml) ||
+	    h5_attr_read_str(f, "truncation", &m->truncation))
+		goto fail;
+	m->max_len = (uint32_t)ml;
+	if ((m->cfg.task == RNN_TASK_CLASSIFY && read_vocab(f, m)) || read_series_attrs(f, m))
+		goto fail;
 	struct extra_ctx x = {m, 0};
 	hsize_t idx = 0;
 	if (H5CALL(H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, &idx, extra_cb, &x)) < 0 || x.rc)
 		goto fail;
 	return 0;
 fail:
-	free(s);
 	model_meta_free(m);
 	return -1;
 }
