@@ -494,88 +494,179 @@ static int cmp_charfreq(const void *x, const void *y)
 
 /* Builds the alphabet (ids 0..A-1, by UTF-8 bytes) and the words as symbol
  * ids.  Words with a character left out of the alphabet are not learned. */
-static int build_alphabet(struct learn *L)
+/* The token of character c: "c" at the start of a word, else "##c" (at
+ * most 6 bytes and a NUL in t). Returns its length. */
+static size_t char_token(char *t, uint32_t c, int cont)
+{
+	size_t len = 0;
+	if (cont) {
+		t[0] = t[1] = '#';
+		len = 2;
+	}
+	len += utf8_put(t + len, c);
+	t[len] = 0;
+	return len;
+}
+
+/* The code point of a character token ("c" or "##c"). */
+static uint32_t token_char(const struct sym *s)
+{
+	uint32_t c;
+	const char *t = s->text[0] == '#' && s->len > 2 ? s->text + 2 : s->text;
+	decode_word(t, strlen(t), &c);
+	return c;
+}
+
+/* Every character token of the words with its frequency, into *cs (*ncs,
+ * malloc'd texts).  cp: room for a word's code points. */
+static int count_chars(struct learn *L, uint32_t *cp, struct sym **cs, size_t *ncs)
 {
 	struct vocab_learner *l = L->l;
-	uint32_t *cp = malloc(((size_t)l->o.max_chars_per_word + 1) * sizeof(*cp));
-	struct u64map cmap; /* char_key -> index into freqs */
-	struct sym *cs = NULL;  /* candidate character tokens */
-	size_t ncs = 0, ccs = 0;
-	int rc = -1;
-	if (!cp || u64map_init(&cmap, 4096) < 0)
-		goto out;
-	for (size_t w = 0; w < l->nwords; w++) {
+	struct u64map cmap; /* char_key -> index into cs */
+	size_t ccs = 0;
+	if (u64map_init(&cmap, 4096) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t w = 0; w < l->nwords && !rc; w++) {
 		const struct word *wd = &l->words[w];
 		size_t n = decode_word(l->arena + wd->off, wd->len, cp);
 		for (size_t k = 0; k < n; k++) {
 			uint64_t key = char_key(cp[k], k > 0);
 			uint32_t idx = u64map_get(&cmap, key);
 			if (idx == UINT32_MAX) {
-				if (GROW_ARRAY(cs, ccs, ncs + 1, 16))
-					goto out;
-				char *t = malloc(7);
-				if (!t) {
-					error("out of memory");
-					goto out;
+				char *t;
+				if (GROW_ARRAY(*cs, ccs, *ncs + 1, 16) || !(t = malloc(7))) {
+					rc = error("out of memory");
+					break;
 				}
-				size_t len = 0;
-				if (k > 0) {
-					t[0] = t[1] = '#';
-					len = 2;
+				size_t len = char_token(t, cp[k], k > 0);
+				(*cs)[*ncs] = (struct sym){t, (uint32_t)len, 0};
+				if (u64map_put(&cmap, key, (uint32_t)*ncs) < 0) {
+					free(t);
+					rc = -1;
+					break;
 				}
-				len += utf8_put(t + len, cp[k]);
-				t[len] = 0;
-				cs[ncs] = (struct sym){t, (uint32_t)len, 0};
-				if (u64map_put(&cmap, key, (uint32_t)ncs) < 0)
-					goto out;
-				idx = (uint32_t)ncs++;
+				idx = (uint32_t)(*ncs)++;
 			}
-			cs[idx].freq += wd->count;
+			(*cs)[idx].freq += wd->count;
 		}
 	}
+	u64map_free(&cmap);
+	return rc;
+}
+
+/* Keeps the tokens of the max_alphabet most frequent characters (both
+ * forms of each; freeing the others' texts).  Returns how many are kept
+ * (moved to the front of cs), or -1 after error(). */
+static int64_t limit_alphabet(const struct vocab_learner *l, struct sym *cs, size_t ncs)
+{
+	struct u64map cf;
+	struct charfreq *f = malloc((ncs + 1) * sizeof(*f));
+	size_t nf = 0, keep = ncs;
+	if (!f || u64map_init(&cf, ncs) < 0) {
+		free(f);
+		return error("out of memory");
+	}
+	int64_t rc = 0;
+	for (size_t i = 0; i < ncs; i++) {
+		uint32_t c = token_char(&cs[i]);
+		uint32_t j = u64map_get(&cf, c);
+		if (j == UINT32_MAX) {
+			f[nf] = (struct charfreq){c, 0};
+			if (u64map_put(&cf, c, (uint32_t)nf) < 0) {
+				rc = -1;
+				goto out;
+			}
+			j = (uint32_t)nf++;
+		}
+		f[j].freq += cs[i].freq;
+	}
+	if (nf > l->o.max_alphabet) {
+		qsort(f, nf, sizeof(*f), cmp_charfreq);
+		for (size_t j = l->o.max_alphabet; j < nf; j++)
+			u64map_slot(&cf, f[j].cp)->val = UINT32_MAX - 1; /* mark dropped */
+		size_t o = 0;
+		for (size_t i = 0; i < ncs; i++) {
+			if (u64map_get(&cf, token_char(&cs[i])) == UINT32_MAX - 1)
+				free(cs[i].text);
+			else
+				cs[o++] = cs[i];
+		}
+		keep = o;
+	}
+	rc = (int64_t)keep;
+out:
+	free(f);
+	u64map_free(&cf);
+	return rc;
+}
+
+/* The words as symbol ids (L->ws, woff, wlen, wcnt); single-symbol words
+ * cannot merge and are skipped.  cp: room for a word's code points. */
+static int words_as_symbols(struct learn *L, uint32_t *cp)
+{
+	struct vocab_learner *l = L->l;
+	size_t total = 0, cws = 0;
+	L->woff = malloc((l->nwords + 1) * sizeof(*L->woff));
+	L->wlen = malloc((l->nwords + 1) * sizeof(*L->wlen));
+	L->wcnt = malloc((l->nwords + 1) * sizeof(*L->wcnt));
+	if (!L->woff || !L->wlen || !L->wcnt)
+		return error("out of memory");
+	for (size_t w = 0; w < l->nwords; w++) {
+		const struct word *wd = &l->words[w];
+		size_t n = decode_word(l->arena + wd->off, wd->len, cp);
+		if (n < 2)
+			continue;
+		if (GROW_ARRAY(L->ws, cws, total + n, 16))
+			return -1;
+		int ok = 1;
+		for (size_t k = 0; k < n && ok; k++) {
+			char t[7];
+			size_t len = char_token(t, cp[k], k > 0);
+			uint64_t key;
+			uint32_t id = sym_find(L, t, len, &key);
+			if (id == UINT32_MAX)
+				ok = 0;
+			L->ws[total + k] = id;
+		}
+		if (!ok)
+			continue;
+		L->woff[L->nw] = total;
+		L->wlen[L->nw] = (uint32_t)n;
+		L->wcnt[L->nw] = wd->count;
+		L->nw++;
+		total += n;
+	}
+	L->wstamp = malloc((L->nw + 1) * sizeof(*L->wstamp));
+	if (!L->wstamp)
+		return error("out of memory");
+	memset(L->wstamp, 0xff, (L->nw + 1) * sizeof(*L->wstamp));
+	return 0;
+}
+
+/* The alphabet (character tokens, at most max_alphabet characters and the
+ * room the vocabulary leaves, in text order) as the first symbols; then
+ * the words as symbol ids. */
+static int build_alphabet(struct learn *L)
+{
+	struct vocab_learner *l = L->l;
+	uint32_t *cp = malloc(((size_t)l->o.max_chars_per_word + 1) * sizeof(*cp));
+	struct sym *cs = NULL; /* candidate character tokens */
+	size_t ncs = 0;
+	int rc = -1;
+	if (!cp) {
+		error("out of memory");
+		goto out;
+	}
+	if (count_chars(L, cp, &cs, &ncs))
+		goto out;
 	size_t keep = ncs;
 	if (l->o.max_alphabet) {
-		/* keep the max_alphabet most frequent characters, both forms */
-		struct u64map cf;
-		struct charfreq *f = malloc((ncs + 1) * sizeof(*f));
-		size_t nf = 0;
-		if (!f || u64map_init(&cf, ncs) < 0) {
-			free(f);
-			error("out of memory");
+		/* on success the kept tokens are cs[0..k), the others freed */
+		int64_t k = limit_alphabet(l, cs, ncs);
+		if (k < 0)
 			goto out;
-		}
-		for (size_t i = 0; i < ncs; i++) {
-			uint32_t c;
-			const char *t = cs[i].text[0] == '#' && cs[i].len > 2 ? cs[i].text + 2
-									: cs[i].text;
-			decode_word(t, strlen(t), &c);
-			uint32_t j = u64map_get(&cf, c);
-			if (j == UINT32_MAX) {
-				f[nf] = (struct charfreq){c, 0};
-				u64map_put(&cf, c, (uint32_t)nf);
-				j = (uint32_t)nf++;
-			}
-			f[j].freq += cs[i].freq;
-		}
-		if (nf > l->o.max_alphabet) {
-			qsort(f, nf, sizeof(*f), cmp_charfreq);
-			for (size_t j = l->o.max_alphabet; j < nf; j++)
-				u64map_slot(&cf, f[j].cp)->val = UINT32_MAX - 1; /* mark dropped */
-			size_t o = 0;
-			for (size_t i = 0; i < ncs; i++) {
-				uint32_t c;
-				const char *t = cs[i].text[0] == '#' && cs[i].len > 2 ? cs[i].text + 2
-										: cs[i].text;
-				decode_word(t, strlen(t), &c);
-				if (u64map_get(&cf, c) == UINT32_MAX - 1)
-					free(cs[i].text);
-				else
-					cs[o++] = cs[i];
-			}
-			keep = o;
-		}
-		free(f);
-		u64map_free(&cf);
+		keep = (size_t)k;
 	}
 	size_t room = l->o.vocab_size - NSPECIAL;
 	if (keep > room) {
@@ -596,58 +687,11 @@ static int build_alphabet(struct learn *L)
 	}
 	ncs = 0;
 	l->st.alphabet = (uint32_t)L->nsym;
-
-	/* words as symbol ids (single-symbol words cannot merge: skipped) */
-	size_t total = 0, cws = 0;
-	L->woff = malloc((l->nwords + 1) * sizeof(*L->woff));
-	L->wlen = malloc((l->nwords + 1) * sizeof(*L->wlen));
-	L->wcnt = malloc((l->nwords + 1) * sizeof(*L->wcnt));
-	if (!L->woff || !L->wlen || !L->wcnt) {
-		error("out of memory");
-		goto out;
-	}
-	for (size_t w = 0; w < l->nwords; w++) {
-		const struct word *wd = &l->words[w];
-		size_t n = decode_word(l->arena + wd->off, wd->len, cp);
-		if (n < 2)
-			continue;
-		if (GROW_ARRAY(L->ws, cws, total + n, 16))
-			goto out;
-		int ok = 1;
-		for (size_t k = 0; k < n && ok; k++) {
-			char t[7];
-			size_t len = 0;
-			if (k > 0) {
-				t[0] = t[1] = '#';
-				len = 2;
-			}
-			len += utf8_put(t + len, cp[k]);
-			uint64_t key;
-			uint32_t id = sym_find(L, t, len, &key);
-			if (id == UINT32_MAX)
-				ok = 0;
-			L->ws[total + k] = id;
-		}
-		if (!ok)
-			continue;
-		L->woff[L->nw] = total;
-		L->wlen[L->nw] = (uint32_t)n;
-		L->wcnt[L->nw] = wd->count;
-		L->nw++;
-		total += n;
-	}
-	L->wstamp = malloc((L->nw + 1) * sizeof(*L->wstamp));
-	if (!L->wstamp) {
-		error("out of memory");
-		goto out;
-	}
-	memset(L->wstamp, 0xff, (L->nw + 1) * sizeof(*L->wstamp));
-	rc = 0;
+	rc = words_as_symbols(L, cp);
 out:
 	for (size_t i = 0; i < ncs; i++)
 		free(cs[i].text);
 	free(cs);
-	u64map_free(&cmap);
 	free(cp);
 	return rc;
 }
