@@ -54,63 +54,38 @@ static const char *dash_attr(enum tsplot_dash d)
 	       d == TSPLOT_DOTTED ? " stroke-dasharray=\"2 3\"" : "";
 }
 
-int tsplot_svg(FILE *out, const struct tsplot_chart *c)
-{
-	int W = c->width ? c->width : 860, H = c->height ? c->height : 320;
-	const double ml = 64, mr = 16, mt = c->title ? 44 : 24, mb = c->xlabel ? 52 : 36;
-	double pw = W - ml - mr, ph = H - mt - mb;
-	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-	for (int l = 0; l < c->nlines; l++)
-		for (size_t i = 0; i < c->lines[l].n; i++) {
-			double x = c->lines[l].x[i], y = c->lines[l].y[i];
-			if (!isfinite(x) || !isfinite(y))
-				continue;
-			x0 = fmin(x0, x);
-			x1 = fmax(x1, x);
-			y0 = fmin(y0, y);
-			y1 = fmax(y1, y);
-		}
-	fprintf(out, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H);
-	if (c->title) {
-		fputs("<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">", out);
-		tsplot_html(out, c->title);
-		fputs("</text>\n", out);
-	}
-	if (!isfinite(x0)) {
-		fprintf(out, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
-			"stroke=\"#bbb\"/><text x=\"%g\" y=\"%g\" text-anchor=\"middle\" "
-			"fill=\"#666\">no data</text>\n</svg>\n",
-			ml, mt, pw, ph, ml + pw / 2, mt + ph / 2);
-		return ferror(out) ? -1 : 0;
-	}
-	for (int b = 0; b < c->nbands; b++) {
-		x0 = fmin(x0, c->bands[b].x0);
-		x1 = fmax(x1, c->bands[b].x1);
-	}
-	if (x1 == x0) {
-		x0 -= 1;
-		x1 += 1;
-	}
-	double pad = (y1 - y0) * 0.05;
-	if (pad == 0)
-		pad = fabs(y0) > 0 ? fabs(y0) * 0.1 : 1;
-	y0 -= pad;
-	y1 += pad;
-	double yf, ys, xf, xs;
-	int nyt = tsplot_ticks(y0, y1, 6, 0, &yf, &ys);
-	int nxt = tsplot_ticks(x0, x1, 8, c->x_whole || c->xlabels, &xf, &xs);
-#define PX(x) (ml + ((x) - x0) / (x1 - x0) * pw)
-#define PY(y) (mt + ph - ((y) - y0) / (y1 - y0) * ph)
+/* The plot area in pixels and the data range it shows. */
+struct frame {
+	int W, H;
+	double ml, mt, pw, ph;  /* left and top margins, plot width and height */
+	double x0, x1, y0, y1;
+};
 
-	/* bands, frame, grid */
+static double px(const struct frame *f, double x)
+{
+	return f->ml + (x - f->x0) / (f->x1 - f->x0) * f->pw;
+}
+
+static double py(const struct frame *f, double y)
+{
+	return f->mt + f->ph - (y - f->y0) / (f->y1 - f->y0) * f->ph;
+}
+
+/* Bands, frame, grid with tick labels, the zero line and the axis labels. */
+static void draw_axes(FILE *out, const struct tsplot_chart *c, const struct frame *f)
+{
+	const double ml = f->ml, mt = f->mt, pw = f->pw, ph = f->ph;
+	double yf, ys, xf, xs;
+	int nyt = tsplot_ticks(f->y0, f->y1, 6, 0, &yf, &ys);
+	int nxt = tsplot_ticks(f->x0, f->x1, 8, c->x_whole || c->xlabels, &xf, &xs);
 	for (int b = 0; b < c->nbands; b++) {
 		const struct tsplot_band *bd = &c->bands[b];
 		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
-			PX(bd->x0), mt, PX(bd->x1) - PX(bd->x0), ph, bd->fill ? bd->fill : "#eee");
+			px(f, bd->x0), mt, px(f, bd->x1) - px(f, bd->x0), ph,
+			bd->fill ? bd->fill : "#eee");
 		if (bd->label) {
 			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\" font-size=\"11\">",
-				PX(bd->x0) + 4, mt + 13);
+				px(f, bd->x0) + 4, mt + 13);
 			tsplot_html(out, bd->label);
 			fputs("</text>\n", out);
 		}
@@ -124,14 +99,14 @@ int tsplot_svg(FILE *out, const struct tsplot_chart *c)
 			y = 0;
 		fprintf(out, "<line x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>"
 			"<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\" fill=\"#333\">%.*f</text>\n",
-			ml, ml + pw, PY(y), PY(y), ml - 5, PY(y) + 4, yd, y);
+			ml, ml + pw, py(f, y), py(f, y), ml - 5, py(f, y) + 4, yd, y);
 	}
 	for (int i = 0; i < nxt; i++) {
 		double x = xf + i * xs;
 		fprintf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%g\" y2=\"%g\" stroke=\"#999\"/>",
-			PX(x), PX(x), mt + ph, mt + ph + 4);
+			px(f, x), px(f, x), mt + ph, mt + ph + 4);
 		fprintf(out, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\" fill=\"#333\">",
-			PX(x), mt + ph + 17);
+			px(f, x), mt + ph + 17);
 		long xi = lround(x);
 		if (c->xlabels && xi >= 0 && (size_t)xi < c->nxlabels)
 			tsplot_html(out, c->xlabels[xi]);
@@ -139,12 +114,12 @@ int tsplot_svg(FILE *out, const struct tsplot_chart *c)
 			fprintf(out, "%.*f", xd, x);
 		fputs("</text>\n", out);
 	}
-	if (c->zero_line && y0 < 0 && y1 > 0)
+	if (c->zero_line && f->y0 < 0 && f->y1 > 0)
 		fprintf(out, "<line x1=\"%g\" x2=\"%g\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#666\"/>\n",
-			ml, ml + pw, PY(0.0), PY(0.0));
+			ml, ml + pw, py(f, 0.0), py(f, 0.0));
 	if (c->xlabel) {
 		fprintf(out, "<text x=\"%g\" y=\"%d\" text-anchor=\"middle\" fill=\"#333\">",
-			ml + pw / 2, H - 10);
+			ml + pw / 2, f->H - 10);
 		tsplot_html(out, c->xlabel);
 		fputs("</text>\n", out);
 	}
@@ -154,8 +129,11 @@ int tsplot_svg(FILE *out, const struct tsplot_chart *c)
 		tsplot_html(out, c->ylabel);
 		fputs("</text>\n", out);
 	}
+}
 
-	/* lines, each broken at non-finite values */
+/* The lines, each broken at non-finite values, with markers if asked. */
+static void draw_lines(FILE *out, const struct tsplot_chart *c, const struct frame *f)
+{
 	for (int l = 0; l < c->nlines; l++) {
 		const struct tsplot_line *ln = &c->lines[l];
 		const char *col = ln->color ? ln->color : "#000";
@@ -175,7 +153,8 @@ int tsplot_svg(FILE *out, const struct tsplot_chart *c)
 				open = 0;
 				continue;
 			}
-			fprintf(out, "%s%.1f,%.1f", open ? " " : "<polyline points=\"", PX(x), PY(y));
+			fprintf(out, "%s%.1f,%.1f", open ? " " : "<polyline points=\"", px(f, x),
+				py(f, y));
 			open = 1;
 		}
 		if (open)
@@ -186,27 +165,78 @@ int tsplot_svg(FILE *out, const struct tsplot_chart *c)
 			for (size_t i = 0; i < ln->n; i++)
 				if (isfinite(ln->x[i]) && isfinite(ln->y[i]))
 					fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\"/>",
-						PX(ln->x[i]), PY(ln->y[i]));
+						px(f, ln->x[i]), py(f, ln->y[i]));
 			fputs("</g>\n", out);
 		}
 	}
+}
 
-	/* legend: one row above the plot, entries left to right */
-	double lx = ml + 4;
+/* The legend: one row above the plot, entries left to right. */
+static void draw_legend(FILE *out, const struct tsplot_chart *c, const struct frame *f)
+{
+	double lx = f->ml + 4;
 	for (int l = 0; l < c->nlines; l++) {
 		const struct tsplot_line *ln = &c->lines[l];
 		if (!ln->name)
 			continue;
 		fprintf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%g\" y2=\"%g\" stroke=\"%s\" "
 			"stroke-width=\"2.5\"%s/><text x=\"%.1f\" y=\"%g\" fill=\"#333\">",
-			lx, lx + 22, mt - 8, mt - 8, ln->color ? ln->color : "#000",
-			dash_attr(ln->dash), lx + 27, mt - 4);
+			lx, lx + 22, f->mt - 8, f->mt - 8, ln->color ? ln->color : "#000",
+			dash_attr(ln->dash), lx + 27, f->mt - 4);
 		tsplot_html(out, ln->name);
 		fputs("</text>\n", out);
 		lx += 27 + 7.0 * (double)strlen(ln->name) + 18;
 	}
+}
+
+int tsplot_svg(FILE *out, const struct tsplot_chart *c)
+{
+	struct frame f = {.W = c->width ? c->width : 860, .H = c->height ? c->height : 320,
+			  .ml = 64, .mt = c->title ? 44 : 24,
+			  .x0 = INFINITY, .x1 = -INFINITY, .y0 = INFINITY, .y1 = -INFINITY};
+	const double mr = 16, mb = c->xlabel ? 52 : 36;
+	f.pw = f.W - f.ml - mr;
+	f.ph = f.H - f.mt - mb;
+	for (int l = 0; l < c->nlines; l++)
+		for (size_t i = 0; i < c->lines[l].n; i++) {
+			double x = c->lines[l].x[i], y = c->lines[l].y[i];
+			if (!isfinite(x) || !isfinite(y))
+				continue;
+			f.x0 = fmin(f.x0, x);
+			f.x1 = fmax(f.x1, x);
+			f.y0 = fmin(f.y0, y);
+			f.y1 = fmax(f.y1, y);
+		}
+	fprintf(out, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n", f.W, f.H, f.W, f.H);
+	if (c->title) {
+		fputs("<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">", out);
+		tsplot_html(out, c->title);
+		fputs("</text>\n", out);
+	}
+	if (!isfinite(f.x0)) {
+		fprintf(out, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
+			"stroke=\"#bbb\"/><text x=\"%g\" y=\"%g\" text-anchor=\"middle\" "
+			"fill=\"#666\">no data</text>\n</svg>\n",
+			f.ml, f.mt, f.pw, f.ph, f.ml + f.pw / 2, f.mt + f.ph / 2);
+		return ferror(out) ? -1 : 0;
+	}
+	for (int b = 0; b < c->nbands; b++) {
+		f.x0 = fmin(f.x0, c->bands[b].x0);
+		f.x1 = fmax(f.x1, c->bands[b].x1);
+	}
+	if (f.x1 == f.x0) {
+		f.x0 -= 1;
+		f.x1 += 1;
+	}
+	double pad = (f.y1 - f.y0) * 0.05;
+	if (pad == 0)
+		pad = fabs(f.y0) > 0 ? fabs(f.y0) * 0.1 : 1;
+	f.y0 -= pad;
+	f.y1 += pad;
+	draw_axes(out, c, &f);
+	draw_lines(out, c, &f);
+	draw_legend(out, c, &f);
 	fputs("</svg>\n", out);
-#undef PX
-#undef PY
 	return ferror(out) ? -1 : 0;
 }
