@@ -61,8 +61,9 @@ struct pool {
 	int stop;
 	const struct encdump_opts *o;
 	struct vocab_specials sp;
-	struct worker *w;
-	int nw;
+	struct worker *w;   /* (nthreads) encoders */
+	int nthreads;
+	int nw;             /* worker threads: nthreads, or 0 to encode inline */
 };
 
 int encdump_default_threads(void)
@@ -297,11 +298,122 @@ static int is_done(struct pool *p, struct batch *b)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
+/* Sets up the pool for `threads` encoders over reader r: one wordpiece
+ * object and decoder each, worker threads when threads > 1, and the batch
+ * slots.  On failure what was made is left for pool_close. */
+static int pool_open(struct pool *p, const struct encdump_opts *o, struct dumpreader *r,
+		     int threads)
+{
+	p->o = o;
+	p->sp = vocab_specials(o->vocab);
+	p->nthreads = threads;
+	p->nw = threads > 1 ? threads : 0;
+	p->nslots = threads > 1 ? 2 * threads + 2 : 1;
+	p->slots = calloc(p->nslots, sizeof(*p->slots));
+	p->w = calloc(threads, sizeof(*p->w));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (!p->slots || !p->w)
+		return error("out of memory");
+	for (int i = 0; i < threads; i++) {
+		p->w[i].pool = p;
+		if (!(p->w[i].wp = wordpiece_new(o->vocab, &o->wp)) ||
+		    !(p->w[i].dec = dumpdecoder_new(r)))
+			return -1;
+	}
+	for (int i = 0; i < p->nw; i++) {
+		if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]))
+			return error("cannot start a tokenizer thread");
+		p->w[i].started = 1;
+	}
+	return 0;
+}
+
+/* Stops the workers and frees what pool_open made. */
+static void pool_close(struct pool *p)
+{
+	if (p->w) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->work);
+		pthread_mutex_unlock(&p->mu);
+		for (int i = 0; i < p->nw; i++)
+			if (p->w[i].started)
+				pthread_join(p->w[i].th, NULL);
+		for (int i = 0; i < p->nthreads; i++) {
+			wordpiece_free(p->w[i].wp);
+			dumpdecoder_free(p->w[i].dec);
+			idvec_free(&p->w[i].pieces);
+			idvec_free(&p->w[i].framed);
+		}
+	}
+	for (int i = 0; p->slots && i < p->nslots; i++) {
+		free(p->slots[i].items);
+		free(p->slots[i].data);
+		free(p->slots[i].ids);
+	}
+	free(p->slots);
+	free(p->w);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+}
+
+/* The read-encode-emit pipeline: the calling thread fills batches from r
+ * and hands them to the workers (or encodes them itself), then passes
+ * finished batches to fn strictly in input order.  Returns 0, or -1 after
+ * error(); *rstat: the reader's last status. */
+static int run_batches(struct pool *p, struct dumpreader *r, const char *path,
+		       encdump_fn fn, void *ctx, struct encdump_stats *st, int *rstat)
+{
+	const struct encdump_opts *o = p->o;
+	long seq = 0, written = 0;
+	int rc = 0;
+	*rstat = 1;
+	while (*rstat == 1 && !rc) {
+		while (seq - written >= p->nslots && !rc) {
+			struct batch *b = &p->slots[written % p->nslots];
+			wait_done(p, b);
+			rc = emit_batch(path, o, b, fn, ctx, st);
+			written++;
+		}
+		if (rc)
+			break;
+		struct batch *b = &p->slots[seq % p->nslots];
+		*rstat = fill_batch(r, b);
+		if (b->n == 0)
+			break;
+		if (p->nw) {
+			pthread_mutex_lock(&p->mu);
+			b->done = 0;
+			p->filled = seq + 1;
+			pthread_cond_signal(&p->work);
+			pthread_mutex_unlock(&p->mu);
+		} else {
+			encode_batch(p, &p->w[0], b);
+			b->done = 1;
+		}
+		seq++;
+		while (written < seq && !rc && is_done(p, &p->slots[written % p->nslots])) {
+			rc = emit_batch(path, o, &p->slots[written % p->nslots], fn, ctx, st);
+			written++;
+		}
+	}
+	while (written < seq && !rc) {
+		struct batch *b = &p->slots[written % p->nslots];
+		wait_done(p, b);
+		rc = emit_batch(path, o, b, fn, ctx, st);
+		written++;
+	}
+	return rc;
+}
+
 int encdump_run(const char *path, const struct encdump_opts *o, encdump_fn fn, void *ctx,
 		struct encdump_stats *st)
 {
 	double t0 = now();
-	int rc = 0, rstat = 1;
+	int rc, rstat = 1;
 	struct pool p;
 	memset(st, 0, sizeof(*st));
 	memset(&p, 0, sizeof(p));
@@ -313,106 +425,16 @@ int encdump_run(const char *path, const struct encdump_opts *o, encdump_fn fn, v
 		return -1;
 	}
 	st->format = dumpreader_format(r);
-
-	int threads = o->threads < 1 ? 1 : o->threads;
-	p.o = o;
-	p.sp = vocab_specials(o->vocab);
-	p.nw = threads > 1 ? threads : 0;
-	p.nslots = threads > 1 ? 2 * threads + 2 : 1;
-	p.slots = calloc(p.nslots, sizeof(*p.slots));
-	p.w = calloc(threads, sizeof(*p.w));
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.work, NULL);
-	pthread_cond_init(&p.done, NULL);
-	if (!p.slots || !p.w) {
-		rc = error("out of memory");
-		goto out;
-	}
-	for (int i = 0; i < threads; i++) {
-		p.w[i].pool = &p;
-		if (!(p.w[i].wp = wordpiece_new(o->vocab, &o->wp)) ||
-		    !(p.w[i].dec = dumpdecoder_new(r))) {
-			rc = -1;
-			goto out;
-		}
-	}
-	for (int i = 0; i < p.nw; i++) {
-		if (pthread_create(&p.w[i].th, NULL, worker_main, &p.w[i])) {
-			rc = error("cannot start a tokenizer thread");
-			goto out;
-		}
-		p.w[i].started = 1;
-	}
-
-	long seq = 0, written = 0;
-	while (rstat == 1 && !rc) {
-		while (seq - written >= p.nslots && !rc) {
-			struct batch *b = &p.slots[written % p.nslots];
-			wait_done(&p, b);
-			rc = emit_batch(path, o, b, fn, ctx, st);
-			written++;
-		}
-		if (rc)
-			break;
-		struct batch *b = &p.slots[seq % p.nslots];
-		rstat = fill_batch(r, b);
-		if (b->n == 0)
-			break;
-		if (p.nw) {
-			pthread_mutex_lock(&p.mu);
-			b->done = 0;
-			p.filled = seq + 1;
-			pthread_cond_signal(&p.work);
-			pthread_mutex_unlock(&p.mu);
-		} else {
-			encode_batch(&p, &p.w[0], b);
-			b->done = 1;
-		}
-		seq++;
-		while (written < seq && !rc && is_done(&p, &p.slots[written % p.nslots])) {
-			rc = emit_batch(path, o, &p.slots[written % p.nslots], fn, ctx, st);
-			written++;
-		}
-	}
-	while (written < seq && !rc) {
-		struct batch *b = &p.slots[written % p.nslots];
-		wait_done(&p, b);
-		rc = emit_batch(path, o, b, fn, ctx, st);
-		written++;
-	}
+	rc = pool_open(&p, o, r, o->threads < 1 ? 1 : o->threads);
+	if (!rc)
+		rc = run_batches(&p, r, path, fn, ctx, st, &rstat);
 	if (!rc && rstat == DUMP_FATAL) {
 		st->fatal = 1;
 		rc = -1;
 	}
 	if (!rc && st->ok == 0)
 		rc = error("'%s': no usable review (%ld records, %ld bad)", path, st->records, st->bad);
-
-out:
-	if (p.w) {
-		pthread_mutex_lock(&p.mu);
-		p.stop = 1;
-		pthread_cond_broadcast(&p.work);
-		pthread_mutex_unlock(&p.mu);
-		for (int i = 0; i < p.nw; i++)
-			if (p.w[i].started)
-				pthread_join(p.w[i].th, NULL);
-		for (int i = 0; i < threads; i++) {
-			wordpiece_free(p.w[i].wp);
-			dumpdecoder_free(p.w[i].dec);
-			idvec_free(&p.w[i].pieces);
-			idvec_free(&p.w[i].framed);
-		}
-	}
-	for (int i = 0; p.slots && i < p.nslots; i++) {
-		free(p.slots[i].items);
-		free(p.slots[i].data);
-		free(p.slots[i].ids);
-	}
-	free(p.slots);
-	free(p.w);
-	pthread_mutex_destroy(&p.mu);
-	pthread_cond_destroy(&p.work);
-	pthread_cond_destroy(&p.done);
+	pool_close(&p);
 	st->text_field = dup_or_null(dumpreader_text_field(r));
 	st->label_field = dup_or_null(dumpreader_label_field(r));
 	st->split_field = dup_or_null(dumpreader_split_field(r));
