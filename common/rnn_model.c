@@ -5,13 +5,13 @@
  * Reads and writes nothing on disk.  The training API (forward, backward,
  * optimiser) lives in model_step.c.
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "kernels_cpu.h"
 #include "rnn_model.h"
 
 static const char *cell_names[] = {"rnn", "lstm", "gru"};
@@ -213,7 +213,7 @@ void rnn_set_threads(int n)
 {
 	n_threads = n < 1 ? 1 : n;
 	threads_set = 1;
-	openblas_set_num_threads(n_threads);
+	cpu_set_threads(n_threads); /* OpenBLAS itself stays single-threaded */
 }
 
 int rnn_threads(void)

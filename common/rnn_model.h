@@ -123,10 +123,11 @@ void rnn_params_init(const struct rnn_layout *l, float *params, uint64_t seed);
 
 /* ---- threads ---- */
 
-/* Threads used by OpenBLAS and by our own element-wise loops (Adam,
- * clipping).  Process-wide (OpenBLAS's setting is).  Results are bit-identical
- * run to run for a given thread count; docs/model.md says what changes with
- * it.  Default 1 until set. */
+/* Threads of the CPU engine: its products and recurrences (split by rows,
+ * cpu_set_threads in kernels_cpu.h; OpenBLAS itself stays single-threaded)
+ * and its element-wise loops (Adam, clipping).  Process-wide.  Results are
+ * bit-identical run to run; docs/model.md says what changes with the
+ * count.  Default 1 until set. */
 void rnn_set_threads(int n);
 int rnn_threads(void);
 

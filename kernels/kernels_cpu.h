@@ -227,4 +227,10 @@ void sumsq_cpu(size_t n, const float *x, double *out); /* *out = sum x^2 (double
 void scale_cpu(size_t n, float *x, float s);           /* x *= s */
 void count_nonfinite_cpu(size_t n, const float *x, size_t *out); /* NaN and Inf */
 
+/* ---- threads_cpu.c ---- the threads of the recurrences and products
+ * (process-wide; OpenBLAS itself stays single-threaded).  Work is split by
+ * rows (cell_cpu.h); the same n always gives the same bits. */
+void cpu_set_threads(int n);
+int cpu_threads(void);
+
 #endif

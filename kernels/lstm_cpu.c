@@ -19,31 +19,37 @@ size_t lstm_backward_ws(int T, int B, int H)
 	return (size_t)T * B * 4 * H + 2 * (size_t)B * H;
 }
 
-void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
-		      const int32_t *len, const float *w_ih, const float *w_hh, const float *b_ih,
-		      const float *b_hh, float *y, int ldy, float *act, float *extra, float *ws)
+/* What the step loops of one call need (rows are split across threads). */
+struct lstm_steps {
+	int T, B, H, reverse, ldy;
+	const int32_t *len;
+	const float *w_hh, *dy, *act_in, *extra_in;
+	float *y, *act, *extra, *dg, *dh_rec, *dc_rec;
+};
+
+static void forward_rows(void *p, int b0, int b1)
 {
-	const int N = 4 * H;
-	cell_input_projection(T, B, In, N, x, w_ih, b_ih, b_hh, act);
-	int nt = cell_blas_single();
+	const struct lstm_steps *k = p;
+	const int T = k->T, B = k->B, H = k->H, N = 4 * H, ldy = k->ldy, rows = b1 - b0;
 	for (int s = 0; s < T; s++) {
-		int t = reverse ? T - 1 - s : s;
-		int tp = cell_prev_step(T, t, reverse);
-		float *a = act + (size_t)t * B * N;
+		int t = k->reverse ? T - 1 - s : s;
+		int tp = cell_prev_step(T, t, k->reverse);
+		float *a = k->act + (size_t)t * B * N;
 		if (tp >= 0)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, H, 1.0f,
-				    y + (size_t)tp * B * ldy, ldy, w_hh, H, 1.0f, a, N);
-		for (int b = 0; b < B; b++) {
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, N, H, 1.0f,
+				    k->y + ((size_t)tp * B + b0) * ldy, ldy, k->w_hh, H, 1.0f,
+				    a + (size_t)b0 * N, N);
+		for (int b = b0; b < b1; b++) {
 			float *restrict ab = a + (size_t)b * N;
-			float *restrict cb = extra + ((size_t)t * B + b) * H;
-			float *restrict yb = y + ((size_t)t * B + b) * ldy;
-			if (!cell_real(len, b, t)) {
+			float *restrict cb = k->extra + ((size_t)t * B + b) * H;
+			float *restrict yb = k->y + ((size_t)t * B + b) * ldy;
+			if (!cell_real(k->len, b, t)) {
 				memset(ab, 0, sizeof(float) * N);
 				memset(cb, 0, sizeof(float) * H);
 				memset(yb, 0, sizeof(float) * H);
 				continue;
 			}
-			const float *cp = tp >= 0 ? extra + ((size_t)tp * B + b) * H : NULL;
+			const float *cp = tp >= 0 ? k->extra + ((size_t)tp * B + b) * H : NULL;
 			for (int j = 0; j < H; j++) {
 				float i = sigmoidf(ab[j]);
 				float f = sigmoidf(ab[H + j]);
@@ -59,38 +65,41 @@ void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 			}
 		}
 	}
-	cell_blas_restore(nt);
 }
 
-void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
-		       const int32_t *len, const float *w_ih, const float *w_hh, const float *y,
-		       const float *dy, int ldy, const float *act, const float *extra, float *dx,
-		       int dx_accumulate, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
-		       float *ws)
+void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
+		      const int32_t *len, const float *w_ih, const float *w_hh, const float *b_ih,
+		      const float *b_hh, float *y, int ldy, float *act, float *extra, float *ws)
 {
 	const int N = 4 * H;
-	float *dg = ws;                              // (T, B, 4H)
-	float *dh_rec = dg + (size_t)T * B * N;      // (B, H)
-	float *dc_rec = dh_rec + (size_t)B * H;      // (B, H)
-	memset(dh_rec, 0, sizeof(float) * 2 * B * H);
-	int nt = cell_blas_single();
+	cell_input_projection(T, B, In, N, x, w_ih, b_ih, b_hh, act);
+	struct lstm_steps k = {.T = T, .B = B, .H = H, .reverse = reverse, .ldy = ldy,
+			       .len = len, .w_hh = w_hh, .y = y, .act = act, .extra = extra};
+	cell_rows_parallel(B, cpu_threads(), forward_rows, &k);
+}
+
+static void backward_rows(void *p, int b0, int b1)
+{
+	const struct lstm_steps *k = p;
+	const int T = k->T, B = k->B, H = k->H, N = 4 * H, ldy = k->ldy, rows = b1 - b0;
 	for (int s = 0; s < T; s++) {
-		int t = reverse ? s : T - 1 - s;
-		int tp = cell_prev_step(T, t, reverse);
-		float *g = dg + (size_t)t * B * N;
-		for (int b = 0; b < B; b++) {
+		int t = k->reverse ? s : T - 1 - s;
+		int tp = cell_prev_step(T, t, k->reverse);
+		float *g = k->dg + (size_t)t * B * N;
+		for (int b = b0; b < b1; b++) {
 			float *restrict gb = g + (size_t)b * N;
-			float *restrict dcb = dc_rec + (size_t)b * H;
-			if (!cell_real(len, b, t)) {
+			float *restrict dcb = k->dc_rec + (size_t)b * H;
+			if (!cell_real(k->len, b, t)) {
 				memset(gb, 0, sizeof(float) * N);
 				memset(dcb, 0, sizeof(float) * H);
 				continue;
 			}
-			const float *restrict ab = act + ((size_t)t * B + b) * N;
-			const float *restrict cb = extra + ((size_t)t * B + b) * H;
-			const float *restrict cp = tp >= 0 ? extra + ((size_t)tp * B + b) * H : NULL;
-			const float *restrict dyb = dy + ((size_t)t * B + b) * ldy;
-			const float *restrict dhb = dh_rec + (size_t)b * H;
+			const float *restrict ab = k->act_in + ((size_t)t * B + b) * N;
+			const float *restrict cb = k->extra_in + ((size_t)t * B + b) * H;
+			const float *restrict cp =
+				tp >= 0 ? k->extra_in + ((size_t)tp * B + b) * H : NULL;
+			const float *restrict dyb = k->dy + ((size_t)t * B + b) * ldy;
+			const float *restrict dhb = k->dh_rec + (size_t)b * H;
 			for (int j = 0; j < H; j++) {
 				float i = ab[j], f = ab[H + j], gg = ab[2 * H + j], o = ab[3 * H + j];
 				float tc = tanhf(cb[j]);
@@ -105,10 +114,27 @@ void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 			}
 		}
 		if (s < T - 1)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, N, 1.0f, g, N,
-				    w_hh, H, 0.0f, dh_rec, H);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, N, 1.0f,
+				    g + (size_t)b0 * N, N, k->w_hh, H, 0.0f,
+				    k->dh_rec + (size_t)b0 * H, H);
 	}
-	cell_blas_restore(nt);
+}
+
+void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
+		       const int32_t *len, const float *w_ih, const float *w_hh, const float *y,
+		       const float *dy, int ldy, const float *act, const float *extra, float *dx,
+		       int dx_accumulate, float *dw_ih, float *dw_hh, float *db_ih, float *db_hh,
+		       float *ws)
+{
+	const int N = 4 * H;
+	float *dg = ws;                              // (T, B, 4H)
+	float *dh_rec = dg + (size_t)T * B * N;      // (B, H)
+	float *dc_rec = dh_rec + (size_t)B * H;      // (B, H)
+	memset(dh_rec, 0, sizeof(float) * 2 * B * H);
+	struct lstm_steps k = {.T = T, .B = B, .H = H, .reverse = reverse, .ldy = ldy,
+			       .len = len, .w_hh = w_hh, .dy = dy, .act_in = act,
+			       .extra_in = extra, .dg = dg, .dh_rec = dh_rec, .dc_rec = dc_rec};
+	cell_rows_parallel(B, cpu_threads(), backward_rows, &k);
 	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dg, dx, dx_accumulate,
 			  dw_ih, dw_hh, db_ih, db_hh);
 }
