@@ -7,7 +7,6 @@
  * except the short-lived threads of the element-wise optimiser loops.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -456,14 +455,15 @@ void rnn_optim_defaults(struct rnn_optim *o)
 	o->eps = 1e-8;
 }
 
-/* One thread's share of an Adam step: [lo, hi) of the dense span, or of
- * the embedding rows (dense: runs of touched rows with their gradient,
- * runs of untouched rows with a zero one; sparse: listed rows only). */
+/* One kind of Adam work over a range that cpu_parallel splits: the dense
+ * span from base, or the embedding rows (dense: runs of touched rows with
+ * their gradient, runs of untouched rows with a zero one; sparse: listed
+ * rows only). */
 struct adam_job {
 	struct rnn_model *m;
 	const struct rnn_optim *o;
 	int what; /* 0 dense span, 1 embedding dense, 2 embedding rows */
-	size_t lo, hi;
+	size_t base;
 };
 
 static void adam_range(struct rnn_model *m, const struct rnn_optim *o, size_t off, size_t n,
@@ -474,58 +474,46 @@ static void adam_range(struct rnn_model *m, const struct rnn_optim *o, size_t of
 		 m->adam_step);
 }
 
-static void *adam_job_run(void *arg)
+/* One thread's share: [base + lo, base + hi). */
+static void adam_job_run(void *arg, size_t lo, size_t hi)
 {
-	struct adam_job *j = arg;
+	const struct adam_job *j = arg;
 	struct rnn_model *m = j->m;
 	const struct rnn_optim *o = j->o;
+	lo += j->base;
+	hi += j->base;
 	if (j->what == 0) {
-		adam_range(m, o, j->lo, j->hi - j->lo, m->grads);
+		adam_range(m, o, lo, hi - lo, m->grads);
 	} else if (j->what == 1) {
 		size_t E = m->layout.cfg.embed, base = m->layout.tensors[0].offset;
 		const uint8_t *mark = m->work->mark;
-		size_t r = j->lo;
-		while (r < j->hi) {
+		size_t r = lo;
+		while (r < hi) {
 			size_t e = r + 1;
-			while (e < j->hi && mark[e] == mark[r])
+			while (e < hi && mark[e] == mark[r])
 				e++;
 			adam_range(m, o, base + r * E, (e - r) * E, mark[r] ? m->grads : NULL);
 			r = e;
 		}
 	} else {
-		adam_rows_cpu((int)(j->hi - j->lo), m->work->rows + j->lo, m->layout.cfg.embed,
+		adam_rows_cpu((int)(hi - lo), m->work->rows + lo, m->layout.cfg.embed,
 			      m->p.embedding, m->g.embedding, m->m.embedding, m->v.embedding,
 			      o->lr, o->beta1, o->beta2, o->eps, o->weight_decay, o->adamw,
 			      m->adam_step);
 	}
-	return NULL;
 }
 
-/* Splits [0, n) of one job kind across the threads; element-wise work, so
- * the split does not change any result. */
+/* Splits [lo, lo + n) of one job kind across the threads (spans under
+ * 1024 elements a part are not worth a thread); element-wise work, so the
+ * split does not change any result. */
 static void adam_parallel(struct rnn_model *m, const struct rnn_optim *o, int what, size_t lo,
 			  size_t n)
 {
 	int nt = rnn_threads();
-	if (nt > 16)
-		nt = 16;
 	if ((size_t)nt > n / 1024 + 1)
-		nt = (int)(n / 1024 + 1); /* tiny spans: not worth a thread */
-	struct adam_job jobs[16];
-	pthread_t tid[16];
-	int started[16] = {0};
-	for (int i = 0; i < nt; i++) {
-		jobs[i] = (struct adam_job){m, o, what, lo + n * i / nt, lo + n * (i + 1) / nt};
-		if (i > 0)
-			started[i] = pthread_create(&tid[i], NULL, adam_job_run, &jobs[i]) == 0;
-	}
-	adam_job_run(&jobs[0]);
-	for (int i = 1; i < nt; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-		else
-			adam_job_run(&jobs[i]); /* no thread: do it here */
-	}
+		nt = (int)(n / 1024 + 1);
+	struct adam_job job = {m, o, what, lo};
+	cpu_parallel(n, nt, adam_job_run, &job);
 }
 
 int rnn_model_step(struct rnn_model *m, const struct rnn_optim *o)

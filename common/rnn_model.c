@@ -206,19 +206,17 @@ void rnn_params_init(const struct rnn_layout *l, float *params, uint64_t seed)
 
 /* ---- threads ---- */
 
-static int n_threads = 1;
 static int threads_set;
 
 void rnn_set_threads(int n)
 {
-	n_threads = n < 1 ? 1 : n;
 	threads_set = 1;
-	cpu_set_threads(n_threads); /* OpenBLAS itself stays single-threaded */
+	cpu_set_threads(n); /* OpenBLAS itself stays single-threaded */
 }
 
 int rnn_threads(void)
 {
 	if (!threads_set)
 		rnn_set_threads(1);
-	return n_threads;
+	return cpu_threads();
 }

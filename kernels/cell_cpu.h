@@ -10,28 +10,11 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "kernels_cpu.h"
-
-/* The step loop over rows [b0, b1) of the batch, all steps. */
-typedef void (*cell_rows_fn)(void *ctx, int b0, int b1);
-
-struct cell_rows_job {
-	cell_rows_fn fn;
-	void *ctx;
-	int b0, b1;
-};
-
-static inline void *cell_rows_run(void *p)
-{
-	struct cell_rows_job *j = p;
-	j->fn(j->ctx, j->b0, j->b1);
-	return NULL;
-}
 
 /* Threads (cpu_threads(), threads_cpu.c).  OpenBLAS stays single-threaded
  * (its calls are thread-safe): its own threads cost more than they gain on
@@ -44,38 +27,15 @@ static inline void *cell_rows_run(void *p)
  * rows, never a sum, and the same count always gives the same bits; but
  * OpenBLAS may take another kernel for a block of rows than for all of
  * them, so 1 thread and 2 can differ in the last bits (docs/model.md).
- * Ranges of at least 2 rows; the calling thread does the first, and a
- * range whose thread cannot start runs here after it. */
-static inline void cell_rows_parallel(int B, int nt, cell_rows_fn fn, void *ctx)
+ * Ranges of at least 2 rows (cpu_parallel runs them). */
+static inline int cell_parts(int rows)
 {
-	enum { MAX_PARTS = 16 };
-	if (nt > MAX_PARTS)
-		nt = MAX_PARTS;
-	if (nt > B / 2)
-		nt = B / 2;
-	if (nt < 2) {
-		fn(ctx, 0, B);
-		return;
-	}
-	struct cell_rows_job jobs[MAX_PARTS];
-	pthread_t tid[MAX_PARTS];
-	int started[MAX_PARTS] = {0};
-	for (int i = 0; i < nt; i++)
-		jobs[i] = (struct cell_rows_job){fn, ctx, (int)((long)B * i / nt),
-						 (int)((long)B * (i + 1) / nt)};
-	for (int i = 1; i < nt; i++)
-		started[i] = pthread_create(&tid[i], NULL, cell_rows_run, &jobs[i]) == 0;
-	cell_rows_run(&jobs[0]);
-	for (int i = 1; i < nt; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-		else
-			cell_rows_run(&jobs[i]);
-	}
+	int nt = cpu_threads();
+	return nt < rows / 2 ? nt : rows / 2;
 }
 
 /* C (M, N) = alpha op(A) op(B) + beta C, row-major, its rows split across
- * nt threads (single-threaded OpenBLAS products over row blocks). */
+ * the threads (single-threaded OpenBLAS products over row blocks). */
 struct cell_gemm {
 	CBLAS_TRANSPOSE ta, tb;
 	int N, K;
@@ -86,20 +46,20 @@ struct cell_gemm {
 	int ldc;
 };
 
-static inline void cell_gemm_rows(void *p, int m0, int m1)
+static inline void cell_gemm_rows(void *p, size_t m0, size_t m1)
 {
 	const struct cell_gemm *g = p;
 	const float *A = g->ta == CblasNoTrans ? g->A + (size_t)m0 * g->lda : g->A + m0;
-	cblas_sgemm(CblasRowMajor, g->ta, g->tb, m1 - m0, g->N, g->K, g->alpha, A, g->lda,
+	cblas_sgemm(CblasRowMajor, g->ta, g->tb, (int)(m1 - m0), g->N, g->K, g->alpha, A, g->lda,
 		    g->B, g->ldb, g->beta, g->C + (size_t)m0 * g->ldc, g->ldc);
 }
 
-static inline void cell_sgemm(int nt, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N,
-			      int K, float alpha, const float *A, int lda, const float *B,
-			      int ldb, float beta, float *C, int ldc)
+static inline void cell_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K,
+			      float alpha, const float *A, int lda, const float *B, int ldb,
+			      float beta, float *C, int ldc)
 {
 	struct cell_gemm g = {ta, tb, N, K, alpha, beta, A, B, lda, ldb, C, ldc};
-	cell_rows_parallel(M, nt, cell_gemm_rows, &g);
+	cpu_parallel((size_t)M, cell_parts(M), cell_gemm_rows, &g);
 }
 
 static inline float sigmoidf(float x)
@@ -133,8 +93,7 @@ static inline void cell_input_projection(int T, int B, int In, int N, const floa
 		else
 			memcpy(a, b1, sizeof(float) * N);
 	}
-	cell_sgemm(cpu_threads(), CblasNoTrans, CblasTrans, (int)rows, N, In, 1.0f, x, In, w, In,
-		   1.0f, act, N);
+	cell_sgemm(CblasNoTrans, CblasTrans, (int)rows, N, In, 1.0f, x, In, w, In, 1.0f, act, N);
 }
 
 /* db (N) += column sums of dg (rows, N), rows in order. */
@@ -160,19 +119,17 @@ static inline void cell_weight_grads(int T, int B, int In, int H, int N, int rev
 				     float *db_hh)
 {
 	size_t rows = (size_t)T * B;
-	const int nt = cpu_threads();
-	cell_sgemm(nt, CblasTrans, CblasNoTrans, N, In, (int)rows, 1.0f, dg, N, x, In, 1.0f, dw_ih,
-		   In);
+	cell_sgemm(CblasTrans, CblasNoTrans, N, In, (int)rows, 1.0f, dg, N, x, In, 1.0f, dw_ih, In);
 	if (T > 1) {
 		const float *g = reverse ? dgh : dgh + (size_t)B * N;
 		const float *h = reverse ? y + (size_t)B * ldy : y;
-		cell_sgemm(nt, CblasTrans, CblasNoTrans, N, H, (T - 1) * B, 1.0f, g, N, h, ldy, 1.0f,
+		cell_sgemm(CblasTrans, CblasNoTrans, N, H, (T - 1) * B, 1.0f, g, N, h, ldy, 1.0f,
 			   dw_hh, H);
 	}
 	cell_colsum_add(rows, N, dg, db_ih);
 	cell_colsum_add(rows, N, dgh, db_hh);
 	if (dx)
-		cell_sgemm(nt, CblasNoTrans, CblasNoTrans, (int)rows, In, N, 1.0f, dg, N, w_ih, In,
+		cell_sgemm(CblasNoTrans, CblasNoTrans, (int)rows, In, N, 1.0f, dg, N, w_ih, In,
 			   dx_accumulate ? 1.0f : 0.0f, dx, In);
 }
 

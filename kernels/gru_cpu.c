@@ -30,8 +30,9 @@ struct gru_steps {
 	float *y, *act, *extra, *hh, *dg, *dgh, *dh_rec;
 };
 
-static void forward_rows(void *p, int b0, int b1)
+static void forward_rows(void *p, size_t lo, size_t hi)
 {
+	const int b0 = (int)lo, b1 = (int)hi;
 	const struct gru_steps *k = p;
 	const int T = k->T, B = k->B, H = k->H, N = 3 * H, ldy = k->ldy, rows = b1 - b0;
 	float *hh = k->hh; // (B, 3H): W_hh h_prev + b_hh for the current step
@@ -82,11 +83,12 @@ void gru_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	struct gru_steps k = {.T = T, .B = B, .H = H, .reverse = reverse, .ldy = ldy,
 			      .len = len, .w_hh = w_hh, .b_hh = b_hh, .y = y, .act = act,
 			      .extra = extra, .hh = ws};
-	cell_rows_parallel(B, cpu_threads(), forward_rows, &k);
+	cpu_parallel((size_t)B, cell_parts(B), forward_rows, &k);
 }
 
-static void backward_rows(void *p, int b0, int b1)
+static void backward_rows(void *p, size_t lo, size_t hi)
 {
+	const int b0 = (int)lo, b1 = (int)hi;
 	const struct gru_steps *k = p;
 	const int T = k->T, B = k->B, H = k->H, N = 3 * H, ldy = k->ldy, rows = b1 - b0;
 	float *dh_rec = k->dh_rec;
@@ -146,7 +148,7 @@ void gru_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	struct gru_steps k = {.T = T, .B = B, .H = H, .reverse = reverse, .ldy = ldy,
 			      .len = len, .w_hh = w_hh, .dy = dy, .y_in = y, .act_in = act,
 			      .extra_in = extra, .dg = dg, .dgh = dgh, .dh_rec = dh_rec};
-	cell_rows_parallel(B, cpu_threads(), backward_rows, &k);
+	cpu_parallel((size_t)B, cell_parts(B), backward_rows, &k);
 	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dgh, dx, dx_accumulate,
 			  dw_ih, dw_hh, db_ih, db_hh);
 }

@@ -233,4 +233,11 @@ void count_nonfinite_cpu(size_t n, const float *x, size_t *out); /* NaN and Inf 
 void cpu_set_threads(int n);
 int cpu_threads(void);
 
+/* Runs fn(ctx, lo, hi) over [0, n) cut into `parts` contiguous ranges (at
+ * most 16), one thread each: the calling thread runs the first, and a
+ * range whose thread cannot start runs here after it.  parts < 2: one call
+ * here.  The caller picks parts (cpu_threads() or fewer for small n). */
+typedef void (*cpu_range_fn)(void *ctx, size_t lo, size_t hi);
+void cpu_parallel(size_t n, int parts, cpu_range_fn fn, void *ctx);
+
 #endif

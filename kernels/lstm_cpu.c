@@ -27,8 +27,9 @@ struct lstm_steps {
 	float *y, *act, *extra, *dg, *dh_rec, *dc_rec;
 };
 
-static void forward_rows(void *p, int b0, int b1)
+static void forward_rows(void *p, size_t lo, size_t hi)
 {
+	const int b0 = (int)lo, b1 = (int)hi;
 	const struct lstm_steps *k = p;
 	const int T = k->T, B = k->B, H = k->H, N = 4 * H, ldy = k->ldy, rows = b1 - b0;
 	for (int s = 0; s < T; s++) {
@@ -75,11 +76,12 @@ void lstm_forward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	cell_input_projection(T, B, In, N, x, w_ih, b_ih, b_hh, act);
 	struct lstm_steps k = {.T = T, .B = B, .H = H, .reverse = reverse, .ldy = ldy,
 			       .len = len, .w_hh = w_hh, .y = y, .act = act, .extra = extra};
-	cell_rows_parallel(B, cpu_threads(), forward_rows, &k);
+	cpu_parallel((size_t)B, cell_parts(B), forward_rows, &k);
 }
 
-static void backward_rows(void *p, int b0, int b1)
+static void backward_rows(void *p, size_t lo, size_t hi)
 {
+	const int b0 = (int)lo, b1 = (int)hi;
 	const struct lstm_steps *k = p;
 	const int T = k->T, B = k->B, H = k->H, N = 4 * H, ldy = k->ldy, rows = b1 - b0;
 	for (int s = 0; s < T; s++) {
@@ -134,7 +136,7 @@ void lstm_backward_cpu(int T, int B, int In, int H, int reverse, const float *x,
 	struct lstm_steps k = {.T = T, .B = B, .H = H, .reverse = reverse, .ldy = ldy,
 			       .len = len, .w_hh = w_hh, .dy = dy, .act_in = act,
 			       .extra_in = extra, .dg = dg, .dh_rec = dh_rec, .dc_rec = dc_rec};
-	cell_rows_parallel(B, cpu_threads(), backward_rows, &k);
+	cpu_parallel((size_t)B, cell_parts(B), backward_rows, &k);
 	cell_weight_grads(T, B, In, H, N, reverse, x, w_ih, y, ldy, dg, dg, dx, dx_accumulate,
 			  dw_ih, dw_hh, db_ih, db_hh);
 }

@@ -1,4 +1,5 @@
-/* threads_cpu.c - how many threads the CPU kernels use (kernels_cpu.h).
+/* threads_cpu.c - how many threads the CPU kernels use, and the fork-join
+ * that splits a range across them (cpu_parallel; kernels_cpu.h).
  *
  * OpenBLAS runs single-threaded; the kernels split the rows of their
  * products and of the recurrence across threads of their own (cell_cpu.h).
@@ -8,6 +9,7 @@
  * own parallelism, so there is no _cuda pair.
  */
 #include <cblas.h>
+#include <pthread.h>
 
 #include "kernels_cpu.h"
 
@@ -22,4 +24,42 @@ void cpu_set_threads(int n)
 int cpu_threads(void)
 {
 	return n_threads;
+}
+
+struct range_job {
+	cpu_range_fn fn;
+	void *ctx;
+	size_t lo, hi;
+};
+
+static void *range_run(void *p)
+{
+	struct range_job *j = p;
+	j->fn(j->ctx, j->lo, j->hi);
+	return NULL;
+}
+
+void cpu_parallel(size_t n, int parts, cpu_range_fn fn, void *ctx)
+{
+	enum { MAX_PARTS = 16 };
+	if (parts > MAX_PARTS)
+		parts = MAX_PARTS;
+	if (parts < 2) {
+		fn(ctx, 0, n);
+		return;
+	}
+	struct range_job jobs[MAX_PARTS];
+	pthread_t tid[MAX_PARTS];
+	int started[MAX_PARTS] = {0};
+	for (int i = 0; i < parts; i++)
+		jobs[i] = (struct range_job){fn, ctx, n * i / parts, n * (i + 1) / parts};
+	for (int i = 1; i < parts; i++)
+		started[i] = pthread_create(&tid[i], NULL, range_run, &jobs[i]) == 0;
+	range_run(&jobs[0]);
+	for (int i = 1; i < parts; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			range_run(&jobs[i]); /* no thread: do it here */
+	}
 }
