@@ -534,8 +534,12 @@ static int count_chars(struct learn *L, uint32_t *cp, struct sym **cs, size_t *n
 			uint64_t key = char_key(cp[k], k > 0);
 			uint32_t idx = u64map_get(&cmap, key);
 			if (idx == UINT32_MAX) {
-				char *t;
-				if (GROW_ARRAY(*cs, ccs, *ncs + 1, 16) || !(t = malloc(7))) {
+				if (GROW_ARRAY(*cs, ccs, *ncs + 1, 16)) { /* it says why */
+					rc = -1;
+					break;
+				}
+				char *t = malloc(7);
+				if (!t) {
 					rc = error("out of memory");
 					break;
 				}
