@@ -11,12 +11,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "encdump.h"
 #include "error.h"
 #include "grow.h"
+#include "progress.h"
 
 #define BATCH_RECS 256
 #define BATCH_BYTES ((size_t)1 << 20)
@@ -70,13 +70,6 @@ int encdump_default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1 ? 1 : n > 16 ? 16 : (int)n;
-}
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 /* Appends bytes to the batch data; returns the offset, or (size_t)-1. */
@@ -412,7 +405,7 @@ static int run_batches(struct pool *p, struct dumpreader *r, const char *path,
 int encdump_run(const char *path, const struct encdump_opts *o, encdump_fn fn, void *ctx,
 		struct encdump_stats *st)
 {
-	double t0 = now();
+	double t0 = progress_now();
 	int rc, rstat = 1;
 	struct pool p;
 	memset(st, 0, sizeof(*st));
@@ -440,7 +433,7 @@ int encdump_run(const char *path, const struct encdump_opts *o, encdump_fn fn, v
 	st->split_field = dup_or_null(dumpreader_split_field(r));
 	st->bytes = dumpreader_bytes(r);
 	dumpreader_close(r);
-	st->seconds = now() - t0;
+	st->seconds = progress_now() - t0;
 	return rc;
 }
 

@@ -1,7 +1,6 @@
 /* learn_vocab.c - the learn-vocab stage's work (see learn_vocab.h). */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -9,17 +8,11 @@
 #include "dumpread.h"
 #include "error.h"
 #include "learn_vocab.h"
+#include "progress.h"
 #include "splitassign.h"
 #include "tokfile.h"
 #include "vocab_learn.h"
 #include "wordpiece.h"
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* What one run shares across its dumps. */
 struct run {
@@ -147,14 +140,14 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 	}
 	badlog_init(&r.bad, o->max_print);
 	json_t *per_dump = json_array();
-	double t0 = now();
+	double t0 = progress_now();
 	int rc = 0;
 	for (int i = 0; i < n && !rc; i++)
 		rc = learn_dump(&r, dumps[i], per_dump);
-	double t1 = now();
+	double t1 = progress_now();
 	if (!rc && vocab_learner_write(r.l, o->output))
 		rc = -1;
-	double t2 = now();
+	double t2 = progress_now();
 	badlog_summary(&r.bad, "bad records");
 	struct vocab_learn_stats ls = vocab_learner_stats(r.l);
 	if (!rc)

@@ -11,22 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "dsfile.h"
 #include "error.h"
 #include "opts.h"
+#include "progress.h"
 #include "stage.h"
 #include "tokfile.h"
 
 #define PACK_VERSION "0.1.0"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* "artifacts/split/train.tok" -> SPLIT_TRAIN */
 static int split_of_path(const char *path)
@@ -67,7 +60,7 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
-	double t0 = now();
+	double t0 = progress_now();
 
 	struct tokreader *r[3] = {NULL, NULL, NULL};
 	int split[3];
@@ -129,6 +122,6 @@ int main(int argc, char **argv)
 		     (unsigned long long)tokreader_count(r[i]), args[i]);
 		tokreader_close(r[i]);
 	}
-	info("wrote '%s' (%lld bytes) in %.2f s", out, size, now() - t0);
+	info("wrote '%s' (%lld bytes) in %.2f s", out, size, progress_now() - t0);
 	return EXIT_OK;
 }

@@ -16,14 +16,8 @@
 #include "error.h"
 #include "hash.h"
 #include "opts.h"
+#include "progress.h"
 #include "stage.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* CPU time of the whole process (both threads): a throughput measure that
  * other programs on a shared machine disturb much less than wall time. */
@@ -86,26 +80,26 @@ int main(int argc, char **argv)
 	cfg.cache_bytes = (size_t)cache_kib << 10;
 	if (vocab_hash)
 		cfg.vocab_hash = strtoull(vocab_hash, NULL, 16);
-	double t0 = now();
+	double t0 = progress_now();
 	struct batches *b = batches_open(args[0], &cfg);
 	if (!b)
 		return EXIT_FAIL;
-	double t_open = now() - t0;
+	double t_open = progress_now() - t0;
 	json_t *per_epoch = json_array();
 	uint64_t n_batches = 0, n_rows = 0, real = 0, cells = 0, digest = HASH64_SEED;
 	double t_read = 0, t_wait = 0; /* t_wait: time spent inside batches_next */
 	double c0 = cpu_now();
 	for (long e = 0; e < epochs; e++) {
-		double te = now();
+		double te = progress_now();
 		uint64_t eb = 0;
 		const struct batch *bt;
 		int rc;
 		if (batches_start_epoch(b, (uint64_t)e))
 			return EXIT_FAIL;
 		for (;;) {
-			double tw = now();
+			double tw = progress_now();
 			rc = batches_next(b, &bt);
-			t_wait += now() - tw;
+			t_wait += progress_now() - tw;
 			if (rc != 1)
 				break;
 			eb++;
@@ -121,7 +115,7 @@ int main(int argc, char **argv)
 			batches_close(b);
 			return EXIT_FAIL;
 		}
-		double dt = now() - te;
+		double dt = progress_now() - te;
 		t_read += dt;
 		n_batches += eb;
 		json_array_append_new(per_epoch, json_pack("{s:I, s:f, s:f}", "batches", (json_int_t)eb,
