@@ -627,6 +627,20 @@ static void copy_tok_spoiled(const char *src, const char *dst, uint64_t which, i
 }
 
 
+/* pack() of paths must fail with `what` in its messages and leave no out;
+ * returns the messages for further checks. */
+static const char *expect_pack_refused(const char *out, const char **paths, int n,
+				       struct dswriter_opts *o, const char *what)
+{
+	capture_begin();
+	int rc = pack(out, paths, n, o);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, what));
+	assert_int_not_equal(access(out, F_OK), 0);
+	return err;
+}
+
 static void test_writer_refuses_and_leaves_nothing(void **state)
 {
 	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
@@ -636,52 +650,28 @@ static void test_writer_refuses_and_leaves_nothing(void **state)
 	make_tok(a, SPLIT_NONE, 50, 9);
 	make_tok(b, SPLIT_NONE, 50, 9);
 	const char *both[2] = {a, b};
-	capture_begin();
-	int rc = pack(out, both, 2, &o);
-	const char *err = capture_end();
-	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "must not overlap"));
-	assert_int_not_equal(access(out, F_OK), 0);
+	expect_pack_refused(out, both, 2, &o, "must not overlap");
 	/* a file whose records say another split */
 	const char *c = tpath("wrong/test.tok");
 	make_tok(c, SPLIT_TRAIN, 20, 3);
-	capture_begin();
-	rc = pack(out, &c, 1, &o);
-	err = capture_end();
-	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "belongs to split 'train'"));
-	assert_int_not_equal(access(out, F_OK), 0);
+	expect_pack_refused(out, &c, 1, &o, "belongs to split 'train'");
 	/* records the dataset cannot hold: a label past the classes, an id past
 	 * the vocabulary */
 	const char *good = tpath("good/train.tok");
 	make_tok(good, SPLIT_NONE, 30, 4);
 	const char *spoiled = tpath("spoiled/train.tok");
 	copy_tok_spoiled(good, spoiled, 17, 1);
-	capture_begin();
-	rc = pack(out, &spoiled, 1, &o);
-	err = capture_end();
-	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "record 17 has label"));
-	assert_int_not_equal(access(out, F_OK), 0);
+	expect_pack_refused(out, &spoiled, 1, &o, "record 17 has label");
 	copy_tok_spoiled(good, spoiled, 29, 0);
-	capture_begin();
-	rc = pack(out, &spoiled, 1, &o);
-	err = capture_end();
-	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "record 29 has id"));
+	const char *err = expect_pack_refused(out, &spoiled, 1, &o, "record 29 has id");
 	assert_non_null(strstr(err, "outside the vocabulary"));
-	assert_int_not_equal(access(out, F_OK), 0);
 	/* no temporary file left behind either */
 	char cmd[4200];
 	snprintf(cmd, sizeof(cmd), "ls %s | grep -q 'refused.h5.tmp'", test_tmpdir());
 	assert_int_not_equal(system(cmd), 0);
 	/* uint16 cannot hold a 119547-id vocabulary */
 	o.id_dtype = "uint16";
-	capture_begin();
-	rc = pack(out, &a, 1, &o);
-	err = capture_end();
-	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "does not fit uint16"));
+	expect_pack_refused(out, &a, 1, &o, "does not fit uint16");
 }
 
 static void test_dtypes_read_the_same(void **state)
