@@ -17,12 +17,67 @@
 #define AFILE_MAX_OPEN 64
 static char pending[AFILE_MAX_OPEN][4096];
 static volatile sig_atomic_t pending_used[AFILE_MAX_OPEN];
+/* The folder each temporary file is in (device and inode), so that two
+ * open afiles of one process for the same file under two spellings
+ * ("x.tok" and "./x.tok", or through a symlinked folder) are told apart
+ * from two different files: they would share one temporary name. */
+static dev_t pending_dev[AFILE_MAX_OPEN];
+static ino_t pending_ino[AFILE_MAX_OPEN];
 
-static int pending_add(const char *tmp)
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The folder of path: device and inode.  0, or -1 (errno set). */
+static int dir_id(const char *path, dev_t *dev, ino_t *ino)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		strcpy(dir, ".");
+	} else if (slash == path) {
+		strcpy(dir, "/");
+	} else {
+		if ((size_t)(slash - path) >= sizeof(dir)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(dir, path, slash - path);
+		dir[slash - path] = '\0';
+	}
+	struct stat st;
+	if (stat(dir, &st))
+		return -1;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/* -1 after error() when another open afile of this process has the
+ * temporary name tmp (in folder dev/ino): the same final file, named twice. */
+static int pending_clash(const char *path, const char *tmp, dev_t dev, ino_t ino)
+{
+	for (int i = 0; i < AFILE_MAX_OPEN; i++) {
+		if (!pending_used[i] || pending_dev[i] != dev || pending_ino[i] != ino ||
+		    strcmp(base_name(pending[i]), base_name(tmp)))
+			continue;
+		/* the other final name: its temporary name less ".tmp.<pid>" */
+		size_t n = strlen(pending[i]) - (strlen(tmp) - strlen(path));
+		return error("'%s' and '%.*s' are the same file; give each output its own name",
+			     path, (int)n, pending[i]);
+	}
+	return 0;
+}
+
+static int pending_add(const char *tmp, dev_t dev, ino_t ino)
 {
 	for (int i = 0; i < AFILE_MAX_OPEN; i++) {
 		if (!pending_used[i]) {
 			snprintf(pending[i], sizeof(pending[i]), "%s", tmp);
+			pending_dev[i] = dev;
+			pending_ino[i] = ino;
 			pending_used[i] = 1;
 			return 0;
 		}
@@ -168,7 +223,20 @@ int afile_reserve(struct afile *af, const char *path)
 		return error("out of memory");
 	}
 	snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	pending_add(af->tmp);
+	dev_t dev;
+	ino_t ino;
+	int bad = 0;
+	if (dir_id(path, &dev, &ino))
+		bad = error("cannot create '%s': %s", path, strerror(errno));
+	else
+		bad = pending_clash(path, af->tmp, dev, ino);
+	if (bad) { /* not afile_release: the clashing entry is another afile's */
+		free(af->path);
+		free(af->tmp);
+		af->path = af->tmp = NULL;
+		return -1;
+	}
+	pending_add(af->tmp, dev, ino);
 	return 0;
 }
 

@@ -20,7 +20,10 @@ struct afile {
 };
 
 /* Opens a temporary file next to path for writing ("wb"); creates missing
- * parent folders.  Returns 0, or -1 after error(). */
+ * parent folders.  Returns 0, or -1 after error(); -1 also when another
+ * open afile of this process is for the same file under another spelling
+ * ("x.tok" and "./x.tok", or through a symlinked folder): the two would
+ * share one temporary file. */
 int afile_open(struct afile *af, const char *path);
 
 /* Like afile_open() but only reserves the temporary name (af->fp stays

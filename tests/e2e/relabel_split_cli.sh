@@ -110,4 +110,15 @@ run $SP --ignore-named --fractions 100/0/0 --train "$tmp/s4/train.tok" \
 expect_json "$tmp/s4.json" '[d["splits"][s]["n"] for s in ("train", "validation", "test")]' "[2305, 0, 0]"
 run $SP --train "$tmp/same.tok" --validation "$tmp/same.tok" "$tmp/merged3.tok"
 expect_rc 2 "split to one file twice"
+# the same file under two spellings (or through a symlinked folder) shared
+# one temporary name: two writers interleaved in it, and a file with no
+# trailer was left under the final name.  Refused before anything is written.
+mkdir -p "$tmp/sd"
+ln -s sd "$tmp/sdlink"
+for other in "$tmp/sd/./same.tok" "$tmp/sdlink/same.tok"; do
+	run $SP --train "$tmp/sd/same.tok" --validation "$other" --test "$tmp/sd/t.tok" "$tmp/merged3.tok"
+	expect_rc 1 "split to one file under two names ($other)"
+	expect_err "are the same file; give each output its own name"
+	[ -z "$(ls -A "$tmp/sd")" ] || fail "split to one file under two names left: $(ls "$tmp/sd")"
+done
 echo "ok"
