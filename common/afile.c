@@ -71,6 +71,43 @@ static int pending_clash(const char *path, const char *tmp, dev_t dev, ino_t ino
 	return 0;
 }
 
+/* Inputs of this run (device, inode): never replaced by an artifact. */
+#define AFILE_MAX_INPUTS 256
+static struct {
+	dev_t dev;
+	ino_t ino;
+} inputs[AFILE_MAX_INPUTS];
+static int n_inputs;
+
+int afile_protect_input(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0; /* its reader reports it */
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino)
+			return 0;
+	if (n_inputs == AFILE_MAX_INPUTS)
+		return 0; /* table full: not checked */
+	inputs[n_inputs].dev = st.st_dev;
+	inputs[n_inputs].ino = st.st_ino;
+	n_inputs++;
+	return 0;
+}
+
+/* -1 after error() when path is (now) one of the protected inputs. */
+static int is_input(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return 0;
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino)
+			return error("'%s' is an input of this run; refusing to replace it "
+				     "with an output", path);
+	return 0;
+}
+
 static int pending_add(const char *tmp, dev_t dev, ino_t ino)
 {
 	for (int i = 0; i < AFILE_MAX_OPEN; i++) {
@@ -212,7 +249,7 @@ static void remove_stale_tmps(const char *path)
 int afile_reserve(struct afile *af, const char *path)
 {
 	memset(af, 0, sizeof(*af));
-	if (mkdir_parents(path))
+	if (is_input(path) || mkdir_parents(path))
 		return -1;
 	remove_stale_tmps(path);
 	size_t n = strlen(path) + 32;

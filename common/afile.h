@@ -26,6 +26,13 @@ struct afile {
  * share one temporary file. */
 int afile_open(struct afile *af, const char *path);
 
+/* Marks path, an input of this run, as never to be replaced: a later
+ * afile_open()/afile_reserve() of the same file (device and inode, under
+ * any name) fails, so "tokenize --output d.jsonl d.jsonl" cannot destroy
+ * the dump.  A path that cannot be stat'ed is ignored (its reader reports
+ * it).  Returns 0. */
+int afile_protect_input(const char *path);
+
 /* Like afile_open() but only reserves the temporary name (af->fp stays
  * NULL): for writers that create the file themselves (HDF5). */
 int afile_reserve(struct afile *af, const char *path);

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "afile.h"
 #include "badlog.h"
 #include "dumpread.h"
 #include "error.h"
@@ -139,6 +140,8 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 		return -1;
 	}
 	badlog_init(&r.bad, o->max_print);
+	for (int i = 0; i < n; i++) /* the vocabulary or stats may not replace a dump */
+		afile_protect_input(dumps[i]);
 	json_t *per_dump = json_array();
 	double t0 = progress_now();
 	int rc = 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "afile.h"
 #include "badlog.h"
 #include "error.h"
 #include "grow.h"
@@ -71,6 +72,7 @@ static int open_inputs(struct relabel *R, const char *const *paths)
 		in->path = paths[i];
 		if (!(in->r = tokreader_open(paths[i])))
 			return -1;
+		afile_protect_input(paths[i]);
 		const struct tokmeta *m = tokreader_meta(in->r);
 		if (i == 0 ? tokmeta_copy_settings(meta, m, 0)
 			   : tokmeta_compatible(tokreader_meta(R->in[0].r), paths[0], m, paths[i]))

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "afile.h"
 #include "error.h"
 #include "splitter.h"
 #include "tokfile.h"
@@ -39,6 +40,7 @@ static int open_inputs(struct split_run *S)
 		const char *path = S->paths[i];
 		if (!(S->r[i] = tokreader_open(path)))
 			return -1;
+		afile_protect_input(path);
 		const struct tokmeta *m = tokreader_meta(S->r[i]);
 		if (i == 0) {
 			if (tokmeta_copy_settings(meta, m, 1))

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "afile.h"
 #include "badlog.h"
 #include "encdump.h"
 #include "error.h"
@@ -117,6 +118,10 @@ static json_t *dump_json(const char *path, const char *output, const struct encd
 
 int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *const *outs, int n)
 {
+	/* no output may replace an input (a dump or the vocabulary) */
+	afile_protect_input(o->vocab_path);
+	for (int i = 0; i < n; i++)
+		afile_protect_input(dumps[i]);
 	struct vocab *v = vocab_load(o->vocab_path);
 	struct vocab_specials sp = v ? vocab_specials(v) : (struct vocab_specials){0};
 	if (v && (sp.cls < 0 || sp.sep < 0))

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "afile.h"
 #include "dsfile.h"
 #include "error.h"
 #include "opts.h"
@@ -73,9 +74,11 @@ int main(int argc, char **argv)
 			if (split[j] == split[i])
 				die(EXIT_USAGE, "'%s' and '%s' are the same split", args[j], args[i]);
 	}
-	for (int i = 0; i < nargs; i++)
+	for (int i = 0; i < nargs; i++) {
 		if (!(r[i] = tokreader_open(args[i])))
 			exit(EXIT_FAIL);
+		afile_protect_input(args[i]);
+	}
 
 	/* max_len 0 (no truncation): the row width is the longest row */
 	uint32_t width = 0;

@@ -86,6 +86,34 @@ run "${as_user[@]}" "$BIN/tokenize" --vocab "$tmp/perm/vocab.txt" --quiet \
 expect_rc 1 "output folder not writable"
 expect_err "cannot create '$tmp/ro/x.tok': Permission denied"
 
+# -- an output named as an input (a slip of the hand or of tab completion):
+# refused, the input unchanged.  tokenize used to replace the dump itself
+# with its token file (exit 0), learn-vocab with the vocabulary.
+cp "$tmp/prev.jsonl" "$tmp/in.jsonl"
+IN_SUM=$(sha256sum <"$tmp/in.jsonl")
+ln -s in.jsonl "$tmp/in-link.jsonl"
+for out in "$tmp/in.jsonl" "$tmp/./in.jsonl" "$tmp/in-link.jsonl"; do
+	run $T --output "$out" "$tmp/in.jsonl"
+	expect_rc 1 "tokenize --output $out (its own dump)"
+	expect_err "'$out' is an input of this run; refusing to replace it with an output"
+	[ "$(sha256sum <"$tmp/in.jsonl")" = "$IN_SUM" ] || fail "tokenize --output $out replaced the dump"
+done
+run $T --output "$tmp/in.tok" --stats "$tmp/in.jsonl" "$tmp/in.jsonl"
+expect_rc 1 "tokenize --stats on its own dump"
+[ "$(sha256sum <"$tmp/in.jsonl")" = "$IN_SUM" ] || fail "tokenize --stats replaced the dump"
+cp "$VOCAB" "$tmp/v2.txt"
+run $T --vocab "$tmp/v2.txt" --output "$tmp/v2.txt" "$tmp/in.jsonl"
+expect_rc 1 "tokenize --output on its vocabulary"
+cmp -s "$VOCAB" "$tmp/v2.txt" || fail "tokenize --output replaced the vocabulary"
+run "$BIN/learn-vocab" --quiet --size 10 --output "$tmp/in.jsonl" "$tmp/in.jsonl"
+expect_rc 1 "learn-vocab --output on its own dump"
+[ "$(sha256sum <"$tmp/in.jsonl")" = "$IN_SUM" ] || fail "learn-vocab replaced the dump"
+cp "$tmp/prev.tok" "$tmp/in.tok"
+run "$BIN/filter-relabel" --quiet --output "$tmp/in.tok" "$tmp/in.tok"
+expect_rc 1 "filter-relabel --output on its input"
+[ "$(sha256sum <"$tmp/in.tok")" = "$PREV_SUM" ] || fail "filter-relabel replaced its input"
+no_temp "$tmp"
+
 # -- token files for the later stages: empty, a folder, a dump
 : >"$tmp/empty.tok"
 for bad in "$tmp/empty.tok" "$tmp/folder.jsonl" "$tmp/prev.jsonl"; do
