@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "afile.h"
 #include "badlog.h"
@@ -86,6 +87,21 @@ char *tokenize_out_name(const char *dir, const char *dump)
 	return s;
 }
 
+/* A token file needs the dump read twice: its byte hash (in the file's
+ * metadata, written first), then its reviews.  A pipe (<(zcat d.gz),
+ * /dev/stdin fed by a pipe) gives its bytes once: the second read found
+ * nothing and reported an "empty file".  -1 after error() for such a dump. */
+static int not_rereadable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ||
+				 S_ISSOCK(st.st_mode)))
+		return 0; /* a file, a folder or missing: reported where it is read */
+	return error("'%s' is a pipe or device, not a file: writing a token file reads the "
+		     "dump twice (its byte hash, then its reviews); save it to a file first "
+		     "(--print-ids alone reads it once)", path);
+}
+
 static json_t *dump_json(const char *path, const char *output, const struct encdump_stats *st,
 			 int failed)
 {
@@ -160,7 +176,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		if (outs[i]) {
 			uint64_t h;
 			struct toksource src = {dumps[i], 0};
-			if (hash64_file(dumps[i], &h)) {
+			if (not_rereadable(dumps[i]) || hash64_file(dumps[i], &h)) {
 				rc = -1;
 				json_array_append_new(per_dump, json_pack("{s:s, s:s}", "path", dumps[i],
 								       "status", "failed"));

@@ -34,6 +34,16 @@ expect_err "cannot open '$tmp/loop-a.jsonl': Too many levels of symbolic links"
 ln -s nowhere.jsonl "$tmp/dangling.jsonl"
 tok_over_prev "dangling symlink" 1 "$tmp/dangling.jsonl"
 expect_err "cannot open '$tmp/dangling.jsonl': No such file or directory"
+# a pipe (process substitution, or /dev/stdin fed by a pipe): a token file
+# needs the dump read twice (byte hash, then reviews), so it is refused as
+# such (it used to be reported as an "empty file"); --print-ids alone
+# reads it once and works
+tok_over_prev "dump is a pipe" 1 <(cat "$tmp/prev.jsonl")
+expect_err "is a pipe or device, not a file: writing a token file reads the dump twice"
+expect_json "$tmp/t.json" 'd["status"]' failed
+run $T --print-ids <(cat "$tmp/prev.jsonl")
+expect_rc 0 "--print-ids from a pipe"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "--print-ids from a pipe: $(cat "$tmp/out")"
 # a good dump next to a bad one: the run fails, nothing is written
 printf '%s\n' "$GOOD" >"$tmp/ok.jsonl"
 mkdir -p "$tmp/outs"
