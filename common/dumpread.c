@@ -517,6 +517,11 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 		const char *k = NULL;
 		if (!r->o.split_field || *r->o.split_field)
 			k = json_find_key(j, r->o.split_field, split_fields);
+		/* a field named by the user must be there, as a CSV column must
+		 * (a misspelt name used to be ignored: no split honoured) */
+		if (!k && r->o.split_field && *r->o.split_field)
+			return set_bad(d, rec, line, DUMP_BAD_SPLIT, "no split field '%s'",
+				       r->o.split_field);
 		r->split_name = k ? strdup(k) : NULL;
 		r->split_searched = 1;
 	}

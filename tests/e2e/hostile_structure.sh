@@ -78,6 +78,21 @@ tok_over_prev "unknown split" 0 "$tmp/splitname.jsonl"
 expect_err "$tmp/splitname.jsonl:2: unknown split 'holdout' (expected train, validation or test)"
 expect_json "$tmp/t.json" 'd["dumps"][0]["bad_by_reason"]' "{'unknown_split': 1}"
 
+# a split field named with --split-field must be there, as a CSV column
+# must: a misspelt name was ignored in JSON Lines (exit 0, no split
+# honoured); now each record without it is bad, so such a dump fails
+printf '%s\n%s\n' '{"text": "plot", "label_text": "positive", "fold": "test"}' \
+	'{"text": "good", "label_text": "positive", "fold": "train"}' >"$tmp/fold.jsonl"
+tok_over_prev "--split-field misspelt" 1 "$tmp/fold.jsonl" --split-field flod
+expect_err "$tmp/fold.jsonl:1: no split field 'flod'"
+expect_err "$tmp/fold.jsonl:2: no split field 'flod'"
+expect_json "$tmp/t.json" 'd["dumps"][0]["bad_by_reason"]' "{'unknown_split': 2}"
+tok_over_prev "--split-field named right" 0 "$tmp/fold.jsonl" --split-field fold
+expect_json "$tmp/t.json" 'd["dumps"][0]["named_splits"]' "{'train': 1, 'test': 1}"
+printf 'text,label_text,fold\nplot,positive,test\n' >"$tmp/fold.csv"
+tok_over_prev "--split-field misspelt, CSV" 1 "$tmp/fold.csv" --split-field flod
+expect_err "$tmp/fold.csv:1: no split column 'flod'"
+
 # -- CSV: embedded newlines keep the record's first line; later records
 # keep theirs
 printf 'text,label\n"good\nfilm\n\nplot",positive\n"bad ""plot""",negative\nfilm,positive\n' \
