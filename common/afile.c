@@ -147,6 +147,9 @@ void afile_install_signal_cleanup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* tokenize --print-ids --output x.tok d | head: the reader going away
+	 * kills the writer as surely as SIGTERM */
+	sigaction(SIGPIPE, &sa, NULL);
 	/* past a file-size limit (ulimit -f) a write raises SIGXFSZ, which
 	 * kills the process and leaves the temporary file; ignored, the write
 	 * fails with EFBIG and the error path removes it */

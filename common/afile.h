@@ -2,7 +2,7 @@
  *
  * A killed or failed run never leaves a half-written file under the final
  * name: make would take it as fresh.  Temporary files of open afiles are
- * removed on SIGINT/SIGTERM/SIGHUP once afile_install_signal_cleanup() ran,
+ * removed on SIGINT/SIGTERM/SIGHUP/SIGPIPE once afile_install_signal_cleanup() ran,
  * and by afile_abort() on error paths.  The PID in the temporary name keeps
  * two overlapping runs from writing into the same temporary file; a
  * temporary file whose writer died by SIGKILL (no handler can run) is
@@ -46,7 +46,7 @@ int afile_commit(struct afile *af);
 void afile_abort(struct afile *af);
 
 /* Installs handlers that remove every open temporary file and re-raise
- * SIGINT, SIGTERM and SIGHUP, and ignores SIGXFSZ so that a write past a
+ * SIGINT, SIGTERM, SIGHUP and SIGPIPE, and ignores SIGXFSZ so that a write past a
  * file-size limit fails (EFBIG) like a full disk instead of killing the
  * process.  Call once from main. */
 void afile_install_signal_cleanup(void);

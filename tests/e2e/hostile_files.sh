@@ -44,6 +44,17 @@ expect_json "$tmp/t.json" 'd["status"]' failed
 run $T --print-ids <(cat "$tmp/prev.jsonl")
 expect_rc 0 "--print-ids from a pipe"
 [ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "--print-ids from a pipe: $(cat "$tmp/out")"
+# --print-ids into a reader that goes away (| head): SIGPIPE kills the
+# run like SIGTERM, and like SIGTERM it removes its temporary token file
+# (it was left behind: <name>.tmp.<pid>)
+for i in $(seq 1 100000); do echo "$GOOD"; done >"$tmp/many.jsonl" # ids: 1.8 MB, over any stdout buffer and the pipe
+rm -rf "$tmp/pipe" && mkdir "$tmp/pipe"
+set +e
+$T --print-ids --output "$tmp/pipe/many.tok" "$tmp/many.jsonl" 2>/dev/null | head -n 1 >/dev/null
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" -eq 141 ] || fail "--print-ids | head: exit $rc, want 141 (SIGPIPE)"
+[ -z "$(ls -A "$tmp/pipe")" ] || fail "--print-ids | head left: $(ls "$tmp/pipe")"
 # a good dump next to a bad one: the run fails, nothing is written
 printf '%s\n' "$GOOD" >"$tmp/ok.jsonl"
 mkdir -p "$tmp/outs"
