@@ -146,6 +146,33 @@ int evaluate_series(const char *model, const char *data, const char *out, int ba
 	size_t n;
 	if (tsfile_read_split(data, &d, TS_TEST, &inputs, &targets, &n))
 		goto out;
+	/* The model reads values z-scored as in its training (norm_mean,
+	 * norm_std), as predict feeds them.  A dataset normalised otherwise
+	 * (another series, or the same one split elsewhere) has its test
+	 * windows made again from the series with the model's z-score, so the
+	 * forecasts are the model's and predict's for the same values. */
+	double mean = d.mean, std = d.std;
+	if (mm.n_norm == 1 && (mm.norm_mean[0] != d.mean || mm.norm_std[0] != d.std)) {
+		mean = mm.norm_mean[0];
+		std = mm.norm_std[0];
+		if (!isfinite(mean) || !isfinite(std) || !(std > 0)) {
+			free(targets);
+			error("model '%s': normalisation mean %g, std %g", model, mean, std);
+			goto out;
+		}
+		info("note: '%s' is normalised with mean %g, std %g, the model '%s' with mean %g, "
+		     "std %g (not the dataset it was trained on); its test windows are "
+		     "normalised with the model's",
+		     data, d.mean, d.std, model, mean, std);
+		size_t lo = d.bounds.bound[TS_TEST], hi = d.bounds.bound[TS_TEST + 1];
+		if (ts_window_fill(d.series.values, lo, hi, (size_t)W, (size_t)K, mean, std, inputs,
+				   targets, NULL) != n) {
+			free(targets);
+			error("'%s': the test windows do not match the split bounds; re-run "
+			      "ts-prepare", data);
+			goto out;
+		}
+	}
 	if (!(m = rnn_model_create(&mm.cfg, batch, W, 0)) ||
 	    !(pred = malloc((n * K + 1) * sizeof(float)))) {
 		free(targets);
@@ -186,7 +213,7 @@ int evaluate_series(const char *model, const char *data, const char *out, int ba
 	free(targets);
 	if (bad)
 		goto out;
-	rc = ts_metrics_write_test(out, data, pred, n, n ? sum / n : NAN);
+	rc = ts_metrics_write_test(out, data, pred, n, mean, std, n ? sum / n : NAN);
 	if (!rc)
 		info("test: %zu windows, mse %.5f (normalised) -> '%s'", n, n ? sum / n : NAN, out);
 out:

@@ -234,7 +234,7 @@ int ts_metrics_write(const char *path, const json_t *m)
 }
 
 int ts_metrics_write_test(const char *out_path, const char *dataset_path, const float *pred,
-			  size_t rows, double loss)
+			  size_t rows, double mean, double std, double loss)
 {
 	struct tsdata d;
 	if (tsdata_read(dataset_path, &d))
@@ -245,9 +245,10 @@ int ts_metrics_write_test(const char *out_path, const char *dataset_path, const 
 		tsdata_free(&d);
 		return error("out of memory");
 	}
+	/* as tsdata_denorm, with the model's z-score */
 	for (size_t i = 0; i < nv; i++)
-		p[i] = pred[i];
-	json_t *m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_NORMALISED);
+		p[i] = (double)pred[i] * std + mean;
+	json_t *m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_ORIGINAL);
 	free(p);
 	tsdata_free(&d);
 	if (!m)

@@ -63,11 +63,14 @@ int ts_metrics_write(const char *path, const json_t *m);
 
 /* One call for evaluate --task regress: reads dataset_path, scores the test
  * split's normalised forecasts pred (rows, k) as the model produced them,
- * adds "dataset": dataset_path and, when loss is finite, "loss" (the
- * model's mean squared error in normalised units as the trainer computes
- * it), and writes out_path.  Returns 0 or -1. */
+ * mapped back to original units with the model's z-score (pred * std +
+ * mean: the model's norm_mean/norm_std, which are the dataset's own when
+ * the model was trained on it), adds "dataset": dataset_path and, when
+ * loss is finite, "loss" (the model's mean squared error in normalised
+ * units as the trainer computes it), and writes out_path.  Returns 0 or
+ * -1. */
 int ts_metrics_write_test(const char *out_path, const char *dataset_path, const float *pred,
-			  size_t rows, double loss);
+			  size_t rows, double mean, double std, double loss);
 
 /* Reads a predictions file: one line per example, k numbers on each,
  * separated by spaces, tabs or commas; blank lines and lines starting with

@@ -66,6 +66,24 @@ while read -r row i want; do
 	echo "test example $row (index $i): predict = evaluate = $want"
 done <"$tmp/cases.txt"
 
+# the model on a dataset normalised otherwise (the same series split at 50 %,
+# so another train mean and std, the same test windows): evaluate feeds the
+# model its own z-score, as predict does, and gives the same forecasts
+"$BIN/ts-prepare" --quiet --csv "$tmp/s.csv" --window $W --horizon $K --season 12 \
+	--train 0.5 --validation 0.35 --out "$tmp/ds-other.h5"
+"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ds-other.h5" \
+	--metrics "$tmp/metrics-other.json" 2>"$tmp/other.err"
+grep -q "not the dataset it was trained on" "$tmp/other.err" || fail "no note: $(cat "$tmp/other.err")"
+$PY - "$tmp/metrics.json" "$tmp/metrics-other.json" <<'EOF' || fail "another dataset's normalisation changed the forecasts"
+import json, sys
+a, b = (json.load(open(p))["predictions"] for p in sys.argv[1:])
+assert a["index"] == b["index"], "not the same test windows"
+fa = [["%.12g" % v for v in r] for r in a["forecast"]]
+fb = [["%.12g" % v for v in r] for r in b["forecast"]]
+bad = [(i, x, y) for i, (x, y) in enumerate(zip(fa, fb)) if x != y]
+assert not bad, "forecasts differ, first at %s" % (bad[0],)
+EOF
+
 # plain output: K lines of numbers; the CSV and the dataset give the same
 # forecast past the series' end as its last W values do
 P $(tail -n $W "$tmp/values.txt") >"$tmp/plain.txt"
