@@ -320,6 +320,13 @@ int evaluate_classifier(const struct evaluate_opts *o)
 		bc.vocab_hash = mm->vocab_hash;
 		if (!(bt = batches_open(o->data, &bc)))
 			goto out;
+		if (batches_rows(bt) == 0) {
+			/* no reviews, no metrics: accuracy 0 of nothing is not a score */
+			error("'%s': split '%s' has no reviews; nothing to evaluate (re-run split "
+			      "with a share for it, e.g. --fractions 80/10/10)",
+			      o->data, o->split);
+			goto out;
+		}
 		const struct tokmeta *tm = &batches_info(bt)->meta;
 		int same = tm->n_labels == mm->n_labels && tm->max_len == mm->max_len;
 		for (int i = 0; same && i < tm->n_labels; i++)

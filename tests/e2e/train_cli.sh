@@ -66,6 +66,20 @@ join -t $'\t' <(tail -n +2 "$A/predictions.tsv" | sort) <(tail -n +2 "$tmp/dump.
 	awk -F'\t' '$4 != $8 || $5 != $9 { bad++ } END { exit bad > 0 }' ||
 	fail "the dump run and the dataset run give other probabilities"
 
+# a dataset without test reviews (split --fractions 90/10/0): evaluate
+# refuses it (exit 1, no metrics) instead of scoring nothing as accuracy 0
+"$BIN/split" --quiet --fractions 90/10/0 --train "$tmp/e0/train.tok" \
+	--validation "$tmp/e0/validation.tok" --test "$tmp/e0/test.tok" "$A/merged.tok"
+"$BIN/pack-hdf5" --quiet --out "$tmp/e0/dataset.h5" "$tmp"/e0/{train,validation,test}.tok
+rc=0
+"$BIN/evaluate" --model "$A/model.h5" --data "$tmp/e0/dataset.h5" --metrics "$tmp/e0/metrics.json" \
+	--predictions "$tmp/e0/predictions.tsv" 2>"$tmp/e0.err" || rc=$?
+[ $rc -eq 1 ] || fail "evaluate on an empty test split: exit $rc"
+grep -q "split 'test' has no reviews" "$tmp/e0.err" || fail "empty split message: $(cat "$tmp/e0.err")"
+[ ! -e "$tmp/e0/metrics.json" ] && [ ! -e "$tmp/e0/predictions.tsv" ] ||
+	fail "evaluate on an empty split wrote its outputs"
+ls "$tmp/e0" | grep -q '\.tmp\.' && fail "evaluate on an empty split left a temporary file"
+
 # predict: label and probability; --jsonl; the embedded vocabulary
 out=$("$BIN/predict" --model "$A/model.h5" "Фильм отстой. Не советую смотреть.")
 echo "predict: $out"
