@@ -61,7 +61,9 @@ static int print_rows(const struct out *o)
 }
 
 /* The review of one input line: a JSON string, a JSON object's "text" (or
- * "review", "comment_text") field, or else the line as it is. */
+ * "review", "comment_text") field, or else the line as it is.  NULL for a
+ * JSON object without such a string field: it holds no review to classify
+ * (a JSONL file whose field has another name), and its source is none. */
 static const char *line_text(char *line, size_t len, size_t *out_len, json_t **hold)
 {
 	*hold = NULL;
@@ -83,6 +85,8 @@ static const char *line_text(char *line, size_t len, size_t *out_len, json_t **h
 					return json_string_value(t);
 				}
 			}
+			json_decref(j);
+			return NULL;
 		}
 		json_decref(j);
 	}
@@ -264,15 +268,18 @@ int predict_reviews(const char *model, const char *vocab, int jsonl, int logits,
 			size_t tl;
 			const char *t = line_text(line, (size_t)len, &tl, &hold);
 			double num;
-			int is_num = !ts_parse_value(t, &num);
-			if (is_num)
+			int is_num = t && !ts_parse_value(t, &num);
+			if (!t)
+				bad_input("<stdin>", lineno, "a JSON object without a string field "
+							     "'text', 'review' or 'comment_text'");
+			else if (is_num)
 				bad_input("<stdin>", lineno, "'%.64s' is a number; '%s' is a review "
 							     "classifier and reads text",
 					  t, model);
-			if (is_num || classifier_add_text(c, t, tl)) {
+			if (!t || is_num || classifier_add_text(c, t, tl)) {
 				/* keep the output aligned with the input: the reviews
 				 * before it, then a line that says it failed */
-				if (!is_num)
+				if (t && !is_num)
 					bad_input("<stdin>", lineno, "cannot classify this review");
 				failed = 1;
 				rc = classifier_run(c) || print_rows(&o);

@@ -98,6 +98,17 @@ printf 'Хорошо\n\xff\xfe\nПлохо\n' | "$BIN/predict" --model "$A/model
 [ "$(sed -n 2p "$tmp/p.txt")" = "error line 2" ] && [ "$(wc -l <"$tmp/p.txt")" -eq 3 ] ||
 	fail "predict with a bad line printed: $(cat "$tmp/p.txt")"
 grep -q '<stdin>:2:' "$tmp/p.err" || fail "no <stdin>:2: message"
+# JSON lines whose review is under another name (or not a string) hold no
+# review: each is a failed line in its place, not its JSON source classified
+rc=0
+printf '{"content": "Хорошо"}\n{"text": "Плохо"}\n{"text": null}\n' |
+	"$BIN/predict" --model "$A/model.h5" --jsonl >"$tmp/p.txt" 2>"$tmp/p.err" || rc=$?
+[ $rc -eq 1 ] || fail "predict with a JSON object without text: exit $rc"
+[ "$(wc -l <"$tmp/p.txt")" -eq 3 ] && [ "$(sed -n 1p "$tmp/p.txt")" = '{"label": null, "error": "line 1"}' ] &&
+	[ "$(sed -n 3p "$tmp/p.txt")" = '{"label": null, "error": "line 3"}' ] &&
+	sed -n 2p "$tmp/p.txt" | grep -q '^{"label": "' || fail "predict, JSON without text: $(cat "$tmp/p.txt")"
+grep -q "<stdin>:1: a JSON object without a string field 'text'" "$tmp/p.err" &&
+	grep -q '<stdin>:3:' "$tmp/p.err" || fail "predict, JSON without text: $(cat "$tmp/p.err")"
 # a vocabulary of another hash is refused
 printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n' >"$tmp/other.txt"
 rc=0
