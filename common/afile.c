@@ -252,6 +252,10 @@ static void remove_stale_tmps(const char *path)
 int afile_reserve(struct afile *af, const char *path)
 {
 	memset(af, 0, sizeof(*af));
+	/* '' would be written as '.tmp.PID' in the current folder, then fail
+	 * to rename (and the stale-file sweep would look at '.tmp.*' there) */
+	if (!*path)
+		return error("cannot write a file with an empty name");
 	if (is_input(path) || mkdir_parents(path))
 		return -1;
 	remove_stale_tmps(path);

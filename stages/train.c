@@ -152,6 +152,21 @@ int main(int argc, char **argv)
 		pool = "last";
 	if (sparse && dense)
 		die(EXIT_USAGE, "--sparse-embedding and --dense-embedding exclude each other");
+	/* an empty path (an unset shell or make variable) would fail only when
+	 * the file is written, after the epochs it took to get there */
+	const struct {
+		const char *name, *path;
+	} paths[] = {
+		{"data", c.data},
+		{"model", c.model_out},
+		{"log", c.log_out},
+		{"summary", c.summary_out},
+		{"checkpoint", no_ckpt ? "-" : checkpoint},
+		{"vocab", c.vocab ? c.vocab : "-"},
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		if (!*paths[i].path)
+			die(EXIT_USAGE, "--%s: empty file name", paths[i].name);
 	if (device_resolve(device, &c.device))
 		return EXIT_FAIL;
 	if (threads == 0) {

@@ -152,6 +152,16 @@ has "$tmp/nan.json" '"stopped": "nan"'
 # usage errors and the device switch
 rc=0; "$BIN/train" --cell transformer 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "--cell transformer: exit $rc"
+# an empty path (an unset variable) is bad usage before any training, not
+# a failed rename after the last epoch
+for opt in model log summary checkpoint; do
+	rc=0
+	train --epochs 1 --model "$tmp/e.h5" --log "$tmp/e.log" --summary "$tmp/e.json" \
+		--checkpoint "$tmp/e.ckpt.h5" --"$opt" '' 2>"$tmp/empty.err" || rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--$opt: empty file name" "$tmp/empty.err" ||
+		fail "--$opt '': exit $rc, $(cat "$tmp/empty.err")"
+	[ ! -e "$tmp/e.log" ] || fail "--$opt '': trained anyway"
+done
 # (without a device; tests/e2e/device_cli.sh has the details)
 if ! grep -q '"device": "cuda"' "$A/train.json"; then
 	rc=0; "$BIN/train" --data "$A/dataset.h5" --device cuda 2>"$tmp/cuda.err" || rc=$?
