@@ -28,11 +28,13 @@ Q := $(if $(filter 1,$(V)),,@)
 say = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' '$(1)' '$(2)';)
 
 # ---- libraries (pkg-config) ----
-PKGS := libutf8proc zlib hdf5 jansson openblas
+# the pkg-config names of the libraries (one list, also read by the scripts
+# that link the library by hand: tests/e2e/cuda*_emu.sh, bench/gpu-prepare.sh)
+PKGS := $(file < mk/pkgs)
 MISSING_PKGS := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
 HAVE_LIBCSV := $(if $(wildcard /usr/include/csv.h),1,0)
 APT_PKGS := libutf8proc-dev zlib1g-dev libhdf5-dev hdf5-tools libjansson-dev \
-            libcsv-dev libopenblas-dev libcmocka-dev pkg-config
+            libcsv-dev libopenblas-dev libsleef-dev libcmocka-dev pkg-config
 ifneq ($(MISSING_PKGS)$(filter 0,$(HAVE_LIBCSV)),)
 $(info missing libraries: $(MISSING_PKGS) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv))
 $(info install them with: apt-get install -y $(APT_PKGS))

@@ -29,7 +29,7 @@ make BUILD="$BUILD" CUDA_ARCH=sm_90 HAVE_CUDA=1 NVCC="$NVCC" -j2 \
 
 # the sandbox: not part of the Makefile (bench/ programs are built by hand);
 # the same flags as the Makefile's for C, plus the CUDA libraries
-pkgs="libutf8proc zlib hdf5 jansson openblas"
+pkgs=$(cat mk/pkgs)
 mkdir -p "$BUILD/bench"
 cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
 	-DRNNPIPE_CUDA=1 -Icommon -Ikernels -Itests $(pkg-config --cflags $pkgs) \

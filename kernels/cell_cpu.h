@@ -62,10 +62,10 @@ static inline void cell_sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int
 	cpu_parallel((size_t)M, cell_parts(M), cell_gemm_rows, &g);
 }
 
-static inline float sigmoidf(float x)
-{
-	return 1.0f / (1.0f + expf(-x));
-}
+/* y[i] = tanh(x[i]), y[i] = 1 / (1 + exp(-x[i])) for i < n; y may be x
+ * (cell_act_cpu.c: SLEEF, 1.0 ulp). */
+void cell_tanh(float *y, const float *x, int n);
+void cell_sigmoid(float *y, const float *x, int n);
 
 static inline int cell_real(const int32_t *len, int b, int t)
 {

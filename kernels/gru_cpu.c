@@ -58,16 +58,18 @@ static void forward_rows(void *p, size_t lo, size_t hi)
 			}
 			const float *restrict hb = hh + (size_t)b * N;
 			const float *hp = tp >= 0 ? k->y + ((size_t)tp * B + b) * ldy : NULL;
+			for (int j = 0; j < 2 * H; j++)
+				ab[j] += hb[j];
+			cell_sigmoid(ab, ab, 2 * H); // r, z
 			for (int j = 0; j < H; j++) {
-				float r = sigmoidf(ab[j] + hb[j]);
-				float z = sigmoidf(ab[H + j] + hb[H + j]);
 				float hn = hb[2 * H + j];
-				float n = tanhf(ab[2 * H + j] + r * hn);
-				float hprev = hp ? hp[j] : 0.0f;
-				ab[j] = r;
-				ab[H + j] = z;
-				ab[2 * H + j] = n;
+				ab[2 * H + j] += ab[j] * hn;
 				eb[j] = hn;
+			}
+			cell_tanh(ab + 2 * H, ab + 2 * H, H); // n
+			for (int j = 0; j < H; j++) {
+				float z = ab[H + j], n = ab[2 * H + j];
+				float hprev = hp ? hp[j] : 0.0f;
 				yb[j] = (hprev - n) * z + n;
 			}
 		}

@@ -51,19 +51,16 @@ static void forward_rows(void *p, size_t lo, size_t hi)
 				continue;
 			}
 			const float *cp = tp >= 0 ? k->extra + ((size_t)tp * B + b) * H : NULL;
+			cell_sigmoid(ab, ab, 2 * H); // i, f
+			cell_tanh(ab + 2 * H, ab + 2 * H, H); // g
+			cell_sigmoid(ab + 3 * H, ab + 3 * H, H); // o
 			for (int j = 0; j < H; j++) {
-				float i = sigmoidf(ab[j]);
-				float f = sigmoidf(ab[H + j]);
-				float g = tanhf(ab[2 * H + j]);
-				float o = sigmoidf(ab[3 * H + j]);
-				float c = cp ? f * cp[j] + i * g : i * g;
-				ab[j] = i;
-				ab[H + j] = f;
-				ab[2 * H + j] = g;
-				ab[3 * H + j] = o;
-				cb[j] = c;
-				yb[j] = o * tanhf(c);
+				float i = ab[j], f = ab[H + j], g = ab[2 * H + j];
+				cb[j] = cp ? f * cp[j] + i * g : i * g;
 			}
+			cell_tanh(yb, cb, H);
+			for (int j = 0; j < H; j++)
+				yb[j] *= ab[3 * H + j];
 		}
 	}
 }
@@ -102,9 +99,11 @@ static void backward_rows(void *p, size_t lo, size_t hi)
 				tp >= 0 ? k->extra_in + ((size_t)tp * B + b) * H : NULL;
 			const float *restrict dyb = k->dy + ((size_t)t * B + b) * ldy;
 			const float *restrict dhb = k->dh_rec + (size_t)b * H;
+			const float *tcb = gb + 3 * H; // tanh(c), until overwritten below
+			cell_tanh(gb + 3 * H, cb, H);
 			for (int j = 0; j < H; j++) {
 				float i = ab[j], f = ab[H + j], gg = ab[2 * H + j], o = ab[3 * H + j];
-				float tc = tanhf(cb[j]);
+				float tc = tcb[j];
 				float dh = dyb[j] + dhb[j];
 				float dc = dh * o * (1.0f - tc * tc) + dcb[j];
 				float cprev = cp ? cp[j] : 0.0f;

@@ -48,11 +48,8 @@ static void forward_rows(void *p, size_t lo, size_t hi)
 				memset(yb, 0, sizeof(float) * H);
 				continue;
 			}
-			for (int j = 0; j < H; j++) {
-				float h = tanhf(ab[j]);
-				ab[j] = h;
-				yb[j] = h;
-			}
+			cell_tanh(ab, ab, H);
+			memcpy(yb, ab, sizeof(float) * H);
 		}
 	}
 }

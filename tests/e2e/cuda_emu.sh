@@ -21,5 +21,5 @@ san=()
 [[ $syms == *__asan_init* ]] && san+=(-fsanitize=address)
 [[ $syms == *__ubsan_handle* ]] && san+=(-fsanitize=undefined)
 "$CXX" -std=c++20 -O1 -pthread -Wall -Wno-unknown-pragmas -Icommon -Ikernels "${san[@]}" \
-	kernels/dev/cell_emu.cc "$lib" $(pkg-config --libs openblas) -lm -o "$out"
+	kernels/dev/cell_emu.cc "$lib" $(pkg-config --libs $(cat mk/pkgs)) -lm -o "$out"
 "$out"

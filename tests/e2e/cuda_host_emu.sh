@@ -40,7 +40,7 @@ cc=${cflags[0]}
 cflags=("${cflags[@]:1}" -DRNNPIPE_CUDA=1)
 san=()
 for f in "${cflags[@]}"; do [[ $f == -fsanitize=* ]] && san+=("$f"); done
-pkgs="libutf8proc zlib hdf5 jansson openblas"
+pkgs=$(cat mk/pkgs)
 read -r -a pkg_cflags <<<"$(pkg-config --cflags $pkgs)"
 read -r -a pkg_libs <<<"$(pkg-config --libs $pkgs)"
 
