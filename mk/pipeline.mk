@@ -10,6 +10,8 @@
 #    `make MAX_LEN=128` re-runs from tokenize, `make LABELS=3class` from
 #    filter-relabel;
 #  - every dump has its own token file: a new dump costs its own tokenize;
+#    a dump removed from DATA re-runs filter-relabel (the list of token
+#    files is one of its parameters) and what follows;
 #  - a learned vocabulary (no VOCAB given) is frozen once made: new dumps
 #    do not re-learn it (only a new VOCAB_SIZE does); `make relearn-vocab`.
 #  - outputs of one command are grouped targets (&:), so `make -j` runs the
@@ -96,7 +98,9 @@ report: $(REPORTS)/report.html
 # ---- parameters files: rewritten only when their content changes ----
 PARAMS_vocab    := size=$(VOCAB_SIZE)
 PARAMS_tokenize := vocab=$(VOCAB_FILE) max_len=$(MAX_LEN) truncation=$(TRUNC) on_error=$(ON_ERROR)
-PARAMS_filter   := labels=$(LABELS)
+# the token files too: a dump taken out of DATA leaves no newer file behind,
+# only a shorter list, and must still re-run the merge
+PARAMS_filter   := labels=$(LABELS) inputs=$(TOKS)
 PARAMS_split    := fractions=$(FRACTIONS)
 
 PARAMS_train    = $(TRAIN_FLAGS)

@@ -31,6 +31,15 @@ got=$(mk all HIDDEN=64 LABELS=3class MAX_LEN=128 2>&1 | grep 'STAGE   tokenize' 
 [ "$(echo "$got" | wc -l)" -eq 1 ] && [[ $got == *reviews-2026-11.csv* ]] \
 	|| { echo "FAIL: a new dump re-tokenized: $got"; exit 1; }
 echo "ok: a new dump is tokenized alone (the learned vocabulary stays frozen)"
+# a dump taken out of DATA: no file is newer, only the list is shorter; the
+# merge and what follows must re-run and leave the dump's reviews out
+rm "$T/data/reviews-2026-11.csv"
+expect "dump removed" "evaluate filter-relabel pack-hdf5 report split train " \
+	all HIDDEN=64 LABELS=3class MAX_LEN=128
+build/bin/tok-dump --meta "$ART/merged.tok" | grep -q 'reviews-2026-11' \
+	&& { echo "FAIL: merged.tok still has the removed dump"; exit 1; }
+echo "ok: the removed dump's reviews are gone from merged.tok"
+cp data/demo/reviews-2026-11.csv "$T/data/"
 
 # make -j2 all gives the same artifacts as make all (same folder name: model
 # files record their inputs' paths)
