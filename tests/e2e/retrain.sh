@@ -29,6 +29,25 @@ mk retrain > "$T/log2" 2>&1 || { cat "$T/log2"; echo "FAIL: second retrain"; exi
 grep -q 'summary: nothing new' "$T/log2" || { tail "$T/log2"; echo "FAIL: expected nothing new"; exit 1; }
 [ "$(ls -d "$RUNS"/2* | wc -l)" -eq 1 ] || { echo "FAIL: a run folder for nothing"; exit 1; }
 
+# 2b. the log's timestamps are those of the lines, not of the end of the run
+# (a stand-in make that prints, waits, prints; then nothing new)
+printf '#!/bin/sh\necho first line\nsleep 2\necho second line\n' > "$T/fake-make"
+chmod +x "$T/fake-make"
+MAKE=$T/fake-make scripts/retrain > "$T/log2b" 2>&1 || { cat "$T/log2b"; echo "FAIL: retrain with a stand-in make"; exit 1; }
+t1=$(grep 'first line' "$T/log2b" | cut -d' ' -f1)
+t2=$(grep 'second line' "$T/log2b" | cut -d' ' -f1)
+[ -n "$t1" ] && [ "$t1" != "$t2" ] || { cat "$T/log2b"; echo "FAIL: lines 2 s apart stamped $t1 and $t2"; exit 1; }
+
+# 2c. the script's settings given as arguments, as a cron line does, apply to
+# the script too (lock, run folders, promotion), not only to the inner make
+env -u ART -u REPORTS -u RUNS scripts/retrain "${knobs[@]}" ART="$ART" REPORTS="$REPORTS" \
+	RUNS="$RUNS" PROMOTE_METRIC=best_val_loss EPOCHS=2 > "$T/log2c" 2>&1 \
+	|| { cat "$T/log2c"; echo "FAIL: retrain with settings as arguments"; exit 1; }
+grep -q 'summary: run .*(best_val_loss ' "$T/log2c" || { tail "$T/log2c"; echo "FAIL: PROMOTE_METRIC as an argument ignored"; exit 1; }
+jq -e 'has("best_val_loss") and .dumps == 1' <(tail -n 1 "$ART/history.jsonl") >/dev/null \
+	|| { tail -n 1 "$ART/history.jsonl"; echo "FAIL: history line of 2c"; exit 1; }
+[ "$(ls -d "$RUNS"/2* | wc -l)" -eq 2 ] || { ls "$RUNS"; echo "FAIL: 2c's run folder not in RUNS"; exit 1; }
+
 # 3. a new dump and two overlapping retrains
 cp data/demo/reviews-2026-11.csv "$T/data/"
 mk retrain > "$T/log3a" 2>&1 & a=$!
@@ -43,7 +62,7 @@ set -e
 [ $ra -eq 0 ] || { cat "$T/log3a"; echo "FAIL: first of two retrains exited $ra"; exit 1; }
 [ $rb -eq 2 ] || [ $rb -eq 3 ] || { cat "$T/log3b"; echo "FAIL: second retrain exited $rb"; exit 1; }
 grep -q 'another retrain is running' "$T/log3b" || { cat "$T/log3b"; echo "FAIL: no lock message"; exit 1; }
-[ "$(wc -l < "$ART/history.jsonl")" -eq 2 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 3 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
 jq -e '.dumps == 2' <(tail -n 1 "$ART/history.jsonl") >/dev/null || { echo "FAIL: new dump not picked up"; exit 1; }
 
 # 4. kill at random points, re-run, compare with an uninterrupted run
