@@ -143,8 +143,13 @@ $(SPLITS) $(ART)/stats/split.json &: $(ART)/merged.tok $(ART)/params/split.txt $
 		--validation $(ART)/split/validation.tok --test $(ART)/split/test.tok \
 		--stats $(ART)/stats/split.json --quiet $(ART)/merged.tok
 
+# the knobs with the values this make would use (defaults, PRESET, command
+# line); a listing of the ?= lines showed the notebook preset's first
+PIPELINE_KNOBS := DATA VOCAB VOCAB_SIZE MAX_LEN TRUNC LABELS FRACTIONS ON_ERROR PRESET \
+	CELL EMBED HIDDEN LAYERS BIDIR POOL BATCH LR EPOCHS PATIENCE CLIP OPTIM SPARSE SEED \
+	DEVICE THREADS PACK_FLAGS
 help-pipeline:
-	@sed -n '/^# ---- data/,/^DUMP_EXTS/p' mk/pipeline.mk | grep -E '^[A-Z_]+ +\?=' 
+	@printf '%-10s = %s\n' $(foreach v,$(PIPELINE_KNOBS),'$(v)' '$($(v))')
 
 # ---- pack-hdf5: the streaming dataset file ----
 PACK_FLAGS ?=
