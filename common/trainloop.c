@@ -655,6 +655,34 @@ static int write_summary(const struct run *r, int epochs_run)
 	return rc;
 }
 
+/* The epoch before the checkpoint's last at which this run's --patience
+ * stops, replayed over the validation losses of its log (the rule of
+ * validate_epoch and stop_reason); 0 when it does not stop there. */
+static int patience_stop_epoch(const struct ckpt_state *cs, int patience)
+{
+	if (patience <= 0)
+		return 0;
+	double best = INFINITY;
+	int bad = 0;
+	for (int i = 0; i < cs->n_log; i++) {
+		json_t *j = json_loads(cs->log[i], 0, NULL);
+		json_t *v = j ? json_object_get(j, "val_loss") : NULL;
+		int e = j ? (int)json_integer_value(json_object_get(j, "epoch")) : 0;
+		int have = json_is_number(v);
+		double loss = have ? json_number_value(v) : 0;
+		json_decref(j);
+		if (!have || e <= 0) /* no validation: no early stopping */
+			return 0;
+		if (loss < best) {
+			best = loss;
+			bad = 0;
+		} else if (++bad >= patience) {
+			return e < cs->epoch ? e : 0;
+		}
+	}
+	return 0;
+}
+
 /* Continues from the checkpoint when it matches; 0 (resumed or not) or -1. */
 static int try_resume(struct run *r, const char *fp_hex)
 {
@@ -683,6 +711,16 @@ static int try_resume(struct run *r, const char *fp_hex)
 		info("note: checkpoint '%s' has %d epochs, more than --epochs %d; starting from "
 		     "scratch",
 		     c->checkpoint, cs.epoch, c->epochs);
+		ckpt_state_free(&cs);
+		return 0;
+	}
+	/* a run of another --patience went on past where this one stops: its
+	 * best weights may be of a later epoch than this run may keep */
+	int pe = feed_is_open(&r->va) ? patience_stop_epoch(&cs, c->patience) : 0;
+	if (pe) {
+		info("note: checkpoint '%s' has %d epochs, but --patience %d stops after epoch "
+		     "%d; starting from scratch",
+		     c->checkpoint, cs.epoch, c->patience, pe);
 		ckpt_state_free(&cs);
 		return 0;
 	}

@@ -139,6 +139,21 @@ h5diff "$tmp/full.h5" "$tmp/killed.h5" >/dev/null || fail "resumed weights diffe
 cmp <(sed 's/"seconds".*//' "$tmp/full.log") <(sed 's/"seconds".*//' "$tmp/killed.log") ||
 	fail "resumed log: other losses than the full run's"
 
+# resuming under a smaller --patience (make PATIENCE=1 after a PATIENCE=0
+# run): a checkpoint that went on past where this patience stops is not
+# continued; the result is that of a fresh run with this patience
+train --epochs 8 --patience 0 --model "$tmp/p0.h5" --log "$tmp/p0.log" --summary "$tmp/p0.json" \
+	--checkpoint "$tmp/p.ckpt.h5" --quiet
+train --epochs 8 --patience 1 --model "$tmp/p1.h5" --log "$tmp/p1.log" --summary "$tmp/p1.json" \
+	--checkpoint "$tmp/p1.ckpt.h5" --quiet
+[ "$(wc -l <"$tmp/p1.log")" -lt 8 ] || fail "--patience 1 did not stop early here: the check below means nothing"
+train --epochs 8 --patience 1 --model "$tmp/pr.h5" --log "$tmp/pr.log" --summary "$tmp/pr.json" \
+	--checkpoint "$tmp/p.ckpt.h5" --resume 2>"$tmp/pr.err"
+grep -q -- "--patience 1 stops after epoch" "$tmp/pr.err" || { cat "$tmp/pr.err"; fail "no note on the patience"; }
+cmp <(sed 's/"seconds".*//' "$tmp/p1.log") <(sed 's/"seconds".*//' "$tmp/pr.log") ||
+	fail "resumed under --patience 1: not the log of a fresh --patience 1 run"
+h5diff "$tmp/p1.h5" "$tmp/pr.h5" >/dev/null || fail "resumed under --patience 1: other weights"
+
 # the NaN guard: exit 1, a clear message, no model
 rc=0
 train --epochs 2 --lr 1e38 --model "$tmp/nan.h5" --summary "$tmp/nan.json" --no-checkpoint \
