@@ -7,10 +7,12 @@
 #   make V=1             show full commands
 #
 # What a rebuilt program means for its artifacts: every artifact depends on
-# a stamp of its program's bytes (build/stamps/<prog>.sum), rewritten only
-# when the linked binary changes.  Rebuilding a program into identical bytes
-# re-runs nothing; a program whose code changed re-runs its stage and what
-# follows.  Parameters are dependencies the same way (artifacts/params/).
+# a stamp of its program's bytes (artifacts/stamps/<prog>.sum, beside the
+# artifacts it vouches for, so `make clean` does not lose it), rewritten
+# only when the linked binary changes.  Rebuilding a program into identical
+# bytes (after `make clean` too) re-runs nothing; a program whose code
+# changed re-runs its stage and what follows.  Parameters are dependencies
+# the same way (artifacts/params/).
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -80,11 +82,10 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(CUDA_SRCS:%.cu=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/lib/librnnpipe.a
 PROGS     := $(STAGE_SRCS:stages/%.c=$(BUILD)/bin/%)
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-PROG_SUMS := $(STAGE_SRCS:stages/%.c=$(BUILD)/stamps/%.sum)
 
 .PHONY: build test clean distclean FORCE
 .DEFAULT_GOAL := build
-build: $(PROGS) $(PROG_SUMS)
+build: $(PROGS)
 
 # A changed compiler, flag or CUDA arch rebuilds everything.
 FLAGS_LINE := $(CC) $(ALL_CFLAGS) | $(NVCC) $(NVCCFLAGS) $(CUDA_ARCH) | $(ALL_LDFLAGS) $(LIBS)
@@ -112,11 +113,6 @@ $(PROGS): $(BUILD)/bin/%: $(BUILD)/obj/stages/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
-
-# Stamp of a program's bytes: rewritten only when the binary changed.
-$(PROG_SUMS): $(BUILD)/stamps/%.sum: $(BUILD)/bin/%
-	@mkdir -p $(@D)
-	@sum=$$(sha256sum < $<); [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@
 
 $(TESTS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)

@@ -4,7 +4,7 @@
 #
 # Freshness rules:
 #  - each stage's artifacts depend on its inputs, on the stamp of its
-#    program's bytes (build/stamps/<prog>.sum) and on a parameters file
+#    program's bytes ($(ART)/stamps/<prog>.sum) and on a parameters file
 #    (artifacts/params/<stage>.txt) that is rewritten only when the
 #    parameters change, so `make CELL=lstm` re-runs train and what follows,
 #    `make MAX_LEN=128` re-runs from tokenize, `make LABELS=3class` from
@@ -79,7 +79,15 @@ VOCAB_FILE := $(VOCAB)
 endif
 
 SPLITS := $(ART)/split/train.tok $(ART)/split/validation.tok $(ART)/split/test.tok
-stamp = $(BUILD)/stamps/$(1).sum
+stamp = $(ART)/stamps/$(1).sum
+
+# Stamp of a program's bytes: rewritten only when the binary changed.  Kept
+# with the artifacts, not in $(BUILD): `make clean` and a rebuild into the
+# same bytes re-run nothing.
+PROG_SUMS := $(PROGS:$(BIN)/%=$(ART)/stamps/%.sum)
+$(PROG_SUMS): $(ART)/stamps/%.sum: $(BIN)/%
+	@mkdir -p $(@D)
+	@sum=$$(sha256sum < $<); [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@
 
 TRAIN_FLAGS = --cell $(CELL) --embed $(EMBED) --hidden $(HIDDEN) --layers $(LAYERS) \
 	$(if $(filter 1,$(BIDIR)),--bidirectional) --pool $(POOL) --batch $(BATCH) --lr $(LR) \

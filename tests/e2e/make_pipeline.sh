@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # e2e/make_pipeline.sh - make as the pipeline, on the demo dump in a temporary
 # tree: nothing changed runs nothing (fast); each parameter re-runs exactly the
-# stages that depend on it; a new dump is tokenized alone; make -j2 all gives
-# the same artifacts as make all.
+# stages that depend on it; a new dump is tokenized alone, a removed one
+# re-runs the merge; make -j2 all gives the same artifacts as make all;
+# programs rebuilt into the same bytes (make clean) re-run nothing.
 set -eu
 . "$(dirname "$0")/pipeline-lib.bash"
 pipeline_tree make 2
@@ -52,4 +53,13 @@ for f in vocab.txt tok/reviews-2026-10.tok tok/reviews-2026-11.tok merged.tok \
 	cmp "$T/serial/$f" "$T/art/$f" || { echo "FAIL: $f differs between make all and make -j2 all"; exit 1; }
 done
 echo "ok: make -j2 all gives the same artifacts"
+
+# make clean, then make all: the programs come back with the same bytes and
+# nothing re-runs (the stamps of the programs' bytes are kept with the
+# artifacts, not in the build folder).  Here in a copy of the build folder
+# whose programs and library are deleted and relinked from its objects.
+cp -a "$BUILD" "$T/build"
+expect "another build folder, same programs" "" all BUILD="$T/build"
+rm -rf "$T/build/bin" "$T/build/lib" "$T/build/stamps"
+expect "programs rebuilt into the same bytes" "" all BUILD="$T/build"
 rm -rf "$T"
