@@ -71,6 +71,14 @@ DUMPS := $(if $(wildcard $(DATA)/.),\
 	$(sort $(foreach e,$(DUMP_EXTS),$(wildcard $(DATA)/*.$(e)))),$(DATA))
 tokname = $(basename $(patsubst %.gz,%,$(notdir $(1))))
 TOKS := $(foreach d,$(DUMPS),$(ART)/tok/$(call tokname,$(d)).tok)
+# Two dumps of one name (x.jsonl and x.csv.gz) would share one token file:
+# one of them would never be tokenized and the other merged twice.
+same_tok = $(foreach d,$(DUMPS),$(if $(filter $(1),$(call tokname,$(d))),$(d)))
+TOK_CLASH := $(strip $(foreach t,$(sort $(foreach d,$(DUMPS),$(call tokname,$(d)))),\
+	$(if $(word 2,$(call same_tok,$(t))),$(call same_tok,$(t)))))
+ifneq ($(TOK_CLASH),)
+$(error these dumps would share a token file ($(ART)/tok/<name>.tok): $(TOK_CLASH); rename one of each pair)
+endif
 
 ifeq ($(strip $(VOCAB)),)
 VOCAB_FILE := $(ART)/vocab.txt

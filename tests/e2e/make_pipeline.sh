@@ -2,8 +2,9 @@
 # e2e/make_pipeline.sh - make as the pipeline, on the demo dump in a temporary
 # tree: nothing changed runs nothing (fast); each parameter re-runs exactly the
 # stages that depend on it; a new dump is tokenized alone, a removed one
-# re-runs the merge; make -j2 all gives the same artifacts as make all;
-# programs rebuilt into the same bytes (make clean) re-run nothing.
+# re-runs the merge, two of one name are refused; make -j2 all gives the
+# same artifacts as make all; programs rebuilt into the same bytes (make
+# clean) re-run nothing.
 set -eu
 . "$(dirname "$0")/pipeline-lib.bash"
 pipeline_tree make 2
@@ -41,6 +42,13 @@ build/bin/tok-dump --meta "$ART/merged.tok" | grep -q 'reviews-2026-11' \
 	&& { echo "FAIL: merged.tok still has the removed dump"; exit 1; }
 echo "ok: the removed dump's reviews are gone from merged.tok"
 cp data/demo/reviews-2026-11.csv "$T/data/"
+# two dumps of one name would share tok/<name>.tok: refused before anything runs
+gzip -c data/demo/reviews-2026-11.csv > "$T/data/reviews-2026-11.csv.gz"
+if got=$(mk -n all 2>&1); then echo "FAIL: two dumps sharing a token file were accepted"; exit 1; fi
+[[ $got == *"would share a token file"*reviews-2026-11.csv*reviews-2026-11.csv.gz* ]] \
+	|| { echo "FAIL: dumps sharing a token file: $got"; exit 1; }
+rm "$T/data/reviews-2026-11.csv.gz"
+echo "ok: two dumps of one name are refused"
 
 # make -j2 all gives the same artifacts as make all (same folder name: model
 # files record their inputs' paths)
