@@ -12,7 +12,7 @@
  * Not built by make.  Build and run from the repository root:
  *   make BUILD=build-engine build-engine/lib/librnnpipe.a
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Icommon -Ikernels bench/train_step_cpu.c \
- *      build-engine/lib/librnnpipe.a $(pkg-config --libs openblas) -lm -lpthread \
+ *      build-engine/lib/librnnpipe.a $(pkg-config --libs openblas sleef) -lm -lpthread \
  *      -o build-engine/bench_train_step_cpu
  *   build-engine/bench_train_step_cpu [steps] [cell: rnn|lstm|gru]
  */
