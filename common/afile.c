@@ -108,6 +108,83 @@ static int is_input(const char *path)
 	return 0;
 }
 
+/* Outputs committed by this run: the file (device, inode, change time:
+ * an inode number freed and reused for another file is not taken for
+ * it), the name it was written under, and whether it is an artifact the
+ * run rewrites (afile_reserve_rewrite).  Another output of the run never
+ * replaces one of them ("tokenize --output x --stats ./x" used to replace
+ * the token file with the stats). */
+#define AFILE_MAX_COMMITTED 256
+static struct {
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctime;
+	char *path;
+	int rewrite;
+} committed[AFILE_MAX_COMMITTED];
+static int n_committed;
+static int track_committed; /* afile_track_outputs() was called */
+
+static int same_file(const struct stat *st, int i)
+{
+	return committed[i].dev == st->st_dev && committed[i].ino == st->st_ino &&
+	       committed[i].ctime.tv_sec == st->st_ctim.tv_sec &&
+	       committed[i].ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* -1 after error() when path is a file an earlier output of this run
+ * committed, unless both are the one artifact rewritten (rewrite set for
+ * both, the same name). */
+static int is_committed(const char *path, int rewrite)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return 0;
+	for (int i = 0; i < n_committed; i++) {
+		if (!same_file(&st, i))
+			continue;
+		if (rewrite && committed[i].rewrite && !strcmp(committed[i].path, path))
+			return 0;
+		return error("'%s' and '%s' are the same file; give each output its own name "
+			     "('%s' was already written by this run)",
+			     path, committed[i].path, committed[i].path);
+	}
+	return 0;
+}
+
+/* Records path, just renamed into place, as committed; old is the stat of
+ * the file it replaced (old_ok 0: none), whose entry it takes over. */
+static void committed_add(const char *path, int rewrite, const struct stat *old, int old_ok)
+{
+	struct stat st;
+	if (!track_committed || stat(path, &st))
+		return;
+	int i = 0;
+	if (old_ok)
+		while (i < n_committed && !same_file(old, i))
+			i++;
+	else
+		i = n_committed;
+	if (i == n_committed) {
+		char *p = strdup(path);
+		if (i == AFILE_MAX_COMMITTED || !p) {
+			free(p);
+			return; /* table full: not checked */
+		}
+		committed[i].path = p;
+		n_committed++;
+	}
+	committed[i].dev = st.st_dev;
+	committed[i].ino = st.st_ino;
+	committed[i].ctime = st.st_ctim;
+	committed[i].rewrite = rewrite;
+}
+
+void afile_track_outputs(void)
+{
+	track_committed = 1;
+}
+
 static int pending_add(const char *tmp, dev_t dev, ino_t ino)
 {
 	for (int i = 0; i < AFILE_MAX_OPEN; i++) {
@@ -249,14 +326,15 @@ static void remove_stale_tmps(const char *path)
 	closedir(d);
 }
 
-int afile_reserve(struct afile *af, const char *path)
+static int reserve(struct afile *af, const char *path, int rewrite)
 {
 	memset(af, 0, sizeof(*af));
+	af->rewrite = rewrite;
 	/* '' would be written as '.tmp.PID' in the current folder, then fail
 	 * to rename (and the stale-file sweep would look at '.tmp.*' there) */
 	if (!*path)
 		return error("cannot write a file with an empty name");
-	if (is_input(path) || mkdir_parents(path))
+	if (is_input(path) || is_committed(path, rewrite) || mkdir_parents(path))
 		return -1;
 	remove_stale_tmps(path);
 	size_t n = strlen(path) + 32;
@@ -284,9 +362,19 @@ int afile_reserve(struct afile *af, const char *path)
 	return 0;
 }
 
-int afile_open(struct afile *af, const char *path)
+int afile_reserve(struct afile *af, const char *path)
 {
-	if (afile_reserve(af, path))
+	return reserve(af, path, 0);
+}
+
+int afile_reserve_rewrite(struct afile *af, const char *path)
+{
+	return reserve(af, path, 1);
+}
+
+static int open_file(struct afile *af, const char *path, int rewrite)
+{
+	if (reserve(af, path, rewrite))
 		return -1;
 	af->fp = fopen(af->tmp, "wb");
 	if (!af->fp) {
@@ -295,6 +383,11 @@ int afile_open(struct afile *af, const char *path)
 		return error("cannot create '%s': %s", path, strerror(e));
 	}
 	return 0;
+}
+
+int afile_open(struct afile *af, const char *path)
+{
+	return open_file(af, path, 0);
 }
 
 int afile_commit(struct afile *af)
@@ -318,11 +411,15 @@ int afile_commit(struct afile *af)
 			close(fd);
 		}
 	}
+	struct stat old;
+	int old_ok = !rc && !stat(af->path, &old);
 	if (!rc && rename(af->tmp, af->path))
 		rc = error("cannot rename '%s' to '%s': %s", af->tmp, af->path,
 			   strerror(errno));
 	if (rc)
 		unlink(af->tmp);
+	else
+		committed_add(af->path, af->rewrite, &old, old_ok);
 	afile_release(af);
 	return rc;
 }
@@ -336,10 +433,10 @@ void afile_abort(struct afile *af)
 	afile_release(af);
 }
 
-int afile_write_all(const char *path, const void *buf, size_t len)
+static int write_all(const char *path, const void *buf, size_t len, int rewrite)
 {
 	struct afile af;
-	if (afile_open(&af, path))
+	if (open_file(&af, path, rewrite))
 		return -1;
 	if (len && fwrite(buf, 1, len, af.fp) != len) {
 		int e = errno;
@@ -347,4 +444,14 @@ int afile_write_all(const char *path, const void *buf, size_t len)
 		return error("cannot write '%s': %s", path, strerror(e));
 	}
 	return afile_commit(&af);
+}
+
+int afile_write_all(const char *path, const void *buf, size_t len)
+{
+	return write_all(path, buf, len, 0);
+}
+
+int afile_write_all_rewrite(const char *path, const void *buf, size_t len)
+{
+	return write_all(path, buf, len, 1);
 }

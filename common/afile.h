@@ -17,13 +17,17 @@ struct afile {
 	char *path; /* final name */
 	char *tmp;  /* temporary name, in the same folder */
 	FILE *fp;   /* open on tmp, or NULL for afile_reserve() */
+	int rewrite; /* opened by an *_rewrite function */
 };
 
 /* Opens a temporary file next to path for writing ("wb"); creates missing
  * parent folders.  Returns 0, or -1 after error(); -1 also when another
  * open afile of this process is for the same file under another spelling
  * ("x.tok" and "./x.tok", or through a symlinked folder): the two would
- * share one temporary file. */
+ * share one temporary file; and, after afile_track_outputs(), when path is
+ * a file that an earlier output of this process committed, under any name ("tokenize --output x
+ * --stats ./x" would replace the token file with the stats): the message
+ * names both. */
 int afile_open(struct afile *af, const char *path);
 
 /* Marks path, an input of this run, as never to be replaced: a later
@@ -36,6 +40,13 @@ int afile_protect_input(const char *path);
 /* Like afile_open() but only reserves the temporary name (af->fp stays
  * NULL): for writers that create the file themselves (HDF5). */
 int afile_reserve(struct afile *af, const char *path);
+
+/* Like afile_reserve(), for an artifact that the run writes again and
+ * again (a checkpoint every epoch): it may replace the file that an
+ * earlier afile_reserve_rewrite()/afile_write_all_rewrite() of the same
+ * path (the same spelling) committed; any other committed output is
+ * refused as by afile_open(). */
+int afile_reserve_rewrite(struct afile *af, const char *path);
 
 /* Flushes, fsyncs and closes the temporary file, then renames it over path.
  * On failure removes the temporary file.  Returns 0 or -1 after error().
@@ -51,10 +62,20 @@ void afile_abort(struct afile *af);
  * process.  Call once from main. */
 void afile_install_signal_cleanup(void);
 
+/* Starts remembering the outputs this process commits, so that another
+ * output of the same run never replaces one (afile_open()).  Called once
+ * from main (stage_start() does); a process that runs several independent
+ * writes of one file (a unit test) leaves it off. */
+void afile_track_outputs(void);
+
 /* Creates the folders leading to path (like mkdir -p of dirname). */
 int mkdir_parents(const char *path);
 
 /* Writes a whole buffer atomically to path (afile_open + write + commit). */
 int afile_write_all(const char *path, const void *buf, size_t len);
+
+/* afile_write_all() for an artifact rewritten by the run (see
+ * afile_reserve_rewrite()). */
+int afile_write_all_rewrite(const char *path, const void *buf, size_t len);
 
 #endif

@@ -645,7 +645,7 @@ int ckpt_save(const char *path, const struct model_meta *meta, const struct rnn_
 	if (!m->training)
 		return error("checkpoint: not a training model");
 	struct afile af;
-	if (afile_reserve(&af, path))
+	if (afile_reserve_rewrite(&af, path))
 		return -1;
 	const struct rnn_layout *l = &m->layout;
 	hid_t f = h5_create(af.tmp);

@@ -12,4 +12,5 @@ void stage_start(const struct opts_program *prog, int argc, char **argv,
 	if (quiet)
 		error_set_quiet(*quiet);
 	afile_install_signal_cleanup();
+	afile_track_outputs();
 }

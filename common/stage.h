@@ -12,8 +12,9 @@
 #define OPT_QUIET(dst) {"quiet", OPT_FLAG, (dst), NULL, "print only errors", 0, 0}
 
 /* Names the program in messages (argv[0]), parses argv or exits (0 after
- * --help, 2 on a usage error), applies --quiet when quiet is not NULL, and
- * installs the signal cleanup that removes unfinished artifacts (afile.h).
+ * --help, 2 on a usage error), applies --quiet when quiet is not NULL,
+ * installs the signal cleanup that removes unfinished artifacts and starts
+ * the check that no output replaces another of the run (afile.h).
  * Checks of option values that need more than the table come after it. */
 void stage_start(const struct opts_program *prog, int argc, char **argv,
 		 char ***args, int *nargs, const int *quiet);

@@ -569,7 +569,8 @@ static int write_log(const struct run *r)
 		p[k] = '\n';
 		p += k + 1;
 	}
-	int rc = afile_write_all(path, buf, n);
+	/* rewritten after every epoch */
+	int rc = afile_write_all_rewrite(path, buf, n);
 	free(buf);
 	return rc;
 }
