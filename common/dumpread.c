@@ -1,8 +1,8 @@
 /* dumpread.c - review dump readers (see dumpread.h).
  *
  * Input is read through zlib (gzip or plain) into a 1 MiB buffer and cut
- * into "pieces": up to and including the next '\n', or to the end of the
- * buffer.  JSON Lines joins pieces into lines and parses each with jansson.
+ * into "pieces": up to and including the next '\n' (in CSV/TSV also a lone
+ * '\r', old Mac line ends), or to the end of the buffer.  JSON Lines joins pieces into lines and parses each with jansson.
  * CSV/TSV feeds pieces to libcsv in strict RFC 4180 mode; feeding line by
  * line is what gives every record the line it starts on.  A record that
  * grows past the size limit is not fed any further: the reader follows the
@@ -183,6 +183,8 @@ struct dumpreader {
 	unsigned char *in;
 	size_t in_pos, in_len;
 	int in_eof, started, saw_data, fatal;
+	int cr_end;      /* CSV: the last piece ended with the buffer's last
+			    byte, a '\r' */
 	long line;       /* line of the next unread byte */
 	uint64_t bytes;
 	uint64_t inflated; /* bytes out of zlib so far (the bomb guard) */
@@ -304,8 +306,11 @@ static int fill(struct dumpreader *r)
 	return 1;
 }
 
-/* The next piece: up to and including the next '\n', or to the end of the
- * buffer.  *line is the line the piece is on. 1: got one, 0: end, -1 fatal. */
+/* The next piece: up to and including the next line break, or to the end
+ * of the buffer.  A line break is '\n' (or "\r\n"); in CSV/TSV also a lone
+ * '\r' (old Mac files: libcsv ends rows there, and resynchronising after a
+ * bad row, or numbering lines, at '\n' only lost every later row).  *line
+ * is the line the piece is on. 1: got one, 0: end, -1 fatal. */
 static int next_piece(struct dumpreader *r, const char **p, size_t *n, int *nl, long *line)
 {
 	int rc = fill(r);
@@ -313,7 +318,27 @@ static int next_piece(struct dumpreader *r, const char **p, size_t *n, int *nl, 
 		return rc;
 	const char *s = (const char *)r->in + r->in_pos;
 	size_t avail = r->in_len - r->in_pos;
+	int after_cr = r->cr_end;
+	r->cr_end = 0;
+	if (after_cr && s[0] == '\n') {
+		/* the "\n" of a "\r\n" cut at the end of the buffer: the line
+		 * break was counted at the '\r' */
+		*p = s;
+		*n = 1;
+		*nl = 1;
+		*line = r->line - 1;
+		r->in_pos++;
+		r->bytes++;
+		return 1;
+	}
 	const char *e = memchr(s, '\n', avail);
+	if (r->format != DUMP_JSONL) {
+		const char *cr = memchr(s, '\r', e ? (size_t)(e - s) : avail);
+		if (cr && cr + 1 != e) { /* a lone '\r' */
+			e = cr;
+			r->cr_end = cr + 1 == s + avail; /* maybe a "\r\n" cut in two */
+		}
+	}
 	size_t len = e ? (size_t)(e - s) + 1 : avail;
 	*p = s;
 	*n = len;
@@ -1030,8 +1055,9 @@ static int format_from_content(struct dumpreader *r)
 		i++;
 	if (i < n && s[i] == '{')
 		return DUMP_JSONL;
-	const char *e = memchr(s, '\n', n);
-	size_t len = e ? (size_t)(e - s) : n;
+	size_t len = 0;
+	while (len < n && s[len] != '\n' && s[len] != '\r')
+		len++;
 	if (memchr(s, '\t', len) && !memchr(s, ',', len))
 		return DUMP_TSV;
 	return DUMP_CSV;

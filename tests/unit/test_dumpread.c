@@ -404,6 +404,52 @@ static char *long_text(size_t n, char c)
 	return s;
 }
 
+/* Old Mac line ends (a lone CR): rows and line numbers as with LF, and a
+ * row with bad quoting costs only itself.  The reader used to resync at
+ * '\n' only: every row after the bad one was lost, uncounted, and every
+ * message said line 1. */
+static void test_csv_cr_line_ends(void **state)
+{
+	const char *p = put("cr.csv",
+			    "text,label\r"                /* 1 */
+			    "good film,positive\r"        /* 2 */
+			    "bad \"plot,negative\r"       /* 3 stray quote */
+			    "film,positive\r"             /* 4 */
+			    "\"two\rlines\",negative\r"    /* 5-6 */
+			    "last,positive\r");           /* 7 */
+	struct got g[8];
+	int n = read_all(p, &defaults, g, 8);
+	assert_int_equal(n, 6);
+	expect_rec(&g[0], 2, "good film", "positive");
+	expect_bad(&g[1], 3, DUMP_BAD_QUOTING, "malformed quoting");
+	expect_rec(&g[2], 4, "film", "positive");
+	expect_rec(&g[3], 5, "two\rlines", "negative");
+	expect_rec(&g[4], 7, "last", "positive");
+	assert_int_equal(g[5].rc, DUMP_END);
+
+	/* a line end at the edge of the 1 MiB input buffer: "\r\n" cut in
+	 * two is one line end, a lone '\r' there is one too */
+	for (int crlf = 0; crlf < 2; crlf++) {
+		const char *eol = crlf ? "\r\n" : "\r";
+		size_t head = strlen("text,label") + strlen(eol);
+		size_t tlen = (1u << 20) - 1 - head - strlen(",good");
+		char *big = long_text(tlen, 'z');
+		size_t cap = tlen + 64;
+		char *data = malloc(cap);
+		snprintf(data, cap, "text,label%s%s,good%safter,bad%s", eol, big, eol, eol);
+		assert_int_equal(data[(1u << 20) - 1], '\r');
+		p = put("edge.csv", data);
+		n = read_all(p, &defaults, g, 8);
+		assert_int_equal(n, 3);
+		assert_int_equal(g[0].rc, DUMP_REC);
+		assert_int_equal(g[0].line, 2);
+		expect_rec(&g[1], 3, "after", "bad");
+		assert_int_equal(g[2].rc, DUMP_END);
+		free(big);
+		free(data);
+	}
+}
+
 static void test_too_long_jsonl(void **state)
 {
 	char *big = long_text(5000, 'x');
@@ -549,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_too_long_jsonl),
 		cmocka_unit_test(test_too_long_csv),
+		cmocka_unit_test(test_csv_cr_line_ends),
 		cmocka_unit_test(test_split_from_name),
 		cmocka_unit_test(test_text_only),
 		cmocka_unit_test(test_raw_and_decoder),
