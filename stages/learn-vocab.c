@@ -64,6 +64,10 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	/* alone it would change nothing: every review is learned from */
+	if (ignore_named && !fractions)
+		die(EXIT_USAGE, "--ignore-named needs --fractions (it says how reviews are placed "
+		    "in train)");
 	struct split_fracs fr;
 	if (fractions && split_fracs_parse(fractions, &fr))
 		return EXIT_USAGE;

@@ -67,4 +67,10 @@ run $L --size 3 "$tmp/a.jsonl"
 expect_rc 2 "--size 3"
 run $L
 expect_rc 2 "no dump"
+# --ignore-named only changes which reviews --fractions keeps: alone it
+# was silently a no-op
+run $L --ignore-named --output "$tmp/v5.txt" "$tmp/a.jsonl"
+expect_rc 2 "--ignore-named without --fractions"
+expect_err "--ignore-named needs --fractions"
+[ ! -e "$tmp/v5.txt" ] || fail "--ignore-named without --fractions wrote a vocabulary"
 echo "ok"
