@@ -6,6 +6,7 @@
  * when rows are sorted by length), so its memory does not grow with the
  * data.  Root attributes are written last, at commit.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -479,6 +480,15 @@ int dswriter_add_split(struct dswriter *w, const char *split_name, struct tokrea
 	if (n > UINT32_MAX)
 		return error("'%s': too many records (%llu)", r_path, (unsigned long long)n);
 	uint32_t chunk = w->o.chunk_rows < n ? w->o.chunk_rows : (uint32_t)(n ? n : 1);
+	/* HDF5 refuses a chunk of 4 GiB or more ("chunk size must be < 4GB"),
+	 * and the writer holds one in memory */
+	uint64_t row_bytes = (uint64_t)w->width * H5Tget_size(w->id_ftype);
+	if ((uint64_t)chunk * row_bytes >= (uint64_t)1 << 32)
+		return error("'%s': rows of %u ids (max_len) make chunks of %u rows of %.1f GiB, over "
+			     "HDF5's 4 GiB limit; use --chunk-rows %" PRIu64 " or less, or a "
+			     "smaller tokenize --max-len",
+			     r_path, w->width, chunk, (double)chunk * row_bytes / (1 << 30),
+			     (((uint64_t)1 << 32) - 1) / row_bytes);
 	uint32_t win = chunk;
 	if (w->o.bucket_window > chunk)
 		win = (w->o.bucket_window + chunk - 1) / chunk * chunk;

@@ -26,8 +26,10 @@ int main(int argc, char **argv)
 	int print = 0, nfc = 0, quiet = 0;
 	const struct opt opts[] = {
 		{"vocab", OPT_STR, &vocab_path, "FILE", "BERT vocab.txt (required)", 0, 0},
+		/* at most 2^20 (as synth-tok): a row of dataset.h5 is max_len ids,
+		 * and pack-hdf5 and train hold chunks and batches of rows */
 		{"max-len", OPT_INT, &max_len, "N",
-		 "keep at most N ids per review, [CLS] and [SEP] included; 0 = no limit", 0, 1e9},
+		 "keep at most N ids per review, [CLS] and [SEP] included; 0 = no limit", 0, 1 << 20},
 		{"truncation", OPT_CHOICE, &truncation, "head|tail|head+tail",
 		 "which pieces a long review keeps (head+tail: first quarter, last three)", 0, 0},
 		{"output", OPT_STR, &output, "FILE", "token file to write (one dump)", 0, 0},

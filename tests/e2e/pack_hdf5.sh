@@ -57,6 +57,20 @@ cat "$tmp/bad.err"
 ls "$tmp/bad" | grep -q '\.tmp\.' && fail "a failed pack left a temporary file"
 grep -q "train.tok" "$tmp/bad.err" || fail "the error does not name the input"
 
+# rows too wide for HDF5's 4 GiB chunk limit: a message that says what to
+# change (it used to be HDF5's own "chunk size must be < 4GB")
+"$BIN/synth-tok" --count 1024 --split train --max-len 1048576 --len-mu 2 --len-sigma 0.3 \
+	"$tmp/wide/train.tok"
+rc=0
+"$BIN/pack-hdf5" --out "$tmp/wide/dataset.h5" --chunk-rows 1024 "$tmp/wide/train.tok" \
+	2>"$tmp/wide.err" || rc=$?
+cat "$tmp/wide.err"
+[ "$rc" -eq 1 ] || fail "chunks over 4 GiB: exit $rc, expected 1"
+grep -qF "'$tmp/wide/train.tok': rows of 1048576 ids (max_len) make chunks of 1024 rows of 4.0 GiB, over HDF5's 4 GiB limit; use --chunk-rows 1023 or less" \
+	"$tmp/wide.err" || fail "chunks over 4 GiB: no clear message"
+grep -q "H5D\|chunk size must be" "$tmp/wide.err" && fail "chunks over 4 GiB: a raw HDF5 message"
+[ ! -e "$tmp/wide/dataset.h5" ] || fail "chunks over 4 GiB: left dataset.h5"
+
 # bad usage exits 2
 rc=0
 "$BIN/pack-hdf5" --out "$tmp/x.h5" "$tmp/split/train.tok" "$tmp/split/train.tok" 2>/dev/null || rc=$?
