@@ -485,6 +485,11 @@ static int json_extract(struct decstate *d, struct dumprec *rec, long line,
 		if (lab_len > MAX_LABEL_BYTES)
 			return set_bad(d, rec, line, DUMP_BAD_LABEL, "'%s' is %zu bytes long (limit %d)",
 				       label_name, lab_len, MAX_LABEL_BYTES);
+		/* "positive\u0000": later stages see C strings ('positive'),
+		 * the counts the whole bytes */
+		if (memchr(lab, '\0', lab_len))
+			return set_bad(d, rec, line, DUMP_BAD_LABEL, "'%s' contains a NUL byte",
+				       label_name);
 	}
 
 	int split = SPLIT_NONE;
@@ -493,6 +498,9 @@ static int json_extract(struct decstate *d, struct dumprec *rec, long line,
 		if (!json_is_string(sp))
 			return set_bad(d, rec, line, DUMP_BAD_TYPE, "'%s' is %s, not a string",
 				       split_name, json_type_name(sp));
+		if (memchr(json_string_value(sp), '\0', json_string_length(sp)))
+			return set_bad(d, rec, line, DUMP_BAD_SPLIT, "'%s' contains a NUL byte",
+				       split_name);
 		split = parse_split_value(json_string_value(sp), json_string_length(sp));
 		if (split < 0)
 			return set_bad(d, rec, line, DUMP_BAD_SPLIT,
@@ -810,11 +818,19 @@ static void csv_row(struct dumpreader *r)
 				 r->label_name, lab_len, MAX_LABEL_BYTES);
 			return;
 		}
+		if (memchr(lab, '\0', lab_len)) {
+			push_bad(r, line, DUMP_BAD_LABEL, "'%s' contains a NUL byte", r->label_name);
+			return;
+		}
 	}
 	int split = SPLIT_NONE;
 	if (r->c_split >= 0) {
 		const char *s = r->cur.p + r->cur_off[r->c_split];
 		size_t n = r->cur_len[r->c_split];
+		if (memchr(s, '\0', n)) {
+			push_bad(r, line, DUMP_BAD_SPLIT, "'%s' contains a NUL byte", r->split_name);
+			return;
+		}
 		split = parse_split_value(s, n);
 		if (split < 0) {
 			push_bad(r, line, DUMP_BAD_SPLIT,

@@ -63,6 +63,26 @@ printf 'text,label\n"good\0 film\0",positive\n' >"$tmp/nul.csv"
 run $T --print-ids "$tmp/nul.csv"
 expect_rc 0 "raw NUL in CSV"
 [ "$(cat "$tmp/out")" = '{"ids":[2,5,6,3]}' ] || fail "NUL in CSV: ids $(cat "$tmp/out")"
+# a NUL byte in a label (or a split) is a bad record where it is read: it
+# used to pass as "positive\0", counted apart from "positive" in the raw
+# label counts, and filter-relabel then said "unknown label 'positive'"
+{
+	echo '{"text": "good film", "label_text": "positive", "split": "train"}'
+	echo '{"text": "bad film", "label_text": "positive\u0000", "split": "train"}'
+	echo '{"text": "bad plot", "label_text": "negative", "split": "test"}'
+	echo '{"text": "good plot", "label_text": "positive", "split": "train\u0000"}'
+} >"$tmp/nullab.jsonl"
+tok_over_prev "NUL in a JSON label" 0 "$tmp/nullab.jsonl"
+expect_err "$tmp/nullab.jsonl:2: 'label_text' contains a NUL byte"
+expect_err "$tmp/nullab.jsonl:4: 'split' contains a NUL byte"
+expect_json "$tmp/t.json" 'sorted(d["dumps"][0]["bad_by_reason"].items())' "[('bad_label', 1), ('unknown_split', 1)]"
+expect_json "$tmp/t.json" 'd["dumps"][0]["labels"]' "{'positive': 1, 'negative': 1}"
+run "$BIN/filter-relabel" --quiet --output "$tmp/nullab-m.tok" "$tmp/t.tok"
+expect_rc 0 "filter-relabel after a NUL label"
+printf 'text,label\ngood film,positive\nbad film,"positive\0"\n' >"$tmp/nullab.csv"
+tok_over_prev "NUL in a CSV label" 0 "$tmp/nullab.csv"
+expect_err "$tmp/nullab.csv:3: 'label' contains a NUL byte"
+expect_json "$tmp/t.json" 'd["dumps"][0]["labels"]' "{'positive': 1}"
 
 # -- CRLF line ends and UTF-8 BOMs (file start, record start, inside a
 # text) give the same ids as the plain LF file
