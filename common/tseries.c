@@ -463,11 +463,35 @@ int ts_zscore_fit(const double *v, size_t n, double *mean, double *std)
 	for (size_t i = 0; i < n; i++)
 		m += v[i];
 	m /= (double)n;
+	if (!isfinite(m)) {
+		/* the sum overflowed (values near DBL_MAX): a running mean,
+		 * each step a convex combination, stays in range */
+		m = 0;
+		for (size_t i = 0; i < n; i++)
+			m += v[i] / (double)(i + 1) - m / (double)(i + 1);
+	}
 	double ss = 0;
 	for (size_t i = 0; i < n; i++)
 		ss += (v[i] - m) * (v[i] - m);
 	double s = sqrt(ss / (double)n);
-	if (!(s > 0) || !isfinite(s))
+	if (!isfinite(s)) {
+		/* the squares overflowed ("1e308, -1e308, ..." used to be called
+		 * constant): halves of the deviations (never overflow), scaled by
+		 * the largest; the std itself is at most half the range, in range */
+		double big = 0;
+		for (size_t i = 0; i < n; i++)
+			big = fmax(big, fabs(v[i] / 2 - m / 2));
+		ss = 0;
+		for (size_t i = 0; i < n; i++) {
+			double d = (v[i] / 2 - m / 2) / big;
+			ss += d * d;
+		}
+		s = big * (2 * sqrt(ss / (double)n)); /* not (2 * big): it may overflow */
+	}
+	if (!isfinite(s))
+		return error("the spread of the train part is too large for a double: cannot "
+			     "normalise; scale the series down");
+	if (!(s > 0))
 		return error("the train part is constant (every value %g): cannot normalise", m);
 	*mean = m;
 	*std = s;
@@ -482,6 +506,16 @@ size_t ts_window_count(size_t lo, size_t hi, size_t window, size_t horizon)
 	return hi - horizon + 1 - first;
 }
 
+/* (x - mean) / std, without overflow when x and mean are near DBL_MAX of
+ * opposite signs: halving is exact, so the result is the same bits. */
+static double z_score(double x, double mean, double std)
+{
+	double d = x - mean;
+	if (isfinite(d))
+		return d / std;
+	return (x / 2 - mean / 2) / (std / 2);
+}
+
 size_t ts_window_fill(const double *values, size_t lo, size_t hi, size_t window,
 		      size_t horizon, double mean, double std, float *inputs,
 		      float *targets, int64_t *index)
@@ -492,10 +526,10 @@ size_t ts_window_fill(const double *values, size_t lo, size_t hi, size_t window,
 		size_t i = first + r;
 		if (inputs)
 			for (size_t j = 0; j < window; j++)
-				inputs[r * window + j] = (float)((values[i - window + j] - mean) / std);
+				inputs[r * window + j] = (float)z_score(values[i - window + j], mean, std);
 		if (targets)
 			for (size_t h = 0; h < horizon; h++)
-				targets[r * horizon + h] = (float)((values[i + h] - mean) / std);
+				targets[r * horizon + h] = (float)z_score(values[i + h], mean, std);
 		if (index)
 			index[r] = (int64_t)i;
 	}

@@ -110,8 +110,9 @@ int ts_split_bounds(size_t n, double train_frac, double val_frac, size_t window,
 		    size_t horizon, size_t season, struct ts_bounds *out);
 
 /* Mean and population standard deviation (divide by n) of v[0..n); the
- * caller passes only the train part.  A constant part (std == 0, or n == 0)
- * is an error().  Returns 0 or -1. */
+ * caller passes only the train part.  Values near DBL_MAX (whose sum or
+ * squares overflow) are handled with scaled sums.  A constant part
+ * (std == 0, or n == 0) is an error().  Returns 0 or -1. */
 int ts_zscore_fit(const double *v, size_t n, double *mean, double *std);
 
 /* ---- windows ----

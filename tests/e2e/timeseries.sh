@@ -105,6 +105,17 @@ rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q 'shorter than window' "$tmp/err" || fail "too short a series: exit $rc"
 
+# values near DBL_MAX: their squares overflow, and the train part was
+# called "constant (every value 0)"; its std is 1e308, in range
+{ echo t,v; for i in $(seq 100); do echo "$((2 * i)),1e308"; echo "$((2 * i + 1)),-1e308"; done; } \
+	>"$tmp/huge.csv"
+set +e
+"$BIN/ts-prepare" --csv "$tmp/huge.csv" --column v --window 10 --out "$tmp/huge.h5" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 0 ] || fail "values near DBL_MAX: exit $rc: $(cat "$tmp/err")"
+h5dump -a /std "$tmp/huge.h5" | grep -q '(0): 1e+308' || fail "values near DBL_MAX: std"
+
 # ---- mk/timeseries.mk (included by the Makefile, or added here until it is) ----
 top=${RNNPIPE_TOP:-$PWD}
 mk=(make --no-print-directory -C "$top" BUILD="${BUILD:-build}" ART="$tmp/art" REPORTS="$tmp/rep"

@@ -250,6 +250,42 @@ static void test_synthetic_deterministic(void **state)
 	assert_int_equal(rc2, -1);
 }
 
+/* Values near DBL_MAX: their squares (or sum) overflow, and the fit used
+ * to call the series "constant (every value 0)".  The std is half the
+ * range at most, so it is computed in range; the windows are +-1. */
+static void test_zscore_huge_values(void **state)
+{
+	(void)state;
+	double v[200];
+	for (int i = 0; i < 200; i++)
+		v[i] = i % 2 ? -1e308 : 1e308;
+	double m = -1, sd = -1;
+	assert_int_equal(ts_zscore_fit(v, 200, &m, &sd), 0);
+	assert_true(m == 0);
+	assert_true(fabs(sd - 1e308) <= 1e308 * 1e-12);
+	float in[4 * 2], tg[4];
+	assert_int_equal(ts_window_fill(v, 0, 6, 2, 1, m, sd, in, tg, NULL), 4);
+	for (int i = 0; i < 8; i++)
+		assert_true(fabs(fabs(in[i]) - 1) < 1e-6);
+	/* all near DBL_MAX, one far below: the sum overflows, and x - mean
+	 * of the low one too */
+	for (int i = 0; i < 200; i++)
+		v[i] = i == 7 ? -1.7e308 : 1.7e308;
+	assert_int_equal(ts_zscore_fit(v, 200, &m, &sd), 0);
+	assert_true(isfinite(m) && fabs(m - 1.683e308) < 1e305);
+	assert_true(isfinite(sd) && sd > 0);
+	assert_int_equal(ts_window_fill(v, 0, 10, 8, 1, m, sd, in, tg, NULL), 2);
+	assert_true(isfinite(in[7]) && in[7] < -10);
+	/* a constant part still says so, with its value */
+	for (int i = 0; i < 200; i++)
+		v[i] = 1e308;
+	capture_begin();
+	int rc = ts_zscore_fit(v, 200, &m, &sd);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "constant (every value 1e+308)"));
+}
+
 /* ---- CSV ---- */
 
 static void test_csv_good(void **state)
@@ -361,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_no_leak_into_training),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_synthetic_deterministic),
+		cmocka_unit_test(test_zscore_huge_values),
 		cmocka_unit_test(test_csv_good),
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_free_form_times),
