@@ -215,6 +215,16 @@ out:
 	return m;
 }
 
+const char *ts_metrics_str(const json_t *m, const char *key, char *buf, size_t size)
+{
+	const json_t *v = json_object_get(m, key);
+	if (json_is_number(v))
+		snprintf(buf, size, "%.6g", json_number_value(v));
+	else
+		snprintf(buf, size, "null");
+	return buf;
+}
+
 int ts_metrics_write(const char *path, const json_t *m)
 {
 	char *s = json_dumps(m, JSON_INDENT(1) | JSON_REAL_PRECISION(12) | JSON_PRESERVE_ORDER);

@@ -58,6 +58,11 @@ enum ts_units { TS_UNITS_NORMALISED = 0, TS_UNITS_ORIGINAL = 1 };
 json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, size_t rows,
 			 enum ts_units units);
 
+/* The number m holds under key for a message: "%.6g", or "null" when the
+ * JSON says null (a metric that overflowed, or one without forecasts) or
+ * has no such key.  Written into buf (32 bytes suffice); returns buf. */
+const char *ts_metrics_str(const json_t *m, const char *key, char *buf, size_t size);
+
 /* Writes m to path atomically, indented, with a final newline; 0 or -1. */
 int ts_metrics_write(const char *path, const json_t *m);
 

@@ -79,12 +79,13 @@ int main(int argc, char **argv)
 		json_object_set_new(m, "predictions_file", json_string(preds));
 		json_object_set_new(m, "predictions_units", json_string(units));
 		rc = ts_metrics_write(out, m);
+		/* as the JSON says: null (overflowed) is not 0 */
+		char b[4][32];
 		if (!rc)
-			info("'%s': %s n=%zu rmse %.6g mae %.6g (naive rmse %.6g mae %.6g)", out, split,
-			     rows, json_real_value(json_object_get(m, "rmse")),
-			     json_real_value(json_object_get(m, "mae")),
-			     json_real_value(json_object_get(m, "naive_rmse")),
-			     json_real_value(json_object_get(m, "naive_mae")));
+			info("'%s': %s n=%zu rmse %s mae %s (naive rmse %s mae %s)", out, split, rows,
+			     ts_metrics_str(m, "rmse", b[0], 32), ts_metrics_str(m, "mae", b[1], 32),
+			     ts_metrics_str(m, "naive_rmse", b[2], 32),
+			     ts_metrics_str(m, "naive_mae", b[3], 32));
 	}
 	json_decref(m);
 	tsdata_free(&d);

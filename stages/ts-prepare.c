@@ -116,15 +116,17 @@ int main(int argc, char **argv)
 		tsdata_free(&r);
 		exit(EXIT_FAIL);
 	}
-	double nr = json_real_value(json_object_get(m, "naive_rmse"));
-	double na = json_real_value(json_object_get(m, "naive_mae"));
+	/* as the JSON says: null (overflowed) is not 0 */
+	char nr[32], na[32], sr[32], sa[32];
+	ts_metrics_str(m, "naive_rmse", nr, sizeof(nr));
+	ts_metrics_str(m, "naive_mae", na, sizeof(na));
 	if (r.season > 0)
-		info("test period: naive rmse %.6g, mae %.6g; seasonal naive (season %lld) rmse "
-		     "%.6g, mae %.6g", nr, na, (long long)r.season,
-		     json_real_value(json_object_get(m, "seasonal_rmse")),
-		     json_real_value(json_object_get(m, "seasonal_mae")));
+		info("test period: naive rmse %s, mae %s; seasonal naive (season %lld) rmse "
+		     "%s, mae %s", nr, na, (long long)r.season,
+		     ts_metrics_str(m, "seasonal_rmse", sr, sizeof(sr)),
+		     ts_metrics_str(m, "seasonal_mae", sa, sizeof(sa)));
 	else
-		info("test period: naive rmse %.6g, mae %.6g", nr, na);
+		info("test period: naive rmse %s, mae %s", nr, na);
 	json_decref(m);
 	tsdata_free(&r);
 	return EXIT_OK;

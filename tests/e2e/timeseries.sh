@@ -115,6 +115,15 @@ rc=$?
 set -e
 [ $rc -eq 0 ] || fail "values near DBL_MAX: exit $rc: $(cat "$tmp/err")"
 h5dump -a /std "$tmp/huge.h5" | grep -q '(0): 1e+308' || fail "values near DBL_MAX: std"
+# errors that overflow are null in metrics.json, and the summary lines say
+# so (they printed "rmse 0 mae 0")
+grep -qF 'test period: naive rmse null, mae null' "$tmp/err" || fail "ts-prepare: $(cat "$tmp/err")"
+for i in $(seq 30); do echo 1e308; done >"$tmp/huge-pred.txt"
+"$BIN/ts-metrics" --dataset "$tmp/huge.h5" --predictions "$tmp/huge-pred.txt" \
+	--out "$tmp/huge-m.json" 2>"$tmp/err"
+grep -q '"rmse": null' "$tmp/huge-m.json" || fail "overflowing rmse is not null"
+grep -qF "test n=30 rmse null mae null (naive rmse null mae null)" "$tmp/err" ||
+	fail "ts-metrics summary: $(cat "$tmp/err")"
 
 # ---- mk/timeseries.mk (included by the Makefile, or added here until it is) ----
 top=${RNNPIPE_TOP:-$PWD}
