@@ -70,6 +70,11 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "give exactly one of --synthetic N and --csv FILE (see --help)");
 	if (!csv && (column || time_column))
 		die(EXIT_USAGE, "--column and --time-column go with --csv");
+	/* the option table allows [0, 1] each; the three parts must all be
+	 * there (ts_split_bounds checks again, for library callers) */
+	if (!(train > 0 && validation > 0 && train + validation < 1))
+		die(EXIT_USAGE, "--train %g and --validation %g: each must be > 0 and their sum "
+		    "< 1 (the rest is the test period)", train, validation);
 
 	struct tsdata d;
 	memset(&d, 0, sizeof(d));

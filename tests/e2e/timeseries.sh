@@ -91,7 +91,9 @@ set -e
 grep -qF "$tmp/bad.csv:3: 'x' in column 'Value' is not a number" "$tmp/err" || fail "bad CSV message: $(cat "$tmp/err")"
 ls "$tmp" | grep -q '^bad\.h5' && fail "a failed ts-prepare left a file"
 for args in "--synthetic 100 --csv $tmp/bad.csv" "" "--window 0 --synthetic 100" \
-	"--synthetic 100 --periods 5,6 --amplitudes 1"; do
+	"--synthetic 100 --periods 5,6 --amplitudes 1" "--synthetic 100 --train 1" \
+	"--synthetic 100 --train 0.9 --validation 0.1" "--synthetic 100 --validation 0" \
+	"--csv $tmp/bad.csv --train 0.95 --validation 0.1"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$BIN/ts-prepare" $args --out "$tmp/u.h5" 2>/dev/null
