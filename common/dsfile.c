@@ -17,6 +17,7 @@
 #include "error.h"
 #include "h5util.h"
 #include "hash.h"
+#include "tsfile.h"
 
 #define CK H5CALL
 
@@ -72,7 +73,12 @@ int dsinfo_read(hid_t f, const char *path, struct dsinfo *info)
 
 	if (h5_attr_exists(f, "format") != 1 || h5_attr_read_str(f, "format", &fmt) ||
 	    strcmp(fmt, DSFILE_FORMAT)) {
+		/* the other kind of dataset: no file to rebuild, a flag to give */
+		int series = fmt && !strcmp(fmt, TSFILE_FORMAT);
 		free(fmt);
+		if (series)
+			return error("'%s' is a time-series dataset (ts-prepare's), not a review "
+				     "dataset; train and evaluate read it with --task regress", path);
 		return dsfile_bad(path, "not an rnnpipe dataset file (no format '%s')",
 				  DSFILE_FORMAT);
 	}

@@ -9,6 +9,7 @@
 #include <hdf5.h>
 
 #include "afile.h"
+#include "dsfile.h"
 #include "error.h"
 #include "h5util.h"
 #include "hash.h"
@@ -310,6 +311,12 @@ int tsdata_read(const char *path, struct tsdata *d)
 	int rc = -1;
 	if (h5_attr_read_str(f, "format", &fmt)) {
 		bad(path, "not a time-series dataset (no 'format' attribute)");
+		goto out;
+	}
+	if (!strcmp(fmt, DSFILE_FORMAT)) {
+		/* the other kind of dataset: no file to rebuild, a flag to give */
+		error("'%s' is a review dataset (pack-hdf5's), not a time-series dataset; train "
+		      "and evaluate read it with --task classify (the default)", path);
 		goto out;
 	}
 	if (strcmp(fmt, TSFILE_FORMAT)) {

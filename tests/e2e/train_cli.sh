@@ -182,6 +182,25 @@ if ! grep -q '"device": "cuda"' "$A/train.json"; then
 	rc=0; "$BIN/train" --data "$A/dataset.h5" --device cuda 2>"$tmp/cuda.err" || rc=$?
 	[ $rc -eq 1 ] && grep -q -- "--device cuda: " "$tmp/cuda.err" || fail "--device cuda: exit $rc"
 fi
+# a dataset of the other kind: the message names the --task to give (it
+# said "re-run 'make ...'", which rebuilds the same file)
+"$BIN/ts-prepare" --quiet --synthetic 200 --window 8 --out "$tmp/ts.h5"
+rc=0
+train --epochs 1 --data "$tmp/ts.h5" --model "$tmp/k.h5" --log "$tmp/k.log" \
+	--summary "$tmp/k.json" --checkpoint "$tmp/k.ckpt.h5" 2>"$tmp/kind.err" || rc=$?
+[ $rc -eq 1 ] && grep -qF "'$tmp/ts.h5' is a time-series dataset (ts-prepare's), not a review dataset; train and evaluate read it with --task regress" "$tmp/kind.err" ||
+	fail "train on a time-series dataset: exit $rc, $(cat "$tmp/kind.err")"
+grep -q "re-run 'make" "$tmp/kind.err" && fail "train on a time-series dataset: says re-run make"
+rc=0
+"$BIN/evaluate" --model "$A/model.h5" --data "$tmp/ts.h5" --metrics "$tmp/k-m.json" \
+	--predictions "$tmp/k-p.tsv" 2>"$tmp/kind.err" || rc=$?
+[ $rc -eq 1 ] && grep -qF "not a review dataset; train and evaluate read it with --task regress" "$tmp/kind.err" ||
+	fail "evaluate on a time-series dataset: exit $rc, $(cat "$tmp/kind.err")"
+rc=0
+"$BIN/train" --task regress --epochs 1 --data "$A/dataset.h5" --model "$tmp/k.h5" \
+	--log "$tmp/k.log" --summary "$tmp/k.json" --checkpoint "$tmp/k.ckpt.h5" 2>"$tmp/kind.err" || rc=$?
+[ $rc -eq 1 ] && grep -qF "'$A/dataset.h5' is a review dataset (pack-hdf5's), not a time-series dataset; train and evaluate read it with --task classify" "$tmp/kind.err" ||
+	fail "train --task regress on a review dataset: exit $rc, $(cat "$tmp/kind.err")"
 rc=0; "$BIN/evaluate" --split nonsense 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "evaluate --split nonsense: exit $rc"
 "$BIN/train" --help | grep -q -- "--preset" || fail "train --help"
