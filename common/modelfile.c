@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,13 +233,31 @@ static int parse_hex64(const char *s, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
+/* error() for the file that obj is in: "'model.h5': <message>", so that
+ * each message of a reader names the file (the caller's summary line
+ * comes after it). */
+static int file_error(hid_t obj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int file_error(hid_t obj, const char *fmt, ...)
+{
+	char msg[768], name[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (H5Fget_name(obj, name, sizeof(name)) < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return error("%s", msg);
+	}
+	return error("'%s': %s", name, msg);
+}
+
 static int read_int_in(hid_t f, const char *name, int64_t lo, int64_t hi, int *out)
 {
 	int64_t v;
 	if (h5_attr_read_int(f, name, &v))
 		return -1;
 	if (v < lo || v > hi)
-		return error("attribute '%s' is %" PRId64 ", outside %" PRId64 "..%" PRId64, name,
+		return file_error(f, "attribute '%s' is %" PRId64 ", outside %" PRId64 "..%" PRId64, name,
 			     v, lo, hi);
 	*out = (int)v;
 	return 0;
@@ -306,8 +325,8 @@ static herr_t extra_cb(hid_t loc, const char *name, const H5A_info_t *info, void
 	return 0;
 }
 
-/* Reads the attributes written by write_meta; errors are reported (one
- * line each from h5util or here), the caller adds the file name. */
+/* The readers of write_meta's attributes report each error in one line
+ * that names the file (file_error here, h5util's own), then return -1. */
 /* The file's format attribute and a version this program reads. */
 static int read_format(hid_t f, const char *format, int min_version, int version,
 		       int *version_read)
@@ -316,18 +335,26 @@ static int read_format(hid_t f, const char *format, int min_version, int version
 	int64_t v;
 	if (h5_attr_exists(f, "format") != 1 || h5_attr_read_str(f, "format", &s) ||
 	    strcmp(s, format)) {
+		const char *what = !strcmp(format, MODELFILE_FORMAT) ? "model" : "checkpoint";
+		if (s && (!strcmp(s, MODELFILE_FORMAT) || !strcmp(s, CKPT_FORMAT))) {
+			/* "evaluate --model artifacts/checkpoint.h5" */
+			int rc = file_error(f, "not an rnnpipe %s file: it is a %s (format '%s')",
+					    what, !strcmp(s, CKPT_FORMAT) ? "training checkpoint"
+									  : "model file", s);
+			free(s);
+			return rc;
+		}
 		free(s);
-		return error("not an rnnpipe %s file (no format '%s')",
-			     !strcmp(format, MODELFILE_FORMAT) ? "model" : "checkpoint", format);
+		return file_error(f, "not an rnnpipe %s file (no format '%s')", what, format);
 	}
 	free(s);
 	if (h5_attr_read_int(f, "format_version", &v))
 		return -1;
 	if (v < min_version || v > version) {
 		if (min_version == version)
-			return error("format version %" PRId64 ", this program reads version %d", v,
+			return file_error(f, "format version %" PRId64 ", this program reads version %d", v,
 				     version);
-		return error("format version %" PRId64 ", this program reads versions %d to %d", v,
+		return file_error(f, "format version %" PRId64 ", this program reads versions %d to %d", v,
 			     min_version, version);
 	}
 	if (version_read)
@@ -369,7 +396,7 @@ static int read_labels(hid_t f, struct model_meta *m)
 	if (nl > TOKFILE_MAX_LABELS ||
 	    (m->cfg.task == RNN_TASK_CLASSIFY && nl != (size_t)m->cfg.outputs)) {
 		h5_strs_free(labels, nl);
-		return error("%zu label names for %d outputs", nl, m->cfg.outputs);
+		return file_error(f, "%zu label names for %d outputs", nl, m->cfg.outputs);
 	}
 	for (size_t i = 0; i < nl; i++)
 		m->labels[i] = labels[i];
@@ -386,7 +413,7 @@ static int read_vocab(hid_t f, struct model_meta *m)
 	int vs = 0;
 	if (h5_attr_read_str(f, "vocab_hash", &s) || parse_hex64(s, &m->vocab_hash)) {
 		free(s);
-		return error("bad attribute 'vocab_hash'");
+		return file_error(f, "bad attribute 'vocab_hash'");
 	}
 	free(s);
 	if (read_int_in(f, "vocab_size", 1, INT32_MAX, &vs) ||
@@ -397,7 +424,7 @@ static int read_vocab(hid_t f, struct model_meta *m)
 		return -1;
 	m->vocab_size = (uint32_t)vs;
 	if (m->vocab_size != (uint32_t)m->cfg.vocab)
-		return error("vocab_size %u differs from the embedding's %d rows", m->vocab_size,
+		return file_error(f, "vocab_size %u differs from the embedding's %d rows", m->vocab_size,
 			     m->cfg.vocab);
 	if (h5_attr_exists(f, "vocab_path") == 1 &&
 	    h5_attr_read_str(f, "vocab_path", &m->vocab_path))
@@ -420,7 +447,7 @@ static int read_series_attrs(hid_t f, struct model_meta *m)
 		    h5_attr_read_doubles(f, "norm_std", &m->norm_std, &n2))
 			return -1;
 		if (n1 != n2 || n1 < 1)
-			return error("norm_mean has %zu values, norm_std %zu", n1, n2);
+			return file_error(f, "norm_mean has %zu values, norm_std %zu", n1, n2);
 		m->n_norm = (int)n1;
 	}
 	if (h5_attr_exists(f, "dataset") == 1) {
@@ -428,7 +455,7 @@ static int read_series_attrs(hid_t f, struct model_meta *m)
 		if (h5_attr_read_str(f, "dataset", &m->dataset) ||
 		    h5_attr_read_str(f, "dataset_hash", &s) || parse_hex64(s, &m->dataset_hash)) {
 			free(s);
-			return error("bad attribute 'dataset_hash'");
+			return file_error(f, "bad attribute 'dataset_hash'");
 		}
 		free(s);
 	}
@@ -482,7 +509,7 @@ static int read_tensors(hid_t loc, const struct rnn_layout *l, float *base)
 		if (e < 0)
 			return -1;
 		if (!e)
-			return error("tensor '%s' %s is missing", t->name,
+			return file_error(loc, "tensor '%s' %s is missing", t->name,
 				     t->ndim == 2 ? "(2-D)" : "(1-D)");
 		if (h5_read_array(loc, t->name, H5T_NATIVE_FLOAT, t->ndim, dims, base + t->offset))
 			return -1;
@@ -514,7 +541,7 @@ static int check_no_strays(hid_t loc, const struct rnn_layout *l)
 	if (H5CALL(H5Literate(loc, H5_INDEX_NAME, H5_ITER_INC, &idx, link_cb, &x)) < 0)
 		return -1;
 	if (x.bad[0])
-		return error("'%s' is not a tensor of this %s model", x.bad,
+		return file_error(loc, "'%s' is not a tensor of this %s model", x.bad,
 			     rnn_cell_name(l->cfg.cell));
 	return 0;
 }
@@ -696,7 +723,7 @@ static int read_position(hid_t f, struct ckpt_state *st)
 		if (h5_attr_read_int(f, names[i], &v[i]))
 			return -1;
 		if (v[i] < 0)
-			return error("attribute '%s' is %" PRId64 ", below 0", names[i], v[i]);
+			return file_error(f, "attribute '%s' is %" PRId64 ", below 0", names[i], v[i]);
 	}
 	if (h5_attr_read_double(f, "epoch_loss_sum", &st->epoch_loss_sum) ||
 	    h5_attr_read_double(f, "epoch_norm_sum", &st->epoch_norm_sum) ||
@@ -707,17 +734,17 @@ static int read_position(hid_t f, struct ckpt_state *st)
 	st->epoch_seqs = (uint64_t)v[2];
 	st->epoch_correct = (uint64_t)v[3];
 	if (st->epoch_batch > st->epoch_batches)
-		return error("epoch position %" PRIu64 " past the epoch's %" PRIu64 " batches",
+		return file_error(f, "epoch position %" PRIu64 " past the epoch's %" PRIu64 " batches",
 			     st->epoch_batch, st->epoch_batches);
 	if (st->epoch_correct > st->epoch_seqs || (st->epoch_batch && !st->epoch_seqs) ||
 	    (!st->epoch_batch && st->epoch_seqs))
-		return error("inconsistent epoch position (%" PRIu64 " batches, %" PRIu64
+		return file_error(f, "inconsistent epoch position (%" PRIu64 " batches, %" PRIu64
 			     " sequences, %" PRIu64 " right)",
 			     st->epoch_batch, st->epoch_seqs, st->epoch_correct);
 	if (!(isfinite(st->epoch_loss_sum) && st->epoch_loss_sum >= 0 &&
 	      isfinite(st->epoch_norm_sum) && st->epoch_norm_sum >= 0 &&
 	      isfinite(st->epoch_seconds) && st->epoch_seconds >= 0))
-		return error("epoch position: a running sum is negative or not finite");
+		return file_error(f, "epoch position: a running sum is negative or not finite");
 	return 0;
 }
 

@@ -164,6 +164,17 @@ static void expect_load_error(const char *name, void (*damage)(hid_t f), const c
 	assert_null(q);
 	assert_non_null(strstr(txt, path));
 	assert_non_null(strstr(txt, want));
+	/* every line names the file, the first (the reason) too: it used to
+	 * say only "not an rnnpipe model file", the file one line later */
+	for (const char *line = txt; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char one[2048];
+		snprintf(one, sizeof(one), "%.*s", (int)len, line);
+		if (!strstr(one, path))
+			fail_msg("a message without the file name: %s", one);
+		line += len + (nl != NULL);
+	}
 	model_meta_free(&m);
 	free(p);
 }
@@ -285,7 +296,10 @@ static void test_checkpoint(void **state)
 	capture_begin();
 	assert_null(modelfile_load(path, &mb));
 	const char *txt = capture_end();
-	assert_non_null(strstr(txt, "not an rnnpipe model file"));
+	assert_non_null(strstr(txt, "not an rnnpipe model file: it is a training checkpoint"));
+	char first[4096];
+	snprintf(first, sizeof(first), "'%s': not an rnnpipe model file", path);
+	assert_non_null(strstr(txt, first));
 	/* another architecture cannot take these tensors */
 	struct rnn_config c2 = cfg(RNN_CELL_GRU, 1, 1);
 	struct rnn_model *g = rnn_model_create(&c2, 4, 8, 1);
