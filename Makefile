@@ -87,11 +87,19 @@ TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 .DEFAULT_GOAL := build
 build: $(PROGS)
 
+# A memo file holds a text (the flags line, a stage's parameters) and is
+# rewritten only when the text changes: its date is what make compares.
+# Whether it would change is decided here, as make reads the Makefile, so
+# that `make -n` and `make -q` tell the truth and write nothing: a memo
+# whose text differs, or that is missing, is the one that gets FORCE.
+same_text = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
+memo_stale = $(if $(call same_text,$(strip $(file < $(1))),$(strip $(2))),,$(1))
+
 # A changed compiler, flag or CUDA arch rebuilds everything.
 FLAGS_LINE := $(CC) $(ALL_CFLAGS) | $(NVCC) $(NVCCFLAGS) $(CUDA_ARCH) | $(ALL_LDFLAGS) $(LIBS)
-$(BUILD)/flags.stamp: FORCE
+$(BUILD)/flags.stamp: $(if $(call memo_stale,$(BUILD)/flags.stamp,$(FLAGS_LINE)),FORCE)
 	@mkdir -p $(@D)
-	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
+	@echo '$(FLAGS_LINE)' > $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/flags.stamp
 	@mkdir -p $(@D)
@@ -136,3 +144,9 @@ include mk/pipeline.mk
 include mk/timeseries.mk
 include mk/fuzz.mk
 include bench/bench.mk
+
+# The parameters files (PARAMS_<name>, rule in mk/pipeline.mk) whose text
+# changed, now that every PARAMS_ variable is defined.
+STALE_PARAMS := $(foreach v,$(filter PARAMS_%,$(.VARIABLES)),\
+	$(call memo_stale,$(ART)/params/$(v:PARAMS_%=%).txt,$($(v))))
+$(if $(strip $(STALE_PARAMS)),$(eval $(STALE_PARAMS): FORCE))

@@ -43,10 +43,10 @@ FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_retur
 .PHONY: fuzz fuzz-build fuzz-regress
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/flags.stamp: FORCE
+FUZZ_FLAGS_LINE := $(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_LIBS)
+$(FUZZ_BUILD)/flags.stamp: $(if $(call memo_stale,$(FUZZ_BUILD)/flags.stamp,$(FUZZ_FLAGS_LINE)),FORCE)
 	@mkdir -p $(@D)
-	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_LIBS)' | cmp -s - $@ || \
-		echo '$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_LIBS)' > $@
+	@echo '$(FUZZ_FLAGS_LINE)' > $@
 
 # The library is built with coverage hooks (fuzzer-no-link) so the fuzzer
 # sees into it; the targets link libFuzzer's main.

@@ -113,16 +113,18 @@ report: $(REPORTS)/report.html
 
 # ---- parameters files: rewritten only when their content changes ----
 PARAMS_vocab    := size=$(VOCAB_SIZE)
-PARAMS_tokenize := vocab=$(VOCAB_FILE) max_len=$(MAX_LEN) truncation=$(TRUNC) on_error=$(ON_ERROR)
+TOKENIZE_PARAMS := vocab=$(VOCAB_FILE) max_len=$(MAX_LEN) truncation=$(TRUNC) on_error=$(ON_ERROR)
 # the token files too: a dump taken out of DATA leaves no newer file behind,
 # only a shorter list, and must still re-run the merge
 PARAMS_filter   := labels=$(LABELS) inputs=$(TOKS)
 PARAMS_split    := fractions=$(FRACTIONS)
 
 PARAMS_train    = $(TRAIN_FLAGS)
-$(ART)/params/%.txt: FORCE
+# remade only when missing or when its text changed (STALE_PARAMS, in the
+# Makefile)
+$(ART)/params/%.txt:
 	@mkdir -p $(@D)
-	@printf '%s\n' '$(strip $(PARAMS_$*))' | cmp -s - $@ || printf '%s\n' '$(strip $(PARAMS_$*))' > $@
+	@printf '%s\n' '$(strip $(PARAMS_$*))' > $@
 
 # ---- vocabulary (learned when VOCAB is not given; frozen once made) ----
 $(ART)/vocab.txt: $(ART)/params/vocab.txt | $(DUMPS) $(BIN)/learn-vocab
@@ -135,7 +137,7 @@ relearn-vocab:
 
 # ---- tokenize: one token file per dump ----
 define tok_rule
-PARAMS_tok-$(call tokname,$(1)) := dump=$(1) $$(PARAMS_tokenize)
+PARAMS_tok-$(call tokname,$(1)) := dump=$(1) $$(TOKENIZE_PARAMS)
 $(ART)/tok/$(call tokname,$(1)).tok $(ART)/stats/tokenize-$(call tokname,$(1)).json &: \
 		$(1) $(VOCAB_FILE) $(ART)/params/tok-$(call tokname,$(1)).txt $(call stamp,tokenize)
 	$$(call say,STAGE,tokenize $(1))

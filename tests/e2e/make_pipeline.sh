@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # e2e/make_pipeline.sh - make as the pipeline, on the demo dump in a temporary
 # tree: nothing changed runs nothing (fast); each parameter re-runs exactly the
-# stages that depend on it; a new dump is tokenized alone, a removed one
-# re-runs the merge, two of one name are refused; make -j2 all gives the
-# same artifacts as make all; programs rebuilt into the same bytes (make
-# clean) re-run nothing.
+# stages that depend on it, and make -q / -n say so without writing; a new
+# dump is tokenized alone, a removed one re-runs the merge, two of one name
+# are refused; make -j2 all gives the same artifacts as make all; programs
+# rebuilt into the same bytes (make clean) re-run nothing.
 set -eu
 . "$(dirname "$0")/pipeline-lib.bash"
 pipeline_tree make 2
@@ -25,6 +25,17 @@ expect "nothing changed" "" all
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $ms -lt 1000 ] || { echo "FAIL: an up-to-date make took $ms ms"; exit 1; }
 echo "ok: up-to-date make in $ms ms"
+# make -q and make -n tell the truth and write nothing (the parameters files
+# are compared as make reads the Makefile, not remade on every run)
+mk -q all || { echo "FAIL: make -q all says stale after a full run"; exit 1; }
+cp "$ART/params/train.txt" "$T/params-train"
+if mk -q all HIDDEN=64; then echo "FAIL: make -q all HIDDEN=64 says up to date"; exit 1; fi
+got=$(mk -n all HIDDEN=64 2>&1)
+[[ $got == *"bin/train "* && $got != *"bin/tokenize "* && $got != *"bin/pack-hdf5 "* ]] \
+	|| { echo "FAIL: make -n all HIDDEN=64: $got"; exit 1; }
+cmp -s "$ART/params/train.txt" "$T/params-train" \
+	|| { echo "FAIL: make -n rewrote params/train.txt"; exit 1; }
+echo "ok: make -q and make -n see what is stale, and write nothing"
 expect "HIDDEN" "evaluate report train " all HIDDEN=64
 expect "LABELS" "evaluate filter-relabel pack-hdf5 report split train " all HIDDEN=64 LABELS=3class
 expect "MAX_LEN" "evaluate filter-relabel pack-hdf5 report split tokenize train " all HIDDEN=64 LABELS=3class MAX_LEN=128
