@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afile.h"
 #include "badlog.h"
 #include "error.h"
 #include "grow.h"
@@ -70,17 +69,13 @@ static int open_inputs(struct relabel *R, const char *const *paths)
 	for (int i = 0; i < R->n; i++) {
 		struct input *in = &R->in[i];
 		in->path = paths[i];
-		if (!(in->r = tokreader_open(paths[i])))
+		if (tokmerge_add(meta, i ? R->in[0].r : NULL, paths[0], paths[i], 0, &in->r,
+				 &in->src_offset))
 			return -1;
-		afile_protect_input(paths[i]);
-		const struct tokmeta *m = tokreader_meta(in->r);
-		if (i == 0 ? tokmeta_copy_settings(meta, m, 0)
-			   : tokmeta_compatible(tokreader_meta(R->in[0].r), paths[0], m, paths[i]))
+		/* a file of no named dump stands for itself */
+		if (tokreader_meta(in->r)->n_sources == 0 &&
+		    tokmeta_add_source(meta, paths[i], 0) < 0)
 			return -1;
-		int first = tokmeta_add_sources(meta, m);
-		if (first < 0 || (m->n_sources == 0 && tokmeta_add_source(meta, paths[i], 0) < 0))
-			return -1;
-		in->src_offset = (uint32_t)first;
 		expect += tokreader_count(in->r);
 	}
 	for (int k = 0; k < labelmap_n_classes(R->lm); k++)

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "afile.h"
 #include "error.h"
 #include "splitter.h"
 #include "tokfile.h"
@@ -37,27 +36,9 @@ static int open_inputs(struct split_run *S)
 	struct tokmeta *meta = &S->meta;
 	uint64_t expect = 0;
 	for (int i = 0; i < S->n; i++) {
-		const char *path = S->paths[i];
-		if (!(S->r[i] = tokreader_open(path)))
+		if (tokmerge_add(meta, i ? S->r[0] : NULL, S->paths[0], S->paths[i], 1, &S->r[i],
+				 &S->offset[i]))
 			return -1;
-		afile_protect_input(path);
-		const struct tokmeta *m = tokreader_meta(S->r[i]);
-		if (i == 0) {
-			if (tokmeta_copy_settings(meta, m, 1))
-				return -1;
-		} else {
-			const struct tokmeta *m0 = tokreader_meta(S->r[0]);
-			if (tokmeta_compatible(m0, S->paths[0], m, path))
-				return -1;
-			if (!tokmeta_same_labels(m0, m))
-				return error("'%s' and '%s' have different label names; re-run "
-					     "filter-relabel on both with the same --labels",
-					     S->paths[0], path);
-		}
-		int first = tokmeta_add_sources(meta, m);
-		if (first < 0)
-			return -1;
-		S->offset[i] = (uint32_t)first;
 		expect += tokreader_count(S->r[i]);
 	}
 	free(meta->producer);

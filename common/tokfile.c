@@ -488,3 +488,28 @@ void tokreader_close(struct tokreader *r)
 	free(r->path);
 	free(r);
 }
+
+int tokmerge_add(struct tokmeta *meta, const struct tokreader *first, const char *first_path,
+		 const char *path, int with_labels, struct tokreader **r, uint32_t *first_source)
+{
+	if (!(*r = tokreader_open(path)))
+		return -1;
+	afile_protect_input(path);
+	const struct tokmeta *m = tokreader_meta(*r);
+	if (!first) {
+		if (tokmeta_copy_settings(meta, m, with_labels))
+			return -1;
+	} else {
+		const struct tokmeta *m0 = tokreader_meta(first);
+		if (tokmeta_compatible(m0, first_path, m, path))
+			return -1;
+		if (with_labels && !tokmeta_same_labels(m0, m))
+			return error("'%s' and '%s' have different label names; re-run "
+				     "filter-relabel on both with the same --labels", first_path, path);
+	}
+	int first_index = tokmeta_add_sources(meta, m);
+	if (first_index < 0)
+		return -1;
+	*first_source = (uint32_t)first_index;
+	return 0;
+}

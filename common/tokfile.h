@@ -111,4 +111,15 @@ int tokreader_next(struct tokreader *r, struct tokrec *rec);
 int tokreader_rewind(struct tokreader *r);
 void tokreader_close(struct tokreader *r);
 
+/* One input of a merge of token-record files (filter-relabel, split):
+ * opens path into *r, protects it from being overwritten (afile.h) and adds
+ * it to meta, the merged output's metadata.  The first input (first == NULL)
+ * gives meta its settings, and its labels when with_labels; a later one must
+ * be compatible with first, read from first_path, and with with_labels have
+ * its labels.  The input's dumps are appended to meta's sources, from
+ * *first_source on.  Returns 0, or -1 after error(); *r, once opened, stays
+ * open for the caller to close (and to name in its stats). */
+int tokmerge_add(struct tokmeta *meta, const struct tokreader *first, const char *first_path,
+		 const char *path, int with_labels, struct tokreader **r, uint32_t *first_source);
+
 #endif
