@@ -630,23 +630,10 @@ static void section_examples(struct doc *o, const struct report_data *d,
 
 /* ---- history ---- */
 
-static void section_history(struct doc *o, const struct report_data *d)
+/* The chart of the last 30 of the n runs (the history's, then this run's
+ * when it is not in the history yet).  Returns -1 when out of memory. */
+static int history_chart(struct doc *o, const struct report_data *d, int n)
 {
-	doc_section(o, "history", "Earlier runs");
-	if (!d->have_hist) {
-		doc_na(o, "history.jsonl was not found (it is written by make retrain)");
-		doc_section_end(o);
-		return;
-	}
-	int inh = this_run_in_history(d);
-	int cur = d->metrics && !inh; /* this run is not in the history yet: add it */
-	int n = d->n_hist + cur;
-	if (n == 0) {
-		doc_na(o, "history.jsonl holds no run yet");
-		doc_section_end(o);
-		return;
-	}
-	/* the chart shows the last 30 runs */
 	int from = n > 30 ? n - 30 : 0, m = n - from;
 	double *v = malloc(4 * (size_t)m * sizeof(*v));
 	char (*lab)[32] = malloc((size_t)m * sizeof(*lab));
@@ -656,7 +643,7 @@ static void section_history(struct doc *o, const struct report_data *d)
 		free(lab);
 		free(cats);
 		o->b->oom = 1;
-		return;
+		return -1;
 	}
 	double *x = v, *acc = v + m, *f1 = v + 2 * m, *np = v + 3 * m;
 	for (int i = 0; i < m; i++) {
@@ -711,7 +698,16 @@ static void section_history(struct doc *o, const struct report_data *d)
 			 "was promoted.");
 		sbuf_free(&svg);
 	}
+	free(v);
+	free(lab);
+	free(cats);
+	return 0;
+}
 
+/* The table of the n runs, each with its change against the previous
+ * promoted run. */
+static void history_table(struct doc *o, const struct report_data *d, int n)
+{
 	doc_table(o, "lrrrrrrrl", "run", "accuracy", "change", "macro F1", "change", "val loss",
 		"test reviews", "dumps", "promoted");
 	double pa = NAN, pf = NAN;
@@ -744,9 +740,27 @@ static void section_history(struct doc *o, const struct report_data *d)
 	doc_p(o);
 	doc_text(o, "Change: against the previous promoted run, in percentage points.");
 	doc_pend(o);
-	free(v);
-	free(lab);
-	free(cats);
+}
+
+static void section_history(struct doc *o, const struct report_data *d)
+{
+	doc_section(o, "history", "Earlier runs");
+	if (!d->have_hist) {
+		doc_na(o, "history.jsonl was not found (it is written by make retrain)");
+		doc_section_end(o);
+		return;
+	}
+	int inh = this_run_in_history(d);
+	int cur = d->metrics && !inh; /* this run is not in the history yet: add it */
+	int n = d->n_hist + cur;
+	if (n == 0) {
+		doc_na(o, "history.jsonl holds no run yet");
+		doc_section_end(o);
+		return;
+	}
+	if (history_chart(o, d, n))
+		return;
+	history_table(o, d, n);
 	doc_section_end(o);
 }
 
