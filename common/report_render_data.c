@@ -662,6 +662,45 @@ static void data_dropped(struct doc *o, const struct report_data *d)
 	free(lv);
 }
 
+/* The length histogram for the Markdown report: a table of at most ~20
+ * rows (bins grouped), with bars of block characters.  edges: (nbins + 1);
+ * cnt: (nbins) reviews per bin, of n in all; tail: the last bin is open-ended;
+ * ml: max_len (0: none). */
+static void lengths_table(struct doc *o, const double *edges, const double *cnt, int nbins,
+			  int tail, double ml, size_t n)
+{
+	double mx = 0;
+	for (int i = 0; i < nbins; i++)
+		mx = fmax(mx, cnt[i]);
+	/* group bins so the table stays short (at most ~20 rows) */
+	int g = (nbins + 19) / 20;
+	doc_table(o, "lrrl", "tokens", "reviews", "share", "");
+	for (int i = 0; i < nbins; i += g) {
+		double c2 = 0;
+		int j2 = i + g < nbins ? i + g : nbins;
+		for (int j = i; j < j2; j++)
+			c2 += cnt[j];
+		char range[64], bar[256] = "";
+		int last_tail = tail && j2 == nbins;
+		if (last_tail && i == nbins - 1)
+			snprintf(range, sizeof(range), "%.0f and more", edges[i]);
+		else
+			snprintf(range, sizeof(range), "%.0f-%.0f%s", edges[i], edges[j2] - 1,
+				 last_tail ? " and more" : "");
+		int len = mx > 0 ? (int)lround(30 * c2 / (mx * g)) : 0;
+		for (int q = 0; q < len && q < 60; q++)
+			strcat(bar, "\xe2\x96\x88");
+		int cut_here = ml > 0 && ml >= edges[i] && ml < edges[j2];
+		doc_tr(o);
+		doc_td(o, NULL, "%s%s", range, cut_here ? " (max_len)" : "");
+		doc_td(o, NULL, "%s", fmt_count(c2));
+		doc_td(o, NULL, "%s", fmt_pct(c2 / n, 1));
+		doc_td(o, NULL, "%s", bar);
+		doc_tr_end(o);
+	}
+	doc_table_end(o);
+}
+
 static void data_lengths(struct doc *o, const struct report_data *d)
 {
 	const struct data_info *di = &d->data;
@@ -745,39 +784,8 @@ static void data_lengths(struct doc *o, const struct report_data *d)
 		 tail ? " The last, lighter bar holds every longer review." : "");
 	doc_figure(o, "lengths", &svg, cap);
 	sbuf_free(&svg);
-	if (o->md) {
-		/* the histogram as a table, with bars of block characters */
-		double mx = 0;
-		for (int i = 0; i < nbins; i++)
-			mx = fmax(mx, cnt[i]);
-		/* group bins so the table stays short (at most ~20 rows) */
-		int g = (nbins + 19) / 20;
-		doc_table(o, "lrrl", "tokens", "reviews", "share", "");
-		for (int i = 0; i < nbins; i += g) {
-			double c2 = 0;
-			int j2 = i + g < nbins ? i + g : nbins;
-			for (int j = i; j < j2; j++)
-				c2 += cnt[j];
-			char range[64], bar[256] = "";
-			int last_tail = tail && j2 == nbins;
-			if (last_tail && i == nbins - 1)
-				snprintf(range, sizeof(range), "%.0f and more", edges[i]);
-			else
-				snprintf(range, sizeof(range), "%.0f-%.0f%s", edges[i], edges[j2] - 1,
-					 last_tail ? " and more" : "");
-			int len = mx > 0 ? (int)lround(30 * c2 / (mx * g)) : 0;
-			for (int q = 0; q < len && q < 60; q++)
-				strcat(bar, "\xe2\x96\x88");
-			int cut_here = ml > 0 && ml >= edges[i] && ml < edges[j2];
-			doc_tr(o);
-			doc_td(o, NULL, "%s%s", range, cut_here ? " (max_len)" : "");
-			doc_td(o, NULL, "%s", fmt_count(c2));
-			doc_td(o, NULL, "%s", fmt_pct(c2 / n, 1));
-			doc_td(o, NULL, "%s", bar);
-			doc_tr_end(o);
-		}
-		doc_table_end(o);
-	}
+	if (o->md)
+		lengths_table(o, edges, cnt, nbins, tail, ml, n);
 	free(edges);
 	free(cnt);
 	free(v);
