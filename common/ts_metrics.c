@@ -97,6 +97,57 @@ static void set_err(json_t *o, const char *prefix, const struct ts_err *e, int p
 	json_object_set_new(o, key, present ? num(e->mape) : json_null());
 }
 
+/* The errors of each forecast step h (column h of the (rows, k) arrays);
+ * fc and seas may be NULL. */
+static json_t *per_step_json(const double *truth, const double *fc, const double *naive,
+			     const double *seas, size_t rows, size_t k)
+{
+	json_t *ph = json_array();
+	for (size_t h = 0; h < k; h++) {
+		struct ts_err a = {0}, b, c = {0};
+		if (fc)
+			ts_err_compute(truth + h, fc + h, rows, k, &a);
+		ts_err_compute(truth + h, naive + h, rows, k, &b);
+		json_t *o = json_object();
+		json_object_set_new(o, "step", json_integer((json_int_t)h + 1));
+		set_err(o, "", &a, fc != NULL);
+		set_err(o, "naive_", &b, 1);
+		if (seas) {
+			ts_err_compute(truth + h, seas + h, rows, k, &c);
+			set_err(o, "seasonal_", &c, 1);
+		}
+		json_array_append_new(ph, o);
+	}
+	return ph;
+}
+
+/* The "predictions" object: each row's series position (index), its time
+ * when the series has times, and the (rows, k) truth and forecasts; fc and
+ * seas may be NULL. */
+static json_t *predictions_json(const struct tsdata *d, const int64_t *index,
+				const double *truth, const double *fc, const double *naive,
+				const double *seas, size_t rows, size_t k)
+{
+	json_t *p = json_object();
+	json_t *ix = json_array();
+	for (size_t r = 0; r < rows; r++)
+		json_array_append_new(ix, json_integer(index[r]));
+	json_object_set_new(p, "index", ix);
+	if (d->series.times) {
+		json_t *tm = json_array();
+		for (size_t r = 0; r < rows; r++)
+			json_array_append_new(tm, json_string(d->series.times[index[r]]));
+		json_object_set_new(p, "time", tm);
+	}
+	json_object_set_new(p, "truth", matrix(truth, rows, k));
+	if (fc)
+		json_object_set_new(p, "forecast", matrix(fc, rows, k));
+	json_object_set_new(p, "naive", matrix(naive, rows, k));
+	if (seas)
+		json_object_set_new(p, "seasonal", matrix(seas, rows, k));
+	return p;
+}
+
 json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, size_t rows,
 			 enum ts_units units)
 {
@@ -169,42 +220,9 @@ json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, 
 			    json_string("MAPE is in percent over targets that are not zero; "
 					"mape_skipped_zero targets equal to zero are left out"));
 
-	json_t *ph = json_array();
-	for (size_t h = 0; h < k; h++) {
-		struct ts_err a = {0}, b, c = {0};
-		if (fc)
-			ts_err_compute(truth + h, fc + h, rows, k, &a);
-		ts_err_compute(truth + h, naive + h, rows, k, &b);
-		json_t *o = json_object();
-		json_object_set_new(o, "step", json_integer((json_int_t)h + 1));
-		set_err(o, "", &a, fc != NULL);
-		set_err(o, "naive_", &b, 1);
-		if (seas) {
-			ts_err_compute(truth + h, seas + h, rows, k, &c);
-			set_err(o, "seasonal_", &c, 1);
-		}
-		json_array_append_new(ph, o);
-	}
-	json_object_set_new(m, "per_step", ph);
-
-	json_t *p = json_object();
-	json_t *ix = json_array();
-	for (size_t r = 0; r < rows; r++)
-		json_array_append_new(ix, json_integer(index[r]));
-	json_object_set_new(p, "index", ix);
-	if (d->series.times) {
-		json_t *tm = json_array();
-		for (size_t r = 0; r < rows; r++)
-			json_array_append_new(tm, json_string(d->series.times[index[r]]));
-		json_object_set_new(p, "time", tm);
-	}
-	json_object_set_new(p, "truth", matrix(truth, rows, k));
-	if (fc)
-		json_object_set_new(p, "forecast", matrix(fc, rows, k));
-	json_object_set_new(p, "naive", matrix(naive, rows, k));
-	if (seas)
-		json_object_set_new(p, "seasonal", matrix(seas, rows, k));
-	json_object_set_new(m, "predictions", p);
+	json_object_set_new(m, "per_step", per_step_json(truth, fc, naive, seas, rows, k));
+	json_object_set_new(m, "predictions",
+			    predictions_json(d, index, truth, fc, naive, seas, rows, k));
 	json_object_set_new(m, "source", json_string(d->series.source));
 	json_object_set_new(m, "column", json_string(d->series.column));
 out:
