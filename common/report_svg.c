@@ -146,48 +146,48 @@ static void open_svg(struct sbuf *b, double w, double h, const char *title)
 	}
 }
 
-/* Sets up the frame (ranges, margins), draws title, legend, grid, ticks and
- * axis titles.  Data ranges come from the caller (already from the data). */
-static void draw_frame(struct sbuf *b, struct frame *f, const struct svg_chart *c,
-		       double dxmin, double dxmax, double dymin, double dymax,
-		       const struct legend_item *leg, int nleg)
-{
-	f->w = c->width > 0 ? c->width : 600;
-	f->h = c->height > 0 ? c->height : 340;
-	f->left = 72;
-	f->right = f->w - 22;
-	int rows = legend(b, leg, nleg, f->left, f->right, 0, 0);
-	f->top = 36 + rows * 18 + (rows ? 8 : 0);
-	f->bottom = f->h - (c->xcats ? 84 : 52);
+/* An axis's ticks: n of them, first, first + step, ... */
+struct ticks {
+	double first, step;
+	int n;
+};
 
-	/* x range and ticks */
-	double xfirst, xstep;
-	int nx;
+/* The x range of the frame (c's, else the data's, widened to whole ticks)
+ * and its ticks (one per category when c has categories). */
+static void frame_x(struct frame *f, const struct svg_chart *c, double dxmin, double dxmax,
+		    struct ticks *t)
+{
 	if (c->xcats) {
 		f->xmin = 0.5;
 		f->xmax = c->ncats + 0.5;
-		xfirst = 1;
-		xstep = 1;
-		nx = c->ncats;
-	} else {
-		double lo = isfinite(c->xmin) ? c->xmin : dxmin;
-		double hi = isfinite(c->xmax) ? c->xmax : dxmax;
-		if (!isfinite(lo) || !isfinite(hi))
-			lo = 0, hi = 1;
-		if (hi <= lo) {
-			lo -= c->x_whole ? 1 : 0.5;
-			hi += c->x_whole ? 1 : 0.5;
-		}
-		int maxt = (int)((f->right - f->left) / 60);
-		nx = svg_ticks(lo, hi, maxt, c->x_whole, &xfirst, &xstep);
-		if (!isfinite(c->xmin))
-			lo = xfirst;
-		if (!isfinite(c->xmax))
-			hi = xfirst + (nx - 1) * xstep;
-		f->xmin = lo;
-		f->xmax = hi;
+		t->first = 1;
+		t->step = 1;
+		t->n = c->ncats;
+		return;
 	}
-	/* y range and ticks */
+	double lo = isfinite(c->xmin) ? c->xmin : dxmin;
+	double hi = isfinite(c->xmax) ? c->xmax : dxmax;
+	if (!isfinite(lo) || !isfinite(hi))
+		lo = 0, hi = 1;
+	if (hi <= lo) {
+		lo -= c->x_whole ? 1 : 0.5;
+		hi += c->x_whole ? 1 : 0.5;
+	}
+	int maxt = (int)((f->right - f->left) / 60);
+	t->n = svg_ticks(lo, hi, maxt, c->x_whole, &t->first, &t->step);
+	if (!isfinite(c->xmin))
+		lo = t->first;
+	if (!isfinite(c->xmax))
+		hi = t->first + (t->n - 1) * t->step;
+	f->xmin = lo;
+	f->xmax = hi;
+}
+
+/* The y range of the frame (c's, else the data's, widened to whole ticks)
+ * and its ticks. */
+static void frame_y(struct frame *f, const struct svg_chart *c, double dymin, double dymax,
+		    struct ticks *t)
+{
 	double lo = isfinite(c->ymin) ? c->ymin : dymin;
 	double hi = isfinite(c->ymax) ? c->ymax : dymax;
 	if (!isfinite(lo) || !isfinite(hi))
@@ -197,22 +197,24 @@ static void draw_frame(struct sbuf *b, struct frame *f, const struct svg_chart *
 		lo -= d;
 		hi += d;
 	}
-	double yfirst, ystep;
-	int ny = svg_ticks(lo, hi, (int)((f->bottom - f->top) / 40), 0, &yfirst, &ystep);
+	t->n = svg_ticks(lo, hi, (int)((f->bottom - f->top) / 40), 0, &t->first, &t->step);
 	if (!isfinite(c->ymin))
-		lo = yfirst;
+		lo = t->first;
 	if (!isfinite(c->ymax))
-		hi = yfirst + (ny - 1) * ystep;
+		hi = t->first + (t->n - 1) * t->step;
 	f->ymin = lo;
 	f->ymax = hi;
+}
 
-	open_svg(b, f->w, f->h, c->title);
-	legend(b, leg, nleg, f->left, f->right, 44, 1);
-	sbuf_add(b, "\n");
-
+/* The grid with the y tick labels, the x ticks with their labels, the axes
+ * and the axis titles. */
+static void draw_grid_axes(struct sbuf *b, const struct frame *f, const struct svg_chart *c,
+			   const struct ticks *xt, const struct ticks *yt)
+{
+	const double xfirst = xt->first, xstep = xt->step, yfirst = yt->first, ystep = yt->step;
 	/* grid and y ticks */
 	char lab[64];
-	for (int i = 0; i < ny; i++) {
+	for (int i = 0; i < yt->n; i++) {
 		double v = yfirst + i * ystep;
 		if (v < f->ymin - 1e-9 * ystep || v > f->ymax + 1e-9 * ystep)
 			continue;
@@ -224,7 +226,7 @@ static void draw_frame(struct sbuf *b, struct frame *f, const struct svg_chart *
 			    "fill=\"" C_TEXT "\">%s</text>\n", f->left - 7, y + 4, lab);
 	}
 	/* x ticks */
-	for (int i = 0; i < nx; i++) {
+	for (int i = 0; i < xt->n; i++) {
 		double v = xfirst + i * xstep;
 		if (v < f->xmin - 1e-9 * xstep || v > f->xmax + 1e-9 * xstep)
 			continue;
@@ -260,6 +262,29 @@ static void draw_frame(struct sbuf *b, struct frame *f, const struct svg_chart *
 		sbuf_html(b, c->ylabel, (size_t)-1);
 		sbuf_add(b, "</text>\n");
 	}
+}
+
+/* Sets up the frame (ranges, margins), draws title, legend, grid, ticks and
+ * axis titles.  Data ranges come from the caller (already from the data). */
+static void draw_frame(struct sbuf *b, struct frame *f, const struct svg_chart *c,
+		       double dxmin, double dxmax, double dymin, double dymax,
+		       const struct legend_item *leg, int nleg)
+{
+	f->w = c->width > 0 ? c->width : 600;
+	f->h = c->height > 0 ? c->height : 340;
+	f->left = 72;
+	f->right = f->w - 22;
+	int rows = legend(b, leg, nleg, f->left, f->right, 0, 0);
+	f->top = 36 + rows * 18 + (rows ? 8 : 0);
+	f->bottom = f->h - (c->xcats ? 84 : 52);
+	struct ticks xt, yt;
+	frame_x(f, c, dxmin, dxmax, &xt);
+	frame_y(f, c, dymin, dymax, &yt);
+
+	open_svg(b, f->w, f->h, c->title);
+	legend(b, leg, nleg, f->left, f->right, 44, 1);
+	sbuf_add(b, "\n");
+	draw_grid_axes(b, f, c, &xt, &yt);
 }
 
 static void draw_vlines(struct sbuf *b, const struct frame *f, const struct svg_chart *c)
