@@ -167,31 +167,72 @@ void doc_na(struct doc *o, const char *fmt, ...)
 	doc_html(o, "</p>\n");
 }
 
+/* Opens a table's head; align has one 'l' or 'r' per column. */
+void doc_thead(struct doc *o, const char *align)
+{
+	o->align = align;
+	o->col = 0;
+	doc_html(o, "<div class=\"scroll\"><table>\n<thead><tr>");
+	doc_md(o, "|");
+}
+
+/* A heading cell, right-aligned over an 'r' column. */
+static void th_open(struct doc *o)
+{
+	int num = o->col < (int)strlen(o->align) && o->align[o->col] == 'r';
+	o->col++;
+	doc_html(o, num ? "<th class=\"num\">" : "<th>");
+	doc_md(o, " ");
+}
+
+static void th_close(struct doc *o)
+{
+	doc_html(o, "</th>");
+	doc_md(o, " |");
+}
+
+void doc_th(struct doc *o, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	th_open(o);
+	doc_esc(o, buf, (size_t)-1);
+	th_close(o);
+}
+
+void doc_thd(struct doc *o, const char *s)
+{
+	th_open(o);
+	doc_esc(o, s, (size_t)-1);
+	th_close(o);
+}
+
+void doc_thead_end(struct doc *o)
+{
+	int n = (int)strlen(o->align);
+	doc_html(o, "</tr></thead>\n<tbody>\n");
+	if (o->md) {
+		sbuf_add(o->b, "\n|");
+		for (int i = 0; i < n; i++)
+			sbuf_add(o->b, o->align[i] == 'r' ? "---:|" : "---|");
+		sbuf_add(o->b, "\n");
+	}
+}
+
 /* Starts a table; align has one 'l' or 'r' per column, then the headers. */
 void doc_table(struct doc *o, const char *align, ...)
 {
 	va_list ap;
 	int n = (int)strlen(align);
-	o->align = align;
+	doc_thead(o, align);
 	va_start(ap, align);
-	doc_html(o, "<div class=\"scroll\"><table>\n<thead><tr>");
-	doc_md(o, "|");
-	for (int i = 0; i < n; i++) {
-		const char *h = va_arg(ap, const char *);
-		doc_html(o, align[i] == 'r' ? "<th class=\"num\">" : "<th>");
-		doc_md(o, " ");
-		doc_esc(o, h, (size_t)-1);
-		doc_html(o, "</th>");
-		doc_md(o, " |");
-	}
+	for (int i = 0; i < n; i++)
+		doc_thd(o, va_arg(ap, const char *));
 	va_end(ap);
-	doc_html(o, "</tr></thead>\n<tbody>\n");
-	if (o->md) {
-		sbuf_add(o->b, "\n|");
-		for (int i = 0; i < n; i++)
-			sbuf_add(o->b, align[i] == 'r' ? "---:|" : "---|");
-		sbuf_add(o->b, "\n");
-	}
+	doc_thead_end(o);
 }
 
 void doc_tr(struct doc *o)

@@ -57,6 +57,13 @@ void doc_na(struct doc *o, const char *fmt, ...) __attribute__((format(printf, 2
  * doc_tr_end; then doc_table_end.  'r' columns are right-aligned numbers;
  * cls adds an HTML class ("worse", "better", "ok", "bad", "na"...). ---- */
 void doc_table(struct doc *o, const char *align, ...);
+/* doc_table in pieces, for columns counted at run time: doc_thead, then
+ * per column doc_th (formatted program text) or doc_thd (data text), then
+ * doc_thead_end.  align must outlive the table. */
+void doc_thead(struct doc *o, const char *align);
+void doc_th(struct doc *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void doc_thd(struct doc *o, const char *s);
+void doc_thead_end(struct doc *o);
 void doc_tr(struct doc *o);
 void doc_tr_end(struct doc *o);
 void doc_td_open(struct doc *o, const char *cls);

@@ -296,29 +296,16 @@ static void dumps_kept(struct doc *o, const struct report_data *d)
 		doc_text(o, "Kept after filter-relabel (labels mapped, duplicates and conflicts "
 			  "removed), counted in the split files by the dump each review came from.");
 		doc_pend(o);
-		o->align = NULL;
-		doc_html(o, "<div class=\"scroll\"><table>\n<thead><tr><th>dump</th>"
-			  "<th class=\"num\">kept reviews</th>");
-		doc_md(o, "| dump | kept reviews |");
-		for (int c = 0; c < k; c++) {
-			doc_html(o, "<th class=\"num\">");
-			doc_md(o, " ");
-			doc_esc(o, di->meta.labels[c], (size_t)-1);
-			doc_html(o, "</th>");
-			doc_md(o, " |");
-		}
-		doc_html(o, "</tr></thead>\n<tbody>\n");
 		char align[REPORT_MAX_CLASSES + 3];
 		memset(align, 'r', sizeof(align));
 		align[0] = 'l';
 		align[k + 2] = 0;
-		if (o->md) {
-			sbuf_add(o->b, "\n|---|");
-			for (int c = 0; c <= k; c++)
-				sbuf_add(o->b, "---:|");
-			sbuf_add(o->b, "\n");
-		}
-		o->align = align;
+		doc_thead(o, align);
+		doc_thd(o, "dump");
+		doc_thd(o, "kept reviews");
+		for (int c = 0; c < k; c++)
+			doc_thd(o, di->meta.labels[c]);
+		doc_thead_end(o);
 		for (int i = 0; i < di->meta.n_sources; i++) {
 			const uint64_t *row = di->per_source + (size_t)i * (REPORT_MAX_CLASSES + 1);
 			uint64_t n = 0;
@@ -462,25 +449,13 @@ static void filter_inputs(struct doc *o, const struct stats_file *st)
 	doc_text(o, "Per input of filter-relabel (older dumps first, so a duplicate is dropped "
 		  "from the newer dump):");
 	doc_pend(o);
-	o->align = NULL;
-	doc_html(o, "<div class=\"scroll\"><table>\n<thead><tr><th>dump</th><th class=\"num\">in</th>"
-		  "<th class=\"num\">kept</th>");
-	doc_md(o, "| dump | in | kept |");
-	for (int r = 0; r < nr; r++) {
-		doc_html(o, "<th class=\"num\">");
-		doc_md(o, " ");
-		doc_text(o, "%s", reasons[r]);
-		doc_html(o, "</th>");
-		doc_md(o, " |");
-	}
-	doc_html(o, "</tr></thead>\n<tbody>\n");
-	if (o->md) {
-		sbuf_add(o->b, "\n|---|");
-		for (int r = 0; r < nr + 2; r++)
-			sbuf_add(o->b, "---:|");
-		sbuf_add(o->b, "\n");
-	}
-	o->align = align;
+	doc_thead(o, align);
+	doc_thd(o, "dump");
+	doc_thd(o, "in");
+	doc_thd(o, "kept");
+	for (int r = 0; r < nr; r++)
+		doc_th(o, "%s", reasons[r]);
+	doc_thead_end(o);
 	size_t i;
 	json_t *x;
 	json_array_foreach(in, i, x) {
