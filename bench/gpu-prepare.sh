@@ -79,7 +79,8 @@ cat <<'EOF'
 
 Now, in the GPU session, one device tool call:
   run(command = "bash bench/gpu.sh", carry = [".device"], timeout_s = 540)
-It prints a summary and leaves logs, JSON and summary.txt in $OUT (fetched back).
+It prints a summary and leaves summary.txt and logs.tar.gz (every log, the JSON
+lines, pipeline/) in $OUT (fetched back; the tool returns at most 8 files).
 To rerun without a misbehaving variant:
   run(command = "CUDA_TEST_VARIANTS=ref,global,smem bash bench/gpu.sh", carry = [".device"], timeout_s = 540)
 EOF

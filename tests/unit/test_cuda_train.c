@@ -125,6 +125,10 @@ static struct rnn_cuda_model *cuda_model(const struct tcase *tc, int rec, int tr
 	rnn_cuda_options_defaults(&opt);
 	opt.recurrence = rec;
 	opt.embed_grad_atomic = tc->atomic;
+	/* each device model says its variant first: a kernel that hangs leaves
+	 * it as the log's last "-- " line (bench/gpu.sh then leaves the variant
+	 * out of the later stages) */
+	printf("-- %s [%s]%s\n", cuda_recurrence_name(rec), tc->name, training ? "" : " inference");
 	struct rnn_cuda_model *d = rnn_cuda_create(&tc->cfg, tc->B, tc->T, training, &opt);
 	assert_non_null(d);
 	assert_int_equal(rnn_cuda_upload(d, host), 0);
