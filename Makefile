@@ -7,12 +7,13 @@
 #   make V=1             show full commands
 #
 # What a rebuilt program means for its artifacts: every artifact depends on
-# a stamp of its program's bytes (artifacts/stamps/<prog>.sum, beside the
-# artifacts it vouches for, so `make clean` does not lose it), rewritten
-# only when the linked binary changes.  Rebuilding a program into identical
-# bytes (after `make clean` too) re-runs nothing; a program whose code
-# changed re-runs its stage and what follows.  Parameters are dependencies
-# the same way (artifacts/params/).
+# a stamp of its program's code (artifacts/stamps/<prog>.sum, beside the
+# artifacts it vouches for, so `make clean` does not lose it; symbols and
+# debug information left out), rewritten only when the linked binary's code
+# changes.  Rebuilding a program into the same code (after `make clean`
+# too, CUDA objects included) re-runs nothing; a program whose code changed
+# re-runs its stage and what follows.  Parameters are dependencies the same
+# way (artifacts/params/).
 
 .DELETE_ON_ERROR:
 .SUFFIXES:

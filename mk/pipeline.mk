@@ -89,13 +89,17 @@ endif
 SPLITS := $(ART)/split/train.tok $(ART)/split/validation.tok $(ART)/split/test.tok
 stamp = $(ART)/stamps/$(1).sum
 
-# Stamp of a program's bytes: rewritten only when the binary changed.  Kept
-# with the artifacts, not in $(BUILD): `make clean` and a rebuild into the
-# same bytes re-run nothing.
+# Stamp of a program's code: rewritten only when the binary's code or data
+# changed.  Kept with the artifacts, not in $(BUILD): `make clean` and a
+# rebuild into the same code re-run nothing.  The sum leaves out the symbol
+# table and debug information (strip): nvcc writes a temporary file name
+# with its PID into each object's symbol table, so two builds of the same
+# CUDA code differ there and only there.
 PROG_SUMS := $(PROGS:$(BIN)/%=$(ART)/stamps/%.sum)
 $(PROG_SUMS): $(ART)/stamps/%.sum: $(BIN)/%
 	@mkdir -p $(@D)
-	@sum=$$(sha256sum < $<); [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@
+	@strip -o $@.bin $< && sum=$$(sha256sum < $@.bin) && rm -f $@.bin && \
+		{ [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@; }
 
 TRAIN_FLAGS = --cell $(CELL) --embed $(EMBED) --hidden $(HIDDEN) --layers $(LAYERS) \
 	$(if $(filter 1,$(BIDIR)),--bidirectional) --pool $(POOL) --batch $(BATCH) --lr $(LR) \
