@@ -30,23 +30,32 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The folder of path: device and inode.  0, or -1 (errno set). */
-static int dir_id(const char *path, dev_t *dev, ino_t *ino)
+/* The folder of path into dir (4096 bytes): "." without a slash, "/" for
+ * a file at the root.  0, or -1 (errno ENAMETOOLONG). */
+static int dir_of(const char *path, char *dir)
 {
-	char dir[4096];
 	const char *slash = strrchr(path, '/');
 	if (!slash) {
 		strcpy(dir, ".");
 	} else if (slash == path) {
 		strcpy(dir, "/");
 	} else {
-		if ((size_t)(slash - path) >= sizeof(dir)) {
+		if ((size_t)(slash - path) >= 4096) {
 			errno = ENAMETOOLONG;
 			return -1;
 		}
 		memcpy(dir, path, slash - path);
 		dir[slash - path] = '\0';
 	}
+	return 0;
+}
+
+/* The folder of path: device and inode.  0, or -1 (errno set). */
+static int dir_id(const char *path, dev_t *dev, ino_t *ino)
+{
+	char dir[4096];
+	if (dir_of(path, dir))
+		return -1;
 	struct stat st;
 	if (stat(dir, &st))
 		return -1;
@@ -95,19 +104,6 @@ int afile_protect_input(const char *path)
 	return 0;
 }
 
-/* -1 after error() when path is (now) one of the protected inputs. */
-static int is_input(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st))
-		return 0;
-	for (int i = 0; i < n_inputs; i++)
-		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino)
-			return error("'%s' is an input of this run; refusing to replace it "
-				     "with an output", path);
-	return 0;
-}
-
 /* Outputs committed by this run: the file (device, inode, change time:
  * an inode number freed and reused for another file is not taken for
  * it), the name it was written under, and whether it is an artifact the
@@ -132,14 +128,19 @@ static int same_file(const struct stat *st, int i)
 	       committed[i].ctime.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-/* -1 after error() when path is a file an earlier output of this run
- * committed, unless both are the one artifact rewritten (rewrite set for
- * both, the same name). */
-static int is_committed(const char *path, int rewrite)
+/* -1 after error() when the file at path (one stat) is one of the
+ * protected inputs, or a file an earlier output of this run committed,
+ * unless both are the one artifact rewritten (rewrite set for both, the
+ * same name). */
+static int replaces_own_file(const char *path, int rewrite)
 {
 	struct stat st;
 	if (stat(path, &st))
 		return 0;
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino)
+			return error("'%s' is an input of this run; refusing to replace it "
+				     "with an output", path);
 	for (int i = 0; i < n_committed; i++) {
 		if (!same_file(&st, i))
 			continue;
@@ -291,19 +292,10 @@ static int process_gone(long pid)
  * They were never taken for artifacts, but they would pile up. */
 static void remove_stale_tmps(const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char dir[4096];
-	const char *base = slash ? slash + 1 : path;
-	if (slash) {
-		if ((size_t)(slash - path) >= sizeof(dir))
-			return;
-		memcpy(dir, path, slash - path);
-		dir[slash - path] = 0;
-		if (!dir[0])
-			strcpy(dir, "/");
-	} else {
-		strcpy(dir, ".");
-	}
+	const char *base = base_name(path);
+	if (dir_of(path, dir))
+		return;
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
@@ -334,7 +326,7 @@ static int reserve(struct afile *af, const char *path, int rewrite)
 	 * to rename (and the stale-file sweep would look at '.tmp.*' there) */
 	if (!*path)
 		return error("cannot write a file with an empty name");
-	if (is_input(path) || is_committed(path, rewrite) || mkdir_parents(path))
+	if (replaces_own_file(path, rewrite) || mkdir_parents(path))
 		return -1;
 	remove_stale_tmps(path);
 	size_t n = strlen(path) + 32;
