@@ -44,7 +44,13 @@ pkgs=$(cat mk/pkgs)
 read -r -a pkg_cflags <<<"$(pkg-config --cflags $pkgs)"
 read -r -a pkg_libs <<<"$(pkg-config --libs $pkgs)"
 
+# EMU_DEVICE_MATH=1: the GPU's arithmetic as far as it can differ from the
+# CPU's within what CUDA documents (the kernels contracted to FMAs as nvcc
+# does, tanhf/expf/exp/log off by their documented worst ulps, cuBLAS's
+# sums in another order, blocks in another order): a build of its own
+dm=${EMU_DEVICE_MATH:-0}
 out=$BUILD/emu
+[ "$dm" = 1 ] && out=$BUILD/emu-devmath
 emu=kernels/dev/emu
 mkdir -p "$out/src/kernels" "$out/obj"
 # newer(target, deps...): the target is missing or older than a dependency
@@ -67,6 +73,11 @@ done
 cxxflags=(-std=c++17 -O2 -g -ffp-contract=off -pthread -Wall -Wextra -Wno-unused-parameter
 	  -Wno-unknown-pragmas -Wno-maybe-uninitialized -I"$emu/include" -I"$out/src/kernels" -Icommon -Ikernels -Itests
 	  "${pkg_cflags[@]}" -DRNNPIPE_CUDA=1 -include cuda_runtime.h)
+rt_defs=()
+if [ "$dm" = 1 ]; then
+	rt_defs=(-DEMU_DEVICE_MATH=1)
+	cxxflags=("${cxxflags[@]/-ffp-contract=off/-ffp-contract=fast}" -DEMU_DEVICE_MATH=1)
+fi
 # misaligned accesses (a float4 load off 16 bytes faults on the GPU, not
 # on x86) stop the run
 cxxflags+=(-fsanitize=alignment -fno-sanitize-recover=alignment)
@@ -96,7 +107,7 @@ o=$out/obj/emu_runtime.o
 objs+=("$o")
 stale "$o" "$emu/emu_runtime.cc" "${hdrs[@]}" &&
 	compile "$o" "$CXX" -std=c++17 -O2 -g -Wall -Wextra -I"$emu/include" \
-		$(pkg-config --cflags openblas) "$emu/emu_runtime.cc"
+		$(pkg-config --cflags openblas) "${rt_defs[@]}" "$emu/emu_runtime.cc"
 o=$out/obj/devmodel.o
 objs+=("$o")
 stale "$o" common/devmodel.c "${hdrs[@]}" "$stamp" && compile "$o" "$cc" "${cflags[@]}" common/devmodel.c

@@ -789,6 +789,21 @@ cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperati
 		if (be == 0.0f) /* cuBLAS does not read C then (NaN stays out) */
 			for (int j = 0; j < n; j++)
 				memset(C + (size_t)j * ldc, 0, sizeof(float) * (size_t)m);
+#ifdef EMU_DEVICE_MATH
+		/* another summation order than the CPU's OpenBLAS call: the
+		 * inner dimension in two halves, the second added to the first */
+		const int k1 = k / 2;
+		if (k1 > 0) {
+			cblas_sgemm(CblasColMajor, na ? CblasNoTrans : CblasTrans,
+				    nb ? CblasNoTrans : CblasTrans, m, n, k1, al, A, lda, B, ldb, be, C,
+				    ldc);
+			cblas_sgemm(CblasColMajor, na ? CblasNoTrans : CblasTrans,
+				    nb ? CblasNoTrans : CblasTrans, m, n, k - k1, al,
+				    A + (na ? (size_t)k1 * lda : (size_t)k1), lda,
+				    B + (nb ? (size_t)k1 : (size_t)k1 * ldb), ldb, 1.0f, C, ldc);
+			return;
+		}
+#endif
 		cblas_sgemm(CblasColMajor, na ? CblasNoTrans : CblasTrans,
 			    nb ? CblasNoTrans : CblasTrans, m, n, k, al, A, lda, B, ldb, be, C, ldc);
 	});
@@ -819,6 +834,18 @@ cublasStatus_t cublasSgemv(cublasHandle_t h, cublasOperation_t trans, int m, int
 		if (be == 0.0f)
 			for (int i = 0; i < ly; i++)
 				y[(size_t)i * incy] = 0.0f;
+#ifdef EMU_DEVICE_MATH
+		/* the sum over x in two halves, as in cublasSgemm above */
+		const int h = lx / 2;
+		if (h > 0) {
+			cblas_sgemv(CblasColMajor, nt ? CblasNoTrans : CblasTrans, nt ? m : h,
+				    nt ? h : n, al, A, lda, x, incx, be, y, incy);
+			cblas_sgemv(CblasColMajor, nt ? CblasNoTrans : CblasTrans, nt ? m : lx - h,
+				    nt ? lx - h : n, al, A + (nt ? (size_t)h * lda : (size_t)h), lda,
+				    x + (size_t)h * incx, incx, 1.0f, y, incy);
+			return;
+		}
+#endif
 		cblas_sgemv(CblasColMajor, nt ? CblasNoTrans : CblasTrans, m, n, al, A, lda, x,
 			    incx, be, y, incy);
 	});
@@ -1259,6 +1286,16 @@ void emu_exec(const char *name, const emu_cfg &cfg, void (*body)(void *), void *
 	run.launches++;
 	blockDim = cfg.block;
 	gridDim = cfg.grid;
+#ifdef EMU_DEVICE_MATH
+	/* the blocks of every other launch last to first: atomics from
+	 * different blocks add up in another order, as on the GPU */
+	if (run.launches & 1) {
+		for (unsigned b = cfg.grid.x; b >= cs; b -= cs)
+			run_group(b - cs, cs, nthr, cfg.smem);
+		run.active = 0;
+		return;
+	}
+#endif
 	for (unsigned b = 0; b < cfg.grid.x; b += cs)
 		run_group(b, cs, nthr, cfg.smem);
 	run.active = 0;
