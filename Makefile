@@ -134,8 +134,15 @@ test: build $(TESTS)
 clean:
 	rm -rf $(BUILD)
 
+# distclean: clean, then what the pipeline writes under $(ART) and
+# $(REPORTS) (bench/run's reports too), and nothing else there: with
+# ART=DIR it removes make's files from DIR, not DIR's other files.
+ART_OUTPUTS = checkpoint.h5 dataset.h5 history.jsonl merged.tok metrics.json model.h5 params \
+	predictions.tsv split stamps stats timeseries tok train-log.jsonl train.json vocab.txt
+REPORT_OUTPUTS = report.html report.md timeseries.html bench.json bench.md
 distclean: clean
-	rm -rf artifacts/* reports/*
+	rm -rf $(addprefix $(ART)/,$(ART_OUTPUTS)) $(TS_DIR) $(TS_REPORT) \
+		$(addprefix $(REPORTS)/,$(REPORT_OUTPUTS))
 
 -include $(LIB_OBJS:.o=.d) $(PROGS:$(BUILD)/bin/%=$(BUILD)/obj/stages/%.d) \
 	$(TESTS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)

@@ -86,4 +86,13 @@ rm -rf "$T/build/bin" "$T/build/lib" "$T/build/stamps"
 cuda_obj=$T/build/obj/kernels/pool_cuda.o
 [ -f "$cuda_obj" ] && rm "$cuda_obj" && echo "recompiling $(basename "$cuda_obj") with nvcc"
 expect "programs rebuilt into the same code" "" all BUILD="$T/build"
+
+# make distclean with ART and REPORTS elsewhere: the build folder and every
+# file the pipeline wrote there go, a file of the user's in them stays
+echo keep >"$T/art/mine.txt"
+echo keep >"$T/rep/notes.txt"
+mk distclean BUILD="$T/build" >/dev/null
+left=$(cd "$T" && find art rep build -mindepth 1 2>/dev/null | sort | tr '\n' ' ')
+[ "$left" = "art/mine.txt rep/notes.txt " ] || { echo "FAIL: after make distclean: $left"; exit 1; }
+echo "ok: make distclean removes the pipeline's files and the build, not the user's"
 rm -rf "$T"
