@@ -3,6 +3,7 @@
 
   gpu_torch.py bench [--cells rnn,lstm,gru] [--batches 32,256] [--steps 256]
                      [--vocab 119547] [--embed 256] [--hidden 128] [--iters 10]
+                     [--device cuda|cpu]
       One JSON object per line on stdout:
       - "torch-train": ms per training step of Embedding(V, E) -> nn.RNN /
         nn.LSTM / nn.GRU(E, H, batch_first) -> Linear(H, 2) on output[:, -1]
@@ -13,12 +14,16 @@
         alone on a (B, T, E) input: forward, and backward (forward+backward
         minus forward), CUDA events, median of 5.
       FP32 throughout: TF32 is switched off for matmuls and cuDNN, since our
-      kernels compute in plain FP32.
+      kernels compute in plain FP32.  --device cpu is a dry run of the same
+      code on PyTorch's CPU kernels (wall-clock timers, no pinned memory),
+      so the script is known to work before a GPU session spends time on it
+      (tests/e2e/gpu_torch_cpu.sh); its numbers are not a benchmark.
   gpu_torch.py summary OURS.jsonl TORCH.jsonl
       The comparison tables: our recurrence per variant against the cuDNN
       layer, our training step against PyTorch's, as ratios (ours / torch:
       below 1 means we are faster).
-Needs PyTorch with CUDA for "bench"; "summary" needs only the standard library.
+Needs PyTorch (with CUDA unless --device cpu) for "bench"; "summary" needs
+only the standard library.
 """
 import argparse
 import json
@@ -35,9 +40,10 @@ def bench(a):
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = False
-    dev = torch.device("cuda")
+    dev = torch.device(a.device)
+    gpu = dev.type == "cuda"
     print(f"torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, "
-          f"{torch.cuda.get_device_name(0)}", file=sys.stderr)
+          f"{torch.cuda.get_device_name(0) if gpu else 'CPU (dry run)'}", file=sys.stderr)
     cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
     T, E, H, V = a.steps, a.embed, a.hidden, a.vocab
 
@@ -59,18 +65,18 @@ def bench(a):
             layer = cls[cell](E, H, batch_first=True).to(dev)
             inp = torch.randn(B, T, E, device=dev, requires_grad=True)
             gout = torch.randn(B, T, H, device=dev)
-            ev = [torch.cuda.Event(enable_timing=True) for _ in range(4)]
+            clock = Clock(torch, gpu)
             fw, fb = [], []
             for i in range(8):
-                ev[0].record()
+                clock.mark(0)
                 out, _ = layer(inp)
-                ev[1].record()
+                clock.mark(1)
                 out.backward(gout)
-                ev[2].record()
-                torch.cuda.synchronize()
+                clock.mark(2)
+                clock.sync()
                 if i >= 3:
-                    fw.append(ev[0].elapsed_time(ev[1]))
-                    fb.append(ev[0].elapsed_time(ev[2]))
+                    fw.append(clock.ms(0, 1))
+                    fb.append(clock.ms(0, 2))
             fw.sort()
             fb.sort()
             f_ms, fb_ms = fw[len(fw) // 2], fb[len(fb) // 2]
@@ -81,12 +87,13 @@ def bench(a):
             # the training step
             model = Model(cell).to(dev)
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-            batches = [(draw_ids(V, B, T, a.zipf).pin_memory(),
-                        torch.randint(0, 2, (B,)).pin_memory()) for _ in range(4)]
+            pin = (lambda t: t.pin_memory()) if gpu else (lambda t: t)
+            batches = [(pin(draw_ids(V, B, T, a.zipf)), pin(torch.randint(0, 2, (B,))))
+                       for _ in range(4)]
             loss_v = 0.0
             for s in range(3 + a.iters):
                 if s == 3:
-                    torch.cuda.synchronize()
+                    clock.sync()
                     t0 = time.perf_counter()
                 xb, yb = batches[s % 4]
                 x = xb.to(dev, non_blocking=True)
@@ -104,7 +111,33 @@ def bench(a):
             print(f"torch {cell} B{B}: {ms:.3f} ms/step, layer fwd {1e3 * f_ms / T:.2f} "
                   f"bwd {1e3 * (fb_ms - f_ms) / T:.2f} us/step", file=sys.stderr)
             del model, opt
-            torch.cuda.empty_cache()
+            if gpu:
+                torch.cuda.empty_cache()
+
+
+class Clock:
+    """Marks in time and the milliseconds between two: CUDA events on the
+    GPU (the device's time, whatever the host does), perf_counter after a
+    synchronisation on the CPU."""
+
+    def __init__(self, torch, gpu):
+        self.torch, self.gpu = torch, gpu
+        self.ev = [torch.cuda.Event(enable_timing=True) for _ in range(3)] if gpu else [0.0] * 3
+
+    def mark(self, i):
+        if self.gpu:
+            self.ev[i].record()
+        else:
+            self.ev[i] = time.perf_counter()
+
+    def sync(self):
+        if self.gpu:
+            self.torch.cuda.synchronize()
+
+    def ms(self, i, j):
+        if self.gpu:
+            return self.ev[i].elapsed_time(self.ev[j])
+        return 1e3 * (self.ev[j] - self.ev[i])
 
 
 def load(path):
@@ -182,6 +215,8 @@ def main():
     b.add_argument("--embed", type=int, default=256)
     b.add_argument("--hidden", type=int, default=128)
     b.add_argument("--iters", type=int, default=10)
+    b.add_argument("--device", default="cuda", choices=["cuda", "cpu"],
+                   help="cpu: a dry run of the script, not a benchmark")
     b.add_argument("--zipf", type=float, default=0.95,
                    help="Zipf-like token ids with exponent S, as cuda_sandbox --zipf; 0 = uniform")
     s = sub.add_parser("summary")

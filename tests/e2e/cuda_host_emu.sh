@@ -7,7 +7,8 @@
 # library objects and the three GPU tests test_cuda_kernels,
 # test_cuda_train and test_cuda_trainloop, which then run as on a GPU and
 # must pass; then the GPU session's sandbox (bench/cuda_sandbox.c) at toy
-# sizes, the train and evaluate programs with --device cuda on a tiny
+# sizes, with bench/gpu_torch.py's CPU dry run and summary beside it when
+# a python3 with torch is found (TORCH_PYTHON, python3, /usr/bin/python3), the train and evaluate programs with --device cuda on a tiny
 # dataset against --device cpu, and bench/gpu-pipeline.sh (make all's
 # stages) with the emulated device on the demo dump against the CPU.
 # EMU_TESTS="test_..." runs only those tests.
@@ -166,6 +167,29 @@ if [ -z "${EMU_TESTS:-}" ]; then
 			--iters 2 --variants ref,global,smem,cluster >>"$out/sandbox.jsonl" \
 			2>>"$out/sandbox.log"; then
 		echo "== cuda_sandbox: passed ($(grep -c '^{' "$out/sandbox.jsonl") results)"
+		# bench/gpu.sh's PyTorch side as a CPU dry run, and its summary
+		# of both: the tables carry a ratio for every variant
+		tpy=
+		for p in ${TORCH_PYTHON:-} python3 /usr/bin/python3; do
+			if command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null; then tpy=$p; break; fi
+		done
+		if [ -z "$tpy" ]; then
+			echo "== gpu_torch.py: not run (no python3 with torch here)"
+		elif "$tpy" bench/gpu_torch.py bench --device cpu --cells rnn,lstm,gru --batches 4,5 \
+			--steps 8 --vocab 500 --embed 16 --hidden 32 --iters 1 >"$out/torch.jsonl" \
+			2>"$out/torch.log" &&
+			"$PY" bench/gpu_torch.py summary "$out/sandbox.jsonl" "$out/torch.jsonl" \
+			>"$out/summary.txt" &&
+			[ "$(grep -cE '^(rnn|lstm|gru) +5 +[a-z0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2}' \
+				"$out/summary.txt")" -ge 12 ] &&
+			[ "$(grep -cE '^(rnn|lstm|gru) +4 +[a-z0-9]+ +[0-9.]+ +[0-9.]+ +[0-9]+\.[0-9]{2} ' \
+				"$out/summary.txt")" -ge 12 ]; then
+			echo "== gpu_torch.py --device cpu + summary: passed"
+		else
+			echo "== gpu_torch.py --device cpu + summary: FAILED (files in $out)"
+			tail -n 20 "$out/torch.log" "$out/summary.txt" 2>/dev/null
+			fail=1
+		fi
 	else
 		echo "== cuda_sandbox: FAILED (log $out/sandbox.log)"
 		tail -n 20 "$out/sandbox.log"
