@@ -78,10 +78,18 @@ static int flush_dump_batch(struct ev *ev)
 		return 0;
 	if (classifier_run(cl))
 		return -1;
+	/* cross-entropy from the logits, as the model's loss on a split: the
+	 * float probability of a confidently wrong answer underflows to 0 */
 	double loss = 0;
 	for (int i = 0; i < cl->n; i++) {
-		float p = cl->probs[(size_t)i * ev->C + ev->labels[i]];
-		loss -= log(p > 1e-30f ? (double)p : 1e-30);
+		const float *l = cl->logits + (size_t)i * ev->C;
+		double mx = l[0], sum = 0;
+		for (int k = 1; k < ev->C; k++)
+			if (l[k] > mx)
+				mx = l[k];
+		for (int k = 0; k < ev->C; k++)
+			sum += exp((double)l[k] - mx);
+		loss += mx + log(sum) - (double)l[ev->labels[i]];
 	}
 	if (metrics_acc_add(ev->acc, cl->n, cl->probs, ev->labels, loss) ||
 	    write_pred_rows(ev, cl->n, ev->hashes, ev->labels, cl->probs, cl->logits))

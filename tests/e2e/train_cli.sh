@@ -65,6 +65,24 @@ has "$tmp/dump.json" '"dropped": 66'
 join -t $'\t' <(tail -n +2 "$A/predictions.tsv" | sort) <(tail -n +2 "$tmp/dump.tsv" | sort) |
 	awk -F'\t' '$4 != $8 || $5 != $9 { bad++ } END { exit bad > 0 }' ||
 	fail "the dump run and the dataset run give other probabilities"
+# the dump's loss is the cross-entropy of its logits, also for a model so
+# sure and so wrong that the float probability of the true class is 0 (it
+# was -log of that probability floored at 1e-30: at most 69 a review)
+train --epochs 1 --lr 1e9 --model "$tmp/sure.h5" --log "$tmp/sure.log" --summary "$tmp/sure.json" \
+	--no-checkpoint --quiet
+"$BIN/evaluate" --model "$tmp/sure.h5" --dump "$DEMO" --metrics "$tmp/sure-m.json" \
+	--predictions "$tmp/sure.tsv" --logits --quiet
+loss=$(sed -n 's/^  "loss": \(.*\),$/\1/p' "$tmp/sure-m.json")
+awk -F'\t' -v loss="$loss" 'NR > 1 {
+		y = $2 == "negative" ? $6 : $7; mx = $6 > $7 ? $6 : $7
+		s += mx + log(exp($6 - mx) + exp($7 - mx)) - y; n++
+		if (mx - y > 100) far++
+	}
+	END {
+		if (!far) { print "FAIL: no review with a logit gap over 100: the check means nothing"; exit 1 }
+		d = s / n - loss; if (d < 0) d = -d
+		if (d > 1e-6 * s / n) { printf "FAIL: --dump loss %s, cross-entropy of its logits %.10g\n", loss, s / n; exit 1 }
+	}' "$tmp/sure.tsv" || exit 1
 
 # a dataset without test reviews (split --fractions 90/10/0): evaluate
 # refuses it (exit 1, no metrics) instead of scoring nothing as accuracy 0
