@@ -26,6 +26,7 @@ struct ev {
 	struct classifier *cl;
 	struct metrics_acc *acc;
 	struct afile pred;   /* predictions.tsv, fp NULL when not written */
+	struct afile metrics; /* metrics.json, fp NULL once committed */
 	int C;
 	int logits;          /* add logit columns to predictions.tsv */
 	/* --dump */
@@ -236,6 +237,20 @@ out:
 	return rc;
 }
 
+/* Writes j into the open metrics file and commits it (json_write_file's
+ * format); the afile is released either way.  0 or -1 after error(). */
+static int write_metrics(struct afile *af, const json_t *j)
+{
+	if (json_dumpf(j, af->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				       JSON_REAL_PRECISION(10)) ||
+	    fputc('\n', af->fp) == EOF) {
+		error("cannot write '%s'", af->path);
+		afile_abort(af);
+		return -1;
+	}
+	return afile_commit(af);
+}
+
 /* The label map must name the model's classes in the model's order. */
 static int check_map(const struct labelmap *map, const struct model_meta *mm, const char *spec)
 {
@@ -304,6 +319,11 @@ int evaluate_classifier(const struct evaluate_opts *o)
 	ev.C = mm->cfg.outputs;
 	ev.logits = o->logits;
 	if (!(ev.acc = metrics_acc_new(ev.C, 1)))
+		goto out;
+	/* opened before the work, so a path that cannot be written fails
+	 * first, and both files are committed at the end: never new
+	 * predictions beside old (or no) metrics */
+	if (afile_open(&ev.metrics, o->metrics_out))
 		goto out;
 	if (o->pred_out && *o->pred_out) {
 		if (afile_open(&ev.pred, o->pred_out))
@@ -374,14 +394,7 @@ int evaluate_classifier(const struct evaluate_opts *o)
 		json_object_set_new(j, "dropped", json_integer(ev.dropped));
 		json_object_set_new(j, "unknown_labels", json_integer(ev.unknown));
 	}
-	if (ev.pred.fp) {
-		if (afile_commit(&ev.pred)) {
-			metrics_free(&m);
-			goto out;
-		}
-		ev.pred.fp = NULL;
-	}
-	if (json_write_file(o->metrics_out, j)) {
+	if (write_metrics(&ev.metrics, j) || (ev.pred.fp && afile_commit(&ev.pred))) {
 		metrics_free(&m);
 		goto out;
 	}
@@ -393,6 +406,8 @@ int evaluate_classifier(const struct evaluate_opts *o)
 out:
 	if (ev.pred.fp)
 		afile_abort(&ev.pred);
+	if (ev.metrics.fp)
+		afile_abort(&ev.metrics);
 	json_decref(j);
 	batches_close(bt);
 	metrics_acc_free(ev.acc);

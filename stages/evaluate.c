@@ -65,6 +65,18 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	/* an empty path (an unset shell or make variable) is bad usage, not a
+	 * failed write after the whole split was scored ('' --predictions
+	 * means none) */
+	const struct {
+		const char *name, *path;
+	} paths[] = {
+		{"model", model}, {"data", dump ? "-" : data}, {"metrics", metrics_out},
+		{"dump", dump ? dump : "-"}, {"vocab", vocab ? vocab : "-"},
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		if (!*paths[i].path)
+			die(EXIT_USAGE, "--%s: empty file name", paths[i].name);
 	rnn_set_threads((int)threads);
 	enum device_kind dev;
 	if (device_resolve(device, &dev))

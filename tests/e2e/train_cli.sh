@@ -97,6 +97,24 @@ grep -q "split 'test' has no reviews" "$tmp/e0.err" || fail "empty split message
 [ ! -e "$tmp/e0/metrics.json" ] && [ ! -e "$tmp/e0/predictions.tsv" ] ||
 	fail "evaluate on an empty split wrote its outputs"
 ls "$tmp/e0" | grep -q '\.tmp\.' && fail "evaluate on an empty split left a temporary file"
+# metrics that cannot be written: an empty name is bad usage before any
+# work; a path that cannot be created fails before the split is scored.
+# Either way no predictions.tsv without its metrics.json (both were
+# written: the predictions first, then the metrics failed, exit 1)
+rc=0
+"$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" --metrics '' \
+	--predictions "$tmp/e0/p.tsv" 2>"$tmp/e0.err" || rc=$?
+[ $rc -eq 2 ] && grep -q -- "--metrics: empty file name" "$tmp/e0.err" ||
+	fail "evaluate --metrics '': exit $rc, $(cat "$tmp/e0.err")"
+: >"$tmp/e0/file"
+rc=0
+"$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" --metrics "$tmp/e0/file/m.json" \
+	--predictions "$tmp/e0/p.tsv" 2>"$tmp/e0.err" || rc=$?
+[ $rc -eq 1 ] && grep -q "cannot create '$tmp/e0/file/m.json'" "$tmp/e0.err" ||
+	fail "evaluate --metrics under a file: exit $rc, $(cat "$tmp/e0.err")"
+grep -q "accuracy" "$tmp/e0.err" && fail "evaluate --metrics under a file: scored the split first"
+[ ! -e "$tmp/e0/p.tsv" ] || fail "evaluate wrote predictions without metrics"
+ls "$tmp/e0" | grep -q '\.tmp\.' && fail "evaluate with unwritable metrics left a temporary file"
 
 # predict: label and probability; --jsonl; the embedded vocabulary
 out=$("$BIN/predict" --model "$A/model.h5" "Фильм отстой. Не советую смотреть.")
