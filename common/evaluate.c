@@ -137,6 +137,8 @@ int evaluate_series(const char *model, const char *data, const char *out, int ba
 	int rc = -1, have_d = 0;
 	if (!params)
 		return -1;
+	afile_protect_input(model);
+	afile_protect_input(data);
 	if (mm.cfg.task != RNN_TASK_REGRESS) {
 		error("model '%s' is a %s model; --task regress needs a regression model", model,
 		      rnn_task_name(mm.cfg.task));
@@ -310,6 +312,11 @@ int evaluate_classifier(const struct evaluate_opts *o)
 	struct batches *bt = NULL;
 	json_t *j = NULL;
 	int rc = -1;
+	/* "--predictions artifacts/model.h5" must not replace the model */
+	const char *inputs[] = {o->model, o->dump ? o->dump : o->data, o->vocab};
+	for (int i = 0; i < 3; i++)
+		if (inputs[i])
+			afile_protect_input(inputs[i]);
 	if (!(ev.cl = classifier_open(o->model, o->vocab, o->dump != NULL, o->batch)) ||
 	    classifier_use_device(ev.cl, o->dev))
 		goto out;

@@ -971,13 +971,37 @@ static int add_log(struct run *r, json_t *j)
 	return 0;
 }
 
+/* Marks the dataset and the vocabulary as inputs, then opens every
+ * output's temporary file at once and removes them: an output that would
+ * replace an input ("--model artifacts/dataset.h5"), two outputs of one
+ * name, or a folder that cannot be written fail here, not after the
+ * epochs it took to get to them.  0 or -1 after error(). */
+static int check_outputs(const struct train_cfg *c)
+{
+	afile_protect_input(c->data);
+	if (c->vocab)
+		afile_protect_input(c->vocab);
+	const char *paths[] = {c->model_out, c->log_out, c->summary_out};
+	struct afile af[4];
+	int n = 0, rc = 0;
+	for (int i = 0; i < 3 && !rc; i++)
+		if (paths[i] && !(rc = afile_open(&af[n], paths[i])))
+			n++;
+	/* rewritten every epoch, and read back by --resume: not an input */
+	if (!rc && c->checkpoint && !(rc = afile_reserve_rewrite(&af[n], c->checkpoint)))
+		n++;
+	while (n > 0)
+		afile_abort(&af[--n]);
+	return rc;
+}
+
 /* Opens the data, builds or resumes the model and puts it on its device.
  * Returns 0 or -1 after error(). */
 static int run_open(struct run *r)
 {
 	const struct train_cfg *c = r->c;
 	rnn_set_threads(c->threads);
-	if (open_data(r) || make_meta(r))
+	if (check_outputs(c) || open_data(r) || make_meta(r))
 		return -1;
 	if (c->preset && !strcmp(c->preset, "notebook") && c->task == RNN_TASK_CLASSIFY &&
 	    r->meta.max_len != 256)

@@ -240,5 +240,36 @@ rc=0
 rc=0; "$BIN/evaluate" --split nonsense 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "evaluate --split nonsense: exit $rc"
 "$BIN/train" --help | grep -q -- "--preset" || fail "train --help"
+# an output named as an input (a slip of the tab key) is refused before
+# any work, and the input is left as it was: train --model DATASET wrote
+# the model over the dataset and exited 0, evaluate --predictions MODEL
+# replaced the model with the predictions
+mkdir -p "$tmp/in"
+cp "$A/dataset.h5" "$tmp/in/ds.h5"
+cp "$A/vocab.txt" "$tmp/in/vocab.txt"
+cp "$A/model.h5" "$tmp/in/model.h5"
+in_rc() { # expected message, then the command
+	local want=$1 rc=0
+	shift
+	"$@" 2>"$tmp/in.err" || rc=$?
+	[ $rc -eq 1 ] && grep -qF "$want' is an input of this run; refusing to replace it" "$tmp/in.err" ||
+		fail "$*: exit $rc, $(cat "$tmp/in.err")"
+}
+tin() { "$BIN/train" --data "$tmp/in/ds.h5" --vocab "$tmp/in/vocab.txt" --embed 8 --hidden 8 \
+	--epochs 1 --progress none --quiet --checkpoint "$tmp/in/c.h5" "$@"; }
+in_rc "$tmp/in/ds.h5" tin --model "$tmp/in/ds.h5" --log "$tmp/in/l" --summary "$tmp/in/s"
+in_rc "$tmp/in/vocab.txt" tin --model "$tmp/in/m.h5" --log "$tmp/in/vocab.txt" --summary "$tmp/in/s"
+in_rc "$tmp/in/ds.h5" tin --model "$tmp/in/m.h5" --log "$tmp/in/l" --summary "$tmp/in/s" \
+	--checkpoint "$tmp/in/ds.h5"
+[ ! -e "$tmp/in/c.h5" ] && [ ! -e "$tmp/in/l" ] || fail "train trained before refusing its outputs"
+ein() { "$BIN/evaluate" --model "$tmp/in/model.h5" --quiet "$@"; }
+in_rc "$tmp/in/model.h5" ein --data "$tmp/in/ds.h5" --metrics "$tmp/in/m.json" \
+	--predictions "$tmp/in/model.h5"
+in_rc "$tmp/in/ds.h5" ein --data "$tmp/in/ds.h5" --metrics "$tmp/in/ds.h5" --predictions ''
+in_rc "$tmp/in/vocab.txt" ein --dump "$DEMO" --vocab "$tmp/in/vocab.txt" \
+	--metrics "$tmp/in/vocab.txt" --predictions ''
+cmp "$A/dataset.h5" "$tmp/in/ds.h5" && cmp "$A/vocab.txt" "$tmp/in/vocab.txt" &&
+	cmp "$A/model.h5" "$tmp/in/model.h5" || fail "an input was replaced by an output"
+ls "$tmp/in" | grep -q '\.tmp\.' && fail "a refused output left a temporary file"
 rm -rf "$tmp"
 echo ok
