@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batches.h"
 #include "error.h"
@@ -252,7 +253,8 @@ struct batches *batches_open(const char *path, const struct batches_config *cfg)
 	}
 	b->B = cfg->batch_size;
 	if (h5_seal_check(path, 1)) {
-		dsfile_bad(path, "failed its integrity check");
+		/* a missing file is not a damaged one */
+		dsfile_bad(path, access(path, F_OK) ? "no such file" : "failed its integrity check");
 		goto fail;
 	}
 	b->f = h5_open(path, 0);

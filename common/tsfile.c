@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 
@@ -300,8 +301,11 @@ out:
 int tsdata_read(const char *path, struct tsdata *d)
 {
 	memset(d, 0, sizeof(*d));
-	if (h5_seal_check(path, 1))
-		return error("'%s' failed its integrity check; re-run the stage that made it", path);
+	if (h5_seal_check(path, 1)) {
+		/* a missing file is not a damaged one */
+		return error("'%s' %s; re-run the stage that made it", path,
+			     access(path, F_OK) ? "is missing" : "failed its integrity check");
+	}
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return -1;

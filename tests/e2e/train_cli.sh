@@ -237,6 +237,21 @@ rc=0
 	--log "$tmp/k.log" --summary "$tmp/k.json" --checkpoint "$tmp/k.ckpt.h5" 2>"$tmp/kind.err" || rc=$?
 [ $rc -eq 1 ] && grep -qF "'$A/dataset.h5' is a review dataset (pack-hdf5's), not a time-series dataset; train and evaluate read it with --task classify" "$tmp/kind.err" ||
 	fail "train --task regress on a review dataset: exit $rc, $(cat "$tmp/kind.err")"
+# a dataset that is not there is missing, not damaged (it said "failed
+# its integrity check", a false lead)
+for cmd in "train --data" "train --task regress --data"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$BIN"/$cmd "$tmp/missing.h5" --model "$tmp/k.h5" --log "$tmp/k.log" --summary "$tmp/k.json" \
+		--checkpoint "$tmp/k.ckpt.h5" --quiet 2>"$tmp/miss.err" || rc=$?
+	[ $rc -eq 1 ] && grep -qE "'$tmp/missing.h5'(: no such file| is missing); re-run" "$tmp/miss.err" &&
+		! grep -q "integrity" "$tmp/miss.err" || fail "$cmd on a missing file: exit $rc, $(cat "$tmp/miss.err")"
+done
+rc=0
+"$BIN/evaluate" --model "$A/model.h5" --data "$tmp/missing.h5" --metrics "$tmp/k-m.json" \
+	--quiet 2>"$tmp/miss.err" || rc=$?
+[ $rc -eq 1 ] && grep -q "'$tmp/missing.h5': no such file; re-run 'make " "$tmp/miss.err" &&
+	! grep -q "integrity" "$tmp/miss.err" || fail "evaluate on a missing file: exit $rc, $(cat "$tmp/miss.err")"
 rc=0; "$BIN/evaluate" --split nonsense 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "evaluate --split nonsense: exit $rc"
 "$BIN/train" --help | grep -q -- "--preset" || fail "train --help"
