@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 	stage_start(&prog, argc, argv, &args, &nargs, NULL);
 	if (column && !csv)
 		die(EXIT_USAGE, "--column goes with --csv");
+	/* plain lines have no room for them: asked for, they were left out */
+	if (logits && !jsonl)
+		die(EXIT_USAGE, "--logits goes with --jsonl");
 	if ((csv != NULL) + (dataset != NULL) + (nargs > 0) > 1)
 		die(EXIT_USAGE, "give the values one way: arguments, --csv FILE or --dataset FILE");
 	struct model_meta mm;

@@ -150,6 +150,14 @@ printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n' >"$tmp/other.txt"
 rc=0
 "$BIN/predict" --model "$A/model.h5" --vocab "$tmp/other.txt" "x" 2>"$tmp/err" || rc=$?
 [ $rc -eq 1 ] && grep -q "not the model's vocabulary" "$tmp/err" || fail "foreign vocabulary accepted"
+# --logits without --jsonl: plain lines have no room for the logits; it
+# was silently ignored, now it is bad usage
+rc=0
+"$BIN/predict" --model "$A/model.h5" --logits "x" >"$tmp/p.txt" 2>"$tmp/err" || rc=$?
+[ $rc -eq 2 ] && grep -q -- "--logits goes with --jsonl" "$tmp/err" && [ ! -s "$tmp/p.txt" ] ||
+	fail "predict --logits without --jsonl: exit $rc, $(cat "$tmp/p.txt" "$tmp/err")"
+"$BIN/predict" --model "$A/model.h5" --jsonl --logits "x" | grep -q '"logits": \[' ||
+	fail "predict --jsonl --logits: no logits"
 
 # kill after the first checkpoint, resume: the weights of an uninterrupted run
 train --epochs 4 --model "$tmp/full.h5" --log "$tmp/full.log" --summary "$tmp/full.json" \
