@@ -152,6 +152,9 @@ int main(int argc, char **argv)
 		pool = "last";
 	if (sparse && dense)
 		die(EXIT_USAGE, "--sparse-embedding and --dense-embedding exclude each other");
+	/* a usage error, found before the dataset is read */
+	if (!strcmp(task, "regress") && c.vocab)
+		die(EXIT_USAGE, "--vocab does not apply to --task regress");
 	/* an empty path (an unset shell or make variable) would fail only when
 	 * the file is written, after the epochs it took to get there */
 	const struct {

@@ -211,6 +211,13 @@ has "$tmp/nan.json" '"stopped": "nan"'
 # usage errors and the device switch
 rc=0; "$BIN/train" --cell transformer 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "--cell transformer: exit $rc"
+# --vocab with --task regress is bad usage (exit 2), found before the
+# dataset is read (it was exit 1, as a failure)
+rc=0
+"$BIN/train" --task regress --vocab "$A/vocab.txt" --data "$tmp/no-ts.h5" --model "$tmp/k.h5" \
+	2>"$tmp/usage.err" || rc=$?
+[ $rc -eq 2 ] && grep -q -- "--vocab does not apply to --task regress" "$tmp/usage.err" ||
+	fail "train --task regress --vocab: exit $rc, $(cat "$tmp/usage.err")"
 # an empty path (an unset variable) is bad usage before any training, not
 # a failed rename after the last epoch
 for opt in model log summary checkpoint; do
