@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # e2e/retrain.sh - the cron path on the demo dump, in a temporary tree:
 #  1. make retrain trains, keeps runs/<time>/, promotes runs/current;
-#  2. again with nothing new: "nothing new", exit 0, no new run;
+#  2. again with nothing new: "nothing new", exit 0, no new run, also when
+#     it starts in the same second as the current run;
 #  3. a new dump lands and two retrains start together: one runs, the other
 #     exits 3 saying another run holds the lock; nothing is left corrupt;
 #  4. a pipeline killed (SIGKILL to the whole process group) at seeded random
@@ -28,6 +29,19 @@ grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z ' "$T/log1" || { echo "FAIL: no
 mk retrain > "$T/log2" 2>&1 || { cat "$T/log2"; echo "FAIL: second retrain"; exit 1; }
 grep -q 'summary: nothing new' "$T/log2" || { tail "$T/log2"; echo "FAIL: expected nothing new"; exit 1; }
 [ "$(ls -d "$RUNS"/2* | wc -l)" -eq 1 ] || { echo "FAIL: a run folder for nothing"; exit 1; }
+
+# 2a. a run that starts in the second the current one started (retrain
+# --wait queued behind it; date stands still here) has a folder of its own:
+# it shared the current run's, and its "nothing new" removed it
+cur=$(readlink "$RUNS/current")
+mkdir -p "$T/bin"
+printf '#!/bin/sh\nexec %s -d "%s" "$@"\n' "$(command -v date)" \
+	"$(sed -E 's/^(....)(..)(..)T(..)(..)(..)Z$/\1-\2-\3 \4:\5:\6 UTC/' <<< "$cur")" > "$T/bin/date"
+chmod +x "$T/bin/date"
+PATH=$T/bin:$PATH mk retrain > "$T/log2a" 2>&1 || { cat "$T/log2a"; echo "FAIL: retrain in the current run's second"; exit 1; }
+grep -q 'summary: nothing new' "$T/log2a" || { tail "$T/log2a"; echo "FAIL: expected nothing new"; exit 1; }
+[ "$(readlink "$RUNS/current")" = "$cur" ] && [ -f "$RUNS/current/model.h5" ] \
+	|| { ls -la "$RUNS" "$RUNS"/*; echo "FAIL: the current run's folder was removed"; exit 1; }
 
 # 2b. the log's timestamps are those of the lines, not of the end of the run
 # (a stand-in make that prints, waits, prints; then nothing new)
