@@ -2,7 +2,8 @@
 # e2e/retrain.sh - the cron path on the demo dump, in a temporary tree:
 #  1. make retrain trains, keeps runs/<time>/, promotes runs/current;
 #  2. again with nothing new: "nothing new", exit 0, no new run, also when
-#     it starts in the same second as the current run;
+#     it starts in the same second as the current run; a model made by hand
+#     (make all) since the last run is recorded;
 #  3. a new dump lands and two retrains start together: one runs, the other
 #     exits 3 saying another run holds the lock; nothing is left corrupt;
 #  4. a pipeline killed (SIGKILL to the whole process group) at seeded random
@@ -62,6 +63,16 @@ jq -e 'has("best_val_loss") and .dumps == 1' <(tail -n 1 "$ART/history.jsonl") >
 	|| { tail -n 1 "$ART/history.jsonl"; echo "FAIL: history line of 2c"; exit 1; }
 [ "$(ls -d "$RUNS"/2* | wc -l)" -eq 2 ] || { ls "$RUNS"; echo "FAIL: 2c's run folder not in RUNS"; exit 1; }
 
+# 2d. a model made by hand (make all) since the last run is the night's
+# news, though the night's make has nothing left to do: recorded, not
+# "nothing new"
+mk all EPOCHS=1 > "$T/log2d-all" 2>&1 || { cat "$T/log2d-all"; echo "FAIL: make all by hand"; exit 1; }
+mk retrain EPOCHS=1 > "$T/log2d" 2>&1 || { cat "$T/log2d"; echo "FAIL: retrain after make all"; exit 1; }
+grep -q 'summary: run .*promoted' "$T/log2d" || { tail "$T/log2d"; echo "FAIL: the model made by hand was not recorded"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 3 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after 2d"; exit 1; }
+cmp "$ART/model.h5" "$RUNS/$(jq -r .run <(tail -n 1 "$ART/history.jsonl"))/model.h5" \
+	|| { echo "FAIL: 2d's run folder does not hold the model"; exit 1; }
+
 # 3. a new dump and two overlapping retrains
 cp data/demo/reviews-2026-11.csv "$T/data/"
 mk retrain > "$T/log3a" 2>&1 & a=$!
@@ -76,7 +87,7 @@ set -e
 [ $ra -eq 0 ] || { cat "$T/log3a"; echo "FAIL: first of two retrains exited $ra"; exit 1; }
 [ $rb -eq 2 ] || [ $rb -eq 3 ] || { cat "$T/log3b"; echo "FAIL: second retrain exited $rb"; exit 1; }
 grep -q 'another retrain is running' "$T/log3b" || { cat "$T/log3b"; echo "FAIL: no lock message"; exit 1; }
-[ "$(wc -l < "$ART/history.jsonl")" -eq 3 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 4 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
 jq -e '.dumps == 2' <(tail -n 1 "$ART/history.jsonl") >/dev/null || { echo "FAIL: new dump not picked up"; exit 1; }
 
 # 4. kill at random points, re-run, compare with an uninterrupted run
