@@ -17,6 +17,11 @@ pipeline_tree retrain 3
 # make runs the pipeline in the repository; keep every output in $T
 export ART REPORTS RUNS=$T/runs
 
+# --help shows the whole header, exit statuses included
+scripts/retrain --help > "$T/help" || { echo "FAIL: retrain --help"; exit 1; }
+grep -q '3 when locked' "$T/help" || { cat "$T/help"; echo "FAIL: retrain --help cut short"; exit 1; }
+grep -q '^set ' "$T/help" && { cat "$T/help"; echo "FAIL: retrain --help shows code"; exit 1; }
+
 # 1. first run: trains and promotes
 mk retrain > "$T/log1" 2>&1 || { cat "$T/log1"; echo "FAIL: first retrain"; exit 1; }
 grep -q 'retrain: summary: run .* promoted' "$T/log1" || { tail "$T/log1"; echo "FAIL: not promoted"; exit 1; }
