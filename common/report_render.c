@@ -57,11 +57,28 @@ static const char CSS[] =
 	"code{font-size:13px;background:#f3f3f3;padding:0 3px}"
 	"footer{color:#666;font-size:13px}";
 
-/* A short label for a run id: "2026-11-30T03:00:12Z" -> "11-30 03:00". */
+static int all_digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* A short label for a run id, month-day hour:minute: scripts/retrain's
+ * folder names "20261130T030012Z" -> "11-30 03:00" ("20261130T030012Z-2",
+ * a second run in that second, -> "11-30 03:00-2"), and the extended form
+ * "2026-11-30T03:00:12Z" -> "11-30 03:00"; any other id is cut to 14
+ * characters. */
 static void short_run(const char *run, char *out, size_t n)
 {
-	if (strlen(run) >= 16 && run[4] == '-' && run[7] == '-' && run[10] == 'T')
+	size_t len = strlen(run);
+	if (len >= 16 && run[4] == '-' && run[7] == '-' && run[10] == 'T')
 		snprintf(out, n, "%.5s %.5s", run + 5, run + 11);
+	else if (len >= 16 && all_digits(run, 8) && run[8] == 'T' && all_digits(run + 9, 6) &&
+		 run[15] == 'Z')
+		snprintf(out, n, "%.2s-%.2s %.2s:%.2s%.4s", run + 4, run + 6, run + 9, run + 11,
+			 run + 16);
 	else
 		snprintf(out, n, "%.14s", run);
 }

@@ -108,6 +108,21 @@ $PY tests/e2e/report_check.py "$T/m3.html" '>neutral</text>' '>4</text>' '40.0%'
 	'ROC curve: only drawn for two classes' 'train-log.jsonl holds no finished epoch' \
 	'this run (not in history yet)' || fail "three classes: HTML check"
 
+# history.jsonl as scripts/retrain writes it: run names are its folders'
+# basic UTC times (-2 for a second run in one second), shown month-day
+# hour:minute in the chart and the headline
+cat > "$T/retrain-history.jsonl" <<'JSON'
+{"run": "20261130T030012Z", "accuracy": 0.85, "macro_f1": 0.84, "val_macro_f1": 0.86, "n": 40, "dumps": 1, "promoted": true}
+{"run": "20261201T033000Z", "accuracy": 0.86, "macro_f1": 0.85, "val_macro_f1": 0.87, "n": 40, "dumps": 2, "promoted": true}
+{"run": "20261201T033000Z-2", "accuracy": 0.8, "macro_f1": 0.79, "val_macro_f1": 0.8, "n": 40, "dumps": 2, "promoted": false}
+JSON
+"$BIN" "${full[@]}" --history "$T/retrain-history.jsonl" --html "$T/rh.html" --md "$T/rh.md" \
+	--quiet || fail "retrain's history: exit $?"
+$PY tests/e2e/report_check.py "$T/rh.html" '>11-30 03:00</text>' '>12-01 03:30</text>' \
+	'>12-01 03:30-2</text>' 'accuracy vs last promoted run (12-01 03:30)' \
+	'>20261201T033000Z-2<' || fail "retrain's history: HTML check"
+grep -qF 'accuracy vs last promoted run (12-01 03:30)' "$T/rh.md" || fail "retrain's history: Markdown"
+
 # 4. malformed inputs: exit 1, the message names the file (and line)
 "$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
 rc=$?
