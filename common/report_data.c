@@ -176,6 +176,11 @@ int report_read_train_log(const char *path, struct epoch_row **rows, int *n)
 	return *rows ? 0 : error("out of memory");
 }
 
+/* the promotion metrics scripts/retrain writes (PROMOTE_METRIC), in the
+ * order a line is searched for its own */
+static const char *const PROMOTE_METRICS[] = {"val_macro_f1", "val_accuracy", "best_val_loss",
+					      "val_loss", NULL};
+
 static int history_line(const char *path, long line, json_t *o, void *ctx)
 {
 	json_t *run = json_object_get(o, "run");
@@ -183,10 +188,16 @@ static int history_line(const char *path, long line, json_t *o, void *ctx)
 		return bad_input(path, line, "'run' is missing or not a string");
 	if (want_num(path, line, o, "accuracy", 0, 0, 1) ||
 	    want_num(path, line, o, "macro_f1", 0, 0, 1) ||
-	    want_num(path, line, o, "val_loss", 0, 0, INFINITY) ||
 	    want_num(path, line, o, "n", 0, 0, INFINITY) ||
 	    want_num(path, line, o, "dumps", 0, 0, INFINITY))
 		return -1;
+	const char *metric = NULL;
+	for (int i = 0; PROMOTE_METRICS[i]; i++) {
+		if (want_num(path, line, o, PROMOTE_METRICS[i], 0, 0, INFINITY))
+			return -1;
+		if (!metric && isfinite(json_num(o, PROMOTE_METRICS[i])))
+			metric = PROMOTE_METRICS[i];
+	}
 	json_t *p = json_object_get(o, "promoted");
 	if (p && !json_is_boolean(p) && !json_is_null(p))
 		return bad_input(path, line, "'promoted' is not true, false or null");
@@ -195,7 +206,8 @@ static int history_line(const char *path, long line, json_t *o, void *ctx)
 		return error("out of memory");
 	r->accuracy = json_num(o, "accuracy");
 	r->macro_f1 = json_num(o, "macro_f1");
-	r->val_loss = json_num(o, "val_loss");
+	r->metric = metric;
+	r->metric_value = metric ? json_num(o, metric) : NAN;
 	r->n = json_num(o, "n");
 	r->dumps = json_num(o, "dumps");
 	r->promoted = json_is_boolean(p) ? json_is_true(p) : -1;

@@ -36,10 +36,16 @@ struct epoch_row {
 	double seconds, seq_per_s, lr;
 };
 
-/* One line of history.jsonl; promoted: 1, 0, or -1 when null/missing. */
+/* One line of history.jsonl; promoted: 1, 0, or -1 when null/missing.
+ * metric: the validation metric retrain promoted on (PROMOTE_METRIC: the
+ * line's val_macro_f1, val_accuracy, best_val_loss or, in older lines,
+ * val_loss; the first of these present), NULL when none; metric_value its
+ * value. */
 struct history_row {
 	char *run;
-	double accuracy, macro_f1, val_loss, n, dumps;
+	double accuracy, macro_f1, n, dumps;
+	const char *metric;
+	double metric_value;
 	int promoted;
 };
 

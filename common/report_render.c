@@ -722,11 +722,23 @@ static int history_chart(struct doc *o, const struct report_data *d, int n)
 }
 
 /* The table of the n runs, each with its change against the previous
- * promoted run. */
+ * promoted run and the validation metric it was promoted on (or not): a
+ * column named after it when every run has the same one, else each cell
+ * names its own. */
 static void history_table(struct doc *o, const struct report_data *d, int n)
 {
-	doc_table(o, "lrrrrrrrl", "run", "accuracy", "change", "macro F1", "change", "val loss",
-		"test reviews", "dumps", "promoted");
+	const char *metric = NULL;
+	int mixed = 0;
+	for (int r = 0; r < d->n_hist; r++) {
+		const char *m = d->hist[r].metric;
+		if (m && metric && strcmp(m, metric))
+			mixed = 1;
+		if (m && !metric)
+			metric = m;
+	}
+	doc_table(o, "lrrrrrrrl", "run", "accuracy", "change", "macro F1", "change",
+		  metric && !mixed ? metric : "promotion metric", "test reviews", "dumps",
+		  "promoted");
 	double pa = NAN, pf = NAN;
 	for (int r = 0; r < n; r++) {
 		const struct history_row *h = r < d->n_hist ? &d->hist[r] : NULL;
@@ -742,7 +754,10 @@ static void history_table(struct doc *o, const struct report_data *d, int n)
 		doc_td(o, da < -1e-12 ? "worse" : da > 1e-12 ? "better" : NULL, "%s", fmt_delta_pp(da));
 		doc_td(o, NULL, "%s", fmt_num(f, 4));
 		doc_td(o, df < -1e-12 ? "worse" : df > 1e-12 ? "better" : NULL, "%s", fmt_delta_pp(df));
-		doc_td(o, NULL, "%s", fmt_num(h ? h->val_loss : NAN, 4));
+		if (h && h->metric && mixed)
+			doc_td(o, NULL, "%s %s", h->metric, fmt_num(h->metric_value, 4));
+		else
+			doc_td(o, NULL, "%s", fmt_num(h ? h->metric_value : NAN, 4));
 		doc_td(o, NULL, "%s", fmt_count(h ? h->n : json_num(d->metrics, "n")));
 		doc_td(o, NULL, "%s", fmt_count(h ? h->dumps : NAN));
 		doc_td(o, h && h->promoted == 0 ? "worse" : NULL, "%s",
@@ -755,7 +770,9 @@ static void history_table(struct doc *o, const struct report_data *d, int n)
 	}
 	doc_table_end(o);
 	doc_p(o);
-	doc_text(o, "Change: against the previous promoted run, in percentage points.");
+	doc_text(o, "Change: against the previous promoted run, in percentage points. "
+		 "%s: the validation metric retrain compares with the model in service to "
+		 "promote a run (PROMOTE_METRIC).", metric && !mixed ? metric : "Promotion metric");
 	doc_pend(o);
 }
 

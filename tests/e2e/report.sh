@@ -122,6 +122,19 @@ $PY tests/e2e/report_check.py "$T/rh.html" '>11-30 03:00</text>' '>12-01 03:30</
 	'>12-01 03:30-2</text>' 'accuracy vs last promoted run (12-01 03:30)' \
 	'>20261201T033000Z-2<' || fail "retrain's history: HTML check"
 grep -qF 'accuracy vs last promoted run (12-01 03:30)' "$T/rh.md" || fail "retrain's history: Markdown"
+# the metric each run was promoted on (or not), named as retrain wrote it
+for want in '| change | val\_macro\_f1 | test reviews |' '| 0.8600 | 40 | 1 | yes |' \
+	    '| 0.8000 | 40 | 2 | no |'; do
+	grep -qF -- "$want" "$T/rh.md" || fail "retrain's history: report.md lacks '$want'"
+done
+$PY tests/e2e/report_check.py "$T/rh.html" '>0.8700</td>' || fail "retrain's history: metric in HTML"
+# PROMOTE_METRIC changed between runs: each cell names its metric
+sed '3s/"val_macro_f1": 0.8/"best_val_loss": 0.41/' "$T/retrain-history.jsonl" > "$T/mixed.jsonl"
+"$BIN" "${full[@]}" --history "$T/mixed.jsonl" --html "" --md "$T/mixed.md" --quiet \
+	|| fail "mixed metrics: exit $?"
+for want in '| promotion metric |' '| val\_macro\_f1 0.8700 |' '| best\_val\_loss 0.4100 |'; do
+	grep -qF -- "$want" "$T/mixed.md" || fail "mixed metrics: report.md lacks '$want'"
+done
 
 # 4. malformed inputs: exit 1, the message names the file (and line)
 "$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
