@@ -3,7 +3,8 @@
 #  1. make retrain trains, keeps runs/<time>/, promotes runs/current;
 #  2. again with nothing new: "nothing new", exit 0, no new run, also when
 #     it starts in the same second as the current run; a model made by hand
-#     (make all) since the last run is recorded;
+#     (make all) since the last run is recorded; a failed report fails the
+#     night and says so in its log;
 #  3. a new dump lands and two retrains start together: one runs, the other
 #     exits 3 saying another run holds the lock; nothing is left corrupt;
 #  4. a pipeline killed (SIGKILL to the whole process group) at seeded random
@@ -78,6 +79,19 @@ grep -q 'summary: run .*promoted' "$T/log2d" || { tail "$T/log2d"; echo "FAIL: t
 cmp "$ART/model.h5" "$RUNS/$(jq -r .run <(tail -n 1 "$ART/history.jsonl"))/model.h5" \
 	|| { echo "FAIL: 2d's run folder does not hold the model"; exit 1; }
 
+# 2e. a report that fails fails the night (exit 1) and says so in the
+# night's log, with the report's own message (a stand-in make fails it)
+printf '#!/bin/sh\nfor a; do [ "$a" = report ] && { echo "report: stand-in failure" >&2; exit 1; }; done\nexec make "$@"\n' \
+	> "$T/fail-report-make"
+chmod +x "$T/fail-report-make"
+set +e
+MAKE=$T/fail-report-make scripts/retrain "${knobs[@]}" EPOCHS=2 > "$T/log2e" 2>&1; rc=$?
+set -e
+[ $rc -eq 1 ] || { cat "$T/log2e"; echo "FAIL: a failed report: exit $rc, want 1"; exit 1; }
+grep -q 'stand-in failure' "$T/log2e" && grep -q 'summary: run .*; report FAILED (log: ' "$T/log2e" \
+	|| { cat "$T/log2e"; echo "FAIL: a failed report not in the night's log"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 4 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after 2e"; exit 1; }
+
 # 3. a new dump and two overlapping retrains
 cp data/demo/reviews-2026-11.csv "$T/data/"
 mk retrain > "$T/log3a" 2>&1 & a=$!
@@ -92,7 +106,7 @@ set -e
 [ $ra -eq 0 ] || { cat "$T/log3a"; echo "FAIL: first of two retrains exited $ra"; exit 1; }
 [ $rb -eq 2 ] || [ $rb -eq 3 ] || { cat "$T/log3b"; echo "FAIL: second retrain exited $rb"; exit 1; }
 grep -q 'another retrain is running' "$T/log3b" || { cat "$T/log3b"; echo "FAIL: no lock message"; exit 1; }
-[ "$(wc -l < "$ART/history.jsonl")" -eq 4 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
+[ "$(wc -l < "$ART/history.jsonl")" -eq 5 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after new dump"; exit 1; }
 jq -e '.dumps == 2' <(tail -n 1 "$ART/history.jsonl") >/dev/null || { echo "FAIL: new dump not picked up"; exit 1; }
 
 # 4. kill at random points, re-run, compare with an uninterrupted run
