@@ -4,7 +4,7 @@
 #  2. again with nothing new: "nothing new", exit 0, no new run, also when
 #     it starts in the same second as the current run; a model made by hand
 #     (make all) since the last run is recorded; a failed report fails the
-#     night and says so in its log;
+#     night and says so in its log, and so does SIGTERM;
 #  3. a new dump lands and two retrains start together: one runs, the other
 #     exits 3 saying another run holds the lock; nothing is left corrupt;
 #  4. a pipeline killed (SIGKILL to the whole process group) at seeded random
@@ -91,6 +91,18 @@ set -e
 grep -q 'stand-in failure' "$T/log2e" && grep -q 'summary: run .*; report FAILED (log: ' "$T/log2e" \
 	|| { cat "$T/log2e"; echo "FAIL: a failed report not in the night's log"; exit 1; }
 [ "$(wc -l < "$ART/history.jsonl")" -eq 4 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after 2e"; exit 1; }
+
+# 2f. a run stopped by SIGTERM (shutdown, timeout(1): the whole process
+# group) ends the night's log with its summary and dies by the signal
+printf '#!/bin/sh\necho working\nexec sleep 30\n' > "$T/slow-make"
+chmod +x "$T/slow-make"
+MAKE=$T/slow-make setsid scripts/retrain "${knobs[@]}" > "$T/log2f" 2>&1 & p=$!
+for _ in $(seq 200); do grep -q working "$T/log2f" && break; sleep 0.05; done
+kill -TERM -- -$p
+set +e; wait $p; rc=$?; set -e
+[ $rc -eq 143 ] || { cat "$T/log2f"; echo "FAIL: retrain stopped by SIGTERM: exit $rc, want 143"; exit 1; }
+tail -n 1 "$T/log2f" | grep -q 'retrain: summary: run .* stopped by SIGTERM (log: .*); current model kept' \
+	|| { cat "$T/log2f"; echo "FAIL: no summary line after SIGTERM"; exit 1; }
 
 # 3. a new dump and two overlapping retrains
 cp data/demo/reviews-2026-11.csv "$T/data/"
