@@ -23,6 +23,18 @@ scripts/retrain --help > "$T/help" || { echo "FAIL: retrain --help"; exit 1; }
 grep -q '3 when locked' "$T/help" || { cat "$T/help"; echo "FAIL: retrain --help cut short"; exit 1; }
 grep -q '^set ' "$T/help" && { cat "$T/help"; echo "FAIL: retrain --help shows code"; exit 1; }
 
+# settings of the promotion that cannot work are refused (exit 2) before
+# anything runs, not after a night of training (a metric misspelt) or read
+# as something else (a tolerance of "1%" was 1: anything promoted)
+for bad in PROMOTE_METRIC=val_f1 PROMOTE_TOLERANCE=1% PROMOTE_TOLERANCE=0,01 PROMOTE_TOLERANCE=-1; do
+	set +e
+	MAKE=false scripts/retrain "$bad" > "$T/bad" 2>&1; rc=$?
+	set -e
+	[ $rc -eq 2 ] && grep -q "${bad%%=*} '" "$T/bad" \
+		|| { cat "$T/bad"; echo "FAIL: retrain $bad: exit $rc, want 2 and a message"; exit 1; }
+done
+[ -e "$RUNS" ] && { ls -la "$RUNS"; echo "FAIL: a refused setting made a run folder"; exit 1; }
+
 # 1. first run: trains and promotes
 mk retrain > "$T/log1" 2>&1 || { cat "$T/log1"; echo "FAIL: first retrain"; exit 1; }
 grep -q 'retrain: summary: run .* promoted' "$T/log1" || { tail "$T/log1"; echo "FAIL: not promoted"; exit 1; }
