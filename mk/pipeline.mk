@@ -94,11 +94,13 @@ stamp = $(ART)/stamps/$(1).sum
 # rebuild into the same code re-run nothing.  The sum leaves out the symbol
 # table and debug information (strip): nvcc writes a temporary file name
 # with its PID into each object's symbol table, so two builds of the same
-# CUDA code differ there and only there.
+# CUDA code differ there and only there.  The stripped copy is a temporary
+# file of its own: two makes on one ART (a retrain and a make by hand)
+# shared <stamp>.bin, and one removed it under the other.
 PROG_SUMS := $(PROGS:$(BIN)/%=$(ART)/stamps/%.sum)
 $(PROG_SUMS): $(ART)/stamps/%.sum: $(BIN)/%
 	@mkdir -p $(@D)
-	@strip -o $@.bin $< && sum=$$(sha256sum < $@.bin) && rm -f $@.bin && \
+	@t=$$(mktemp) && trap 'rm -f "$$t"' EXIT && strip -o "$$t" $< && sum=$$(sha256sum < "$$t") && \
 		{ [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@; }
 
 TRAIN_FLAGS = --cell $(CELL) --embed $(EMBED) --hidden $(HIDDEN) --layers $(LAYERS) \

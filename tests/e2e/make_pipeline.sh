@@ -5,7 +5,7 @@
 # dump is tokenized alone, a removed one re-runs the merge, two of one name
 # are refused; make -j2 all gives the same artifacts as make all; programs
 # rebuilt into the same code (make clean, a CUDA object compiled again)
-# re-run nothing.
+# re-run nothing; two makes at once on one ART both write the stamps.
 set -eu
 . "$(dirname "$0")/pipeline-lib.bash"
 pipeline_tree make 2
@@ -91,6 +91,29 @@ expect "programs rebuilt into the same code" "" all BUILD="$T/build"
 # file the pipeline wrote there go, a file of the user's in them stays
 echo keep >"$T/art/mine.txt"
 echo keep >"$T/rep/notes.txt"
+# two makes on one ART at once (a retrain and a make by hand) each write
+# the program stamps; a strip that waits for the other make's makes them
+# overlap for sure (the first goes on once both stripped, the second 1 s
+# later)
+mkdir -p "$T/slowbin"
+cat > "$T/slowbin/strip" <<EOF
+#!/bin/sh
+$(command -v strip) "\$@" || exit
+if mkdir "$T/strip-first" 2>/dev/null; then
+	for i in \$(seq 300); do [ -e "$T/strip-second" ] && exit 0; sleep 0.1; done
+else
+	touch "$T/strip-second"; sleep 1
+fi
+EOF
+chmod +x "$T/slowbin/strip"
+PATH=$T/slowbin:$PATH mk "$T/art2/stamps/train.sum" ART="$T/art2" > "$T/stamp1" 2>&1 & s1=$!
+PATH=$T/slowbin:$PATH mk "$T/art2/stamps/train.sum" ART="$T/art2" > "$T/stamp2" 2>&1 || \
+	{ cat "$T/stamp2"; echo "FAIL: the second of two makes writing a stamp"; exit 1; }
+wait $s1 || { cat "$T/stamp1"; echo "FAIL: the first of two makes writing a stamp"; exit 1; }
+cmp "$ART/stamps/train.sum" "$T/art2/stamps/train.sum" || { echo "FAIL: stamp differs"; exit 1; }
+[ "$(ls "$T/art2/stamps")" = train.sum ] || { ls "$T/art2/stamps"; echo "FAIL: files left in stamps/"; exit 1; }
+rm -rf "$T/art2"
+echo "ok: two makes on one ART write the program stamps side by side"
 mk distclean BUILD="$T/build" >/dev/null
 left=$(cd "$T" && find art rep build -mindepth 1 2>/dev/null | sort | tr '\n' ' ')
 [ "$left" = "art/mine.txt rep/notes.txt " ] || { echo "FAIL: after make distclean: $left"; exit 1; }
