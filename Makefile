@@ -136,8 +136,9 @@ clean:
 
 # distclean: clean, then what the pipeline writes under $(ART) and
 # $(REPORTS) (bench/run's reports too), and nothing else there: with
-# ART=DIR it removes make's files from DIR, not DIR's other files.
-ART_OUTPUTS = checkpoint.h5 dataset.h5 history.jsonl merged.tok metrics.json model.h5 params \
+# ART=DIR it removes make's files from DIR, not DIR's other files.  The
+# nightly runs stay: runs/ and their index, $(ART)/history.jsonl.
+ART_OUTPUTS = checkpoint.h5 dataset.h5 merged.tok metrics.json model.h5 params \
 	predictions.tsv split stamps stats timeseries tok train-log.jsonl train.json vocab.txt
 REPORT_OUTPUTS = report.html report.md timeseries.html bench.json bench.md
 distclean: clean
