@@ -24,7 +24,10 @@
 int main(int argc, char **argv)
 {
 	const char *model = "artifacts/model.h5", *data = "artifacts/dataset.h5", *split = "test";
-	const char *dump = NULL, *vocab = NULL, *labels = "binary", *task = "classify";
+	/* --labels was given when it no longer points at its default (the
+	 * parser points it into argv) */
+	const char *const labels_default = "binary";
+	const char *dump = NULL, *vocab = NULL, *labels = labels_default, *task = "classify";
 	const char *metrics_out = "artifacts/metrics.json", *pred_out = "artifacts/predictions.tsv";
 	const char *device = "auto";
 	long batch = 128, threads = 2;
@@ -65,6 +68,10 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	/* they only shape how a raw dump is read: without one they were
+	 * silently ignored */
+	if (!dump && (vocab || labels != labels_default))
+		die(EXIT_USAGE, "--%s goes with --dump", vocab ? "vocab" : "labels");
 	/* an empty path (an unset shell or make variable) is bad usage, not a
 	 * failed write after the whole split was scored ('' --predictions
 	 * means none) */

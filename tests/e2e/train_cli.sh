@@ -269,6 +269,18 @@ rc=0
 	! grep -q "integrity" "$tmp/miss.err" || fail "evaluate on a missing file: exit $rc, $(cat "$tmp/miss.err")"
 rc=0; "$BIN/evaluate" --split nonsense 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "evaluate --split nonsense: exit $rc"
+# --vocab and --labels shape how a raw dump is read: without --dump they
+# were silently ignored (the split scored as if they were not there); now
+# they are bad usage, before any work
+for opt in "--vocab $A/vocab.txt" "--labels 3class" "--labels binary"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$BIN/evaluate" --model "$A/model.h5" --data "$A/dataset.h5" --metrics "$tmp/nd-m.json" \
+		--predictions "$tmp/nd-p.tsv" --quiet $opt 2>"$tmp/nd.err" || rc=$?
+	[ $rc -eq 2 ] && grep -q -- "error: ${opt%% *} goes with --dump" "$tmp/nd.err" &&
+		[ ! -e "$tmp/nd-m.json" ] && [ ! -e "$tmp/nd-p.tsv" ] ||
+		fail "evaluate $opt without --dump: exit $rc, $(cat "$tmp/nd.err")"
+done
 "$BIN/train" --help | grep -q -- "--preset" || fail "train --help"
 # an output named as an input (a slip of the tab key) is refused before
 # any work, and the input is left as it was: train --model DATASET wrote
