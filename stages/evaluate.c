@@ -28,7 +28,8 @@ int main(int argc, char **argv)
 	 * parser points it into argv) */
 	const char *const labels_default = "binary";
 	const char *dump = NULL, *vocab = NULL, *labels = labels_default, *task = "classify";
-	const char *metrics_out = "artifacts/metrics.json", *pred_out = "artifacts/predictions.tsv";
+	const char *const pred_default = "artifacts/predictions.tsv"; /* as labels_default */
+	const char *metrics_out = "artifacts/metrics.json", *pred_out = pred_default;
 	const char *device = "auto";
 	long batch = 128, threads = 2;
 	int quiet = 0, logits = 0;
@@ -72,6 +73,13 @@ int main(int argc, char **argv)
 	 * silently ignored */
 	if (!dump && (vocab || labels != labels_default))
 		die(EXIT_USAGE, "--%s goes with --dump", vocab ? "vocab" : "labels");
+	/* a classifier's outputs: a time-series model's forecasts are in its
+	 * metrics ("predictions"), and these were silently ignored ('' asks
+	 * for no predictions file, which is what regress writes) */
+	if (!strcmp(task, "regress") && (logits || (pred_out != pred_default && *pred_out)))
+		die(EXIT_USAGE, "--%s does not apply to --task regress (its forecasts are in the "
+				"--metrics file, under \"predictions\")",
+		    logits ? "logits" : "predictions");
 	/* an empty path (an unset shell or make variable) is bad usage, not a
 	 * failed write after the whole split was scored ('' --predictions
 	 * means none) */

@@ -42,6 +42,19 @@ h5diff "$tmp/m.h5" "$tmp/r.h5" >/dev/null || fail "resumed regression weights di
 # wrong combinations fail with a message
 rc=0; "$BIN/evaluate" --model "$tmp/m.h5" --data "$tmp/ts.h5" 2>"$tmp/e1" || rc=$?
 [ $rc -eq 1 ] && grep -q "evaluate --task regress" "$tmp/e1" || fail "classify evaluate of a regression model"
+# --predictions and --logits are a classifier's outputs: with --task
+# regress they were silently ignored (exit 0, no file); now bad usage
+for opt in "--predictions $tmp/p.tsv" --logits; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" \
+		--metrics "$tmp/e-m.json" --quiet $opt 2>"$tmp/e3" || rc=$?
+	[ $rc -eq 2 ] && grep -q -- "error: ${opt%% *} does not apply to --task regress" "$tmp/e3" &&
+		[ ! -e "$tmp/e-m.json" ] || fail "evaluate --task regress $opt: exit $rc, $(cat "$tmp/e3")"
+done
+# --predictions '' (no predictions file) is what regress does: accepted
+"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" --metrics "$tmp/e-m.json" \
+	--predictions '' --quiet || fail "evaluate --task regress --predictions '': exit $?"
 rc=0; train --epochs 1 --task classify --model "$tmp/x.h5" --no-checkpoint 2>"$tmp/e2" || rc=$?
 [ $rc -eq 1 ] && grep -q "ts.h5" "$tmp/e2" || fail "classify training on a time-series file"
 rm -rf "$tmp"
