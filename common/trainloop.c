@@ -1131,17 +1131,23 @@ static void print_epoch(const struct run *r, struct progress *lg, const struct e
 	const double sps = l->secs > 0 ? l->seqs / l->secs : 0.0;
 	if (c->quiet)
 		return;
+	/* without a validation split there is nothing to print there (it
+	 * printed "val loss nan acc nan macro-F1 nan") */
+	char val[128];
+	if (!vm)
+		snprintf(val, sizeof(val), "no validation split");
+	else if (c->task == RNN_TASK_CLASSIFY)
+		snprintf(val, sizeof(val), "val loss %.4f acc %.4f macro-F1 %.4f", vm->loss,
+			 vm->accuracy, vm->macro_f1);
+	else
+		snprintf(val, sizeof(val), "val mse %.5f", vm->loss);
 	if (c->task == RNN_TASK_CLASSIFY)
-		progress_log(lg,
-			     "epoch %d/%d: loss %.4f acc %.4f | val loss %.4f acc %.4f "
-			     "macro-F1 %.4f | %.1f s, %.0f seq/s%s",
-			     l->epoch, c->epochs, l->loss, l->acc, vm ? vm->loss : NAN,
-			     vm ? vm->accuracy : NAN, vm ? vm->macro_f1 : NAN, l->esecs, sps,
+		progress_log(lg, "epoch %d/%d: loss %.4f acc %.4f | %s | %.1f s, %.0f seq/s%s",
+			     l->epoch, c->epochs, l->loss, l->acc, val, l->esecs, sps,
 			     l->improved ? " (best)" : "");
 	else
-		progress_log(lg, "epoch %d/%d: mse %.5f | val mse %.5f | %.1f s, %.0f seq/s%s",
-			     l->epoch, c->epochs, l->loss, vm ? vm->loss : NAN, l->esecs, sps,
-			     l->improved ? " (best)" : "");
+		progress_log(lg, "epoch %d/%d: mse %.5f | %s | %.1f s, %.0f seq/s%s", l->epoch,
+			     c->epochs, l->loss, val, l->esecs, sps, l->improved ? " (best)" : "");
 }
 
 /* After the last epoch: the model file, the log and the summary, or only

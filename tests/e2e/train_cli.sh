@@ -97,6 +97,21 @@ grep -q "split 'test' has no reviews" "$tmp/e0.err" || fail "empty split message
 [ ! -e "$tmp/e0/metrics.json" ] && [ ! -e "$tmp/e0/predictions.tsv" ] ||
 	fail "evaluate on an empty split wrote its outputs"
 ls "$tmp/e0" | grep -q '\.tmp\.' && fail "evaluate on an empty split left a temporary file"
+# a dataset without validation reviews (split --fractions 90/0/10): each
+# epoch's line says so (it printed "val loss nan acc nan macro-F1 nan"),
+# and train-log.jsonl has null where there is no value
+"$BIN/split" --quiet --fractions 90/0/10 --train "$tmp/nv/train.tok" \
+	--validation "$tmp/nv/validation.tok" --test "$tmp/nv/test.tok" "$A/merged.tok"
+"$BIN/pack-hdf5" --quiet --out "$tmp/nv/dataset.h5" "$tmp"/nv/{train,validation,test}.tok
+train --data "$tmp/nv/dataset.h5" --epochs 1 --model "$tmp/nv/model.h5" --log "$tmp/nv/log.jsonl" \
+	--summary "$tmp/nv/train.json" --no-checkpoint 2>"$tmp/nv.err"
+grep -qE '^train: [0-9-]{10} [0-9:]{8} epoch 1/1: loss [0-9.]+ acc [0-9.]+ \| no validation split \| ' \
+	"$tmp/nv.err" && ! grep -qiw 'nan' "$tmp/nv.err" ||
+	fail "train without a validation split: $(cat "$tmp/nv.err")"
+for k in '"val_loss": null' '"val_accuracy": null' '"val_macro_f1": null'; do
+	has "$tmp/nv/log.jsonl" "$k"
+done
+grep -qiw 'nan' "$tmp/nv/log.jsonl" "$tmp/nv/train.json" && fail "NaN in the log of a run without validation"
 # metrics that cannot be written: an empty name is bad usage before any
 # work; a path that cannot be created fails before the split is scored.
 # Either way no predictions.tsv without its metrics.json (both were
