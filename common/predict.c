@@ -10,6 +10,7 @@
 #include "grow.h"
 #include "hash.h"
 #include "predict.h"
+#include "pretok.h"
 #include "tsfile.h"
 #include "tseries.h"
 #include "tsforecast.h"
@@ -268,18 +269,28 @@ int predict_reviews(const char *model, const char *vocab, int jsonl, int logits,
 			size_t tl;
 			const char *t = line_text(line, (size_t)len, &tl, &hold);
 			double num;
-			int is_num = t && !ts_parse_value(t, &num);
+			/* the reasons a line is not a review, as "<stdin>:N: reason"
+			 * (the classifier knows no line: its error() and a
+			 * "cannot classify" made two lines); a JSON string is
+			 * valid UTF-8 (jansson checks), so a bad one is the line's */
+			size_t bad = t ? utf8_check(t, tl) : 0;
+			int unreadable = 1;
 			if (!t)
 				bad_input("<stdin>", lineno, "a JSON object without a string field "
 							     "'text', 'review' or 'comment_text'");
-			else if (is_num)
+			else if (bad != tl)
+				bad_input("<stdin>", lineno, "invalid UTF-8 at byte %zu of the %s",
+					  bad + 1, t == line ? "line" : "text");
+			else if (!ts_parse_value(t, &num))
 				bad_input("<stdin>", lineno, "'%.64s' is a number; '%s' is a review "
 							     "classifier and reads text",
 					  t, model);
-			if (!t || is_num || classifier_add_text(c, t, tl)) {
+			else
+				unreadable = 0;
+			if (unreadable || classifier_add_text(c, t, tl)) {
 				/* keep the output aligned with the input: the reviews
 				 * before it, then a line that says it failed */
-				if (t && !is_num)
+				if (!unreadable)
 					bad_input("<stdin>", lineno, "cannot classify this review");
 				failed = 1;
 				rc = classifier_run(c) || print_rows(&o);

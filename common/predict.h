@@ -10,7 +10,7 @@
  * time (one at a time on a terminal).  Prints "label prob" per review, or
  * with jsonl {"label", "prob", "probs"[, "logits"]}.  A line that cannot be
  * classified prints "error line N" ({"label": null, "error": ...}) in its
- * place.  Returns 0, 1 when some line failed, or -1 after error(). */
+ * place and "<stdin>:N: reason" on stderr.  Returns 0, 1 when some line failed, or -1 after error(). */
 int predict_reviews(const char *model, const char *vocab, int jsonl, int logits, int batch,
 		    char **args, int nargs);
 

@@ -148,7 +148,17 @@ printf 'Хорошо\n\xff\xfe\nПлохо\n' | "$BIN/predict" --model "$A/model
 [ $rc -eq 1 ] || fail "predict with a bad line: exit $rc"
 [ "$(sed -n 2p "$tmp/p.txt")" = "error line 2" ] && [ "$(wc -l <"$tmp/p.txt")" -eq 3 ] ||
 	fail "predict with a bad line printed: $(cat "$tmp/p.txt")"
-grep -q '<stdin>:2:' "$tmp/p.err" || fail "no <stdin>:2: message"
+# the reason is the one line, in file:line form (it was "predict: error:
+# invalid UTF-8 ..." on a line of its own, then "<stdin>:2: cannot
+# classify this review"); JSON that is not valid UTF-8 is read as text
+[ "$(cat "$tmp/p.err")" = '<stdin>:2: invalid UTF-8 at byte 1 of the line' ] ||
+	fail "predict with a bad line said: $(cat "$tmp/p.err")"
+rc=0
+printf '{"text": "Хорошо \xff"}\n' | "$BIN/predict" --model "$A/model.h5" --jsonl >"$tmp/p.txt" \
+	2>"$tmp/p.err" || rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$tmp/p.txt")" = '{"label": null, "error": "line 1"}' ] &&
+	[ "$(cat "$tmp/p.err")" = '<stdin>:1: invalid UTF-8 at byte 24 of the line' ] ||
+	fail "predict --jsonl with a bad line: exit $rc, $(cat "$tmp/p.txt" "$tmp/p.err")"
 # JSON lines whose review is under another name (or not a string) hold no
 # review: each is a failed line in its place, not its JSON source classified
 rc=0
