@@ -127,10 +127,12 @@ PARAMS_split    := fractions=$(FRACTIONS)
 
 PARAMS_train    = $(TRAIN_FLAGS)
 # remade only when missing or when its text changed (STALE_PARAMS, in the
-# Makefile)
+# Makefile).  The text is written as it is, quotes included (COLUMN='name'
+# in PARAMS_ts-prepare): the shell took them off, the file never matched
+# its variable again, and every make re-ran the step and all after it.
 $(ART)/params/%.txt:
 	@mkdir -p $(@D)
-	@printf '%s\n' '$(strip $(PARAMS_$*))' > $@
+	@printf '%s\n' '$(subst ','\'',$(strip $(PARAMS_$*)))' > $@
 
 # ---- vocabulary (learned when VOCAB is not given; frozen once made) ----
 $(ART)/vocab.txt: $(ART)/params/vocab.txt | $(DUMPS) $(BIN)/learn-vocab
