@@ -33,7 +33,10 @@ struct evaluate_opts {
 int evaluate_classifier(const struct evaluate_opts *o);
 
 /* Scores the regression model on the time-series dataset's test split and
- * writes the metrics JSON out (ts_metrics_write_test).  Returns 0 or -1. */
+ * writes the metrics JSON out (ts_metrics_write_test).  batch applies on
+ * CUDA; the CPU runs one window at a time, so each forecast is the one
+ * predict (ts_forecaster_next) gives for the same values, bit for bit.
+ * Returns 0 or -1. */
 int evaluate_series(const char *model, const char *data, const char *out, int batch,
 		    enum device_kind device);
 

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		 "per-review predictions to write (TSV; '' = none)", 0, 0},
 		{"logits", OPT_FLAG, &logits, NULL,
 		 "add logit_<label> columns (full precision) to the predictions", 0, 0},
-		{"batch", OPT_INT, &batch, "N", "reviews per forward pass", 1, 1 << 16},
+		{"batch", OPT_INT, &batch, "N", "reviews per forward pass (--task regress on the CPU: 1 window, as predict)", 1, 1 << 16},
 		{"threads", OPT_INT, &threads, "N", "CPU threads", 1, 256},
 		{"device", OPT_CHOICE, &device, "auto|cpu|cuda",
 		 "where the forward passes run (auto: a CUDA GPU when built in and present, else "
