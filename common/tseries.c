@@ -231,6 +231,8 @@ static int take_header(struct csvread *c)
 		}
 	} else if (c->ncols == 2) {
 		c->vcol = 1;
+	} else if (c->ncols == 1) {
+		c->vcol = 0; /* values alone, no time column */
 	} else {
 		list_columns(c, cols, sizeof(cols));
 		return bad_input(c->path, c->line,

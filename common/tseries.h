@@ -69,7 +69,8 @@ int ts_parse_doubles(const char *s, const char *what, double *out, int max);
  *
  * Reads a CSV (or TSV / semicolon-separated: the delimiter is the first of
  * ',' '\t' ';' found in the header line) with a header row.  column names
- * the value column; NULL picks the second column of a two-column file.
+ * the value column; NULL picks the only column of a one-column file (no
+ * time column then) or the second column of a two-column file.
  * time_column names the time column; NULL picks the first column when it is
  * not the value column, "" (or "none") means no time column.  Values are
  * decimal numbers (surrounding spaces allowed); an empty, non-numeric or

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		{"csv", OPT_STR, &csv, "FILE",
 		 "series: read the values from a CSV file with a header (as ts-prepare --csv)", 0, 0},
 		{"column", OPT_STR, &column, "NAME",
-		 "series, --csv: the value column (default: the second of a two-column file)", 0, 0},
+		 "series, --csv: the value column (default: the only column, or the second of two)", 0, 0},
 		{"dataset", OPT_STR, &dataset, "FILE",
 		 "series: read the values from a time-series dataset.h5 (forecast past its end)", 0,
 		 0},

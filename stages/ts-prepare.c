@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		{"seed", OPT_INT, &seed, "N", "synthetic: seed of the phases and the noise", 0, 9e18},
 		{"csv", OPT_STR, &csv, "FILE", "read the series from a CSV file with a header", 0, 0},
 		{"column", OPT_STR, &column, "NAME",
-		 "CSV value column (default: the second of a two-column file)", 0, 0},
+		 "CSV value column (default: the only column, or the second of two)", 0, 0},
 		{"time-column", OPT_STR, &time_column, "NAME",
 		 "CSV time column, 'none' for none (default: the first column)", 0, 0},
 		{"window", OPT_INT, &window, "W", "values per input window", 1, 100000},

@@ -314,6 +314,17 @@ static void test_csv_good(void **state)
 	assert_int_equal(tseries_read_csv(path, "b", "c", &s), 0);
 	assert_string_equal(s.times[1], "6");
 	tseries_free(&s);
+
+	/* one column, values alone: read without --column (it was refused
+	 * with "1 columns: name the value column (columns: 'Value')") */
+	const char *one = "Value\r\n1.5\r\n-2\r\n7\r\n";
+	write_file(path, one, strlen(one));
+	assert_int_equal(tseries_read_csv(path, NULL, NULL, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(s.values[0] == 1.5 && s.values[1] == -2 && s.values[2] == 7);
+	assert_string_equal(s.column, "Value");
+	assert_null(s.times);
+	tseries_free(&s);
 }
 
 /* Writes text, reads it, expects failure with want in the message. */
