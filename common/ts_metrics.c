@@ -10,6 +10,7 @@
 #include "afile.h"
 #include "error.h"
 #include "ts_metrics.h"
+#include "tseries.h"
 
 void ts_err_compute(const double *truth, const double *pred, size_t n, size_t stride,
 		    struct ts_err *e)
@@ -321,18 +322,20 @@ int ts_predictions_read(const char *path, size_t rows, size_t k, double **out)
 				p++;
 			if (!*p)
 				break;
-			char *end;
-			errno = 0;
-			double x = strtod(p, &end);
-			if (end == p || errno == ERANGE || !isfinite(x) ||
-			    (*end && !isspace((unsigned char)*end) && *end != ',')) {
-				char *stop = p;
-				while (*stop && !isspace((unsigned char)*stop) && *stop != ',')
-					stop++;
-				*stop = '\0';
-				rc = bad_input(path, ln, "'%s' is not a finite number", p);
+			/* one number, by the rule of every series reader */
+			char *end = p;
+			while (*end && !isspace((unsigned char)*end) && *end != ',')
+				end++;
+			char sep = *end;
+			*end = '\0';
+			double x;
+			int why = ts_parse_value(p, &x);
+			if (why != TS_VALUE_OK) {
+				rc = bad_input(path, ln, "'%s' is not a %snumber", p,
+					       why == TS_VALUE_NOT_FINITE ? "finite " : "");
 				break;
 			}
+			*end = sep;
 			if (h < k)
 				v[r * k + h] = x;
 			h++;

@@ -51,12 +51,17 @@ int ts_parse_value(const char *s, double *out)
 	char *end;
 	errno = 0;
 	double x = strtod(s, &end);
+	const char *num_end = end;
 	while (isspace((unsigned char)*end))
 		end++;
 	if (end == s || *end || errno == ERANGE)
 		return TS_VALUE_NOT_NUMBER;
 	if (!isfinite(x))
 		return TS_VALUE_NOT_FINITE;
+	/* decimal only: strtod also reads C's hexadecimal floats, and a cell
+	 * "0x10" became 16 */
+	if (strspn(s, "0123456789+-.eE") < (size_t)(num_end - s))
+		return TS_VALUE_NOT_NUMBER;
 	*out = x;
 	return TS_VALUE_OK;
 }

@@ -239,7 +239,9 @@ static void test_write_and_predictions_file(void **state)
 		const char *text, *want;
 	} bad[] = {
 		{"1 2\n1\n", ":2: 1 number, expected 2 (the horizon)"},
-		{"1 2\n1 x\n", ":2: 'x' is not a finite number"},
+		{"1 2\n1 x\n", ":2: 'x' is not a number"},
+		/* decimal numbers only, as every series reader (0x10 was 16) */
+		{"1 2\n0x10 1\n", ":2: '0x10' is not a number"},
 		{"1 2\n1 2 3\n", ":2: 3 numbers, expected 2"},
 		{"1 2\nnan 1\n", ":2: 'nan' is not a finite number"},
 		{"1 2\n", ":1: 1 forecast line, expected 17"},

@@ -96,6 +96,11 @@ static void test_parse_and_format(void **state)
 	assert_int_equal(ts_parse_value("abc", &x), TS_VALUE_NOT_NUMBER);
 	assert_int_equal(ts_parse_value("12x", &x), TS_VALUE_NOT_NUMBER);
 	assert_int_equal(ts_parse_value("1 2", &x), TS_VALUE_NOT_NUMBER);
+	/* decimal numbers only: strtod's hexadecimal floats were read (0x10 as 16) */
+	assert_int_equal(ts_parse_value("0x10", &x), TS_VALUE_NOT_NUMBER);
+	assert_int_equal(ts_parse_value(" -0X1p3 ", &x), TS_VALUE_NOT_NUMBER);
+	assert_int_equal(ts_parse_value("+.5E-1", &x), TS_VALUE_OK);
+	assert_true(x == 0.05);
 	assert_int_equal(ts_parse_value("1e400", &x), TS_VALUE_NOT_NUMBER); /* overflow */
 	assert_int_equal(ts_parse_value("inf", &x), TS_VALUE_NOT_FINITE);
 	assert_int_equal(ts_parse_value("NaN", &x), TS_VALUE_NOT_FINITE);
