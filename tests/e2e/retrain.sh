@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # e2e/retrain.sh - the cron path on the demo dump, in a temporary tree:
+#  0. relative paths given to scripts/retrain, run from another folder,
+#     are taken from that folder;
 #  1. make retrain trains, keeps runs/<time>/, promotes runs/current;
 #  2. again with nothing new: "nothing new", exit 0, no new run, also when
 #     it starts in the same second as the current run; a model made by hand
@@ -34,6 +36,26 @@ for bad in PROMOTE_METRIC=val_f1 PROMOTE_TOLERANCE=1% PROMOTE_TOLERANCE=0,01 PRO
 		|| { cat "$T/bad"; echo "FAIL: retrain $bad: exit $rc, want 2 and a message"; exit 1; }
 done
 [ -e "$RUNS" ] && { ls -la "$RUNS"; echo "FAIL: a refused setting made a run folder"; exit 1; }
+
+# relative paths are the caller's (its current folder), not the
+# repository's, whether given as arguments or in the environment: a
+# stand-in make records what it was given; the run then fails (no model)
+mkdir -p "$T/caller"
+build=$BUILD; [[ $build = /* ]] || build=$TOP/$build
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s"\n' "$T/make-args" > "$T/args-make"
+chmod +x "$T/args-make"
+set +e
+(cd "$T/caller" && env -u ART -u REPORTS RUNS=runs MAKE="$T/args-make" "$TOP/scripts/retrain" \
+	DATA=dumps VOCAB=v/vocab.txt ART=art REPORTS=rep BUILD="$build" EPOCHS=1) \
+	> "$T/log0" 2>&1
+set -e
+for want in "DATA=$T/caller/dumps" "VOCAB=$T/caller/v/vocab.txt" "ART=$T/caller/art" \
+	    "REPORTS=$T/caller/rep" "BUILD=$build" EPOCHS=1; do
+	grep -qxF -- "$want" "$T/make-args" || { cat "$T/log0" "$T/make-args"; echo "FAIL: make was not given $want"; exit 1; }
+done
+[ -e "$T/caller/art/.retrain.lock" ] && ls "$T/caller/runs"/2*/log.txt >/dev/null \
+	|| { cat "$T/log0"; ls -R "$T/caller"; echo "FAIL: ART or RUNS not in the caller's folder"; exit 1; }
+rm -rf "$T/caller"
 
 # 1. first run: trains and promotes
 mk retrain > "$T/log1" 2>&1 || { cat "$T/log1"; echo "FAIL: first retrain"; exit 1; }
