@@ -187,6 +187,33 @@ static void header(struct doc *o, const struct report_data *d)
 			 "</header>\n");
 	}
 
+	/* a night's model that retrain did not promote is in artifacts/ and in
+	 * this report, but not in service: say so first, and name the run that
+	 * is (the last promoted one, which retrain made runs/current) */
+	if (this_run_in_history(d) && d->hist[d->n_hist - 1].promoted == 0) {
+		const struct history_row *h = &d->hist[d->n_hist - 1], *cur = baseline_run(d);
+		doc_html(o, "<p class=\"bad\">");
+		doc_md(o, "**");
+		doc_text(o, "Not promoted:");
+		doc_md(o, "**");
+		doc_text(o, " this run (%s) did worse than the model in service", h->run);
+		int same = cur && h->metric && cur->metric && !strcmp(cur->metric, h->metric) &&
+			   isfinite(cur->metric_value);
+		if (h->metric && isfinite(h->metric_value))
+			doc_text(o, " (%s %s%s%s)", h->metric, fmt_num(h->metric_value, 4),
+				 same ? " vs " : "", same ? fmt_num(cur->metric_value, 4) : "");
+		if (cur)
+			doc_text(o, ", which stays in use: run %s (runs/current).", cur->run);
+		else
+			doc_text(o, "; the history names no promoted run.");
+		const char *mpath = rj_str(d->metrics, "model");
+		if (mpath)
+			doc_text(o, " The numbers below, and the model in %s, are this run's.", mpath);
+		else
+			doc_text(o, " The numbers below are this run's.");
+		doc_pend(o);
+	}
+
 	/* headline numbers */
 	doc_html(o, "<div class=\"cards\">\n");
 	if (d->metrics) {

@@ -128,6 +128,20 @@ for want in '| change | val\_macro\_f1 | test reviews |' '| 0.8600 | 40 | 1 | ye
 	grep -qF -- "$want" "$T/rh.md" || fail "retrain's history: report.md lacks '$want'"
 done
 $PY tests/e2e/report_check.py "$T/rh.html" '>0.8700</td>' || fail "retrain's history: metric in HTML"
+# a night retrain did not promote: artifacts/ and the report hold its model,
+# so the headline says first that it is not in service and which run is
+# (the last promoted one: runs/current)
+grep -q 'Not promoted' "$T/rh.html" "$T/rh.md" && fail "retrain's history: another run called not promoted"
+cp "$T/retrain-history.jsonl" "$T/np.jsonl"
+echo '{"run": "20261202T033000Z", "accuracy": 0.875, "macro_f1": 0.8749, "val_macro_f1": 0.85, "n": 40, "dumps": 2, "promoted": false}' \
+	>> "$T/np.jsonl"
+"$BIN" "${full[@]}" --history "$T/np.jsonl" --html "$T/np.html" --md "$T/np.md" --quiet \
+	|| fail "not promoted: exit $?"
+np='this run (20261202T033000Z) did worse than the model in service (val_macro_f1 0.8500 vs 0.8700), which stays in use: run 20261201T033000Z (runs/current). The numbers below, and the model in artifacts/model.h5, are this run'
+$PY tests/e2e/report_check.py "$T/np.html" "<p class=\"bad\">Not promoted: $np" \
+	|| fail "not promoted: HTML headline"
+grep -qF -- "**Not promoted:** ${np//_/\\_}" "$T/np.md" || fail "not promoted: Markdown headline"
+
 # PROMOTE_METRIC changed between runs: each cell names its metric
 sed '3s/"val_macro_f1": 0.8/"best_val_loss": 0.41/' "$T/retrain-history.jsonl" > "$T/mixed.jsonl"
 "$BIN" "${full[@]}" --history "$T/mixed.jsonl" --html "" --md "$T/mixed.md" --quiet \
