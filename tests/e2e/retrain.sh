@@ -6,7 +6,8 @@
 #  2. again with nothing new: "nothing new", exit 0, no new run, also when
 #     it starts in the same second as the current run; a model made by hand
 #     (make all) since the last run is recorded; a failed report fails the
-#     night and says so in its log, and so does SIGTERM;
+#     night and says so in its log, and so does SIGTERM (the log keeps the
+#     stopped stage's last lines);
 #  3. a new dump lands and two retrains start together: one runs, the other
 #     exits 3 saying another run holds the lock; nothing is left corrupt;
 #  4. a pipeline killed (SIGKILL to the whole process group) at seeded random
@@ -127,8 +128,15 @@ grep -q 'stand-in failure' "$T/log2e" && grep -q 'summary: run .*; report FAILED
 [ "$(wc -l < "$ART/history.jsonl")" -eq 4 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after 2e"; exit 1; }
 
 # 2f. a run stopped by SIGTERM (shutdown, timeout(1): the whole process
-# group) ends the night's log with its summary and dies by the signal
-printf '#!/bin/sh\necho working\nexec sleep 30\n' > "$T/slow-make"
+# group) ends the night's log with its summary and dies by the signal; the
+# log keeps what the stopping stage wrote last (a stand-in for train: its
+# stop line comes a while after the signal), stamped, and nothing else
+cat > "$T/slow-make" <<'SH'
+#!/bin/sh
+trap 'sleep 0.5; echo "train: stopped by SIGTERM in epoch 1; rerun with --resume to continue" >&2; exit 75' TERM
+echo working
+while :; do sleep 0.1; done
+SH
 chmod +x "$T/slow-make"
 MAKE=$T/slow-make setsid scripts/retrain "${knobs[@]}" > "$T/log2f" 2>&1 & p=$!
 for _ in $(seq 200); do grep -q working "$T/log2f" && break; sleep 0.05; done
@@ -137,6 +145,13 @@ set +e; wait $p; rc=$?; set -e
 [ $rc -eq 143 ] || { cat "$T/log2f"; echo "FAIL: retrain stopped by SIGTERM: exit $rc, want 143"; exit 1; }
 tail -n 1 "$T/log2f" | grep -q 'retrain: summary: run .* stopped by SIGTERM (log: .*); current model kept' \
 	|| { cat "$T/log2f"; echo "FAIL: no summary line after SIGTERM"; exit 1; }
+log2f=$(sed -n 's/^.*stopped by SIGTERM (log: \(.*\)); current model kept$/\1/p' "$T/log2f")
+for f in "$T/log2f" "$log2f"; do
+	grep -q '^[0-9T:-]*Z train: stopped by SIGTERM in epoch 1; rerun with --resume' "$f" \
+		|| { cat "$f"; echo "FAIL: $f lost the stopping stage's last line"; exit 1; }
+	grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z ' "$f" \
+		&& { echo "FAIL: lines without a timestamp in $f"; exit 1; }
+done
 
 # 3. a new dump and two overlapping retrains
 cp data/demo/reviews-2026-11.csv "$T/data/"
