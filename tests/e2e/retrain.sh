@@ -126,6 +126,11 @@ set -e
 grep -q 'stand-in failure' "$T/log2e" && grep -q 'summary: run .*; report FAILED (log: ' "$T/log2e" \
 	|| { cat "$T/log2e"; echo "FAIL: a failed report not in the night's log"; exit 1; }
 [ "$(wc -l < "$ART/history.jsonl")" -eq 4 ] || { cat "$ART/history.jsonl"; echo "FAIL: history after 2e"; exit 1; }
+# the run's own log.txt ends with the summary too (kept, it says how the
+# night ended)
+log2e=$(sed -n 's/^.*report FAILED (log: \(.*\))$/\1/p' "$T/log2e")
+tail -n 1 "$log2e" | grep -q 'retrain: summary: run .*; report FAILED (log: ' \
+	|| { cat "$log2e"; echo "FAIL: the run's log.txt does not end with its summary"; exit 1; }
 
 # 2f. a run stopped by SIGTERM (shutdown, timeout(1): the whole process
 # group) ends the night's log with its summary and dies by the signal; the
@@ -152,6 +157,9 @@ for f in "$T/log2f" "$log2f"; do
 	grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z ' "$f" \
 		&& { echo "FAIL: lines without a timestamp in $f"; exit 1; }
 done
+# the stopped run's folder is kept, its log.txt ending with the summary
+tail -n 1 "$log2f" | grep -q 'retrain: summary: run .* stopped by SIGTERM' \
+	|| { cat "$log2f"; echo "FAIL: the stopped run's log.txt does not end with its summary"; exit 1; }
 
 # 3. a new dump and two overlapping retrains
 cp data/demo/reviews-2026-11.csv "$T/data/"
