@@ -1,7 +1,8 @@
 # mk/timeseries.mk - the time-series task: predict the next value(s) of a
 # series with the same RNN engine (docs/timeseries.md).  Included by the
 # Makefile after mk/pipeline.mk, whose conventions it uses: ART, REPORTS,
-# BIN, Q, say, stamp, the model knobs (CELL, HIDDEN, ...) and the
+# BIN, Q, say, stamp, the shared knobs CLIP, SEED, THREADS and DEVICE (the
+# model has its own, TS_CELL, TS_HIDDEN, ... below) and the
 # parameters-file rule $(ART)/params/%.txt (rewritten only when PARAMS_<name>
 # changes, so a changed parameter re-runs its step and what follows).
 #
