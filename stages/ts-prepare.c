@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 		{"column", OPT_STR, &column, "NAME",
 		 "CSV value column (default: the only column, or the second of two)", 0, 0},
 		{"time-column", OPT_STR, &time_column, "NAME",
-		 "CSV time column, 'none' for none (default: the first column)", 0, 0},
+		 "CSV time column, 'none' for none (default: the first column, unless it is the "
+		 "value column)", 0, 0},
 		{"window", OPT_INT, &window, "W", "values per input window", 1, 100000},
 		{"horizon", OPT_INT, &horizon, "K", "values to predict after each window", 1, 10000},
 		{"season", OPT_INT, &season, "S",
