@@ -93,6 +93,8 @@ build: $(PROGS)
 # Whether it would change is decided here, as make reads the Makefile, so
 # that `make -n` and `make -q` tell the truth and write nothing: a memo
 # whose text differs, or that is missing, is the one that gets FORCE.
+# shq: a value as one shell word, whatever quotes it holds ('it'\''s')
+shq = '$(subst ','\'',$(1))'
 same_text = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
 memo_stale = $(if $(call same_text,$(strip $(file < $(1))),$(strip $(2))),,$(1))
 

@@ -132,7 +132,7 @@ PARAMS_train    = $(TRAIN_FLAGS)
 # its variable again, and every make re-ran the step and all after it.
 $(ART)/params/%.txt:
 	@mkdir -p $(@D)
-	@printf '%s\n' '$(subst ','\'',$(strip $(PARAMS_$*)))' > $@
+	@printf '%s\n' $(call shq,$(strip $(PARAMS_$*))) > $@
 
 # ---- vocabulary (learned when VOCAB is not given; frozen once made) ----
 $(ART)/vocab.txt: $(ART)/params/vocab.txt | $(DUMPS) $(BIN)/learn-vocab
@@ -159,7 +159,7 @@ $(foreach d,$(DUMPS),$(eval $(call tok_rule,$(d))))
 $(ART)/merged.tok $(ART)/stats/filter-relabel.json &: $(TOKS) $(ART)/params/filter.txt \
 		$(call stamp,filter-relabel)
 	$(call say,STAGE,filter-relabel -> $(ART)/merged.tok)
-	$(Q)$(BIN)/filter-relabel --labels '$(LABELS)' --on-error $(ON_ERROR) \
+	$(Q)$(BIN)/filter-relabel --labels $(call shq,$(LABELS)) --on-error $(ON_ERROR) \
 		--stats $(ART)/stats/filter-relabel.json --output $(ART)/merged.tok --quiet $(TOKS)
 
 # ---- split: train/validation/test by text hash ----

@@ -50,8 +50,8 @@ TS_SOURCE_ARGS = --synthetic $(TS_LENGTH) --periods $(TS_PERIODS) \
 	--amplitudes $(TS_AMPLITUDES) --level $(TS_LEVEL) --trend $(TS_TREND) \
 	--noise $(TS_NOISE) --seed $(TS_SEED)
 else
-TS_SOURCE_ARGS = --csv $(SERIES) $(if $(COLUMN),--column '$(COLUMN)') \
-	$(if $(TIME_COLUMN),--time-column '$(TIME_COLUMN)')
+TS_SOURCE_ARGS = --csv $(call shq,$(SERIES)) $(if $(COLUMN),--column $(call shq,$(COLUMN))) \
+	$(if $(TIME_COLUMN),--time-column $(call shq,$(TIME_COLUMN)))
 endif
 TS_PREPARE_ARGS = $(TS_SOURCE_ARGS) --window $(TS_WINDOW) --horizon $(TS_HORIZON) \
 	--season $(TS_SEASON) --train $(TS_TRAIN) --validation $(TS_VALIDATION)

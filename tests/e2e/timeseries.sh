@@ -146,13 +146,14 @@ h5dump -a /window "$tmp/art/timeseries/dataset.h5" | grep -q '(0): 10' || fail "
 # a CSV series with COLUMN and TIME_COLUMN: they are quoted in the
 # parameters line, and the quotes made the parameters file differ from its
 # variable on every make, so the dataset (and training after it) was made
-# again each time with nothing changed
-printf 'When,Level,Other\n' >"$tmp/level.csv"
+# again each time with nothing changed; a quote in a column's name broke
+# the shell command
+printf "When,Level o'clock,Other\\n" >"$tmp/level.csv"
 for i in $(seq 0 99); do echo "$((1000 + i)),$((i % 7 + i / 10)),0"; done >>"$tmp/level.csv"
-csvmk=("${mk[@]}" SERIES="$tmp/level.csv" COLUMN=Level TIME_COLUMN=When TS_WINDOW=8)
+csvmk=("${mk[@]}" SERIES="$tmp/level.csv" "COLUMN=Level o'clock" TIME_COLUMN=When TS_WINDOW=8)
 "${csvmk[@]}" timeseries-data >"$tmp/make4.txt" 2>&1 || fail "make with COLUMN: $(cat "$tmp/make4.txt")"
 grep -q "ts-prepare ->" "$tmp/make4.txt" || fail "a new SERIES did not re-run ts-prepare"
-h5dump -a /column "$tmp/art/timeseries/dataset.h5" | grep -q '"Level"' || fail "COLUMN not passed"
+h5dump -a /column "$tmp/art/timeseries/dataset.h5" | grep -qF '"Level o'"'"'clock"' || fail "COLUMN not passed"
 "${csvmk[@]}" timeseries-data >"$tmp/make5.txt" 2>&1
 grep -q "ts-prepare ->" "$tmp/make5.txt" && fail "make re-ran ts-prepare with COLUMN set and nothing changed"
 rm -rf "$tmp"
