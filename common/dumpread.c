@@ -10,18 +10,23 @@
  * find its end with bounded memory.  After malformed quoting the reader
  * resynchronises at the next line break.  Refused as a whole: a UTF-16
  * file (named as such), a gzip stream that expands over GZ_MAX_RATIO:1
- * (a gzip bomb: bounds the time, not only the memory), a CSV header that
- * names a column it uses twice.
+ * (a gzip bomb: bounds the time, not only the memory), bytes after the
+ * last gzip member that are no gzip member (zlib's gzread drops them
+ * silently: rows appended to a .gz were lost), a CSV header that names a
+ * column it uses twice.
  */
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "dumpread.h"
@@ -152,6 +157,218 @@ static int parse_split_value(const char *s, size_t n)
 	return sp == SPLIT_NONE ? -1 : sp;
 }
 
+/* ---- gzip or plain input ---- */
+
+/* zlib's gzread, but strict about the end: after the last gzip member only
+ * NUL padding may follow (dd and tape blocks); anything else (rows
+ * appended to a .gz with >>, a file glued to it) is an error, where gzread
+ * ignores it and the rows in it were lost without a word.  A file that
+ * does not start with the gzip magic is read as it is. */
+#define ZIN_RAW_SIZE (1 << 18)
+enum { ZIN_START, ZIN_PLAIN, ZIN_GZIP, ZIN_BETWEEN, ZIN_END };
+#define ZIN_TRAILING 100 /* an error code of ours, beside zlib's */
+
+struct zin {
+	int fd;
+	int state;       /* ZIN_*; ZIN_BETWEEN: after a member's end */
+	int raw_eof;     /* read() returned 0 */
+	int err;         /* pending: Z_ERRNO, Z_BUF_ERROR (truncated), Z_DATA_ERROR,
+			    Z_MEM_ERROR, Z_STREAM_ERROR or ZIN_TRAILING */
+	int err_errno;
+	const char *msg; /* of err */
+	char msgbuf[96];
+	unsigned char *raw;
+	z_stream zs;
+	int zs_live;
+	uint64_t raw_read; /* bytes read from the file */
+};
+
+static int zin_open(struct zin *z, const char *path)
+{
+	memset(z, 0, sizeof(*z));
+	z->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (z->fd < 0)
+		return -1;
+	if (!(z->raw = malloc(ZIN_RAW_SIZE))) {
+		close(z->fd);
+		z->fd = -1;
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+static void zin_close(struct zin *z)
+{
+	if (z->zs_live)
+		inflateEnd(&z->zs);
+	if (z->fd >= 0)
+		close(z->fd);
+	free(z->raw);
+	z->fd = -1;
+	z->raw = NULL;
+	z->zs_live = 0;
+}
+
+/* Compressed bytes consumed so far (the bomb guard's denominator). */
+static uint64_t zin_used(const struct zin *z)
+{
+	return z->raw_read - z->zs.avail_in;
+}
+
+/* Tops up the raw input (moving what is left to the front).  -1 on a read
+ * error (pending in z). */
+static int zin_refill(struct zin *z)
+{
+	if (z->raw_eof)
+		return 0;
+	size_t have = z->zs.avail_in;
+	if (have && z->zs.next_in != z->raw)
+		memmove(z->raw, z->zs.next_in, have);
+	z->zs.next_in = z->raw;
+	while (have < ZIN_RAW_SIZE) {
+		ssize_t got = read(z->fd, z->raw + have, ZIN_RAW_SIZE - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			z->err = Z_ERRNO;
+			z->err_errno = errno;
+			return -1;
+		}
+		if (got == 0) {
+			z->raw_eof = 1;
+			break;
+		}
+		have += (size_t)got;
+		z->raw_read += (uint64_t)got;
+		if (have >= 2)
+			break; /* enough to go on; no need to block on a pipe */
+	}
+	z->zs.avail_in = (uInt)have;
+	return 0;
+}
+
+static int zin_fail(struct zin *z, int err, const char *msg)
+{
+	z->err = err;
+	z->msg = msg;
+	return -1;
+}
+
+/* After a member's end: the next member, the end (nothing more, or only
+ * NUL bytes), or an error.  1: a member starts, 0: the end, -1: error. */
+static int zin_next_member(struct zin *z)
+{
+	for (;;) {
+		if (z->zs.avail_in < 2 && zin_refill(z))
+			return -1;
+		if (z->zs.avail_in == 0)
+			return 0;
+		const unsigned char *p = z->zs.next_in;
+		if (p[0] == 0x1f && (z->zs.avail_in < 2 || p[1] == 0x8b)) {
+			if (z->zs.avail_in < 2) /* a lone 0x1f at the very end */
+				break;
+			if (inflateReset(&z->zs) != Z_OK)
+				return zin_fail(z, Z_STREAM_ERROR, "inflateReset failed");
+			return 1;
+		}
+		size_t k = 0;
+		while (k < z->zs.avail_in && p[k] == 0)
+			k++;
+		z->zs.next_in += k; /* NUL padding */
+		z->zs.avail_in -= (uInt)k;
+		if (z->zs.avail_in)
+			break;
+	}
+	snprintf(z->msgbuf, sizeof(z->msgbuf), "data after the end of the gzip stream (byte %llu)",
+		 (unsigned long long)zin_used(z));
+	return zin_fail(z, ZIN_TRAILING, z->msgbuf);
+}
+
+/* Reads up to len bytes (fewer only at the end).  Returns the count, 0 at
+ * the end, -1 on error (zin_error() says which); bytes decoded before an
+ * error are returned first, the error on the next call. */
+static long zin_read(struct zin *z, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+	if (z->err)
+		return -1;
+	if (z->state == ZIN_START) {
+		if (zin_refill(z))
+			return -1;
+		const unsigned char *p = z->zs.next_in;
+		if (z->zs.avail_in >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+			if (inflateInit2(&z->zs, 15 + 16) != Z_OK)
+				return zin_fail(z, Z_MEM_ERROR, "out of memory");
+			z->zs_live = 1;
+			z->state = ZIN_GZIP;
+		} else {
+			z->state = ZIN_PLAIN;
+		}
+	}
+	while (got < len && z->state != ZIN_END) {
+		if (z->state == ZIN_PLAIN) {
+			if (z->zs.avail_in == 0) {
+				if (z->raw_eof || zin_refill(z) || z->zs.avail_in == 0) {
+					if (z->err)
+						break;
+					z->state = ZIN_END;
+					break;
+				}
+			}
+			size_t k = z->zs.avail_in < len - got ? z->zs.avail_in : len - got;
+			memcpy(buf + got, z->zs.next_in, k);
+			z->zs.next_in += k;
+			z->zs.avail_in -= (uInt)k;
+			got += k;
+			continue;
+		}
+		if (z->state == ZIN_BETWEEN) {
+			int m = zin_next_member(z);
+			if (m < 0)
+				break;
+			z->state = m ? ZIN_GZIP : ZIN_END;
+			continue;
+		}
+		if (z->zs.avail_in == 0 && zin_refill(z))
+			break;
+		if (z->zs.avail_in == 0 && z->raw_eof) {
+			zin_fail(z, Z_BUF_ERROR, "unexpected end of file");
+			break;
+		}
+		size_t out = len - got;
+		z->zs.next_out = buf + got;
+		z->zs.avail_out = out > UINT_MAX ? UINT_MAX : (uInt)out;
+		uInt before = z->zs.avail_out;
+		int rc = inflate(&z->zs, Z_NO_FLUSH);
+		got += before - z->zs.avail_out;
+		if (rc == Z_STREAM_END) {
+			z->state = ZIN_BETWEEN;
+		} else if (rc == Z_BUF_ERROR) {
+			if (z->raw_eof && z->zs.avail_in == 0) {
+				zin_fail(z, Z_BUF_ERROR, "unexpected end of file");
+				break;
+			}
+		} else if (rc != Z_OK) {
+			zin_fail(z, rc == Z_MEM_ERROR ? Z_MEM_ERROR : Z_DATA_ERROR,
+				 z->zs.msg ? z->zs.msg : "compressed data error");
+			break;
+		}
+	}
+	if (got)
+		return (long)got;
+	return z->err ? -1 : 0;
+}
+
+/* The pending error: its zlib code and message. */
+static const char *zin_error(const struct zin *z, int *err)
+{
+	*err = z->err;
+	if (z->err == Z_ERRNO)
+		return strerror(z->err_errno);
+	return z->msg ? z->msg : "";
+}
+
 /* ---- the reader ---- */
 
 /* What a decoded record points into: the parsed JSON object (kept until
@@ -175,7 +392,7 @@ struct readyrow {
 
 struct dumpreader {
 	char *path;
-	gzFile gz;
+	struct zin z;
 	struct dump_opts o;
 	size_t max_rec;
 	int format;
@@ -216,12 +433,15 @@ struct dumpreader {
 
 static int gz_fail(struct dumpreader *r, int err, const char *msg)
 {
-	size_t n = strlen(r->path);
 	r->fatal = 1;
-	if (!strncmp(msg, r->path, n) && !strncmp(msg + n, ": ", 2))
-		msg += n + 2; /* zlib prefixes the path */
 	if (err == Z_ERRNO)
-		return bad_input(r->path, r->line, "read error: %s", strerror(errno));
+		return bad_input(r->path, r->line, "read error: %s", msg);
+	if (err == Z_MEM_ERROR)
+		return error("out of memory reading '%s'", r->path);
+	if (err == ZIN_TRAILING)
+		return bad_input(r->path, r->line,
+				 "%s: not a gzip member (rows appended to a .gz file?); the dump is "
+				 "damaged", msg);
 	if (err == Z_BUF_ERROR)
 		return bad_input(r->path, r->line,
 				 "truncated gzip stream (%s): the dump is incomplete", msg);
@@ -262,11 +482,12 @@ static int fill(struct dumpreader *r)
 		return 1;
 	if (r->in_eof)
 		return 0;
-	int got = gzread(r->gz, r->in, INBUF_SIZE);
-	int err = Z_OK;
-	const char *msg = gzerror(r->gz, &err);
-	if (got < 0 || (got == 0 && err != Z_OK))
+	long got = zin_read(&r->z, r->in, INBUF_SIZE);
+	if (got < 0) {
+		int err;
+		const char *msg = zin_error(&r->z, &err);
 		return gz_fail(r, err, msg);
+	}
 	if (got == 0) {
 		r->in_eof = 1;
 		return 0;
@@ -274,10 +495,10 @@ static int fill(struct dumpreader *r)
 	r->in_pos = 0;
 	r->in_len = (size_t)got;
 	r->inflated += (uint64_t)got;
-	if (r->inflated > GZ_RATIO_AFTER && !gzdirect(r->gz)) {
-		/* compressed bytes consumed, not counting zlib's unused buffer */
-		z_off_t used = gzoffset(r->gz);
-		if (used > 0 && r->inflated > (uint64_t)used * GZ_MAX_RATIO) {
+	if (r->inflated > GZ_RATIO_AFTER && r->z.state != ZIN_PLAIN) {
+		/* compressed bytes consumed, not counting the unused buffer */
+		uint64_t used = zin_used(&r->z);
+		if (used > 0 && r->inflated > used * GZ_MAX_RATIO) {
 			r->fatal = 1;
 			return bad_input(r->path, 0,
 					 "gzip expands over %d:1 (%.0f MB from %.0f kB); refusing it "
@@ -1086,6 +1307,7 @@ struct dumpreader *dumpreader_open(const char *path, const struct dump_opts *o)
 		error("out of memory");
 		return NULL;
 	}
+	r->z.fd = -1;
 	r->o = *o;
 	r->max_rec = o->max_record_bytes ? o->max_record_bytes : DUMP_DEFAULT_MAX_RECORD;
 	r->path = strdup(path);
@@ -1097,13 +1319,11 @@ struct dumpreader *dumpreader_open(const char *path, const struct dump_opts *o)
 		dumpreader_close(r);
 		return NULL;
 	}
-	r->gz = gzopen(path, "rb");
-	if (!r->gz) {
-		error("cannot open '%s': %s", path, errno ? strerror(errno) : "out of memory");
+	if (zin_open(&r->z, path)) {
+		error("cannot open '%s': %s", path, strerror(errno));
 		dumpreader_close(r);
 		return NULL;
 	}
-	gzbuffer(r->gz, 1 << 18);
 	r->format = o->format != DUMP_AUTO ? o->format : format_from_name(path);
 	if (r->format == DUMP_AUTO) {
 		if (fill(r) < 0) {
@@ -1176,8 +1396,7 @@ void dumpreader_close(struct dumpreader *r)
 {
 	if (!r)
 		return;
-	if (r->gz)
-		gzclose(r->gz);
+	zin_close(&r->z);
 	if (r->csv_live)
 		csv_free(&r->csv);
 	json_decref(r->d.json);

@@ -108,6 +108,24 @@ expect_err "truncated gzip stream (unexpected end of file): the dump is incomple
 grep -qE "^$tmp/trunc.jsonl.gz:[0-9]+: truncated gzip" "$tmp/err" || fail "no file:line for truncated gzip"
 [ -z "$(ls -A "$tmp/tokdir")" ] || fail "truncated gzip left files: $(ls "$tmp/tokdir")"
 
+# -- data after the end of a gzip stream (rows appended with >> to a .gz):
+# zlib's gzread dropped them without a word and the dump "succeeded" with
+# part of its reviews; a broken file now, whatever --on-error says.  More
+# members and NUL padding (dd, tape blocks) are still fine.
+printf 'text,label\ngood film,positive\n' | gzip >"$tmp/app.csv.gz"
+end=$(stat -c %s "$tmp/app.csv.gz")
+printf 'bad plot,negative\nfine,positive\n' >>"$tmp/app.csv.gz"
+run $T --output "$tmp/app.tok" --stats "$tmp/app.json" "$tmp/app.csv.gz"
+expect_rc 1 "rows appended to a .gz"
+expect_err "$tmp/app.csv.gz:3: data after the end of the gzip stream (byte $end): not a gzip member"
+[ ! -e "$tmp/app.tok" ] || fail "a .gz with appended rows left its token file"
+expect_json "$tmp/app.json" 'd["status"]' failed
+{ printf 'text,label\ngood film,positive\n' | gzip; printf 'bad plot,negative\n' | gzip
+  head -c 1000 /dev/zero; } >"$tmp/members.csv.gz"
+run $T --print-ids "$tmp/members.csv.gz"
+expect_rc 0 "two gzip members and NUL padding"
+[ "$(grep -c ids "$tmp/out")" = 2 ] || fail "two gzip members: $(cat "$tmp/out")"
+
 # -- too many bad records
 printf '{"text": 1}\n{"text": 2}\n{"text": 3}\n%s\n' "$good" >"$tmp/many.jsonl"
 run $T --max-errors 2 --print-ids "$tmp/many.jsonl"

@@ -1,5 +1,5 @@
 /* fuzz_gzip.c - libFuzzer target: the dump readers on gzip input
- * (common/dumpread.c through zlib's gzread).  The first byte picks the
+ * (common/dumpread.c, its own inflate loop over zlib).  The first byte picks the
  * format and reader options (fuzz_dump.h); with bit 7 set the rest is
  * compressed here first (valid streams of mutated dumps), otherwise it is
  * the gzip file itself (mutated, truncated and corrupt streams, concatenated

@@ -373,6 +373,45 @@ static void test_gzip_truncated(void **state)
 	dumpreader_close(r);
 }
 
+/* After the last gzip member: more members and NUL padding are read;
+ * anything else (rows appended to the .gz) fails the dump, where gzread
+ * ignored it and the dump ended quietly without those rows. */
+static void test_gzip_trailing_data(void **state)
+{
+	const char *p = test_path("app.csv.gz");
+	put_gz(p, "text,label\na,good\n", 18);
+	FILE *f = fopen(p, "ab");
+	assert_non_null(f);
+	fputs("b,bad\n", f);
+	fclose(f);
+	struct got g[4];
+	int n = read_all(p, &defaults, g, 4);
+	assert_int_equal(n, 2);
+	expect_rec(&g[0], 2, "a", "good");
+	assert_int_equal(g[1].rc, DUMP_FATAL);
+
+	const char *q = test_path("two.csv.gz");
+	put_gz(q, "text,label\na,good\n", 18);
+	const char *m2 = test_path("m2.gz");
+	put_gz(m2, "b,bad\n", 6);
+	char buf[256];
+	size_t k;
+	FILE *in = fopen(m2, "rb"), *out = fopen(q, "ab");
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, k, out);
+	memset(buf, 0, sizeof(buf)); /* NUL padding */
+	fwrite(buf, 1, sizeof(buf), out);
+	fclose(in);
+	fclose(out);
+	n = read_all(q, &defaults, g, 4);
+	assert_int_equal(n, 3);
+	expect_rec(&g[0], 2, "a", "good");
+	expect_rec(&g[1], 3, "b", "bad");
+	assert_int_equal(g[2].rc, DUMP_END);
+}
+
 static void test_empty_file(void **state)
 {
 	struct got g[2];
@@ -591,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_format_by_content),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_gzip_truncated),
+		cmocka_unit_test(test_gzip_trailing_data),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_too_long_jsonl),
