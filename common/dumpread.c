@@ -670,11 +670,15 @@ static int json_parse_line(struct decstate *d, struct dumprec *rec, long line,
 }
 
 /* Takes text, label and split out of the parsed object d->json by the field
- * names found (split_name may be NULL).  DUMP_REC or DUMP_BAD. */
+ * names found (split_name may be NULL: with split_auto, this record's own
+ * split field, if it has one).  DUMP_REC or DUMP_BAD. */
 static int json_extract(struct decstate *d, struct dumprec *rec, long line,
-			const char *text_name, const char *label_name, const char *split_name)
+			const char *text_name, const char *label_name, const char *split_name,
+			int split_auto)
 {
 	json_t *j = d->json;
+	if (!split_name && split_auto)
+		split_name = json_find_key(j, NULL, split_fields);
 	json_t *t = json_object_get(j, text_name);
 	if (!t || json_is_null(t))
 		return set_bad(d, rec, line, DUMP_BAD_NO_TEXT, "no '%s' field", text_name);
@@ -738,7 +742,11 @@ static int json_extract(struct decstate *d, struct dumprec *rec, long line,
 	return DUMP_REC;
 }
 
-/* Field names are found on the first records that have them, then fixed. */
+/* Field names are found on the first records that have them, then fixed.
+ * The split field is optional: when the first record has none, each later
+ * record is looked at for one (json_extract), so a dump whose first
+ * reviews name no split still has its later ones honoured (they were all
+ * placed by hash, a dump's test reviews possibly in train). */
 static int fields_known(const struct dumpreader *r)
 {
 	return r->text_name && (r->label_name || r->o.text_only) && r->split_searched;
@@ -781,7 +789,8 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 	}
 	if (!r->text_name || (!r->label_name && !r->o.text_only))
 		return set_bad(d, rec, line, DUMP_BAD_JSON, "out of memory");
-	return json_extract(d, rec, line, r->text_name, r->label_name, r->split_name);
+	return json_extract(d, rec, line, r->text_name, r->label_name, r->split_name,
+			    !r->o.split_field);
 }
 
 static int jsonl_next(struct dumpreader *r, struct dumprec *rec, int raw)
@@ -1374,7 +1383,8 @@ int dumpdecoder_decode(struct dumpdecoder *dec, long line, const char *s, size_t
 	int rc = json_parse_line(&dec->d, rec, line, s, len);
 	if (rc != DUMP_REC)
 		return rc;
-	return json_extract(&dec->d, rec, line, r->text_name, r->label_name, r->split_name);
+	return json_extract(&dec->d, rec, line, r->text_name, r->label_name, r->split_name,
+			    !r->o.split_field);
 }
 
 void dumpdecoder_free(struct dumpdecoder *dec)

@@ -86,6 +86,18 @@ EOF
 "$BIN/tok-dump" --no-text "$tmp/tok/extra-test.tok" >"$tmp/x.dump"
 [ "$(cut -d, -f4 "$tmp/x.dump" | tr '\n' ' ')" = '"split":"validation" "split":"test" ' ] ||
 	fail "named splits: $(cat "$tmp/x.dump")"
+# a split field that the first reviews lack: the later ones that have it
+# are honoured (the field was looked for on the first record only, so a
+# dump's test reviews after a first review without it went by hash, maybe
+# into train), whatever the thread count
+{ printf '{"text": "plot", "label": "negative"}\n'
+  for i in $(seq 1 600); do printf '{"text": "film %d", "label": "positive", "split": "test"}\n' $i; done
+} >"$tmp/late.jsonl"
+for th in 1 2; do
+	run $T --threads $th --output "$tmp/late.tok" --stats "$tmp/late.json" "$tmp/late.jsonl"
+	expect_rc 0 "split field from the second record on"
+	expect_json "$tmp/late.json" 'd["dumps"][0]["named_splits"]' "{'test': 600}"
+done
 "$BIN/tok-dump" --meta "$tmp/tok/a.tok" >"$tmp/meta.json"
 expect_json "$tmp/meta.json" '[d["count"], d["max_len"], d["truncation"], d["vocab_size"], d["cls_id"], d["labels"]]' \
 	"[2, 256, 'head', 12, 2, []]"

@@ -179,6 +179,16 @@ static void test_jsonl_field_detection_waits(void **state)
 	assert_int_equal(n, 3);
 	expect_bad(&g[0], 1, DUMP_BAD_NO_TEXT, "looked for text, comment_text");
 	expect_rec(&g[1], 2, "hello", "good");
+
+	/* the split field too: a first record without one does not hide it */
+	p = put("latesplit.jsonl", "{\"text\": \"a\", \"label\": 1}\n"
+				   "{\"text\": \"b\", \"label\": 1, \"Split\": \"test\"}\n");
+	n = read_all(p, &defaults, g, 4);
+	assert_int_equal(n, 3);
+	expect_rec(&g[0], 1, "a", "1");
+	assert_int_equal(g[0].split, SPLIT_NONE);
+	expect_rec(&g[1], 2, "b", "1");
+	assert_int_equal(g[1].split, SPLIT_TEST);
 }
 
 static void test_explicit_fields(void **state)
