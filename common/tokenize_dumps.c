@@ -164,6 +164,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		.vocab_hash = vocab_hash(v), .vocab_size = vocab_size(v), .max_len = o->max_len,
 		.pad_id = sp.pad, .unk_id = sp.unk, .cls_id = sp.cls, .sep_id = sp.sep,
 		.truncation = (char *)o->truncation, .producer = (char *)PRODUCER,
+		.nfc = o->nfc,
 	};
 	json_t *per_dump = json_array();
 	long t_records = 0, t_ok = 0, t_bad = 0;

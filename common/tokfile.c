@@ -130,6 +130,8 @@ int tokmeta_compatible(const struct tokmeta *a, const char *pa,
 	else if (a->pad_id != b->pad_id || a->unk_id != b->unk_id ||
 		 a->cls_id != b->cls_id || a->sep_id != b->sep_id)
 		what = "special token ids";
+	else if (!a->nfc != !b->nfc)
+		what = "normalisations (one with --nfc, one without)";
 	if (what)
 		return error("'%s' and '%s' were tokenized with different %s; "
 			     "re-run tokenize on both with the same settings", pa, pb, what);
@@ -149,14 +151,18 @@ json_t *tokmeta_to_json(const struct tokmeta *m)
 		json_array_append_new(sources, json_pack("{s:s, s:s}", "name",
 				      m->sources[i].name, "hash", h));
 	}
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s}",
-			 "vocab_hash", hex, "vocab_size", (json_int_t)m->vocab_size,
-			 "max_len", (json_int_t)m->max_len, "pad_id", (json_int_t)m->pad_id,
-			 "unk_id", (json_int_t)m->unk_id, "cls_id", (json_int_t)m->cls_id,
-			 "sep_id", (json_int_t)m->sep_id,
-			 "truncation", m->truncation ? m->truncation : "head",
-			 "labels", labels, "sources", sources,
-			 "producer", m->producer ? m->producer : "");
+	json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s}",
+			      "vocab_hash", hex, "vocab_size", (json_int_t)m->vocab_size,
+			      "max_len", (json_int_t)m->max_len, "pad_id", (json_int_t)m->pad_id,
+			      "unk_id", (json_int_t)m->unk_id, "cls_id", (json_int_t)m->cls_id,
+			      "sep_id", (json_int_t)m->sep_id,
+			      "truncation", m->truncation ? m->truncation : "head",
+			      "labels", labels, "sources", sources,
+			      "producer", m->producer ? m->producer : "");
+	/* only when set: files tokenized without --nfc keep their bytes */
+	if (j && m->nfc)
+		json_object_set_new(j, "nfc", json_true());
+	return j;
 }
 
 static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
@@ -181,6 +187,7 @@ static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
 	m->sep_id = sep;
 	m->truncation = strdup(trunc);
 	m->producer = strdup(producer);
+	m->nfc = json_is_true(json_object_get(j, "nfc"));
 	size_t i;
 	json_t *v;
 	if (!json_is_array(labels) || json_array_size(labels) > TOKFILE_MAX_LABELS)

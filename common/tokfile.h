@@ -62,6 +62,8 @@ struct tokmeta {
 	uint32_t max_len;     /* 0: not truncated */
 	int32_t pad_id, unk_id, cls_id, sep_id;
 	char *truncation;     /* "head", "tail" or "head+tail" */
+	int nfc;              /* tokenize --nfc: texts NFC-normalised first
+				 (in the JSON only when set) */
 	int n_labels;         /* 0 until filter-relabel maps labels */
 	char *labels[TOKFILE_MAX_LABELS];
 	int n_sources;

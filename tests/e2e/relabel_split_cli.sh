@@ -67,6 +67,16 @@ run $FR --output "$tmp/bad-merge.tok" "$tmp/tok/d1.tok" "$tmp/d1-8.tok"
 expect_rc 1 "incompatible inputs"
 expect_err "were tokenized with different max_len"
 [ ! -e "$tmp/bad-merge.tok" ] || fail "incompatible merge left its output"
+# tokenize --nfc was not recorded: a dump tokenized with it merged silently
+# with one tokenized without (other ids, other text hashes for the same
+# decomposed text, so duplicates slipped through)
+run $T --nfc --output "$tmp/d1-nfc.tok" "$tmp/d1.jsonl"
+"$BIN/tok-dump" --meta "$tmp/d1-nfc.tok" | grep -q '"nfc":true' || fail "--nfc not in the metadata"
+"$BIN/tok-dump" --meta "$tmp/tok/d1.tok" | grep -q '"nfc"' && fail "nfc in the metadata without --nfc"
+run $FR --output "$tmp/bad-merge.tok" "$tmp/d1-nfc.tok" "$tmp/tok/d2.tok"
+expect_rc 1 "--nfc and not"
+expect_err "were tokenized with different normalisations (one with --nfc, one without)"
+[ ! -e "$tmp/bad-merge.tok" ] || fail "--nfc merge left its output"
 
 # split: counts add up; a split named by the dump wins
 run $SP --train "$tmp/s1/train.tok" --validation "$tmp/s1/validation.tok" --test "$tmp/s1/test.tok" \
