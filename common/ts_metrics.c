@@ -99,9 +99,10 @@ static void set_err(json_t *o, const char *prefix, const struct ts_err *e, int p
 }
 
 /* The errors of each forecast step h (column h of the (rows, k) arrays);
- * fc and seas may be NULL. */
+ * fc and seas may be NULL; with_seas: the seasonal keys are there (null
+ * without seas). */
 static json_t *per_step_json(const double *truth, const double *fc, const double *naive,
-			     const double *seas, size_t rows, size_t k)
+			     const double *seas, int with_seas, size_t rows, size_t k)
 {
 	json_t *ph = json_array();
 	for (size_t h = 0; h < k; h++) {
@@ -113,10 +114,10 @@ static json_t *per_step_json(const double *truth, const double *fc, const double
 		json_object_set_new(o, "step", json_integer((json_int_t)h + 1));
 		set_err(o, "", &a, fc != NULL);
 		set_err(o, "naive_", &b, 1);
-		if (seas) {
+		if (seas)
 			ts_err_compute(truth + h, seas + h, rows, k, &c);
-			set_err(o, "seasonal_", &c, 1);
-		}
+		if (with_seas)
+			set_err(o, "seasonal_", &c, seas != NULL);
 		json_array_append_new(ph, o);
 	}
 	return ph;
@@ -164,12 +165,21 @@ json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, 
 	size_t k = (size_t)d->horizon, nv = rows * k;
 	const int64_t *index = d->index[split];
 	const double *values = d->series.values;
+	/* The seasonal naive forecast of the example at i reads values[i - S]
+	 * first (step 1, the earliest value it needs): the examples less than
+	 * S values into the series have none.  Then the split has no seasonal
+	 * figures (null, and a note), not figures over part of its examples
+	 * that would not compare with the others. */
+	const int with_seas = d->season > 0;
+	size_t before = 0; /* examples whose season reaches before the series */
+	for (size_t r = 0; with_seas && r < rows; r++)
+		before += index[r] < d->season;
 	double *truth = malloc((nv ? nv : 1) * sizeof(double));
 	double *naive = malloc((nv ? nv : 1) * sizeof(double));
-	double *seas = d->season > 0 ? malloc((nv ? nv : 1) * sizeof(double)) : NULL;
+	double *seas = with_seas && !before ? malloc((nv ? nv : 1) * sizeof(double)) : NULL;
 	double *fc = pred ? malloc((nv ? nv : 1) * sizeof(double)) : NULL;
 	json_t *m = NULL;
-	if (!truth || !naive || (d->season > 0 && !seas) || (pred && !fc)) {
+	if (!truth || !naive || (with_seas && !before && !seas) || (pred && !fc)) {
 		error("out of memory");
 		goto out;
 	}
@@ -211,8 +221,18 @@ json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, 
 	set_err(m, "", &em, fc != NULL);
 	json_object_set_new(m, "mse_normalised", num(loss));
 	set_err(m, "naive_", &en, 1);
-	if (seas)
-		set_err(m, "seasonal_", &es, 1);
+	if (with_seas)
+		set_err(m, "seasonal_", &es, seas != NULL);
+	if (before) {
+		char note[320];
+		snprintf(note, sizeof(note),
+			 "no seasonal naive forecast: the season (%lld) reaches before the series "
+			 "starts for %zu of the %zu %s examples (the first, at position %lld, "
+			 "needs the value at %lld)",
+			 (long long)d->season, before, rows, ts_split_names[split],
+			 (long long)index[0], (long long)(index[0] - d->season));
+		json_object_set_new(m, "seasonal_note", json_string(note));
+	}
 	json_object_set_new(m, "rmse_vs_naive",
 			    fc && en.rmse > 0 ? num(em.rmse / en.rmse) : json_null());
 	json_object_set_new(m, "mape_n", json_integer((json_int_t)en.n_mape));
@@ -221,7 +241,7 @@ json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, 
 			    json_string("MAPE is in percent over targets that are not zero; "
 					"mape_skipped_zero targets equal to zero are left out"));
 
-	json_object_set_new(m, "per_step", per_step_json(truth, fc, naive, seas, rows, k));
+	json_object_set_new(m, "per_step", per_step_json(truth, fc, naive, seas, with_seas, rows, k));
 	json_object_set_new(m, "predictions",
 			    predictions_json(d, index, truth, fc, naive, seas, rows, k));
 	json_object_set_new(m, "source", json_string(d->series.source));

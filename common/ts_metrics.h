@@ -43,7 +43,8 @@ void ts_naive(const double *values, const int64_t *index, size_t rows, size_t k,
  * t = index[r] + h, is values[t - S * (h / S + 1)], the latest value of the
  * same phase of the season observed before the forecast origin index[r].
  * Returns 0, or -1 after error() when some position is before the series
- * (the file's bounds rule that out for every split but train). */
+ * (ts-prepare's bounds rule that out for the test split only; for the
+ * others, ts_metrics_build leaves the seasonal figures out). */
 int ts_seasonal_naive(const double *values, const int64_t *index, size_t rows, size_t k,
 		      size_t season, double *out);
 
@@ -53,7 +54,10 @@ enum ts_units { TS_UNITS_NORMALISED = 0, TS_UNITS_ORIGINAL = 1 };
  * model's forecasts for the split's examples in file order, in the given
  * units (normalised ones are mapped back with the file's mean and std);
  * pred == NULL gives the baselines only (the model's keys are null and the
- * "forecast" array is absent).  rows must equal the split's count.
+ * "forecast" array is absent).  rows must equal the split's count.  With
+ * a season (d->season > 0) whose forecast reaches before the series for
+ * some example of the split, the seasonal keys are null, "seasonal" is
+ * absent from "predictions" and "seasonal_note" says why.
  * Returns a new object (json_decref) or NULL after error(). */
 json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, size_t rows,
 			 enum ts_units units);

@@ -66,6 +66,9 @@ int main(int argc, char **argv)
 		tsdata_free(&d);
 		exit(EXIT_FAIL);
 	}
+	const char *note = json_string_value(json_object_get(m, "seasonal_note"));
+	if (note)
+		info("note: %s", note);
 	json_object_set_new(m, "dataset", json_string(dataset));
 	int rc = 0;
 	if (baselines) {

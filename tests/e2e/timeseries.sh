@@ -50,6 +50,15 @@ done
 grep -q '"rmse": null' "$tmp/m.json" && fail "rmse is null with forecasts"
 "$BIN/ts-metrics" --dataset "$tmp/ds.h5" --baselines >"$tmp/base.json"
 grep -q '"rmse": null' "$tmp/base.json" || fail "--baselines reports a model rmse"
+# the train split's first examples are less than a season (50) into the
+# series: no seasonal figures (null) and a note; it exited 1 ("before the
+# series starts")
+"$BIN/ts-metrics" --dataset "$tmp/ds.h5" --baselines --split train >"$tmp/base-train.json" \
+	2>"$tmp/err" || fail "--split train with a long season: $(cat "$tmp/err")"
+grep -q '"seasonal_rmse": null' "$tmp/base-train.json" || fail "train split: seasonal_rmse not null"
+grep -q '"naive_rmse": [0-9]' "$tmp/base-train.json" || fail "train split: no naive_rmse"
+grep -q 'note: no seasonal naive forecast: the season (50) reaches before the series starts' \
+	"$tmp/err" || fail "train split: no note: $(cat "$tmp/err")"
 # a short predictions file: file:line, exit 1, nothing written
 head -n 50 "$tmp/zeros.txt" >"$tmp/short.txt"
 set +e

@@ -161,6 +161,53 @@ static void test_seasonal_naive(void **state)
 	tsdata_free(&d);
 }
 
+static void test_season_before_series_is_null(void **state)
+{
+	/* 400 values, W 24: train examples from 24, validation from 280,
+	 * test from 340.  A season of 300 reaches before the series for the
+	 * train and validation examples: those splits have the seasonal keys
+	 * null and a note (ts-metrics --split train exited 1, "before the
+	 * series starts"); the test split has its figures. */
+	double v[400];
+	for (int i = 0; i < 400; i++)
+		v[i] = 10 + sin(2 * M_PI * i / 12.0) + 0.01 * i;
+	struct tsdata d;
+	make_data(&d, v, 400, 24, 2, 300);
+	for (int s = 0; s < TS_NSPLITS; s++) {
+		json_t *m = ts_metrics_build(&d, s, NULL, d.count[s], TS_UNITS_ORIGINAL);
+		assert_non_null(m);
+		const char *note = json_string_value(json_object_get(m, "seasonal_note"));
+		const json_t *p = json_object_get(m, "predictions");
+		const json_t *step = json_array_get(json_object_get(m, "per_step"), 1);
+		assert_int_equal(json_integer_value(json_object_get(m, "season")), 300);
+		assert_true(isfinite(num(m, "naive_rmse")));
+		if (s == TS_TEST) {
+			assert_null(note);
+			assert_true(isfinite(num(m, "seasonal_rmse")));
+			assert_true(isfinite(num(step, "seasonal_mae")));
+			assert_non_null(json_object_get(p, "seasonal"));
+		} else {
+			assert_non_null(note);
+			assert_non_null(strstr(note, "before the series starts"));
+			assert_true(json_is_null(json_object_get(m, "seasonal_rmse")));
+			assert_true(json_is_null(json_object_get(m, "seasonal_mae")));
+			assert_true(json_is_null(json_object_get(m, "seasonal_mape")));
+			assert_true(json_is_null(json_object_get(step, "seasonal_rmse")));
+			assert_null(json_object_get(p, "seasonal"));
+		}
+		json_decref(m);
+	}
+	/* validation: only its first examples (280 .. 299) lack one; still none */
+	d.season = 290;
+	json_t *m = ts_metrics_build(&d, TS_VALIDATION, NULL, d.count[TS_VALIDATION],
+				     TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	assert_non_null(strstr(json_string_value(json_object_get(m, "seasonal_note")),
+			       "for 10 of the 59 validation examples"));
+	json_decref(m);
+	tsdata_free(&d);
+}
+
 static void test_mape_skips_zero(void **state)
 {
 	double truth[4] = {0, 2, 0, 4}, pred[4] = {1, 3, -1, 2};
@@ -319,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_ramp_naive_error_is_slope),
 		cmocka_unit_test(test_ramp_horizon),
 		cmocka_unit_test(test_seasonal_naive),
+		cmocka_unit_test(test_season_before_series_is_null),
 		cmocka_unit_test(test_mape_skips_zero),
 		cmocka_unit_test(test_write_and_predictions_file),
 		cmocka_unit_test(test_write_test_from_file),
