@@ -127,7 +127,7 @@ static int on_record(void *ctx, const struct tokrec *rec)
 /* --task regress: forecasts for the time-series test split, scored in
  * original units against the naive baselines by ts_metrics_write_test. */
 int evaluate_series(const char *model, const char *data, const char *out, int batch,
-		    enum device_kind device)
+		    enum device_kind device, long season)
 {
 	struct model_meta mm;
 	float *params = modelfile_load(model, &mm), *inputs = NULL, *pred = NULL;
@@ -231,7 +231,7 @@ int evaluate_series(const char *model, const char *data, const char *out, int ba
 	free(targets);
 	if (bad)
 		goto out;
-	rc = ts_metrics_write_test(out, data, pred, n, mean, std, n ? sum / n : NAN);
+	rc = ts_metrics_write_test(out, data, pred, n, mean, std, n ? sum / n : NAN, season);
 	if (!rc)
 		info("test: %zu windows, mse %.5f (normalised) -> '%s'", n, n ? sum / n : NAN, out);
 out:

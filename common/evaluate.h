@@ -36,8 +36,9 @@ int evaluate_classifier(const struct evaluate_opts *o);
  * writes the metrics JSON out (ts_metrics_write_test).  batch applies on
  * CUDA; the CPU runs one window at a time, so each forecast is the one
  * predict (ts_forecaster_next) gives for the same values, bit for bit.
+ * season: the seasonal naive baseline's (0 = none, < 0 = the dataset's).
  * Returns 0 or -1. */
 int evaluate_series(const char *model, const char *data, const char *out, int batch,
-		    enum device_kind device);
+		    enum device_kind device, long season);
 
 #endif

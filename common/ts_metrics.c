@@ -283,11 +283,13 @@ int ts_metrics_write(const char *path, const json_t *m)
 }
 
 int ts_metrics_write_test(const char *out_path, const char *dataset_path, const float *pred,
-			  size_t rows, double mean, double std, double loss)
+			  size_t rows, double mean, double std, double loss, long season)
 {
 	struct tsdata d;
 	if (tsdata_read(dataset_path, &d))
 		return -1;
+	if (season >= 0)
+		d.season = season;
 	size_t nv = rows * (size_t)d.horizon;
 	double *p = malloc((nv ? nv : 1) * sizeof(double));
 	if (!p) {
@@ -302,6 +304,9 @@ int ts_metrics_write_test(const char *out_path, const char *dataset_path, const 
 	tsdata_free(&d);
 	if (!m)
 		return -1;
+	const char *note = json_string_value(json_object_get(m, "seasonal_note"));
+	if (note)
+		warning("%s", note);
 	json_object_set_new(m, "dataset", json_string(dataset_path));
 	if (isfinite(loss))
 		json_object_set_new(m, "loss", json_real(loss));

@@ -76,10 +76,12 @@ int ts_metrics_write(const char *path, const json_t *m);
  * mean: the model's norm_mean/norm_std, which are the dataset's own when
  * the model was trained on it), adds "dataset": dataset_path and, when
  * loss is finite, "loss" (the model's mean squared error in normalised
- * units as the trainer computes it), and writes out_path.  Returns 0 or
- * -1. */
+ * units as the trainer computes it), and writes out_path.  season is the
+ * seasonal naive baseline's (0 = none; < 0: the dataset's season
+ * attribute); one that reaches before the series leaves the seasonal
+ * figures null (ts_metrics_build) with a warning.  Returns 0 or -1. */
 int ts_metrics_write_test(const char *out_path, const char *dataset_path, const float *pred,
-			  size_t rows, double mean, double std, double loss);
+			  size_t rows, double mean, double std, double loss, long season);
 
 /* Reads a predictions file: one line per example, k numbers on each,
  * separated by spaces, tabs or commas; blank lines and lines starting with

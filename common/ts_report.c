@@ -215,10 +215,13 @@ static void section_errors(FILE *o, const struct tsdata *d, const json_t *m, siz
 	if (have_model)
 		err_row(o, m, "model", "");
 	err_row(o, m, "naive: next = last value", "naive_");
-	if (d->season > 0) {
+	/* the metrics' season (evaluate --season), which need not be the
+	 * dataset's */
+	const json_t *season = json_object_get(m, "season");
+	if (json_is_integer(season) && json_integer_value(season) > 0) {
 		char name[96];
 		snprintf(name, sizeof(name), "seasonal naive: value %lld steps earlier",
-			 (long long)d->season);
+			 (long long)json_integer_value(season));
 		err_row(o, m, name, "seasonal_");
 	}
 	fputs("</table>\n<p class=\"note\">", o);
@@ -230,6 +233,12 @@ static void section_errors(FILE *o, const struct tsdata *d, const json_t *m, siz
 	else if (isfinite(json_num(m, "rmse_vs_naive")))
 		fprintf(o, " Model RMSE / naive RMSE = %.3f (below 1: better than naive).",
 			json_num(m, "rmse_vs_naive"));
+	const char *note = json_string_value(json_object_get(m, "seasonal_note"));
+	if (note) {
+		fputs(" Note: ", o);
+		tsplot_html(o, note);
+		fputc('.', o);
+	}
 	fputs("</p>\n", o);
 	const json_t *ps = json_object_get(m, "per_step");
 	if (k > 1 && json_is_array(ps)) {

@@ -8,7 +8,7 @@
 #
 #   make timeseries                      synthetic series (sines + trend + noise)
 #   make timeseries SERIES=f.csv [COLUMN=name] [TIME_COLUMN=name] [TS_SEASON=12]
-#   make timeseries-data                 only the dataset (prints the naive baselines)
+#   make timeseries-data                 only the dataset (prints the naive baseline)
 #   make ts-predict [TS_STEPS=N]         the next value(s) after the series' end
 #
 #   $(TS_DIR)/dataset.h5        ts-prepare: split by time, z-score, windows
@@ -32,11 +32,9 @@ TS_LEVEL      ?= 5
 TS_TREND      ?= 0.002
 TS_NOISE      ?= 0.1
 TS_SEED       ?= 1
-# Windowing and the split by time.  TS_SEASON: the seasonal naive baseline's
-# season (0 = none); the synthetic series' long period by default.
+# Windowing and the split by time.
 TS_WINDOW     ?= 24
 TS_HORIZON    ?= 1
-TS_SEASON     ?= $(if $(SERIES),0,48)
 TS_TRAIN      ?= 0.70
 TS_VALIDATION ?= 0.15
 
@@ -54,7 +52,14 @@ TS_SOURCE_ARGS = --csv $(call shq,$(SERIES)) $(if $(COLUMN),--column $(call shq,
 	$(if $(TIME_COLUMN),--time-column $(call shq,$(TIME_COLUMN)))
 endif
 TS_PREPARE_ARGS = $(TS_SOURCE_ARGS) --window $(TS_WINDOW) --horizon $(TS_HORIZON) \
-	--season $(TS_SEASON) --train $(TS_TRAIN) --validation $(TS_VALIDATION)
+	--train $(TS_TRAIN) --validation $(TS_VALIDATION)
+
+# TS_SEASON: the seasonal naive baseline's season (0 = none); the synthetic
+# series' long period by default.  A setting of the scoring, not of the
+# data: it goes to evaluate (--season), not to ts-prepare, so the dataset
+# has no season attribute and a changed TS_SEASON re-runs the evaluation
+# and the report, not ts-prepare and training.
+TS_SEASON     ?= $(if $(SERIES),0,48)
 
 # The model: its own knobs (a series is small: a small, longer-trained model).
 TS_CELL     ?= gru
@@ -71,6 +76,7 @@ TS_TRAIN_FLAGS = --cell $(TS_CELL) --hidden $(TS_HIDDEN) --layers $(TS_LAYERS) \
 # Parameters files ($(ART)/params/ts-*.txt, rule in mk/pipeline.mk).
 PARAMS_ts-prepare = $(TS_PREPARE_ARGS)
 PARAMS_ts-train = task=regress $(TS_TRAIN_FLAGS)
+PARAMS_ts-season = season=$(TS_SEASON)
 
 # ts-predict: values printed after the series' end (0 = the horizon;
 # more are forecast recursively, see docs/timeseries.md)
@@ -102,10 +108,11 @@ $(TS_MODEL) $(TS_LOG) &: $(TS_DATASET) $(ART)/params/ts-train.txt \
 # evaluate --task regress runs the model on the test split and writes the
 # metrics with ts_metrics_write_test() (ts_metrics.h); or it writes one line
 # of K normalised forecasts per test example and ts-metrics scores them:
-#   $(BIN)/ts-metrics --dataset $(TS_DATASET) --predictions FILE --out $@
-$(TS_METRICS): $(TS_MODEL) $(TS_DATASET) $(call stamp,evaluate)
+#   $(BIN)/ts-metrics --dataset $(TS_DATASET) --predictions FILE --season $(TS_SEASON) --out $@
+$(TS_METRICS): $(TS_MODEL) $(TS_DATASET) $(ART)/params/ts-season.txt $(call stamp,evaluate)
 	$(call say,STAGE,evaluate --task regress -> $@)
-	$(Q)$(BIN)/evaluate --task regress --model $(TS_MODEL) --data $(TS_DATASET) --metrics $@ --quiet
+	$(Q)$(BIN)/evaluate --task regress --model $(TS_MODEL) --data $(TS_DATASET) --metrics $@ \
+		--season $(TS_SEASON) --quiet
 
 $(TS_REPORT): $(TS_DATASET) $(TS_METRICS) $(TS_LOG) $(call stamp,ts-report)
 	$(call say,STAGE,ts-report -> $@)

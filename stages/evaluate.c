@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	const char *const pred_default = "artifacts/predictions.tsv"; /* as labels_default */
 	const char *metrics_out = "artifacts/metrics.json", *pred_out = pred_default;
 	const char *device = "auto";
-	long batch = 128, threads = 2;
+	long batch = 128, threads = 2, season = -1;
 	int quiet = 0, logits = 0;
 	const struct opt opts[] = {
 		{"model", OPT_STR, &model, "FILE", "the trained model", 0, 0},
@@ -52,6 +52,9 @@ int main(int argc, char **argv)
 		 "add logit_<label> columns (full precision) to the predictions", 0, 0},
 		{"batch", OPT_INT, &batch, "N", "reviews per forward pass (--task regress on the CPU: 1 window, as predict)", 1, 1 << 16},
 		{"threads", OPT_INT, &threads, "N", "CPU threads", 1, 256},
+		{"season", OPT_INT, &season, "S",
+		 "--task regress: season of the seasonal naive baseline, 0 = none, -1 = the "
+		 "dataset's (its 'season' attribute)", -1, 1000000},
 		{"device", OPT_CHOICE, &device, "auto|cpu|cuda",
 		 "where the forward passes run (auto: a CUDA GPU when built in and present, else "
 		 "the CPU; cuda: fail without one)",
@@ -80,6 +83,8 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "--%s does not apply to --task regress (its forecasts are in the "
 				"--metrics file, under \"predictions\")",
 		    logits ? "logits" : "predictions");
+	if (strcmp(task, "regress") && season >= 0)
+		die(EXIT_USAGE, "--season goes with --task regress");
 	/* an empty path (an unset shell or make variable) is bad usage, not a
 	 * failed write after the whole split was scored ('' --predictions
 	 * means none) */
@@ -101,7 +106,7 @@ int main(int argc, char **argv)
 		if (dump || strcmp(split, "test"))
 			die(EXIT_USAGE, "--task regress evaluates the test split of the time-series "
 					"dataset (no --dump, no --split)");
-		return evaluate_series(model, data, metrics_out, (int)batch, dev) ? EXIT_FAIL
+		return evaluate_series(model, data, metrics_out, (int)batch, dev, season) ? EXIT_FAIL
 									  : EXIT_OK;
 	}
 	struct evaluate_opts eo = {

@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 	const char *dataset = "artifacts/timeseries/dataset.h5";
 	const char *out = "artifacts/timeseries/metrics.json", *preds = NULL;
 	const char *units = "normalised", *split = "test";
+	long season = -1;
 	int baselines = 0, quiet = 0;
 	const struct opt opts[] = {
 		{"dataset", OPT_STR, &dataset, "FILE", "the dataset written by ts-prepare", 0, 0},
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
 		{"out", OPT_STR, &out, "FILE", "the metrics JSON to write", 0, 0},
 		{"baselines", OPT_FLAG, &baselines, NULL,
 		 "print the naive baselines of the split as JSON to stdout (no forecasts)", 0, 0},
+		{"season", OPT_INT, &season, "S",
+		 "season of the seasonal naive baseline, 0 = none, -1 = the dataset's "
+		 "(its 'season' attribute)", -1, 1000000},
 		OPT_QUIET(&quiet),
 		{NULL},
 	};
@@ -52,6 +56,8 @@ int main(int argc, char **argv)
 	struct tsdata d;
 	if (tsdata_read(dataset, &d))
 		exit(EXIT_FAIL);
+	if (season >= 0)
+		d.season = season;
 	int s = ts_split_parse(split);
 	size_t rows = d.count[s];
 	double *p = NULL;

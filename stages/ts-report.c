@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 {
 	const char *dataset = "artifacts/timeseries/dataset.h5", *metrics = NULL, *log = NULL;
 	const char *out = "reports/timeseries.html";
-	long step = 1;
+	long step = 1, season = -1;
 	int quiet = 0;
 	const struct opt opts[] = {
 		{"dataset", OPT_STR, &dataset, "FILE", "the dataset written by ts-prepare", 0, 0},
@@ -31,6 +31,9 @@ int main(int argc, char **argv)
 		{"train-log", OPT_STR, &log, "FILE", "train-log.jsonl for the learning curves", 0, 0},
 		{"step", OPT_INT, &step, "H", "which forecast step to plot (1 = next value)", 1, 10000},
 		{"out", OPT_STR, &out, "FILE", "the HTML file to write", 0, 0},
+		{"season", OPT_INT, &season, "S",
+		 "without --metrics: season of the seasonal naive baseline, 0 = none, -1 = the "
+		 "dataset's (with --metrics: the metrics' season)", -1, 1000000},
 		OPT_QUIET(&quiet),
 		{NULL},
 	};
@@ -46,8 +49,13 @@ int main(int argc, char **argv)
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
 
 	struct tsdata d;
+	if (metrics && season >= 0)
+		die(EXIT_USAGE, "--season goes without --metrics (the report shows the metrics' "
+				"season: give --season to evaluate or ts-metrics)");
 	if (tsdata_read(dataset, &d))
 		exit(EXIT_FAIL);
+	if (season >= 0)
+		d.season = season;
 	if (step > d.horizon)
 		die(EXIT_USAGE, "--step %ld: the dataset's horizon is %lld", step,
 		    (long long)d.horizon);

@@ -4,7 +4,8 @@
 # without forecasts and a training log (self-contained HTML), bad input with
 # file:line and exit 1, bad usage exit 2, no artifact left by a failed run,
 # and mk/timeseries.mk: nothing re-runs when nothing changed, a changed
-# parameter re-runs.  The h5py cross-check is tests/e2e/timeseries_h5py.sh.
+# parameter re-runs (TS_SEASON: the evaluation and the report only).  The
+# h5py cross-check is tests/e2e/timeseries_h5py.sh.
 set -euo pipefail
 BIN=${BUILD:-build}/bin
 command -v h5dump >/dev/null || { echo "SKIP: h5dump not installed (apt-get install hdf5-tools)"; exit 77; }
@@ -59,6 +60,23 @@ grep -q '"seasonal_rmse": null' "$tmp/base-train.json" || fail "train split: sea
 grep -q '"naive_rmse": [0-9]' "$tmp/base-train.json" || fail "train split: no naive_rmse"
 grep -q 'note: no seasonal naive forecast: the season (50) reaches before the series starts' \
 	"$tmp/err" || fail "train split: no note: $(cat "$tmp/err")"
+# --season: the seasonal baseline's season instead of the dataset's (0 = none)
+"$BIN/ts-metrics" --dataset "$tmp/ds.h5" --baselines --season 25 >"$tmp/base25.json"
+grep -q '"season": 25,' "$tmp/base25.json" || fail "ts-metrics --season 25"
+"$BIN/ts-metrics" --dataset "$tmp/ds.h5" --baselines --season 0 >"$tmp/base0.json"
+grep -q '"season": null,' "$tmp/base0.json" && ! grep -q seasonal "$tmp/base0.json" ||
+	fail "ts-metrics --season 0"
+"$BIN/ts-report" --quiet --dataset "$tmp/ds.h5" --season 25 --out "$tmp/r25.html"
+grep -q 'seasonal naive: value 25 steps earlier' "$tmp/r25.html" || fail "ts-report --season 25"
+for cmd in "ts-report --dataset $tmp/ds.h5 --metrics $tmp/m.json --season 25 --out $tmp/r26.html" \
+	"evaluate --season 12" "ts-metrics --baselines --dataset $tmp/ds.h5 --season -2"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$BIN"/$cmd >/dev/null 2>&1
+	rc=$?
+	set -e
+	[ $rc -eq 2 ] || fail "usage '$cmd': exit $rc, expected 2"
+done
 # a short predictions file: file:line, exit 1, nothing written
 head -n 50 "$tmp/zeros.txt" >"$tmp/short.txt"
 set +e
@@ -152,6 +170,33 @@ grep -q "ts-prepare ->" "$tmp/make2.txt" && fail "make re-ran ts-prepare with no
 "${mk[@]}" timeseries-data TS_WINDOW=10 >"$tmp/make3.txt" 2>&1
 grep -q "ts-prepare ->" "$tmp/make3.txt" || fail "a changed TS_WINDOW did not re-run ts-prepare"
 h5dump -a /window "$tmp/art/timeseries/dataset.h5" | grep -q '(0): 10' || fail "TS_WINDOW not passed"
+# TS_SEASON is the seasonal baseline's season only: a changed one re-runs
+# the evaluation and the report, not ts-prepare and training (the season
+# was a dataset attribute: the dataset was rewritten, training re-ran from
+# scratch and refused its checkpoint as 'of another run')
+tsmk=("${mk[@]}" TS_WINDOW=10 TS_EPOCHS=1 THREADS=1)
+"${tsmk[@]}" timeseries >"$tmp/make6.txt" 2>&1 || fail "make timeseries: $(cat "$tmp/make6.txt")"
+h5dump -A "$tmp/art/timeseries/dataset.h5" | grep -q 'ATTRIBUTE "season"' &&
+	fail "make's dataset has a season attribute"
+grep -q '"season": 48,' "$tmp/art/timeseries/metrics.json" || fail "TS_SEASON 48 not in metrics.json"
+model_before=$(stat -c %Y.%s "$tmp/art/timeseries/model.h5")
+"${tsmk[@]}" timeseries TS_SEASON=24 >"$tmp/make7.txt" 2>&1 || fail "TS_SEASON=24: $(cat "$tmp/make7.txt")"
+for stage in "ts-prepare ->" "train --task regress ->"; do
+	grep -q "$stage" "$tmp/make7.txt" && fail "a changed TS_SEASON re-ran $stage"
+done
+for stage in "evaluate --task regress ->" "ts-report ->"; do
+	grep -q "$stage" "$tmp/make7.txt" || fail "a changed TS_SEASON did not re-run $stage"
+done
+[ "$(stat -c %Y.%s "$tmp/art/timeseries/model.h5")" = "$model_before" ] || fail "model rewritten"
+grep -q '"season": 24,' "$tmp/art/timeseries/metrics.json" || fail "TS_SEASON=24 not in metrics.json"
+grep -q '"seasonal_rmse": [0-9]' "$tmp/art/timeseries/metrics.json" || fail "no seasonal_rmse"
+grep -q 'seasonal naive: value 24 steps earlier' "$tmp/rep/timeseries.html" || fail "report's season"
+"${tsmk[@]}" timeseries TS_SEASON=24 >"$tmp/make8.txt" 2>&1
+grep -q -- "->" "$tmp/make8.txt" && fail "make re-ran a step with nothing changed: $(cat "$tmp/make8.txt")"
+"${tsmk[@]}" timeseries TS_SEASON=0 >"$tmp/make9.txt" 2>&1 || fail "TS_SEASON=0: $(cat "$tmp/make9.txt")"
+grep -q '"season": null,' "$tmp/art/timeseries/metrics.json" || fail "TS_SEASON=0 not in metrics.json"
+grep -q 'seasonal_rmse' "$tmp/art/timeseries/metrics.json" && fail "TS_SEASON=0 has seasonal figures"
+grep -q 'seasonal naive: value' "$tmp/rep/timeseries.html" && fail "TS_SEASON=0: report's season"
 # a CSV series with COLUMN and TIME_COLUMN: they are quoted in the
 # parameters line, and the quotes made the parameters file differ from its
 # variable on every make, so the dataset (and training after it) was made

@@ -345,7 +345,7 @@ static void test_write_test_from_file(void **state)
 	size_t n;
 	assert_int_equal(tsfile_read_split(ds, &d, TS_TEST, NULL, &tg, &n), 0);
 	const char *out = test_path("m.json");
-	assert_int_equal(ts_metrics_write_test(out, ds, tg, n, d.mean, d.std, 0.125), 0);
+	assert_int_equal(ts_metrics_write_test(out, ds, tg, n, d.mean, d.std, 0.125, -1), 0);
 	json_error_t je;
 	json_t *m = json_load_file(out, 0, &je);
 	assert_non_null(m);
