@@ -59,6 +59,10 @@ static int dir_id(const char *path, dev_t *dev, ino_t *ino)
 	struct stat st;
 	if (stat(dir, &st))
 		return -1;
+	if (!S_ISDIR(st.st_mode)) { /* mkdir_parents took the file for a folder (EEXIST) */
+		errno = ENOTDIR;
+		return -1;
+	}
 	*dev = st.st_dev;
 	*ino = st.st_ino;
 	return 0;
@@ -362,6 +366,18 @@ int afile_reserve(struct afile *af, const char *path)
 int afile_reserve_rewrite(struct afile *af, const char *path)
 {
 	return reserve(af, path, 1);
+}
+
+int afile_check(const char *path)
+{
+	struct afile af;
+	char dir[4096];
+	if (reserve(&af, path, 0))
+		return -1;
+	afile_release(&af);
+	if (!dir_of(path, dir) && access(dir, W_OK | X_OK))
+		return error("cannot create '%s': %s", path, strerror(errno));
+	return 0;
 }
 
 static int open_file(struct afile *af, const char *path, int rewrite)

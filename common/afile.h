@@ -48,6 +48,13 @@ int afile_reserve(struct afile *af, const char *path);
  * refused as by afile_open(). */
 int afile_reserve_rewrite(struct afile *af, const char *path);
 
+/* The checks of afile_open() for an output that is opened later in the
+ * run (its folders are created; it may not be an input, a committed output
+ * or the file of an open afile, such as a stats file opened first), without
+ * creating anything: so that the stats file of a run is never committed over
+ * an output named twice ("--output x --stats ./x").  0 or -1 after error(). */
+int afile_check(const char *path);
+
 /* Flushes, fsyncs and closes the temporary file, then renames it over path.
  * On failure removes the temporary file.  Returns 0 or -1 after error().
  * The afile is released either way. */

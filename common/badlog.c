@@ -116,3 +116,15 @@ int json_write_file(const char *path, const json_t *j)
 	free(s);
 	return rc;
 }
+
+int json_write_afile(struct afile *af, const json_t *j)
+{
+	if (json_dumpf(j, af->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				       JSON_REAL_PRECISION(10)) ||
+	    fputc('\n', af->fp) == EOF) {
+		error("cannot write '%s'", af->path);
+		afile_abort(af);
+		return -1;
+	}
+	return afile_commit(af);
+}

@@ -57,4 +57,11 @@ void strcount_free(struct strcount *c);
  * Returns 0 or -1 after error(). Does not steal the reference. */
 int json_write_file(const char *path, const json_t *j);
 
+struct afile;
+/* Writes j as json_write_file() does into af, opened by afile_open() before
+ * the work (so a stats file that cannot be created fails the run first), and
+ * commits it.  The afile is released either way.  Returns 0 or -1 after
+ * error(). */
+int json_write_afile(struct afile *af, const json_t *j);
+
 #endif

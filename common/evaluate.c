@@ -246,20 +246,6 @@ out:
 	return rc;
 }
 
-/* Writes j into the open metrics file and commits it (json_write_file's
- * format); the afile is released either way.  0 or -1 after error(). */
-static int write_metrics(struct afile *af, const json_t *j)
-{
-	if (json_dumpf(j, af->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-				       JSON_REAL_PRECISION(10)) ||
-	    fputc('\n', af->fp) == EOF) {
-		error("cannot write '%s'", af->path);
-		afile_abort(af);
-		return -1;
-	}
-	return afile_commit(af);
-}
-
 /* The label map must name the model's classes in the model's order. */
 static int check_map(const struct labelmap *map, const struct model_meta *mm, const char *spec)
 {
@@ -408,7 +394,7 @@ int evaluate_classifier(const struct evaluate_opts *o)
 		json_object_set_new(j, "dropped", json_integer(ev.dropped));
 		json_object_set_new(j, "unknown_labels", json_integer(ev.unknown));
 	}
-	if (write_metrics(&ev.metrics, j) || (ev.pred.fp && afile_commit(&ev.pred))) {
+	if (json_write_afile(&ev.metrics, j) || (ev.pred.fp && afile_commit(&ev.pred))) {
 		metrics_free(&m);
 		goto out;
 	}

@@ -92,8 +92,8 @@ static int learn_dump(struct run *r, const char *path, json_t *per_dump)
 	return rc;
 }
 
-static int write_stats(const struct run *r, int rc, json_t *per_dump, double read_s,
-		       double learn_s)
+static int write_stats(const struct run *r, struct afile *af, int rc, json_t *per_dump,
+		       double read_s, double learn_s)
 {
 	const struct learn_vocab_opts *o = r->o;
 	struct vocab_learn_stats ls = vocab_learner_stats(r->l);
@@ -112,7 +112,11 @@ static int write_stats(const struct run *r, int rc, json_t *per_dump, double rea
 		"merges", (json_int_t)ls.merges, "size", (json_int_t)ls.size,
 		"last_merge_count", (json_int_t)ls.last_merge_count,
 		"read_seconds", read_s, "learn_seconds", learn_s);
-	int w = !j || json_write_file(o->stats_path, j) ? -1 : 0;
+	if (!j) {
+		afile_abort(af);
+		return error("cannot encode the stats for '%s'", o->stats_path);
+	}
+	int w = json_write_afile(af, j);
 	json_decref(j);
 	return w;
 }
@@ -139,16 +143,30 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 		vocab_learner_free(r.l);
 		return -1;
 	}
-	badlog_init(&r.bad, o->max_print);
 	for (int i = 0; i < n; i++) /* the vocabulary or stats may not replace a dump */
 		afile_protect_input(dumps[i]);
+	/* both outputs are opened before a dump is read, so a path that cannot
+	 * be written fails first (not after the learning), and committed at
+	 * the end: the vocabulary, then the stats that describe it */
+	struct afile out_af = {0}, stats_af = {0};
+	if (afile_open(&out_af, o->output) ||
+	    (o->stats_path && afile_open(&stats_af, o->stats_path))) {
+		if (out_af.fp)
+			afile_abort(&out_af);
+		texthasher_free(r.th);
+		vocab_learner_free(r.l);
+		return -1;
+	}
+	badlog_init(&r.bad, o->max_print);
 	json_t *per_dump = json_array();
 	double t0 = progress_now();
 	int rc = 0;
 	for (int i = 0; i < n && !rc; i++)
 		rc = learn_dump(&r, dumps[i], per_dump);
 	double t1 = progress_now();
-	if (!rc && vocab_learner_write(r.l, o->output))
+	if (rc)
+		afile_abort(&out_af);
+	else if (vocab_learner_save(r.l, &out_af))
 		rc = -1;
 	double t2 = progress_now();
 	badlog_summary(&r.bad, "bad records");
@@ -159,7 +177,7 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 		     (unsigned long long)ls.texts, (unsigned long long)ls.unique_words, ls.alphabet,
 		     ls.merges, o->output, ls.size, t1 - t0, t2 - t1);
 	if (o->stats_path) {
-		if (write_stats(&r, rc, per_dump, t1 - t0, t2 - t1))
+		if (write_stats(&r, &stats_af, rc, per_dump, t1 - t0, t2 - t1))
 			rc = -1;
 		per_dump = NULL; /* json_pack's "o" took it, also on failure */
 	}

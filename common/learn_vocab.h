@@ -27,7 +27,9 @@ struct learn_vocab_opts {
 };
 
 /* Learns from dumps[0..n) in order, stopping at the first that fails; the
- * stats file is written either way.  Returns 0, or -1 after error(). */
+ * stats file is written either way.  Both files are opened before the first
+ * dump is read: one that cannot be created fails the run before any work,
+ * with nothing written.  Returns 0, or -1 after error(). */
 int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n);
 
 #endif

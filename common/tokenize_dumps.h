@@ -25,8 +25,11 @@ struct tokenize_opts {
 };
 
 /* Tokenizes dumps[0..n) in order into outs[i] (NULL: not written), stopping
- * at the first dump that fails; the stats file is written either way.
- * Returns 0, or -1 after error(). */
+ * at the first dump that fails (the token files of the dumps before it stay:
+ * each is complete, and the stats file names them); the stats file is
+ * opened before the first dump is read (one that cannot be created fails
+ * the run before any work) and written either way.  Returns 0, or -1 after
+ * error(). */
 int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *const *outs, int n);
 
 /* "<dir>/<dump's base name without .gz and the format extension>.tok",

@@ -852,27 +852,39 @@ out:
 	return rc;
 }
 
-int vocab_learner_write(struct vocab_learner *l, const char *path)
+int vocab_learner_save(struct vocab_learner *l, struct afile *af)
 {
-	if (l->failed)
-		return error("cannot write '%s': learning failed earlier", path);
+	if (l->failed) {
+		error("cannot write '%s': learning failed earlier", af->path);
+		afile_abort(af);
+		return -1;
+	}
 	if (!l->learned) {
 		if (learn(l) < 0) {
 			l->failed = 1;
+			afile_abort(af);
 			return -1;
 		}
 		l->learned = 1;
 	}
+	for (int k = 0; k < NSPECIAL; k++)
+		fprintf(af->fp, "%s\n", SPECIALS[k]);
+	for (size_t i = 0; i < l->ntokens; i++)
+		fprintf(af->fp, "%s\n", l->tokens[i]);
+	if (ferror(af->fp)) {
+		error("cannot write '%s'", af->path);
+		afile_abort(af);
+		return -1;
+	}
+	return afile_commit(af);
+}
+
+int vocab_learner_write(struct vocab_learner *l, const char *path)
+{
+	if (l->failed)
+		return error("cannot write '%s': learning failed earlier", path);
 	struct afile af;
 	if (afile_open(&af, path) < 0)
 		return -1;
-	for (int k = 0; k < NSPECIAL; k++)
-		fprintf(af.fp, "%s\n", SPECIALS[k]);
-	for (size_t i = 0; i < l->ntokens; i++)
-		fprintf(af.fp, "%s\n", l->tokens[i]);
-	if (ferror(af.fp)) {
-		afile_abort(&af);
-		return error("cannot write '%s'", path);
-	}
-	return afile_commit(&af);
+	return vocab_learner_save(l, &af);
 }

@@ -66,6 +66,12 @@ int vocab_learner_add(struct vocab_learner *l, const char *text, size_t len,
  * or -1 (error()). */
 int vocab_learner_write(struct vocab_learner *l, const char *path);
 
+struct afile;
+/* vocab_learner_write() into af, opened by afile_open() before the texts
+ * were read (so an output that cannot be created fails before the work);
+ * commits it, or removes it on failure: the afile is released either way. */
+int vocab_learner_save(struct vocab_learner *l, struct afile *af);
+
 /* Counters so far; the learning ones are set by vocab_learner_write(). */
 struct vocab_learn_stats vocab_learner_stats(const struct vocab_learner *l);
 

@@ -136,25 +136,26 @@ expect_rc 1 "filter-relabel --output on its input"
 no_temp "$tmp"
 
 # -- two outputs of one run that are the same file, under any spelling:
-# the second is refused, naming both, and the first is kept.  tokenize
-# --output x --stats ./x used to replace the token file with the stats
-# (exit 0).
+# refused before any work, naming both, and the file there is kept.
+# tokenize --output x --stats ./x used to replace the token file with the
+# stats (exit 0), then wrote the token file and refused the stats (exit 1).
 mkdir -p "$tmp/two"
 ln -s two "$tmp/two-link"
 for stats in "$tmp/two/x.tok" "$tmp/two/./x.tok" "$tmp/two-link/x.tok"; do
-	rm -f "$tmp/two/x.tok"
+	cp "$tmp/prev.tok" "$tmp/two/x.tok"
 	run $T --output "$tmp/two/x.tok" --stats "$stats" "$tmp/in.jsonl"
 	expect_rc 1 "tokenize --output x --stats $stats"
-	expect_err "'$stats' and '$tmp/two/x.tok' are the same file; give each output its own name"
-	"$BIN/tok-dump" --no-text "$tmp/two/x.tok" >/dev/null ||
+	expect_err "'$tmp/two/x.tok' and '$stats' are the same file; give each output its own name"
+	[ "$(sha256sum <"$tmp/two/x.tok")" = "$PREV_SUM" ] ||
 		fail "tokenize --stats $stats replaced the token file"
 done
 # the same for any stage: learn-vocab's vocabulary and its stats
+printf '[PAD]\n' >"$tmp/two/v.txt"
 run "$BIN/learn-vocab" --quiet --size 10 --output "$tmp/two/v.txt" --stats "$tmp/two/./v.txt" \
 	"$tmp/in.jsonl"
 expect_rc 1 "learn-vocab --output v --stats ./v"
 expect_err "'$tmp/two/./v.txt' and '$tmp/two/v.txt' are the same file"
-grep -qx '\[PAD\]' "$tmp/two/v.txt" || fail "learn-vocab --stats replaced the vocabulary"
+[ "$(cat "$tmp/two/v.txt")" = "[PAD]" ] || fail "learn-vocab --output v --stats ./v replaced v"
 no_temp "$tmp/two"
 
 # -- token files for the later stages: empty, a folder, a dump

@@ -131,4 +131,31 @@ for other in "$tmp/sd/./same.tok" "$tmp/sdlink/same.tok"; do
 	expect_err "are the same file; give each output its own name"
 	[ -z "$(ls -A "$tmp/sd")" ] || fail "split to one file under two names left: $(ls "$tmp/sd")"
 done
+# stats that cannot be written fail before the work, and the outputs stay
+# as they were (filter-relabel and split committed theirs, then failed on
+# the stats, exit 1); stats named like an output never replace it
+: >"$tmp/file"
+cp "$tmp/merged3.tok" "$tmp/m5.tok"
+run $FR --output "$tmp/m5.tok" --stats "$tmp/file/s.json" "$tmp/tok/d1.tok"
+expect_rc 1 "filter-relabel --stats under a file"
+expect_err "cannot create '$tmp/file/s.json'"
+cmp "$tmp/merged3.tok" "$tmp/m5.tok" || fail "filter-relabel --stats under a file: output replaced"
+run $FR --output "$tmp/m5.tok" --stats "$tmp/./m5.tok" "$tmp/tok/d1.tok"
+expect_rc 1 "filter-relabel --stats naming the output"
+expect_err "are the same file"
+cmp "$tmp/merged3.tok" "$tmp/m5.tok" || fail "filter-relabel --stats naming the output: replaced"
+run $SP --train "$tmp/s5/train.tok" --validation "$tmp/s5/validation.tok" \
+	--test "$tmp/s5/test.tok" --stats "$tmp/file/s.json" "$tmp/merged3.tok"
+expect_rc 1 "split --stats under a file"
+expect_err "cannot create '$tmp/file/s.json'"
+[ ! -e "$tmp/s5" ] || fail "split --stats under a file wrote: $(ls "$tmp/s5")"
+mkdir -p "$tmp/s5"
+cp "$tmp/merged3.tok" "$tmp/s5/test.tok"
+run $SP --train "$tmp/s5/train.tok" --validation "$tmp/s5/validation.tok" \
+	--test "$tmp/s5/test.tok" --stats "$tmp/s5/./test.tok" "$tmp/merged3.tok"
+expect_rc 1 "split --stats naming an output"
+expect_err "are the same file"
+cmp "$tmp/merged3.tok" "$tmp/s5/test.tok" || fail "split --stats naming an output: replaced"
+[ "$(ls "$tmp/s5")" = test.tok ] || fail "split --stats naming an output wrote: $(ls "$tmp/s5")"
+ls "$tmp" "$tmp/s5" | grep -q '\.tmp\.' && fail "a temporary file was left"
 echo "ok"

@@ -121,4 +121,25 @@ cmp "$tmp/err-1" "$tmp/err-3" || fail "messages differ with the thread count"
 [ "$(head -n 1 "$tmp/err-1")" = "$tmp/many.jsonl:7: 'text' is an integer, not a string" ] ||
 	fail "first message: $(head -n 1 "$tmp/err-1")"
 [ "$(grep -c . "$tmp/err-1")" -eq 16 ] || fail "expected 16 bad-record messages: $(cat "$tmp/err-1")"
+# all outputs are opened before the work: stats that cannot be written
+# fail before the dump is read and leave no token file (the token file
+# was committed, then the stats failed with exit 1), and stats named like
+# the token file never replace it
+: >"$tmp/file"
+run $T --output "$tmp/st.tok" --stats "$tmp/file/s.json" "$tmp/many.jsonl"
+expect_rc 1 "--stats under a file"
+expect_err "cannot create '$tmp/file/s.json'"
+grep -q "is an integer" "$tmp/err" && fail "--stats under a file: the dump was read first"
+[ ! -e "$tmp/st.tok" ] || fail "--stats under a file: the token file was written"
+cp "$tmp/many-1.tok" "$tmp/st.tok"
+run $T --output "$tmp/st.tok" --stats "$tmp/./st.tok" "$tmp/many.jsonl"
+expect_rc 1 "--stats naming the token file"
+expect_err "are the same file"
+grep -q "is an integer" "$tmp/err" && fail "--stats naming the token file: the dump was read first"
+cmp "$tmp/many-1.tok" "$tmp/st.tok" || fail "--stats naming the token file replaced it"
+run $T --out-dir "$tmp/file" --stats "$tmp/st.json" "$tmp/a.jsonl"
+expect_rc 1 "--out-dir a file"
+expect_err "cannot create '$tmp/file/a.tok': Not a directory"
+[ ! -e "$tmp/st.json" ] || fail "--out-dir a file: stats written"
+ls "$tmp" | grep -q '\.tmp\.' && fail "a temporary file was left"
 echo "ok"
