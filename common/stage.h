@@ -19,4 +19,12 @@
 void stage_start(const struct opts_program *prog, int argc, char **argv,
 		 char ***args, int *nargs, const int *quiet);
 
+/* Exits with 2 when an option of the table that names a file, folder or
+ * field (OPT_STR or OPT_LIST with metavar FILE, DIR or NAME) was given an
+ * empty value (an unset shell or make variable): "--NAME: empty file name",
+ * "empty folder name" or "empty field name".  Other values have parsers
+ * that say what they expect.  For stages where no such option means
+ * anything when empty; call after stage_start(). */
+void stage_reject_empty(const struct opt *opts);
+
 #endif

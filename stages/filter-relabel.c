@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	stage_reject_empty(opts); /* an empty path failed only after the work */
 	struct labelmap *map = labelmap_parse(labels);
 	if (!map)
 		return EXIT_USAGE;

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	stage_reject_empty(opts); /* '' would fail only after the work, or make records bad */
 	/* alone it would change nothing: every review is learned from */
 	if (ignore_named && !fractions)
 		die(EXIT_USAGE, "--ignore-named needs --fractions (it says how reviews are placed "

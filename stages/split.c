@@ -45,6 +45,7 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	stage_reject_empty(opts); /* an empty path failed only after the work */
 	struct splitter_opts so = {.ignore_named = ignore_named, .producer = "split"};
 	if (split_fracs_parse(fractions, &so.fracs))
 		return EXIT_USAGE;

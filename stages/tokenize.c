@@ -65,6 +65,11 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	/* '' made every record bad (no field ''), or silently ignored the
+	 * split field, and --out-dir '' wrote /<dump>.tok */
+	if (split_field && !*split_field)
+		die(EXIT_USAGE, "--split-field: empty field name ('none' ignores a split field)");
+	stage_reject_empty(opts);
 	if (!vocab_path)
 		die(EXIT_USAGE, "--vocab is required (see --help)");
 	if (max_len == 1)

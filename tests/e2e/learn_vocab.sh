@@ -92,4 +92,13 @@ run $L --output "$tmp/v7.txt" --stats "$tmp/./v7.txt" "$tmp/b.csv"
 expect_rc 1 "--stats naming the vocabulary"
 cmp "$tmp/v1.txt" "$tmp/v7.txt" || fail "--stats naming the vocabulary replaced it"
 ls "$tmp" | grep -q '\.tmp\.' && fail "a temporary file was left"
+# an empty field or path is bad usage (--text-field '' made every record
+# bad, exit 1; --output '' and --stats '' failed after the learning)
+for opt in text-field output stats; do
+	case $opt in *-field) what="field name" ;; *) what="file name" ;; esac
+	run $L --output "$tmp/e.txt" "--$opt" '' "$tmp/a.jsonl"
+	expect_rc 2 "--$opt ''"
+	expect_err "--$opt: empty $what"
+	[ ! -e "$tmp/e.txt" ] || fail "--$opt '' wrote a vocabulary"
+done
 echo "ok"

@@ -158,4 +158,17 @@ expect_err "are the same file"
 cmp "$tmp/merged3.tok" "$tmp/s5/test.tok" || fail "split --stats naming an output: replaced"
 [ "$(ls "$tmp/s5")" = test.tok ] || fail "split --stats naming an output wrote: $(ls "$tmp/s5")"
 ls "$tmp" "$tmp/s5" | grep -q '\.tmp\.' && fail "a temporary file was left"
+# an empty path is bad usage, not a failure after the work (exit 1)
+for opt in output stats; do
+	run $FR "--$opt" '' "$tmp/tok/d1.tok"
+	expect_rc 2 "filter-relabel --$opt ''"
+	expect_err "--$opt: empty file name"
+done
+for opt in train validation test stats; do
+	run $SP --train "$tmp/s6/train.tok" --validation "$tmp/s6/validation.tok" \
+		--test "$tmp/s6/test.tok" "--$opt" '' "$tmp/merged3.tok"
+	expect_rc 2 "split --$opt ''"
+	expect_err "--$opt: empty file name"
+	[ ! -e "$tmp/s6" ] || fail "split --$opt '' wrote: $(ls "$tmp/s6")"
+done
 echo "ok"

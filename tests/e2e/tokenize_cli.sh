@@ -142,4 +142,14 @@ expect_rc 1 "--out-dir a file"
 expect_err "cannot create '$tmp/file/a.tok': Not a directory"
 [ ! -e "$tmp/st.json" ] || fail "--out-dir a file: stats written"
 ls "$tmp" | grep -q '\.tmp\.' && fail "a temporary file was left"
+# an empty field or path (an unset variable) is bad usage: --text-field ''
+# and --label-field '' made every record bad (exit 1), --split-field ''
+# ignored the split field, --out-dir '' wrote /<dump>.tok
+for opt in text-field label-field split-field output out-dir stats vocab; do
+	case $opt in *-field) what="field name" ;; out-dir) what="folder name" ;; *) what="file name" ;; esac
+	run $T --output "$tmp/e.tok" "--$opt" '' "$tmp/a.jsonl"
+	expect_rc 2 "--$opt ''"
+	expect_err "--$opt: empty $what"
+	[ ! -e "$tmp/e.tok" ] || fail "--$opt '' wrote a token file"
+done
 echo "ok"
