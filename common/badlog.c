@@ -50,10 +50,17 @@ long badlog_count(const struct badlog *b, const char *kind)
 	return 0;
 }
 
-void badlog_summary(const struct badlog *b, const char *what)
+void badlog_summary(const struct badlog *b, const char *what, const char *stats_path)
 {
-	if (b->total > b->printed)
-		warning("%ld more %s not shown (see the stats file)", b->total - b->printed, what);
+	if (b->total <= b->printed)
+		return;
+	if (stats_path)
+		warning("%ld more %s not shown (--max-print %ld); '%s' counts them by reason",
+			b->total - b->printed, what, b->max_print, stats_path);
+	else
+		warning("%ld more %s not shown (--max-print %ld); raise it to print them, or "
+			"give --stats FILE to count them by reason", b->total - b->printed, what,
+			b->max_print);
 }
 
 json_t *badlog_json(const struct badlog *b)

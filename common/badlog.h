@@ -32,8 +32,10 @@ void badlog_add(struct badlog *b, const char *kind, const char *file, long line,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Count of one reason (0 when never seen). */
 long badlog_count(const struct badlog *b, const char *kind);
-/* Prints "N more bad records not shown" when some were not printed. */
-void badlog_summary(const struct badlog *b, const char *what);
+/* Prints "N more <what> not shown" when some were not printed, pointing
+ * to the stats file at stats_path that counts them, or, with NULL (no
+ * stats file), to --max-print and --stats. */
+void badlog_summary(const struct badlog *b, const char *what, const char *stats_path);
 /* {"total": n, "by_reason": {kind: n...}, "examples": ["file:line: ..."]};
  * new reference, NULL on out of memory. */
 json_t *badlog_json(const struct badlog *b);

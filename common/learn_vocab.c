@@ -169,7 +169,7 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 	else if (vocab_learner_save(r.l, &out_af))
 		rc = -1;
 	double t2 = progress_now();
-	badlog_summary(&r.bad, "bad records");
+	badlog_summary(&r.bad, "bad records", o->stats_path);
 	struct vocab_learn_stats ls = vocab_learner_stats(r.l);
 	if (!rc)
 		info("%llu texts, %llu distinct words, %u characters, %u merges -> '%s' "

@@ -228,7 +228,7 @@ int relabel_run(const char *const *paths, int n, const char *output,
 	if (c)
 		goto out;
 	rc = 0;
-	badlog_summary(&R.bad, "unknown labels");
+	badlog_summary(&R.bad, "unknown labels", o->stats_path);
 out:
 	if (w)
 		tokwriter_abort(w);

@@ -27,6 +27,7 @@ struct relabel_opts {
 	int fail_on_unknown; /* an unknown label fails the run */
 	long max_print;      /* bad-label messages printed to stderr (<0: all) */
 	const char *producer; /* written into the output's metadata */
+	const char *stats_path; /* the stage's stats file, named in messages; NULL: none */
 };
 
 /* Merges inputs[0..n) into output (written atomically).  Returns 0, or -1

@@ -232,7 +232,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		t_sec += st.seconds;
 		encdump_stats_free(&st);
 	}
-	badlog_summary(&bad, "bad records");
+	badlog_summary(&bad, "bad records", o->stats_path);
 
 	if (o->stats_path) {
 		char hex[17];

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 	if (!map)
 		return EXIT_USAGE;
 
-	struct relabel_opts ro = {map, !strcmp(on_error, "fail"), max_print, "filter-relabel"};
+	struct relabel_opts ro = {map, !strcmp(on_error, "fail"), max_print, "filter-relabel",
+				  stats_path};
 	/* the stats file is opened before the work (the inputs protected
 	 * first: it may not replace one), so a path that cannot be written
 	 * fails before any output is committed, and checked against the

@@ -152,4 +152,13 @@ for opt in text-field label-field split-field output out-dir stats vocab; do
 	expect_err "--$opt: empty $what"
 	[ ! -e "$tmp/e.tok" ] || fail "--$opt '' wrote a token file"
 done
+# bad records past --max-print: the count points to the stats file only
+# when there is one (it said "see the stats file" without --stats)
+run $T --max-print 0 --output "$tmp/mp.tok" "$tmp/many.jsonl"
+expect_rc 0 "--max-print 0"
+expect_err "16 more bad records not shown (--max-print 0); raise it to print them, or give --stats FILE"
+grep -q "see the stats file" "$tmp/err" && fail "--max-print 0 without --stats: 'see the stats file'"
+run $T --max-print 1 --stats "$tmp/mp.json" --output "$tmp/mp.tok" "$tmp/many.jsonl"
+expect_rc 0 "--max-print 1 --stats"
+expect_err "15 more bad records not shown (--max-print 1); '$tmp/mp.json' counts them by reason"
 echo "ok"

@@ -74,7 +74,7 @@ static void test_relabel_fates(void **state)
 	make_tok(pa, "dumps/a.jsonl", a, 5, 256);
 	make_tok(pb, "dumps/b.csv", b, 6, 256);
 	struct labelmap *map = labelmap_parse("binary");
-	struct relabel_opts o = {map, 0, -1, "test"};
+	struct relabel_opts o = {map, 0, -1, "test", NULL};
 	const char *in[] = {pa, pb};
 	const char *out = test_path("merged.tok");
 	json_t *st = NULL;
@@ -129,7 +129,7 @@ static void test_relabel_fail_on_unknown(void **state)
 	const char *pa = test_path("u.tok"), *out = test_path("u-merged.tok");
 	make_tok(pa, "u.jsonl", a, 2, 256);
 	struct labelmap *map = labelmap_parse("binary");
-	struct relabel_opts o = {map, 1, -1, "test"};
+	struct relabel_opts o = {map, 1, -1, "test", NULL};
 	json_t *st = NULL;
 	assert_int_equal(relabel_run(&pa, 1, out, &o, &st), -1);
 	assert_string_equal(json_string_value(json_object_get(st, "status")), "failed");
@@ -150,7 +150,7 @@ static void test_relabel_incompatible(void **state)
 	make_tok(p1, "i1.jsonl", a, 1, 256);
 	make_tok(p2, "i2.jsonl", a, 1, 128);
 	struct labelmap *map = labelmap_parse("binary");
-	struct relabel_opts o = {map, 0, -1, "test"};
+	struct relabel_opts o = {map, 0, -1, "test", NULL};
 	const char *in[] = {p1, p2};
 	assert_int_equal(relabel_run(in, 2, test_path("i-merged.tok"), &o, NULL), -1);
 	labelmap_free(map);
@@ -162,7 +162,7 @@ static void test_relabel_nothing_kept(void **state)
 	const char *p = test_path("n.tok");
 	make_tok(p, "n.jsonl", a, 2, 256);
 	struct labelmap *map = labelmap_parse("binary");
-	struct relabel_opts o = {map, 0, -1, "test"};
+	struct relabel_opts o = {map, 0, -1, "test", NULL};
 	assert_int_equal(relabel_run(&p, 1, test_path("n-merged.tok"), &o, NULL), -1);
 	labelmap_free(map);
 }
