@@ -125,7 +125,10 @@ int tokmeta_compatible(const struct tokmeta *a, const char *pa,
 		what = "vocabularies";
 	else if (a->max_len != b->max_len)
 		what = "max_len";
-	else if (strcmp(a->truncation ? a->truncation : "", b->truncation ? b->truncation : ""))
+	/* at max_len 0 nothing is cut, so the side changed no id (pack-hdf5
+	 * records "none" for such files whatever the side) */
+	else if (a->max_len &&
+		 strcmp(a->truncation ? a->truncation : "", b->truncation ? b->truncation : ""))
 		what = "truncation sides";
 	else if (a->pad_id != b->pad_id || a->unk_id != b->unk_id ||
 		 a->cls_id != b->cls_id || a->sep_id != b->sep_id)

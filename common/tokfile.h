@@ -81,8 +81,9 @@ int tokmeta_copy_settings(struct tokmeta *dst, const struct tokmeta *src, int wi
 int tokmeta_add_source(struct tokmeta *m, const char *name, uint64_t hash);
 /* Appends all of src's sources; returns the index of the first or -1. */
 int tokmeta_add_sources(struct tokmeta *dst, const struct tokmeta *src);
-/* Two files can be merged when vocab hash, max_len, truncation and special
- * ids agree. Returns 0, or -1 after error() naming both files. */
+/* Two files can be merged when vocab hash, max_len, truncation (unless
+ * max_len is 0: nothing was cut), special ids and nfc agree. Returns 0, or
+ * -1 after error() naming both files. */
 int tokmeta_compatible(const struct tokmeta *a, const char *path_a,
 		       const struct tokmeta *b, const char *path_b);
 /* 1 when a and b have the same class labels in the same order, else 0. */

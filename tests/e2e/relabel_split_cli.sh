@@ -171,4 +171,19 @@ for opt in train validation test stats; do
 	expect_err "--$opt: empty file name"
 	[ ! -e "$tmp/s6" ] || fail "split --$opt '' wrote: $(ls "$tmp/s6")"
 done
+# --max-len 0 cuts nothing, so the truncation side changes no id: such
+# token files merge whatever --truncation said (they were refused as
+# "tokenized with different truncation sides"); with a max_len they are not
+run $T --max-len 0 --truncation head --output "$tmp/t0h.tok" "$tmp/d1.jsonl"
+run $T --max-len 0 --truncation tail --output "$tmp/t0t.tok" "$tmp/d2.csv"
+run $FR --output "$tmp/t0.tok" "$tmp/t0h.tok" "$tmp/t0t.tok"
+expect_rc 0 "filter-relabel of --max-len 0 files with other --truncation"
+run $SP --train "$tmp/s7/train.tok" --validation "$tmp/s7/validation.tok" \
+	--test "$tmp/s7/test.tok" "$tmp/t0h.tok" "$tmp/t0t.tok"
+expect_rc 0 "split of --max-len 0 files with other --truncation"
+run $T --max-len 4 --truncation head --output "$tmp/t4h.tok" "$tmp/d1.jsonl"
+run $T --max-len 4 --truncation tail --output "$tmp/t4t.tok" "$tmp/d2.csv"
+run $FR --output "$tmp/t4.tok" "$tmp/t4h.tok" "$tmp/t4t.tok"
+expect_rc 1 "filter-relabel of --max-len 4 files with other --truncation"
+expect_err "were tokenized with different truncation sides"
 echo "ok"
