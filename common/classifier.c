@@ -53,7 +53,12 @@ static int find_vocab(struct classifier *c, const char *path, const char *vocab_
 	struct wordpiece_opts o = WORDPIECE_OPTS_DEFAULT;
 	if (!(c->wp = wordpiece_new(c->vocab, &o)))
 		return -1;
-	if ((c->trunc = trunc_side_parse(c->meta.truncation)) < 0)
+	/* "none": trained on reviews never truncated (MAX_LEN=0); max_len is
+	 * then the longest of them, and a longer review keeps its first
+	 * max_len ids, as Hugging Face's truncation does */
+	if (!strcmp(c->meta.truncation, "none"))
+		c->trunc = TRUNC_HEAD;
+	else if ((c->trunc = trunc_side_parse(c->meta.truncation)) < 0)
 		return error("model '%s': unknown truncation '%s'", path, c->meta.truncation);
 	if (c->meta.cls_id < 0 || c->meta.sep_id < 0)
 		return error("model '%s': the vocabulary has no [CLS] or [SEP]", path);

@@ -338,5 +338,23 @@ in_rc "$tmp/in/vocab.txt" ein --dump "$DEMO" --vocab "$tmp/in/vocab.txt" \
 cmp "$A/dataset.h5" "$tmp/in/ds.h5" && cmp "$A/vocab.txt" "$tmp/in/vocab.txt" &&
 	cmp "$A/model.h5" "$tmp/in/model.h5" || fail "an input was replaced by an output"
 ls "$tmp/in" | grep -q '\.tmp\.' && fail "a refused output left a temporary file"
+
+# a model trained on reviews never truncated (--max-len 0: the dataset and
+# the model record truncation "none") classifies text: predict and
+# evaluate --dump refused it ("unknown truncation 'none'")
+Z=$tmp/z
+"$BIN/tokenize" --quiet --vocab "$A/vocab.txt" --max-len 0 --output "$Z/r.tok" "$DEMO"
+"$BIN/filter-relabel" --quiet --output "$Z/merged.tok" "$Z/r.tok"
+"$BIN/split" --quiet --train "$Z/train.tok" --validation "$Z/validation.tok" --test "$Z/test.tok" \
+	"$Z/merged.tok"
+"$BIN/pack-hdf5" --quiet --out "$Z/ds.h5" "$Z"/{train,validation,test}.tok
+"$BIN/train" --data "$Z/ds.h5" --vocab "$A/vocab.txt" --embed 8 --hidden 8 --epochs 1 --quiet \
+	--progress none --model "$Z/m.h5" --log "$Z/l.jsonl" --summary "$Z/s.json" --no-checkpoint
+long=$(for i in $(seq 300); do printf 'Фильм отстой. '; done)
+printf 'Фильм отстой.\n%s\n' "$long" | "$BIN/predict" --model "$Z/m.h5" >"$Z/p.txt" ||
+	fail "predict on a model of untruncated data: $(cat "$Z/p.txt")"
+[ "$(grep -cE '^(negative|positive|neutral)' "$Z/p.txt")" -eq 2 ] || fail "predict output: $(cat "$Z/p.txt")"
+"$BIN/evaluate" --quiet --model "$Z/m.h5" --dump "$DEMO" --metrics "$Z/d.json" --predictions '' ||
+	fail "evaluate --dump on a model of untruncated data"
 rm -rf "$tmp"
 echo ok
