@@ -50,6 +50,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
 NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
 ifeq ($(NVCC),)
 HAVE_CUDA ?= 0
+CUDA_OFF := not found
 else
 HAVE_CUDA ?= 1
 endif
@@ -64,7 +65,8 @@ CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudar
 CUDA_DEFS := -DRNNPIPE_CUDA=1
 $(info CUDA: nvcc $(NVCC_VERSION), arch $(CUDA_ARCH) (override: CUDA_ARCH=sm_XX, HAVE_CUDA=0))
 else
-$(info CUDA: not found, CPU only (HAVE_CUDA=0))
+# (nvcc there, HAVE_CUDA=0 given: not "not found")
+$(info CUDA: $(or $(CUDA_OFF),off (HAVE_CUDA=$(HAVE_CUDA)$(if $(NVCC),; nvcc is $(NVCC)))), CPU only$(if $(CUDA_OFF), (HAVE_CUDA=0)))
 endif
 
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter

@@ -20,6 +20,14 @@ expect() { # label, expected stage list, make args...
 	echo "ok: $label: $want"
 }
 
+# the build's announcements: nvcc there but HAVE_CUDA=0 given is not "not
+# found"
+got=$(make -n build BUILD="$BUILD" HAVE_CUDA=0 NVCC=/bin/true 2>&1 | head -1)
+[[ $got == "CUDA: off (HAVE_CUDA=0"*"CPU only" ]] || { echo "FAIL: HAVE_CUDA=0 with nvcc: $got"; exit 1; }
+got=$(make -n build BUILD="$BUILD" NVCC= 2>&1 | head -1)
+[ "$got" = "CUDA: not found, CPU only (HAVE_CUDA=0)" ] || { echo "FAIL: no nvcc: $got"; exit 1; }
+echo "ok: CUDA announced as off (HAVE_CUDA=0) or not found"
+
 expect "first run" "evaluate filter-relabel learn-vocab pack-hdf5 report split tokenize train " all
 start=$(date +%s%N)
 expect "nothing changed" "" all
