@@ -34,17 +34,32 @@ say = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' '$(1)' '$(2)';)
 # the pkg-config names of the libraries (one list, also read by the scripts
 # that link the library by hand: tests/e2e/cuda*_emu.sh, bench/gpu-prepare.sh)
 PKGS := $(file < mk/pkgs)
-MISSING_PKGS := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+# the Debian package of each (scripts/setup installs them all)
+deb_pkg = $(or $(deb_$(1)),lib$(1)-dev)
+deb_libutf8proc := libutf8proc-dev
+deb_zlib := zlib1g-dev
+deb_hdf5 := libhdf5-dev
+# Goals that compile nothing need no library: `make clean` on a machine
+# without them (or before scripts/setup) worked only with them installed.
+NO_LIB_GOALS := clean distclean help-pipeline print-pipeline-vars
+ifneq ($(filter-out $(NO_LIB_GOALS),$(or $(MAKECMDGOALS),build)),)
+HAVE_PKG_CONFIG := $(if $(shell command -v pkg-config 2>/dev/null),1,0)
+MISSING_PKGS := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
 HAVE_LIBCSV := $(if $(wildcard /usr/include/csv.h),1,0)
-APT_PKGS := libutf8proc-dev zlib1g-dev libhdf5-dev hdf5-tools libjansson-dev \
-            libcsv-dev libopenblas-dev libsleef-dev libcmocka-dev pkg-config
-ifneq ($(MISSING_PKGS)$(filter 0,$(HAVE_LIBCSV)),)
-$(info missing libraries: $(MISSING_PKGS) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv))
-$(info install them with: apt-get install -y $(APT_PKGS))
+MISSING_DEBS := $(if $(filter 0,$(HAVE_PKG_CONFIG)),pkg-config) \
+	$(foreach p,$(MISSING_PKGS),$(call deb_pkg,$(p))) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv-dev)
+ifneq ($(strip $(MISSING_DEBS)),)
+$(info missing build dependencies: $(strip $(if $(filter 0,$(HAVE_PKG_CONFIG)),\
+	pkg-config (pkg-config; it finds the other libraries),\
+	$(foreach p,$(MISSING_PKGS),$(p) ($(call deb_pkg,$(p))))) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv (libcsv-dev)))$(if \
+	$(and $(MISSING_PKGS),$(filter 1,$(HAVE_PKG_CONFIG))),; pkg-config found no .pc file$(if \
+	$(PKG_CONFIG_PATH), (PKG_CONFIG_PATH=$(PKG_CONFIG_PATH)))))
+$(info install them with: scripts/setup (as root), or: sudo apt-get install -y $(strip $(MISSING_DEBS)))
 $(error missing build dependencies)
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lpthread -lm
+endif
 
 # ---- CUDA (optional) ----
 NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
