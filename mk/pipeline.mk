@@ -174,8 +174,9 @@ $(SPLITS) $(ART)/stats/split.json &: $(ART)/merged.tok $(ART)/params/split.txt $
 PIPELINE_KNOBS := DATA VOCAB VOCAB_SIZE MAX_LEN TRUNC LABELS FRACTIONS ON_ERROR PRESET \
 	CELL EMBED HIDDEN LAYERS BIDIR POOL BATCH LR EPOCHS PATIENCE CLIP OPTIM SPARSE SEED \
 	DEVICE THREADS PACK_FLAGS
+# (values through shq: a quote in one, LABELS="pos:it's", broke the shell line)
 help-pipeline:
-	@printf '%-10s = %s\n' $(foreach v,$(PIPELINE_KNOBS),'$(v)' '$($(v))')
+	@printf '%-10s = %s\n' $(foreach v,$(PIPELINE_KNOBS),'$(v)' $(call shq,$($(v))))
 
 # ---- pack-hdf5: the streaming dataset file ----
 PACK_FLAGS ?=
@@ -223,9 +224,9 @@ retrain: build
 	@scripts/retrain
 
 # ---- the settings of `make all`, as shell assignments: for running the
-# stages where make cannot run (bench/gpu-prepare.sh -> bench/gpu-pipeline.sh)
+# stages where make cannot run (bench/gpu-prepare.sh -> bench/gpu-pipeline.sh);
+# each value one shell word, its quotes escaped (LABELS='pos:it'\''s')
 .PHONY: print-pipeline-vars
 print-pipeline-vars:
-	@printf '%s\n' "MAX_LEN='$(MAX_LEN)'" "TRUNC='$(TRUNC)'" "ON_ERROR='$(ON_ERROR)'" \
-		"LABELS='$(LABELS)'" "FRACTIONS='$(FRACTIONS)'" "PACK_FLAGS='$(strip $(PACK_FLAGS))'" \
-		"TRAIN_FLAGS='$(strip $(TRAIN_FLAGS))'" "DEVICE='$(DEVICE)'" "THREADS='$(THREADS)'"
+	@printf '%s\n' $(foreach v,MAX_LEN TRUNC ON_ERROR LABELS FRACTIONS PACK_FLAGS TRAIN_FLAGS DEVICE THREADS,\
+		$(call shq,$(v)=$(call shq,$(strip $($(v))))))

@@ -38,6 +38,16 @@ PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent make -n clean BUILD=
 	|| { echo "FAIL: make clean needs the libraries"; exit 1; }
 echo "ok: missing libraries named with their packages; make clean needs none"
 
+# help-pipeline and print-pipeline-vars with a quote in a value (a label
+# map naming "it's"): the line is shown, and the assignments read back
+lab="pos:it's"
+got=$(mk -s help-pipeline LABELS="$lab" 2>&1) && [[ $got == *"LABELS     = $lab"* ]] \
+	|| { echo "FAIL: make help-pipeline LABELS=\"$lab\": $got"; exit 1; }
+got=$(mk -s print-pipeline-vars LABELS="$lab" | grep "^[A-Z_]*='") \
+	&& got=$(eval "$got" && printf '%s|%s' "$LABELS" "$MAX_LEN") && [ "$got" = "$lab|256" ] \
+	|| { echo "FAIL: make print-pipeline-vars LABELS=\"$lab\": $got"; exit 1; }
+echo "ok: help-pipeline and print-pipeline-vars with a quote in a value"
+
 expect "first run" "evaluate filter-relabel learn-vocab pack-hdf5 report split tokenize train " all
 start=$(date +%s%N)
 expect "nothing changed" "" all
