@@ -68,7 +68,16 @@ THREADS  ?= 2
 
 DUMP_EXTS := jsonl jsonl.gz csv csv.gz tsv tsv.gz
 DUMPS := $(if $(wildcard $(DATA)/.),\
-	$(sort $(foreach e,$(DUMP_EXTS),$(wildcard $(DATA)/*.$(e)))),$(DATA))
+	$(sort $(foreach e,$(DUMP_EXTS),$(wildcard $(DATA)/*.$(e)))),$(wildcard $(DATA)))
+# A DATA folder without dumps, or no DATA at all, is said in those words when
+# a stage needs the dumps: it ran filter-relabel without an input ('expected
+# at least 1 argument, got 0'), or stopped at 'No rule to make target'.
+DATA_PROBLEM := $(if $(strip $(DUMPS)),,$(if $(wildcard $(DATA)),DATA '$(DATA)' holds no dumps \
+	($(patsubst %,*.%,$(DUMP_EXTS))),DATA '$(DATA)': no such file or folder))
+DATA_CHECK := $(if $(DATA_PROBLEM),data-check)
+.PHONY: data-check
+data-check:
+	@printf 'make: %s\n' $(call shq,$(DATA_PROBLEM)) >&2; exit 1
 tokname = $(basename $(patsubst %.gz,%,$(notdir $(1))))
 TOKS := $(foreach d,$(DUMPS),$(ART)/tok/$(call tokname,$(d)).tok)
 # Two dumps of one name (x.jsonl and x.csv.gz) would share one token file:
@@ -135,7 +144,7 @@ $(ART)/params/%.txt:
 	@printf '%s\n' $(call shq,$(strip $(PARAMS_$*))) > $@
 
 # ---- vocabulary (learned when VOCAB is not given; frozen once made) ----
-$(ART)/vocab.txt: $(ART)/params/vocab.txt | $(DUMPS) $(BIN)/learn-vocab
+$(ART)/vocab.txt: $(DATA_CHECK) $(ART)/params/vocab.txt | $(DUMPS) $(BIN)/learn-vocab
 	$(call say,STAGE,learn-vocab -> $@)
 	$(Q)$(BIN)/learn-vocab --size $(VOCAB_SIZE) --fractions $(FRACTIONS) --output $@ $(DUMPS)
 
@@ -156,7 +165,7 @@ endef
 $(foreach d,$(DUMPS),$(eval $(call tok_rule,$(d))))
 
 # ---- filter-relabel: merge, map labels, drop duplicates ----
-$(ART)/merged.tok $(ART)/stats/filter-relabel.json &: $(TOKS) $(ART)/params/filter.txt \
+$(ART)/merged.tok $(ART)/stats/filter-relabel.json &: $(DATA_CHECK) $(TOKS) $(ART)/params/filter.txt \
 		$(call stamp,filter-relabel)
 	$(call say,STAGE,filter-relabel -> $(ART)/merged.tok)
 	$(Q)$(BIN)/filter-relabel --labels $(call shq,$(LABELS)) --on-error $(ON_ERROR) \

@@ -48,6 +48,17 @@ got=$(mk -s print-pipeline-vars LABELS="$lab" | grep "^[A-Z_]*='") \
 	|| { echo "FAIL: make print-pipeline-vars LABELS=\"$lab\": $got"; exit 1; }
 echo "ok: help-pipeline and print-pipeline-vars with a quote in a value"
 
+# a DATA folder without dumps, or a DATA that is not there, is said so
+mkdir -p "$T/nodumps"
+for d in nodumps:" holds no dumps" missing:": no such file or folder"; do
+	if got=$(mk all DATA="$T/${d%%:*}" ART="$T/nodata-art" 2>&1); then
+		echo "FAIL: make all DATA=${d%%:*} succeeded"; exit 1
+	fi
+	[[ $got == *"make: DATA '$T/${d%%:*}'${d#*:}"* ]] || { echo "FAIL: make all DATA=${d%%:*}: $got"; exit 1; }
+done
+rm -rf "$T/nodumps" "$T/nodata-art"
+echo "ok: an empty or missing DATA is named"
+
 expect "first run" "evaluate filter-relabel learn-vocab pack-hdf5 report split tokenize train " all
 start=$(date +%s%N)
 expect "nothing changed" "" all
