@@ -45,12 +45,14 @@ static const char CSS[] =
 	"td.ok,td.bad,td.nw{white-space:nowrap}"
 	"td.hash{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12px}"
 	"table.wide{font-size:13px}"
-	"ul.bad-records{font-size:13px;margin:4px 0 10px}"
+	"ul.bad-records{font-size:13px;margin:4px 0 10px;overflow-wrap:anywhere}"
 	"figure{display:table;margin:8px 0}"
 	"figcaption{display:table-caption;caption-side:bottom;color:#555;font-size:13px;"
 	"padding-top:4px}"
 	"svg.plot{max-width:100%;height:auto;border:1px solid #eceef0}"
-	".text{max-width:620px;font-size:13px}" /* newlines fold to spaces: compact rows */
+	/* newlines fold to spaces: compact rows; a word longer than the column
+	 * (a URL, "аааа...") breaks anywhere instead of widening the table */
+	".text{max-width:620px;font-size:13px;overflow-wrap:anywhere}"
 	".bar{display:flex;width:160px;height:14px;border:1px solid #ccc;margin-top:3px}"
 	".bar span{display:block;height:100%}"
 	"details{margin:6px 0 10px}summary{cursor:pointer;color:#0b5cad}"

@@ -47,6 +47,16 @@ $PY tests/e2e/report_check.py "$T/full/report.html" \
 	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;' \
 	'Фильм отстой. Не советую смотреть.' '2026-10-02T03:00:15Z' 'this run' \
 	'2025-11-30 00:00 UTC' || fail "full report: HTML check"
+# a review that is one long word (a URL, "аааа...") wraps inside its column:
+# without a break-anywhere rule it widened the examples table past the page,
+# and every review was cut off at the right edge
+$PY - "$T/full/report.html" <<'PY' || fail "full report: long words in reviews do not wrap"
+import re, sys
+css = re.search(r"<style>(.*?)</style>", open(sys.argv[1], encoding="utf-8").read(), re.S).group(1)
+for sel in (".text", "ul.bad-records"):
+    m = re.search(r"(?:^|})" + re.escape(sel) + r"\{([^}]*)\}", css)
+    assert m and "overflow-wrap:anywhere" in m.group(1), sel
+PY
 # the checker must catch what it claims to (a test that cannot fail is no test)
 for bad in '<img src="x.png">' '<div>' '<a href="https://example.org">x</a>' \
 	   '<p style="background:url(x.png)">x</p>' '<script>1</script>'; do
