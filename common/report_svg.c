@@ -471,14 +471,22 @@ void svg_heatmap(struct sbuf *b, const char *title, const char *const *labels, i
 			sbuf_html(b, labels[i], (size_t)-1);
 			sbuf_add(b, ", predicted ");
 			sbuf_html(b, labels[j], (size_t)-1);
-			sbuf_printf(b, ": %.0f (%.1f%% of the row)</title></rect>\n", v, 100 * s);
+			/* a class absent from the split has no share: n/a, as in the
+			 * Markdown table, not a recall of 0.0% */
+			char pct[32];
+			if (row > 0)
+				snprintf(pct, sizeof(pct), "%.1f%%", 100 * s);
+			else
+				snprintf(pct, sizeof(pct), "n/a");
+			sbuf_printf(b, ": %.0f (%s%s)</title></rect>\n", v, pct,
+				    row > 0 ? " of the row" : ": no reviews of this class");
 			if (cell >= 50) {
 				sbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
 					    "font-size=\"%d\" font-weight=\"bold\" fill=\"%s\">%.0f</text>",
 					    x + cell / 2, y + cell / 2, cell >= 90 ? 17 : 13, tc, v);
 				sbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-					    "font-size=\"12\" fill=\"%s\">%.1f%%</text>\n",
-					    x + cell / 2, y + cell / 2 + 18, tc, 100 * s);
+					    "font-size=\"12\" fill=\"%s\">%s</text>\n",
+					    x + cell / 2, y + cell / 2 + 18, tc, pct);
 			} else {
 				sbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
 					    "font-size=\"10\" fill=\"%s\">%.0f</text>\n", x + cell / 2,

@@ -58,7 +58,8 @@ void svg_histogram(struct sbuf *b, const struct svg_chart *c, const double *edge
 
 /* Appends a heat map of an (n, n) count matrix, rows = true class, columns
  * = predicted class (row-major).  Each cell is shaded by its share of the
- * row (the recall for the diagonal) and shows the count and that share. */
+ * row (the recall for the diagonal) and shows the count and that share
+ * ("n/a" in a row with no reviews: a class absent from the split). */
 void svg_heatmap(struct sbuf *b, const char *title, const char *const *labels, int n,
 		 const double *counts);
 

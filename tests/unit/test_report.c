@@ -211,6 +211,17 @@ static void test_heatmap(void **state)
 	sbuf_init(&f);
 	svg_standalone(&f, sbuf_str(&b));
 	assert_non_null(strstr(sbuf_str(&f), "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+	/* a class absent from the split (a tiny test split): its row has no
+	 * share, n/a as in the Markdown table, not a recall of 0.0% */
+	double empty[4] = {0, 0, 0, 1};
+	b.len = 0;
+	svg_heatmap(&b, "cm", labels, 2, empty);
+	assert_non_null(strstr(sbuf_str(&b), ">n/a</text>"));
+	assert_non_null(strstr(sbuf_str(&b), "predicted pos: 0 (n/a: no reviews of this class)"));
+	const char *na = strstr(sbuf_str(&b), ">n/a</text>");
+	assert_non_null(na && strstr(na + 1, ">n/a</text>")); /* both cells of the row */
+	assert_non_null(strstr(sbuf_str(&b), "predicted neg: 0 (0.0% of the row)"));
+	assert_non_null(strstr(sbuf_str(&b), ">100.0%</text>"));
 	sbuf_free(&b);
 	sbuf_free(&f);
 }
