@@ -86,7 +86,7 @@ static void escape(struct sbuf *b, const char *s, size_t n, int md)
 			break;
 		case '\t': sbuf_add(b, md ? " " : "\t"); break;
 		case '\\': case '`': case '*': case '_': case '[': case ']':
-		case '|': case '#':
+		case '|': case '#': case '~': /* ~~x~~: GFM strikethrough */
 			if (md)
 				sbuf_addn(b, "\\", 1);
 			sbuf_addn(b, (const char *)p + i, 1);

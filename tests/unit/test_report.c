@@ -143,6 +143,10 @@ static void test_md_escape(void **state)
 	sbuf_md(&b, "a|b *c* _d_ <e>\nf [g](h) #1", (size_t)-1);
 	assert_string_equal(sbuf_str(&b),
 			    "a\\|b \\*c\\* \\_d\\_ &lt;e&gt; f \\[g\\](h) \\#1");
+	b.len = 0;
+	/* review text is shown as written: "~~x~~" is no strikethrough, "`" no code */
+	sbuf_md(&b, "~~not struck~~ `x`", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "\\~\\~not struck\\~\\~ \\`x\\`");
 	sbuf_free(&b);
 }
 
