@@ -597,10 +597,12 @@ static void stats_values(struct doc *o, const struct report_data *d, struct rj_l
 	for (int i = 0; i < d->n_stats; i++) {
 		int n = rj_flatten(d->stats[i].json, "", lv, 0, DROP_MAXLEAF, 0);
 		if (o->md) { /* GitHub and most viewers fold <details> in Markdown too */
+			/* an HTML block: Markdown's backslash escapes would show
+			 * there as written ("tok\_a.json"), so HTML escaping */
 			sbuf_add(o->b, "<details><summary>All values in ");
-			doc_esc(o, d->stats[i].kind, (size_t)-1);
+			sbuf_html(o->b, d->stats[i].kind, (size_t)-1);
 			sbuf_add(o->b, " stats ");
-			doc_esc(o, d->stats[i].path, (size_t)-1);
+			sbuf_html(o->b, d->stats[i].path, (size_t)-1);
 			sbuf_add(o->b, "</summary>\n\n");
 		} else {
 			sbuf_add(o->b, "<details><summary>All values in ");
