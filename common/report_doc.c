@@ -321,8 +321,16 @@ void doc_figure(struct doc *o, const char *name, const struct sbuf *svg,
 	svg_standalone(&f->svg, sbuf_str(svg));
 	sbuf_add(o->b, "![");
 	doc_esc(o, caption ? caption : name, (size_t)-1);
+	/* the link's destination: a URL, so percent-encoded (a space or a
+	 * parenthesis in the Markdown file's name would end it); letters,
+	 * digits, "-._~" and UTF-8 stay as they are */
 	sbuf_add(o->b, "](");
-	doc_esc(o, f->name, (size_t)-1);
+	for (const unsigned char *p = (const unsigned char *)f->name; *p; p++) {
+		if (isalnum(*p) || strchr("-._~", *p) || *p >= 0x80)
+			sbuf_addn(o->b, (const char *)p, 1);
+		else
+			sbuf_printf(o->b, "%%%02X", *p);
+	}
 	sbuf_add(o->b, ")\n\n");
 }
 

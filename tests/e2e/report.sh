@@ -77,6 +77,14 @@ cp $FX/tok-a.stats.json "$T/tok_a.stats.json"
 	|| fail "stats file name with '_': exit $?"
 grep -qF "<summary>All values in tokenize stats $T/tok_a.stats.json</summary>" "$T/u.md" \
 	|| fail "report.md: a stats file's name is escaped for Markdown inside <summary>"
+# the plots' links are URLs: a Markdown file named with a space or
+# parentheses links its SVG files percent-encoded (a raw space ended the link)
+mkdir -p "$T/sp"
+"$BIN" "${full[@]}" --html "" --md "$T/sp/my report (1).md" --md-svg --quiet \
+	|| fail "--md with a space: exit $?"
+[ -s "$T/sp/my report (1)-loss.svg" ] || fail "--md with a space: no SVG file"
+grep -qF '](my%20report%20%281%29-loss.svg)' "$T/sp/my report (1).md" \
+	|| fail "--md with a space: the SVG link is not a URL: $(grep -F 'loss.svg' "$T/sp/my report (1).md")"
 for svg in lengths loss accuracy confusion roc history; do
 	f=$T/full/report-$svg.svg
 	$PY -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot();
