@@ -78,6 +78,16 @@ DATA_CHECK := $(if $(DATA_PROBLEM),data-check)
 .PHONY: data-check
 data-check:
 	@printf 'make: %s\n' $(call shq,$(DATA_PROBLEM)) >&2; exit 1
+# Paths that make or the recipes cannot carry, refused at once by name:
+# make splits words at white space and reads ':' and '%' in targets, the
+# shell reads & ; | < > ( ) quotes and globs.  They failed deep inside a
+# stage ('multiple target patterns', a syntax error), or worse: an '&' ran
+# 'mkdir -p' on half the path in the background.
+path_chars := & ; | < > ' " ` * ? [ ] : % ( )
+path_bad = $(strip $(if $(word 2,$(1)),a space) $(foreach c,$(path_chars),$(if $(findstring $(c),$(1)),$(c))))
+path_check = $(if $(call path_bad,$(2)),$(error $(1) '$(strip $(2))' holds $(call path_bad,$(2)), which make or the shell would misread; use a path without them))
+$(foreach v,DATA VOCAB ART REPORTS BUILD,$(call path_check,$(v),$($(v))))
+$(foreach d,$(DUMPS),$(call path_check,the dump,$(d)))
 tokname = $(basename $(patsubst %.gz,%,$(notdir $(1))))
 TOKS := $(foreach d,$(DUMPS),$(ART)/tok/$(call tokname,$(d)).tok)
 # Two dumps of one name (x.jsonl and x.csv.gz) would share one token file:

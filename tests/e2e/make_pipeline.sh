@@ -59,6 +59,21 @@ done
 rm -rf "$T/nodumps" "$T/nodata-art"
 echo "ok: an empty or missing DATA is named"
 
+# paths make or the shell would misread are refused by name, before
+# anything runs: '&' ran 'mkdir -p' on half the path in the background, a
+# space gave 'multiple target patterns'
+mkdir -p "$T/amp"
+cp data/demo/reviews-2026-10.jsonl "$T/amp/rev&x.jsonl"
+for bad in "ART=$T/a b:ART '$T/a b' holds a space" "ART=$T/a&b:ART '$T/a&b' holds &" \
+	   "REPORTS=$T/r(1):REPORTS '$T/r(1)' holds ( )" "DATA=$T/amp:the dump '$T/amp/rev&x.jsonl' holds &"; do
+	if got=$(mk all "${bad%%:*}" 2>&1); then echo "FAIL: make all ${bad%%:*} succeeded"; exit 1; fi
+	[[ $got == *"${bad#*:}, which make or the shell would misread"* ]] ||
+		{ echo "FAIL: make all ${bad%%:*}: $got"; exit 1; }
+done
+[ ! -e "$T/a" ] && [ ! -e "$T/r" ] || { echo "FAIL: a refused path left a folder"; exit 1; }
+rm -rf "$T/amp"
+echo "ok: paths with a space or shell characters are refused by name"
+
 expect "first run" "evaluate filter-relabel learn-vocab pack-hdf5 report split tokenize train " all
 start=$(date +%s%N)
 expect "nothing changed" "" all
