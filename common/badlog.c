@@ -135,3 +135,25 @@ int json_write_afile(struct afile *af, const json_t *j)
 	}
 	return afile_commit(af);
 }
+
+int stats_open(struct afile *af, const char *path, const char *const *outputs, int n)
+{
+	if (afile_open(af, path))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (outputs[i] && afile_check(outputs[i])) {
+			afile_abort(af);
+			return -1;
+		}
+	return 0;
+}
+
+int stats_commit(struct afile *af, const json_t *j)
+{
+	if (!j) {
+		error("cannot encode the stats for '%s'", af->path);
+		afile_abort(af);
+		return -1;
+	}
+	return json_write_afile(af, j);
+}

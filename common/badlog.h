@@ -66,4 +66,14 @@ struct afile;
  * error(). */
 int json_write_afile(struct afile *af, const json_t *j);
 
+/* A stage's --stats file, opened before the work (after its inputs are
+ * protected: it may not replace one) so that a path that cannot be
+ * written fails before any output is committed, and checked against the
+ * n outputs (NULLs skipped: afile_check) so that it is never committed
+ * over one.  Returns 0, or -1 after error() with nothing left open. */
+int stats_open(struct afile *af, const char *path, const char *const *outputs, int n);
+/* Commits the stats j into af (json_write_afile); j NULL (it could not be
+ * built) aborts af and says so.  Returns 0 or -1 after error(). */
+int stats_commit(struct afile *af, const json_t *j);
+
 #endif

@@ -150,16 +150,9 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 	 * a stats path that cannot be written fails first and leaves no token
 	 * file; committed at the end, after the token files */
 	struct afile stats_af = {0};
-	if (o->stats_path) {
-		int bad = afile_open(&stats_af, o->stats_path);
-		for (int i = 0; i < n && !bad; i++)
-			bad = outs[i] && afile_check(outs[i]);
-		if (bad) {
-			if (stats_af.fp)
-				afile_abort(&stats_af);
-			vocab_free(v);
-			return -1;
-		}
+	if (o->stats_path && stats_open(&stats_af, o->stats_path, (const char *const *)outs, n)) {
+		vocab_free(v);
+		return -1;
 	}
 	if (o->print_ids)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
@@ -248,12 +241,8 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 			"mb_per_s", t_sec > 0 ? t_bytes / 1e6 / t_sec : 0.0,
 			"bad_records", badlog_json(&bad));
 		per_dump = NULL;
-		if (!j) {
-			afile_abort(&stats_af);
-			rc = error("cannot encode the stats for '%s'", o->stats_path);
-		} else if (json_write_afile(&stats_af, j)) {
+		if (stats_commit(&stats_af, j))
 			rc = -1;
-		}
 		json_decref(j);
 	}
 	json_decref(per_dump);

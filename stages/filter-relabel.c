@@ -50,28 +50,16 @@ int main(int argc, char **argv)
 
 	struct relabel_opts ro = {map, !strcmp(on_error, "fail"), max_print, "filter-relabel",
 				  stats_path};
-	/* the stats file is opened before the work (the inputs protected
-	 * first: it may not replace one), so a path that cannot be written
-	 * fails before any output is committed, and checked against the
-	 * outputs, so that it is never committed over one; it is written last */
+	/* the stats file: opened before the work, written last */
 	struct afile stats_af = {0};
 	for (int i = 0; i < nargs; i++)
 		afile_protect_input(args[i]);
-	if (stats_path && (afile_open(&stats_af, stats_path) || afile_check(output))) {
-		if (stats_af.fp)
-			afile_abort(&stats_af);
+	if (stats_path && stats_open(&stats_af, stats_path, &output, 1))
 		return EXIT_FAIL;
-	}
 	json_t *stats = NULL;
 	int rc = relabel_run((const char *const *)args, nargs, output, &ro, &stats);
-	if (stats_path) {
-		if (!stats) {
-			afile_abort(&stats_af);
-			rc = error("cannot encode the stats for '%s'", stats_path);
-		} else if (json_write_afile(&stats_af, stats)) {
-			rc = -1;
-		}
-	}
+	if (stats_path && stats_commit(&stats_af, stats))
+		rc = -1;
 	if (!rc) {
 		json_t *d = json_object_get(stats, "dropped");
 		info("%lld in, %lld kept -> '%s' (dropped: %lld label, %lld duplicate, "
