@@ -49,11 +49,12 @@ HAVE_LIBCSV := $(if $(wildcard /usr/include/csv.h),1,0)
 MISSING_DEBS := $(if $(filter 0,$(HAVE_PKG_CONFIG)),pkg-config) \
 	$(foreach p,$(MISSING_PKGS),$(call deb_pkg,$(p))) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv-dev)
 ifneq ($(strip $(MISSING_DEBS)),)
-$(info missing build dependencies: $(strip $(if $(filter 0,$(HAVE_PKG_CONFIG)),\
-	pkg-config (pkg-config; it finds the other libraries),\
-	$(foreach p,$(MISSING_PKGS),$(p) ($(call deb_pkg,$(p))))) $(if $(filter 0,$(HAVE_LIBCSV)),libcsv (libcsv-dev)))$(if \
-	$(and $(MISSING_PKGS),$(filter 1,$(HAVE_PKG_CONFIG))),; pkg-config found no .pc file$(if \
-	$(PKG_CONFIG_PATH), (PKG_CONFIG_PATH=$(PKG_CONFIG_PATH)))))
+MISSING_LIBS := $(if $(filter 0,$(HAVE_PKG_CONFIG)),pkg-config (pkg-config; it finds the other \
+	libraries),$(foreach p,$(MISSING_PKGS),$(p) ($(call deb_pkg,$(p))))) \
+	$(if $(filter 0,$(HAVE_LIBCSV)),libcsv (libcsv-dev))
+PC_NOTE := $(if $(and $(MISSING_PKGS),$(filter 1,$(HAVE_PKG_CONFIG))),; pkg-config found no .pc \
+	file$(if $(PKG_CONFIG_PATH), (PKG_CONFIG_PATH=$(PKG_CONFIG_PATH))))
+$(info missing build dependencies: $(strip $(MISSING_LIBS))$(PC_NOTE))
 $(info install them with: scripts/setup (as root), or: sudo apt-get install -y $(strip $(MISSING_DEBS)))
 $(error missing build dependencies)
 endif
