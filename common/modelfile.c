@@ -513,6 +513,15 @@ static int read_tensors(hid_t loc, const struct rnn_layout *l, float *base)
 				     t->ndim == 2 ? "(2-D)" : "(1-D)");
 		if (h5_read_array(loc, t->name, H5T_NATIVE_FLOAT, t->ndim, dims, base + t->offset))
 			return -1;
+		/* a NaN or infinite weight makes every output NaN (or the
+		 * pooled state saturate) while predict and evaluate go on:
+		 * refused here, as train never writes one */
+		const float *v = base + t->offset;
+		for (size_t k = 0; k < t->numel; k++)
+			if (!isfinite(v[k]))
+				return file_error(loc, "tensor '%s' holds a non-finite value (%g) at "
+						  "row %zu, column %zu", t->name, (double)v[k],
+						  k / (size_t)t->cols, k % (size_t)t->cols);
 	}
 	return 0;
 }

@@ -212,9 +212,37 @@ static void no_hidden(hid_t f)
 	assert_true(H5Adelete(f, "hidden") >= 0);
 }
 
+/* NaN and infinite weights: predict printed "negative nan" and evaluate
+ * wrote metrics of a model that outputs NaN, both exiting 0 */
+static void nan_weight(hid_t f)
+{
+	assert_true(H5Ldelete(f, "fc.bias", H5P_DEFAULT) >= 0);
+	float v[3] = {0.5f, NAN, 0};
+	hsize_t dims[1] = {3};
+	assert_int_equal(h5_write_array(f, "fc.bias", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, v),
+			 0);
+}
+static void inf_weight(hid_t f)
+{
+	struct rnn_layout l;
+	struct rnn_config c = cfg(RNN_CELL_GRU, 1, 0);
+	assert_int_equal(rnn_layout_build(&c, &l), 0);
+	const struct rnn_tensor *t = rnn_layout_find(&l, "embedding.weight");
+	float *w = calloc(t->numel, sizeof(float));
+	w[t->cols + 2] = -INFINITY;
+	assert_true(H5Ldelete(f, t->name, H5P_DEFAULT) >= 0);
+	hsize_t dims[2] = {(hsize_t)t->rows, (hsize_t)t->cols};
+	assert_int_equal(h5_write_array(f, t->name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims, w),
+			 0);
+	free(w);
+}
+
 static void test_load_errors(void **state)
 {
 	(void)state;
+	expect_load_error("nan.h5", nan_weight, "tensor 'fc.bias' holds a non-finite value (nan) at row 1");
+	expect_load_error("inf.h5", inf_weight,
+			  "tensor 'embedding.weight' holds a non-finite value (-inf) at row 1, column 2");
 	expect_load_error("missing.h5", drop_fc, "'fc.weight'");
 	expect_load_error("shape.h5", reshape_emb, "embedding.weight");
 	expect_load_error("stray.h5", stray, "'fc2.bias'");
