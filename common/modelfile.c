@@ -426,6 +426,14 @@ static int read_vocab(hid_t f, struct model_meta *m)
 	if (m->vocab_size != (uint32_t)m->cfg.vocab)
 		return file_error(f, "vocab_size %u differs from the embedding's %d rows", m->vocab_size,
 			     m->cfg.vocab);
+	/* predict frames and pads text with these ids: one past the
+	 * embedding failed deep in the forward pass without the file's name */
+	const char *sp_names[4] = {"pad_id", "unk_id", "cls_id", "sep_id"};
+	const int sp[4] = {m->pad_id, m->unk_id, m->cls_id, m->sep_id};
+	for (int i = 0; i < 4; i++)
+		if (sp[i] >= vs)
+			return file_error(f, "attribute '%s' is %d, outside the vocabulary of %d ids",
+					  sp_names[i], sp[i], vs);
 	if (h5_attr_exists(f, "vocab_path") == 1 &&
 	    h5_attr_read_str(f, "vocab_path", &m->vocab_path))
 		return -1;

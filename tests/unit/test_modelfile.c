@@ -237,9 +237,18 @@ static void inf_weight(hid_t f)
 	free(w);
 }
 
+/* a special id past the embedding: predict failed in the forward pass
+ * ("token id ... outside the vocabulary"), naming no file */
+static void cls_past_vocab(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "cls_id", 50), 0);
+}
+
 static void test_load_errors(void **state)
 {
 	(void)state;
+	expect_load_error("cls.h5", cls_past_vocab,
+			  "attribute 'cls_id' is 50, outside the vocabulary of 50 ids");
 	expect_load_error("nan.h5", nan_weight, "tensor 'fc.bias' holds a non-finite value (nan) at row 1");
 	expect_load_error("inf.h5", inf_weight,
 			  "tensor 'embedding.weight' holds a non-finite value (-inf) at row 1, column 2");
