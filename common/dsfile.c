@@ -41,13 +41,28 @@ void dsinfo_free(struct dsinfo *info)
 	memset(info, 0, sizeof(*info));
 }
 
-static int read_i32(hid_t f, const char *name, int32_t *out)
+/* "'path': attribute 'name' <why>": the line above dsinfo_read's summary,
+ * so each refused value is named (a bad vocab_size, pad_id or label list
+ * used to give only "see the message above", with no message above). */
+static int attr_bad(const char *path, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int attr_bad(const char *path, const char *name, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return error("'%s': attribute '%s' %s", path, name, buf);
+}
+
+static int read_i32(hid_t f, const char *path, const char *name, int32_t *out)
 {
 	int64_t v;
 	if (h5_attr_read_int(f, name, &v))
 		return -1;
 	if (v < INT32_MIN || v > INT32_MAX)
-		return error("attribute '%s' out of range (%lld)", name, (long long)v);
+		return attr_bad(path, name, "is %lld, out of range", (long long)v);
 	*out = (int32_t)v;
 	return 0;
 }
@@ -90,18 +105,33 @@ int dsinfo_read(hid_t f, const char *path, struct dsinfo *info)
 			   (long long)info->format_version, DSFILE_VERSION);
 		goto fail;
 	}
-	if (h5_attr_read_int(f, "vocab_size", &v) || v <= 0 || v > INT32_MAX)
+	if (h5_attr_read_int(f, "vocab_size", &v))
 		goto bad;
+	if (v <= 0 || v > INT32_MAX) {
+		attr_bad(path, "vocab_size", "is %lld, expected 1..%d", (long long)v, INT32_MAX);
+		goto bad;
+	}
 	m->vocab_size = (uint32_t)v;
-	if (h5_attr_read_str(f, "vocab_hash", &vh) || parse_hex64(vh, &m->vocab_hash))
+	if (h5_attr_read_str(f, "vocab_hash", &vh))
 		goto bad;
-	if (read_i32(f, "pad_id", &m->pad_id) || read_i32(f, "unk_id", &m->unk_id) ||
-	    read_i32(f, "cls_id", &m->cls_id) || read_i32(f, "sep_id", &m->sep_id))
+	if (parse_hex64(vh, &m->vocab_hash)) {
+		attr_bad(path, "vocab_hash", "is '%.40s', not 16 hex digits", vh);
 		goto bad;
-	if (m->pad_id < 0 || (uint32_t)m->pad_id >= m->vocab_size)
+	}
+	if (read_i32(f, path, "pad_id", &m->pad_id) || read_i32(f, path, "unk_id", &m->unk_id) ||
+	    read_i32(f, path, "cls_id", &m->cls_id) || read_i32(f, path, "sep_id", &m->sep_id))
 		goto bad;
-	if (read_i32(f, "max_len", &i32) || i32 < 1)
+	if (m->pad_id < 0 || (uint32_t)m->pad_id >= m->vocab_size) {
+		attr_bad(path, "pad_id", "is %d, outside the vocabulary of %u ids", m->pad_id,
+			 m->vocab_size);
 		goto bad;
+	}
+	if (read_i32(f, path, "max_len", &i32))
+		goto bad;
+	if (i32 < 1) {
+		attr_bad(path, "max_len", "is %d, expected at least 1", i32);
+		goto bad;
+	}
 	m->max_len = (uint32_t)i32;
 	if (h5_attr_read_str(f, "truncation", &m->truncation) ||
 	    h5_attr_read_str(f, "tokenizer", &m->producer) ||
@@ -110,20 +140,31 @@ int dsinfo_read(hid_t f, const char *path, struct dsinfo *info)
 	    h5_attr_read_int(f, "chunk_rows", &info->chunk_rows) ||
 	    h5_attr_read_int(f, "bucket_window", &info->bucket_window))
 		goto bad;
-	if (h5_attr_read_strs(f, "label_names", &labels, &nl) || nl < 1 ||
-	    nl > TOKFILE_MAX_LABELS)
+	if (h5_attr_read_strs(f, "label_names", &labels, &nl))
 		goto bad;
+	if (nl < 1 || nl > TOKFILE_MAX_LABELS) {
+		attr_bad(path, "label_names", "has %zu names, expected 1..%d", nl, TOKFILE_MAX_LABELS);
+		goto bad;
+	}
 	for (size_t i = 0; i < nl; i++) {
 		m->labels[i] = labels[i];
 		labels[i] = NULL;
 	}
 	m->n_labels = (int)nl;
 	if (h5_attr_read_strs(f, "source_names", &snames, &ns) ||
-	    h5_attr_read_strs(f, "source_hashes", &shashes, &nh) || ns != nh)
+	    h5_attr_read_strs(f, "source_hashes", &shashes, &nh))
 		goto bad;
+	if (ns != nh) {
+		attr_bad(path, "source_hashes", "has %zu hashes for %zu source_names", nh, ns);
+		goto bad;
+	}
 	for (size_t i = 0; i < ns; i++) {
 		uint64_t h;
-		if (parse_hex64(shashes[i], &h) || tokmeta_add_source(m, snames[i], h) < 0)
+		if (parse_hex64(shashes[i], &h)) {
+			attr_bad(path, "source_hashes", "holds '%.40s', not 16 hex digits", shashes[i]);
+			goto bad;
+		}
+		if (tokmeta_add_source(m, snames[i], h) < 0)
 			goto bad;
 	}
 	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
@@ -135,8 +176,12 @@ int dsinfo_read(hid_t f, const char *path, struct dsinfo *info)
 		info->has_split[s] = e;
 		if (!e)
 			continue;
-		if (h5_attr_read_int(f, name, &v) || v < 0)
+		if (h5_attr_read_int(f, name, &v))
 			goto bad;
+		if (v < 0) {
+			attr_bad(path, name, "is %lld, below 0", (long long)v);
+			goto bad;
+		}
 		info->counts[s] = (uint64_t)v;
 	}
 	h5_strs_free(labels, nl);
