@@ -2,6 +2,7 @@
  * tsfile.h and docs/timeseries.md).  The whole series and its windows fit
  * in memory (a few MB for the largest real series we use), so every
  * dataset is written and read in one call. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,9 +363,9 @@ int tsdata_read(const char *path, struct tsdata *d)
 	    (has && h5_attr_read_str(f, "synthetic_params", &d->series.params)))
 		goto bad_attrs;
 	if (strcmp(task, "regress") || d->window < 1 || d->horizon < 1 || !(d->std > 0) ||
-	    n < 1 || nb != 4 || bounds[0] != 0 || bounds[1] > bounds[2] || bounds[2] > bounds[3] ||
+	    !isfinite(d->std) || !isfinite(d->mean) || n < 1 || nb != 4 || bounds[0] != 0 || bounds[1] > bounds[2] || bounds[2] > bounds[3] ||
 	    bounds[3] != n || d->season < 0) {
-		bad(path, "inconsistent attributes (task, window, horizon, std, split_bounds)");
+		bad(path, "inconsistent attributes (task, window, horizon, mean, std, split_bounds)");
 		goto out;
 	}
 	for (int i = 0; i < 4; i++)

@@ -23,4 +23,23 @@ if [ -f "$csv" ]; then
 else
 	echo "note: $csv absent, CSV check not run"
 fi
+# mean NaN or std infinite (edited with h5py, resealed as a faulty writer
+# would leave it): refused as inconsistent, where evaluate printed a note
+# and exited 0 with nonsense forecasts
+for a in 'mean:float("nan")' 'std:float("inf")'; do
+	cp "$tmp/syn.h5" "$tmp/bad.h5"
+	"$PY" -c 'import sys, zlib, h5py
+p, k, v = sys.argv[1], sys.argv[2], eval(sys.argv[3])
+with h5py.File(p, "r+") as f:
+    f.attrs[k] = v
+d = bytearray(open(p, "rb").read())
+line = b"rnnpipe-h5seal 1 size=%d crc32=%08x\n" % (len(d), zlib.crc32(bytes(d[512:])))
+d[:512] = line.ljust(512, b"\0")
+open(p, "wb").write(bytes(d))' "$tmp/bad.h5" "${a%%:*}" "${a#*:}"
+	rc=0
+	"$BIN/ts-metrics" --dataset "$tmp/bad.h5" --baselines 2>"$tmp/err" || rc=$?
+	[ $rc -eq 1 ] && grep -q "inconsistent attributes" "$tmp/err" ||
+		{ cat "$tmp/err"; echo "FAIL: ${a%%:*} edited: exit $rc"; exit 1; }
+done
+echo "a non-finite mean or std is refused"
 rm -rf "$tmp"
