@@ -1,6 +1,7 @@
 /* report_buf.c - growable text buffer and HTML/Markdown escaping (see
  * report_buf.h).  UTF-8 is decoded with utf8proc so that invalid bytes in
  * scraped reviews can never produce broken markup. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,22 @@ static void escape(struct sbuf *b, const char *s, size_t n, int md)
 			sbuf_add(b, md ? " " : "\n");
 			break;
 		case '\t': sbuf_add(b, md ? " " : "\t"); break;
+		/* Bare links (GFM autolinks: "http://", "www.", "a@b.c") would
+		 * be clickable in a Markdown viewer though they are quoted data:
+		 * a backslash before ':' of "://", the '.' of "www." and '@'
+		 * breaks the pattern and renders as nothing. */
+		case ':':
+			if (md && n - i >= 3 && p[i + 1] == '/' && p[i + 2] == '/')
+				sbuf_addn(b, "\\", 1);
+			sbuf_addn(b, ":", 1);
+			break;
+		case '.':
+			if (md && i >= 3 && tolower(p[i - 3]) == 'w' && tolower(p[i - 2]) == 'w' &&
+			    tolower(p[i - 1]) == 'w')
+				sbuf_addn(b, "\\", 1);
+			sbuf_addn(b, ".", 1);
+			break;
+		case '@':
 		case '\\': case '`': case '*': case '_': case '[': case ']':
 		case '|': case '#': case '~': /* ~~x~~: GFM strikethrough */
 			if (md)

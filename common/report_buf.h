@@ -37,7 +37,9 @@ void sbuf_html(struct sbuf *b, const char *s, size_t n);
 
 /* Appends data text for a Markdown table cell or line: like sbuf_html for
  * & < > (Markdown viewers render raw HTML), newlines become spaces, and the
- * Markdown specials \ ` * _ [ ] | # are backslash-escaped. */
+ * Markdown specials \ ` * _ [ ] | # ~ are backslash-escaped, and so are
+ * '@', the ':' of "://" and the '.' of "www." so that URLs and e-mail
+ * addresses in the data stay text (no GFM autolinks). */
 void sbuf_md(struct sbuf *b, const char *s, size_t n);
 
 /* Byte length of the longest prefix of s[0..n) holding at most max_chars

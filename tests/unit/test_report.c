@@ -147,6 +147,14 @@ static void test_md_escape(void **state)
 	/* review text is shown as written: "~~x~~" is no strikethrough, "`" no code */
 	sbuf_md(&b, "~~not struck~~ `x`", (size_t)-1);
 	assert_string_equal(sbuf_str(&b), "\\~\\~not struck\\~\\~ \\`x\\`");
+	b.len = 0;
+	/* URLs and e-mail addresses are quoted text, not GFM autolinks */
+	sbuf_md(&b, "see http://x.io, WWW.y.org or me@z.com: ok. 10:30", (size_t)-1);
+	assert_string_equal(sbuf_str(&b),
+			    "see http\\://x.io, WWW\\.y.org or me\\@z.com: ok. 10:30");
+	b.len = 0;
+	sbuf_html(&b, "http://x.io www.y.org a@b.c", (size_t)-1); /* HTML: as is */
+	assert_string_equal(sbuf_str(&b), "http://x.io www.y.org a@b.c");
 	sbuf_free(&b);
 }
 
