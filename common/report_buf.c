@@ -111,6 +111,11 @@ static void escape(struct sbuf *b, const char *s, size_t n, int md)
 		default:
 			if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
 				sbuf_add(b, " ");
+			else if (md && ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)))
+				/* bidi embedding/override/isolate: in a plain-text
+				 * view it can reverse the rest of the table line;
+				 * HTML keeps it inside its cell */
+				sbuf_printf(b, "\\<U+%04X\\>", (unsigned)c);
 			else
 				sbuf_addn(b, (const char *)p + i, (size_t)k);
 		}

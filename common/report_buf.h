@@ -39,7 +39,10 @@ void sbuf_html(struct sbuf *b, const char *s, size_t n);
  * & < > (Markdown viewers render raw HTML), newlines become spaces, and the
  * Markdown specials \ ` * _ [ ] | # ~ are backslash-escaped, and so are
  * '@', the ':' of "://" and the '.' of "www." so that URLs and e-mail
- * addresses in the data stay text (no GFM autolinks). */
+ * addresses in the data stay text (no GFM autolinks).  The bidi controls
+ * U+202A..U+202E and U+2066..U+2069 become the visible "\\<U+202E\\>" (shown
+ * as "<U+202E>"): in a plain-text view they could reverse the rest of the
+ * line. */
 void sbuf_md(struct sbuf *b, const char *s, size_t n);
 
 /* Byte length of the longest prefix of s[0..n) holding at most max_chars

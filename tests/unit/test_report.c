@@ -155,6 +155,14 @@ static void test_md_escape(void **state)
 	b.len = 0;
 	sbuf_html(&b, "http://x.io www.y.org a@b.c", (size_t)-1); /* HTML: as is */
 	assert_string_equal(sbuf_str(&b), "http://x.io www.y.org a@b.c");
+	b.len = 0;
+	/* bidi controls (RLO U+202E, RLI U+2066, PDI U+2069) are shown, not
+	 * obeyed, in the Markdown; HTML keeps them (a cell contains them) */
+	sbuf_md(&b, "a\u202Eb\u2066c\u2069d\u202Ae\u200Ff", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "a\\<U+202E\\>b\\<U+2066\\>c\\<U+2069\\>d\\<U+202A\\>e\u200Ff");
+	b.len = 0;
+	sbuf_html(&b, "a\u202Eb", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "a\u202Eb");
 	sbuf_free(&b);
 }
 
