@@ -99,10 +99,16 @@ static void model_line(const struct report_data *d, char *buf, size_t n)
 		up[i] = (char)toupper((unsigned char)cell[i]), up[i + 1] = 0;
 	double L = json_num(c, "layers");
 	json_t *bi = json_object_get(c, "bidirectional");
-	snprintf(buf, n, "%s%s, embedding %s, hidden %s, %s layer%s, max_len %s, vocabulary %s",
+	/* split files tokenized with max_len 0 (no truncation) are packed as
+	 * wide as their longest row, and that width is the model's max_len: the
+	 * Data section's "max_len 0" and this number are both true */
+	double ml = json_num(c, "max_len");
+	int untruncated = d->data.present && d->data.meta.max_len == 0 && ml > 0;
+	snprintf(buf, n, "%s%s, embedding %s, hidden %s, %s layer%s, max_len %s%s, vocabulary %s",
 		 json_is_true(bi) ? "bidirectional " : "", *up ? up : "RNN",
 		 fmt_count(json_num(c, "embed")), fmt_count(json_num(c, "hidden")), fmt_count(L),
-		 L == 1 ? "" : "s", fmt_count(json_num(c, "max_len")),
+		 L == 1 ? "" : "s", fmt_count(ml),
+		 untruncated ? " (the longest review; tokenized without truncation)" : "",
 		 fmt_count(json_num(c, "vocab_size")));
 }
 

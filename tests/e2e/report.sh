@@ -95,6 +95,20 @@ done
 "$BIN" "${full[@]}" --html "$T/again.html" --md "" --quiet || fail "second run"
 cmp -s "$T/full/report.html" "$T/again.html" || fail "two runs differ"
 
+# split files tokenized without truncation (MAX_LEN=0): the model's max_len
+# (train.json) is the longest row, and the header says so next to the Data
+# section's "max_len 0 (no truncation)"
+"$GEN" --write-tok $FX/texts.tsv "$T/split0" 600 0 || fail "fixture writer, max_len 0"
+"$BIN" "${full[@]}" --split-dir "$T/split0" --html "$T/ml0.html" --md "$T/ml0.md" --quiet \
+	|| fail "max_len 0: exit $?"
+$PY tests/e2e/report_check.py "$T/ml0.html" \
+	'max_len 64 (the longest review; tokenized without truncation)' \
+	'max_len 0 (no truncation)' || fail "max_len 0: HTML check"
+grep -qF 'max\_len 64 (the longest review; tokenized without truncation)' "$T/ml0.md" \
+	|| fail "max_len 0: report.md header"
+grep -qF 'tokenized without truncation' "$T/full/report.html" \
+	&& fail "max_len 64: the header calls truncated split files untruncated"
+
 # 3. optional inputs absent: exit 0, sections say so; split sizes then come
 # from the split stats; stats files in another format are read generically
 "$BIN" --train-log $FX/train-log.jsonl --metrics $FX/metrics.json --train-json "" \

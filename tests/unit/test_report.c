@@ -3,10 +3,11 @@
  *
  * Also the fixture writer for tests/e2e/report.sh, which needs token-record
  * files and may only make them with tokwriter:
- *   test_report --write-tok TEXTS.TSV OUTDIR NSYNTH
+ *   test_report --write-tok TEXTS.TSV OUTDIR NSYNTH [MAX_LEN]
  * writes OUTDIR/{train,validation,test}.tok from the fixture TSV (hash,
  * split, label, n_full, source, text) plus NSYNTH synthetic train and
- * validation reviews (deterministic lengths, a long tail past max_len 64).
+ * validation reviews (deterministic lengths, a long tail past max_len 64);
+ * MAX_LEN (64) is the files' max_len, 0 for split files never truncated.
  */
 #include "testutil.h"
 
@@ -20,12 +21,12 @@
 
 /* ---- fixture writer ---- */
 
-static void fixture_meta(struct tokmeta *m)
+static void fixture_meta(struct tokmeta *m, uint32_t max_len)
 {
 	memset(m, 0, sizeof(*m));
 	m->vocab_hash = 0x5eed5eed5eed5eedULL;
 	m->vocab_size = 8000;
-	m->max_len = 64;
+	m->max_len = max_len;
 	m->pad_id = 0;
 	m->unk_id = 1;
 	m->cls_id = 2;
@@ -54,10 +55,10 @@ static int add_rec(struct tokwriter *w, uint64_t hash, int label, int split, uin
 	return tokwriter_add(w, &r);
 }
 
-static int write_tok(const char *tsv, const char *dir, int nsynth)
+static int write_tok(const char *tsv, const char *dir, int nsynth, uint32_t max_len)
 {
 	struct tokmeta m;
-	fixture_meta(&m);
+	fixture_meta(&m, max_len);
 	struct tokwriter *w[3];
 	for (int s = 0; s < 3; s++) {
 		char path[4096];
@@ -345,8 +346,9 @@ static void test_render_empty(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "--write-tok"))
-		return write_tok(argv[2], argv[3], atoi(argv[4]));
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
+		return write_tok(argv[2], argv[3], atoi(argv[4]),
+				 argc == 6 ? (uint32_t)atoi(argv[5]) : 64);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_md_escape),
