@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);
+	stage_reject_empty(opts); /* --out '': exit 1 only after reading the inputs */
 	double t0 = progress_now();
 
 	struct tokreader *r[3] = {NULL, NULL, NULL};

@@ -78,5 +78,9 @@ rc=0
 rc=0
 "$BIN/pack-hdf5" --deflate 11 "$tmp/split/train.tok" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "--deflate 11: exit $rc, expected 2"
+rc=0
+"$BIN/pack-hdf5" --out '' "$tmp/split/train.tok" 2>"$tmp/empty.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "--out '': exit $rc, expected 2"
+grep -qF -- "--out: empty file name" "$tmp/empty.err" || fail "--out '': $(cat "$tmp/empty.err")"
 rm -rf "$tmp"
 echo "ok"
