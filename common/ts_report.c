@@ -377,7 +377,10 @@ static int section_charts(FILE *o, const struct tsdata *d, const struct fc *f,
 						dash_s, dense ? 0.8 : 1.2, 0};
 	char yl3[300];
 	snprintf(yl3, sizeof(yl3), "forecast - truth (%s)", se->column);
-	struct tsplot_chart c3 = {"Error over the test period", xlabel, yl3, 0, 260, l3, n3,
+	char t3[160]; /* which step: with horizon > 1 it is not obvious */
+	snprintf(t3, sizeof(t3), "Error over the test period: forecast %zu step%s ahead", h + 1,
+		 h ? "s" : "");
+	struct tsplot_chart c3 = {t3, xlabel, yl3, 0, 260, l3, n3,
 				  NULL, 0, xl, xl ? n : 0, 1, 1};
 	fputs("<h2>Error over time</h2>\n", o);
 	return tsplot_svg(o, &c3) ? -1 : 0;

@@ -94,6 +94,8 @@ printf '{"epoch": 1, "loss": 0.8, "val_loss": 0.9}\n{"epoch": 2, "loss": 0.4, "v
 [ "$(grep -c '<svg' "$tmp/r.html")" -eq 4 ] || fail "report: expected 4 charts"
 grep -q '<script\|https\?://\|<img\|<link' "$tmp/r.html" && fail "report is not self-contained"
 grep -q 'forecast 2 steps ahead' "$tmp/r.html" || fail "report: --step 2 not shown"
+grep -q 'Error over the test period: forecast 2 steps ahead' "$tmp/r.html" \
+	|| fail "report: the error chart does not say it shows step 2"
 "$BIN/ts-report" --dataset "$tmp/ds.h5" --out "$tmp/r0.html"
 grep -q 'only the naive baselines' "$tmp/r0.html" || fail "baseline-only report"
 grep -q 'No training log' "$tmp/r0.html" || fail "report without a log"
