@@ -682,11 +682,16 @@ static void section_examples(struct doc *o, const struct report_data *d,
 
 /* ---- history ---- */
 
-/* The chart of the last 30 of the n runs (the history's, then this run's
- * when it is not in the history yet).  Returns -1 when out of memory. */
+/* The history's chart and table show the last HISTORY_SHOWN runs. */
+#define HISTORY_SHOWN 30
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The chart of the last HISTORY_SHOWN of the n runs (the history's, then
+ * this run's when it is not in the history yet).  Returns -1 when out of memory. */
 static int history_chart(struct doc *o, const struct report_data *d, int n)
 {
-	int from = n > 30 ? n - 30 : 0, m = n - from;
+	int from = n > HISTORY_SHOWN ? n - HISTORY_SHOWN : 0, m = n - from;
 	double *v = malloc(4 * (size_t)m * sizeof(*v));
 	char (*lab)[32] = malloc((size_t)m * sizeof(*lab));
 	const char **cats = malloc((size_t)m * sizeof(*cats));
@@ -735,7 +740,9 @@ static int history_chart(struct doc *o, const struct report_data *d, int n)
 	struct svg_series s[3] = {{"test accuracy", x, acc, m, C_TRAIN, 0, 1, 0},
 				  {"macro F1", x, f1, m, C_F1, 1, 1, 0},
 				  {"not promoted", x, np, m, C_BAD, 0, 1, 1}};
-	struct svg_chart c = {.title = n > 30 ? "Metrics of the last 30 runs" : "Metrics per run",
+	struct svg_chart c = {.title = n > HISTORY_SHOWN
+						       ? "Metrics of the last " STR(HISTORY_SHOWN) " runs"
+						       : "Metrics per run",
 			      .xlabel = "run (UTC, month-day hour:minute)",
 			      .ylabel = "accuracy, macro F1 (%)", .width = 760, .height = 360,
 			      .xmin = NAN, .xmax = NAN, .ymin = yf, .ymax = yf + (ny - 1) * ys,
@@ -756,10 +763,58 @@ static int history_chart(struct doc *o, const struct report_data *d, int n)
 	return 0;
 }
 
+/* Rows [from, to) of the n runs, as one table when emit is set; *pa and *pf
+ * carry the accuracy and macro F1 of the last promoted run before from (a
+ * run's change is against it), updated as the rows are walked either way. */
+static void history_rows(struct doc *o, const struct report_data *d, int from, int to, int emit,
+			 const char *metric, int mixed, double *pa, double *pf)
+{
+	if (emit)
+		doc_table(o, "lrrrrrrrl", "run", "accuracy", "change", "macro F1", "change",
+			  metric && !mixed ? metric : "promotion metric", "test reviews", "dumps",
+			  "promoted");
+	for (int r = from; r < to; r++) {
+		const struct history_row *h = r < d->n_hist ? &d->hist[r] : NULL;
+		double a = h ? h->accuracy : json_num(d->metrics, "accuracy");
+		double f = h ? h->macro_f1 : json_num(d->metrics, "macro_f1");
+		double da = a - *pa, df = f - *pf;
+		if (emit) {
+			doc_tr(o);
+			if (h)
+				doc_tdd(o, NULL, h->run, (size_t)-1);
+			else
+				doc_td(o, NULL, "this run (not in history yet)");
+			doc_td(o, NULL, "%s", fmt_num(a, 4));
+			doc_td(o, da < -1e-12 ? "worse" : da > 1e-12 ? "better" : NULL, "%s",
+			       fmt_delta_pp(da));
+			doc_td(o, NULL, "%s", fmt_num(f, 4));
+			doc_td(o, df < -1e-12 ? "worse" : df > 1e-12 ? "better" : NULL, "%s",
+			       fmt_delta_pp(df));
+			if (h && h->metric && mixed)
+				doc_td(o, NULL, "%s %s", h->metric, fmt_num(h->metric_value, 4));
+			else
+				doc_td(o, NULL, "%s", fmt_num(h ? h->metric_value : NAN, 4));
+			doc_td(o, NULL, "%s", fmt_count(h ? h->n : json_num(d->metrics, "n")));
+			doc_td(o, NULL, "%s", fmt_count(h ? h->dumps : NAN));
+			doc_td(o, h && h->promoted == 0 ? "worse" : NULL, "%s",
+			       !h ? "n/a" : h->promoted == 1 ? "yes" : h->promoted == 0 ? "no" : "n/a");
+			doc_tr_end(o);
+		}
+		if (!h || h->promoted != 0) { /* changes are against the model in service */
+			*pa = a;
+			*pf = f;
+		}
+	}
+	if (emit)
+		doc_table_end(o);
+}
+
 /* The table of the n runs, each with its change against the previous
  * promoted run and the validation metric it was promoted on (or not): a
  * column named after it when every run has the same one, else each cell
- * names its own. */
+ * names its own.  The last HISTORY_SHOWN runs are listed; the earlier ones
+ * are folded in the HTML (hundreds of rows made a page of a long table) and
+ * only counted in the Markdown. */
 static void history_table(struct doc *o, const struct report_data *d, int n)
 {
 	const char *metric = NULL;
@@ -771,39 +826,23 @@ static void history_table(struct doc *o, const struct report_data *d, int n)
 		if (m && !metric)
 			metric = m;
 	}
-	doc_table(o, "lrrrrrrrl", "run", "accuracy", "change", "macro F1", "change",
-		  metric && !mixed ? metric : "promotion metric", "test reviews", "dumps",
-		  "promoted");
 	double pa = NAN, pf = NAN;
-	for (int r = 0; r < n; r++) {
-		const struct history_row *h = r < d->n_hist ? &d->hist[r] : NULL;
-		double a = h ? h->accuracy : json_num(d->metrics, "accuracy");
-		double f = h ? h->macro_f1 : json_num(d->metrics, "macro_f1");
-		double da = a - pa, df = f - pf;
-		doc_tr(o);
-		if (h)
-			doc_tdd(o, NULL, h->run, (size_t)-1);
-		else
-			doc_td(o, NULL, "this run (not in history yet)");
-		doc_td(o, NULL, "%s", fmt_num(a, 4));
-		doc_td(o, da < -1e-12 ? "worse" : da > 1e-12 ? "better" : NULL, "%s", fmt_delta_pp(da));
-		doc_td(o, NULL, "%s", fmt_num(f, 4));
-		doc_td(o, df < -1e-12 ? "worse" : df > 1e-12 ? "better" : NULL, "%s", fmt_delta_pp(df));
-		if (h && h->metric && mixed)
-			doc_td(o, NULL, "%s %s", h->metric, fmt_num(h->metric_value, 4));
-		else
-			doc_td(o, NULL, "%s", fmt_num(h ? h->metric_value : NAN, 4));
-		doc_td(o, NULL, "%s", fmt_count(h ? h->n : json_num(d->metrics, "n")));
-		doc_td(o, NULL, "%s", fmt_count(h ? h->dumps : NAN));
-		doc_td(o, h && h->promoted == 0 ? "worse" : NULL, "%s",
-		     !h ? "n/a" : h->promoted == 1 ? "yes" : h->promoted == 0 ? "no" : "n/a");
-		doc_tr_end(o);
-		if (!h || h->promoted != 0) { /* changes are against the model in service */
-			pa = a;
-			pf = f;
+	int first = n > HISTORY_SHOWN ? n - HISTORY_SHOWN : 0;
+	if (first) {
+		if (!o->md) {
+			doc_html(o, "<details><summary>");
+			doc_text(o, "The %s earlier run%s", fmt_count(first), first == 1 ? "" : "s");
+			doc_html(o, "</summary>\n");
 		}
+		history_rows(o, d, 0, first, !o->md, metric, mixed, &pa, &pf);
+		doc_html(o, "</details>\n");
+		doc_p(o);
+		doc_text(o, "The last %d runs of %s%s", HISTORY_SHOWN, fmt_count(n),
+			 o->md ? "; the earlier ones are in history.jsonl and, folded, in the HTML "
+				 "report." : ":");
+		doc_pend(o);
 	}
-	doc_table_end(o);
+	history_rows(o, d, first, n, 1, metric, mixed, &pa, &pf);
 	doc_p(o);
 	doc_text(o, "Change: against the previous promoted run, in percentage points. "
 		 "%s: the validation metric retrain compares with the model in service to "

@@ -189,6 +189,32 @@ for want in '| promotion metric |' '| val\_macro\_f1 0.8700 |' '| best\_val\_los
 	grep -qF -- "$want" "$T/mixed.md" || fail "mixed metrics: report.md lacks '$want'"
 done
 
+# a long history: the table lists the last 30 runs (as the chart shows);
+# the earlier ones are folded in the HTML and counted in the Markdown (1000
+# runs made a 300 KB page of one long table); changes still count them
+$PY -c 'import json
+for i in range(45):
+    print(json.dumps({"run": "r%03d" % i, "accuracy": 0.8 + 0.001 * i, "macro_f1": 0.79,
+                      "val_macro_f1": 0.8, "n": 40, "dumps": 1, "promoted": True}))' > "$T/long.jsonl"
+"$BIN" "${full[@]}" --history "$T/long.jsonl" --html "$T/long.html" --md "$T/long.md" --quiet \
+	|| fail "long history: exit $?"
+for want in 'The last 30 runs of 46; the earlier ones are in history.jsonl' \
+	    '| r016 | 0.8160 | +0.10 pp |' '| r044 |' '| this run (not in history yet) |'; do
+	grep -qF -- "$want" "$T/long.md" || fail "long history: report.md lacks '$want'"
+done
+grep -qx 'The last 30 runs of 46; the earlier ones are in history.jsonl and, folded, in the HTML report.' \
+	"$T/long.md" || fail "long history: report.md's note: $(grep -F 'The last 30' "$T/long.md")"
+grep -qF '| r015 |' "$T/long.md" && fail "long history: report.md lists every run"
+$PY - "$T/long.html" <<'PY' || fail "long history: the earlier runs are not folded in the HTML"
+import sys
+h = open(sys.argv[1], encoding="utf-8").read()
+at = h.index("<details><summary>The 16 earlier runs</summary>")
+for s in (">r000</td>", ">r015</td>", "</details>", "The last 30 runs of 46:", ">r016</td>",
+          ">r044</td>"):
+    at = h.index(s, at)  # in this order
+assert h.count(">r015</td>") == 1
+PY
+
 # 4. malformed inputs: exit 1, the message names the file (and line)
 "$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
 rc=$?
