@@ -23,18 +23,20 @@ expect() { # label, expected stage list, make args...
 # the build's announcements: nvcc there but HAVE_CUDA=0 given is not "not
 # found"; a missing library is named with its Debian package and the way to
 # install it, and goals that compile nothing (clean) need no library
-got=$(make -n build BUILD="$BUILD" HAVE_CUDA=0 NVCC=/bin/true 2>&1 | head -1)
+# (--no-print-directory: under make test this make is a sub-make, which
+# would print "Entering directory" first)
+got=$(make --no-print-directory -n build BUILD="$BUILD" HAVE_CUDA=0 NVCC=/bin/true 2>&1 | head -1)
 [[ $got == "CUDA: off (HAVE_CUDA=0"*"CPU only" ]] || { echo "FAIL: HAVE_CUDA=0 with nvcc: $got"; exit 1; }
-got=$(make -n build BUILD="$BUILD" NVCC= 2>&1 | head -1)
+got=$(make --no-print-directory -n build BUILD="$BUILD" NVCC= 2>&1 | head -1)
 [ "$got" = "CUDA: not found, CPU only (HAVE_CUDA=0)" ] || { echo "FAIL: no nvcc: $got"; exit 1; }
 echo "ok: CUDA announced as off (HAVE_CUDA=0) or not found"
-if got=$(PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent make -n build 2>&1); then
+if got=$(PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent make --no-print-directory -n build 2>&1); then
 	echo "FAIL: make without the libraries' .pc files succeeded"; exit 1
 fi
 [[ $got == *"hdf5 (libhdf5-dev)"* && $got == *"scripts/setup"* && \
    $got == *"apt-get install -y libutf8proc-dev zlib1g-dev libhdf5-dev libjansson-dev libopenblas-dev libsleef-dev"$'\n'* ]] \
 	|| { echo "FAIL: missing libraries: $got"; exit 1; }
-PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent make -n clean BUILD="$T/nobuild" >/dev/null 2>&1 \
+PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent make --no-print-directory -n clean BUILD="$T/nobuild" >/dev/null 2>&1 \
 	|| { echo "FAIL: make clean needs the libraries"; exit 1; }
 echo "ok: missing libraries named with their packages; make clean needs none"
 
