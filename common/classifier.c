@@ -85,6 +85,25 @@ struct classifier *classifier_open(const char *path, const char *vocab_file, int
 		error("model '%s': max_len %u", path, c->meta.max_len);
 		goto fail;
 	}
+	/* the buffers grow with max_len (<= MODEL_MAX_LEN) times the batch
+	 * and the network's width: more than the machine's memory is refused,
+	 * naming the file, before an allocation that cannot be served ("out
+	 * of memory allocating N MiB" named no file; a sanitizer build
+	 * aborted) */
+	double gib = ((double)rnn_workspace_floats(&c->meta.cfg, max_batch, (int)c->meta.max_len, 0) *
+			      sizeof(float) +
+		      (double)max_batch * c->meta.max_len * sizeof(int32_t)) /
+		     (1 << 30);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	double limit = pages > 0 && page > 0 ? (double)pages * page / (1 << 30) : CLASSIFIER_MAX_GIB;
+	if (limit > CLASSIFIER_MAX_GIB)
+		limit = CLASSIFIER_MAX_GIB;
+	if (gib > limit) {
+		error("model '%s': batches of %d reviews of max_len %u ids need %.0f GiB of working "
+		      "memory, more than the %.0f GiB here (a smaller --batch, or a damaged max_len)",
+		      path, max_batch, c->meta.max_len, gib, limit);
+		goto fail;
+	}
 	if (!(c->m = rnn_model_create(&c->meta.cfg, max_batch, (int)c->meta.max_len, 0)))
 		goto fail;
 	memcpy(c->m->params, params, sizeof(float) * c->m->layout.total);

@@ -20,6 +20,11 @@
 #include "vocab.h"
 #include "wordpiece.h"
 
+/* Working memory classifier_open allows itself (inference buffers for
+ * max_batch x max_len): the machine's memory, at most this (below the
+ * 1 TiB a sanitizer build refuses to allocate). */
+#define CLASSIFIER_MAX_GIB 256
+
 struct classifier {
 	struct model_meta meta;
 	struct rnn_model *m;      /* inference-only, max_batch x meta.max_len */
@@ -40,7 +45,8 @@ struct classifier {
 
 /* Loads the model at path for batches of up to max_batch reviews.  With
  * need_vocab, finds the vocabulary (vocab_file may be NULL) and sets up
- * the tokenizer.  NULL after error(). */
+ * the tokenizer.  NULL after error() (also when the buffers for max_batch
+ * x max_len would pass the machine's memory or CLASSIFIER_MAX_GIB). */
 struct classifier *classifier_open(const char *path, const char *vocab_file, int need_vocab,
 				   int max_batch);
 void classifier_close(struct classifier *c);

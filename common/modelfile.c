@@ -375,9 +375,9 @@ static int read_config(hid_t f, struct model_meta *m)
 	c->cell = (enum rnn_cell)cell;
 	c->pool = (enum rnn_pool)pool;
 	if (read_int_in(f, "vocab", 0, INT32_MAX, &c->vocab) ||
-	    read_int_in(f, "embed", 0, INT32_MAX, &c->embed) ||
+	    read_int_in(f, "embed", 0, MODEL_MAX_WIDTH, &c->embed) ||
 	    read_int_in(f, "input_size", 0, INT32_MAX, &c->input_size) ||
-	    read_int_in(f, "hidden", 1, INT32_MAX, &c->hidden) ||
+	    read_int_in(f, "hidden", 1, MODEL_MAX_WIDTH, &c->hidden) ||
 	    read_int_in(f, "layers", 1, RNN_MAX_LAYERS, &c->layers) ||
 	    read_int_in(f, "bidirectional", 0, 1, &c->bidirectional) ||
 	    read_int_in(f, "outputs", 1, INT32_MAX, &c->outputs) ||
@@ -478,7 +478,7 @@ static int read_meta(hid_t f, const char *format, int min_version, int version,
 		return -1;
 	int ml = 0;
 	if (h5_attr_read_str(f, "producer", &m->producer) || read_config(f, m) ||
-	    read_labels(f, m) || read_int_in(f, "max_len", 0, INT32_MAX, &ml) ||
+	    read_labels(f, m) || read_int_in(f, "max_len", 0, MODEL_MAX_LEN, &ml) ||
 	    h5_attr_read_str(f, "truncation", &m->truncation))
 		goto fail;
 	m->max_len = (uint32_t)ml;
@@ -530,6 +530,57 @@ static int read_tensors(hid_t loc, const struct rnn_layout *l, float *base)
 				return file_error(loc, "tensor '%s' holds a non-finite value (%g) at "
 						  "row %zu, column %zu", t->name, (double)v[k],
 						  k / (size_t)t->cols, k % (size_t)t->cols);
+	}
+	return 0;
+}
+
+/* Every tensor of the layout is at loc with the shape the configuration
+ * gives it: checked before the parameters are allocated, so attributes
+ * that disagree with the stored weights (vocab 2147483647 over a
+ * 2975-row embedding) are refused, naming them, instead of allocating
+ * what they say. */
+static int check_shapes(hid_t loc, const struct rnn_layout *l)
+{
+	const struct rnn_config *c = &l->cfg;
+	for (int i = 0; i < l->n_tensors; i++) {
+		const struct rnn_tensor *t = &l->tensors[i];
+		int e = h5_exists(loc, t->name);
+		if (e < 0)
+			return -1;
+		if (!e)
+			return file_error(loc, "tensor '%s' %s is missing", t->name,
+					  t->ndim == 2 ? "(2-D)" : "(1-D)");
+		hid_t d = h5_dataset_open(loc, t->name, H5_CACHE_DEFAULT);
+		if (d < 0)
+			return -1;
+		hsize_t dims[H5S_MAX_RANK];
+		int r;
+		int rc = h5_dataset_shape(d, &r, dims, H5S_MAX_RANK);
+		H5Dclose(d);
+		if (rc)
+			return -1;
+		if (r == t->ndim && dims[0] == (hsize_t)t->rows &&
+		    (r == 1 || dims[1] == (hsize_t)t->cols))
+			continue;
+		char got[64];
+		if (r == 1)
+			snprintf(got, sizeof(got), "(%llu,)", (unsigned long long)dims[0]);
+		else if (r == 2)
+			snprintf(got, sizeof(got), "(%llu, %llu)", (unsigned long long)dims[0],
+				 (unsigned long long)dims[1]);
+		else
+			snprintf(got, sizeof(got), "of rank %d", r);
+		char want[64];
+		if (t->ndim == 1)
+			snprintf(want, sizeof(want), "(%d,)", t->rows);
+		else
+			snprintf(want, sizeof(want), "(%d, %d)", t->rows, t->cols);
+		return file_error(loc, "tensor '%s' is %s, but the attributes (cell %s, vocab %d, "
+				  "embed %d, input_size %d, hidden %d, layers %d, bidirectional "
+				  "%d, outputs %d) make it %s",
+				  t->name, got, rnn_cell_name(c->cell), c->vocab, c->embed,
+				  c->input_size, c->hidden, c->layers, c->bidirectional, c->outputs,
+				  want);
 	}
 	return 0;
 }
@@ -626,8 +677,8 @@ float *modelfile_load(const char *path, struct model_meta *meta)
 		return NULL;
 	float *params = NULL;
 	struct rnn_layout l;
-	if (rnn_layout_build(&meta->cfg, &l) || !(params = rnn_alloc_floats(l.total)) ||
-	    read_tensors(f, &l, params) || check_no_strays(f, &l))
+	if (rnn_layout_build(&meta->cfg, &l) || check_shapes(f, &l) || check_no_strays(f, &l) ||
+	    !(params = rnn_alloc_floats(l.total)) || read_tensors(f, &l, params))
 		goto fail;
 	h5_close(f);
 	return params;

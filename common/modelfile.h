@@ -25,6 +25,12 @@
  * a signal); version 1 files (always at an epoch boundary) still read */
 #define CKPT_VERSION 2
 #define MODEL_MAX_EXTRA 16
+/* Ceilings a loaded model's attributes are checked against before anything
+ * is allocated from them: embed and hidden as train's --embed/--hidden
+ * accept, max_len as tokenize's --max-len (a larger value is a damaged
+ * file, and the inference buffers grow with it). */
+#define MODEL_MAX_WIDTH (1 << 16)
+#define MODEL_MAX_LEN (1 << 20)
 
 /* An attribute this module does not know: written as given, and every
  * unknown root attribute of a loaded file lands here (strings as str,
@@ -81,7 +87,8 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 
 /* Loads path: checks the format name and version, every attribute, and
  * that each tensor of the configuration's layout is there with its exact
- * shape (and nothing else at the root).  Fills *meta and returns the
+ * shape (and nothing else at the root), the sizes against the MODEL_MAX_*
+ * ceilings and the tensors' shapes before allocating.  Fills *meta and returns the
  * parameters in one rnn_alloc_floats() allocation laid out like
  * rnn_layout_build(&meta->cfg) (free() it).  NULL after one error() that
  * names the file and what is wrong. */

@@ -6,7 +6,8 @@
 # leaves the previous model alone; token files with a flipped byte in the
 # metadata, a record or the trailer refused by split and pack-hdf5 (their
 # previous outputs unchanged); a flipped model.h5 refused by predict and
-# evaluate; a flipped checkpoint ignored by train --resume (it starts over).
+# evaluate; a flipped checkpoint ignored by train --resume (it starts over);
+# model.h5 edited with h5py and resealed, refused by predict and evaluate.
 # Last, SIGTERM during training: exit 75 with the stop line, no temporary
 # file, the previous model unchanged, the checkpoint sealed and resumable.
 set -euo pipefail
@@ -116,6 +117,34 @@ run train --epochs 2 --model "$tmp/c.h5" --checkpoint "$tmp/ckpt.h5" --resume --
 expect_rc 0 "train --resume with a corrupted checkpoint"
 expect_err "ignoring the unreadable checkpoint"
 echo "model and checkpoint: refused"
+
+# -- model.h5 edited with h5py and sealed again (a faulty writer's file):
+# refused by predict and evaluate, naming the file, before any work
+if $PY -c 'import h5py, numpy' 2>/dev/null; then
+	edit_model() { # NAME PYTHON: $tmp/NAME.h5, a copy of the model with f edited, resealed
+		cp "$tmp/model.h5" "$tmp/$1.h5"
+		$PY -c 'import sys, zlib, h5py, numpy as np
+p = sys.argv[1]
+with h5py.File(p, "r+") as f:
+    exec(sys.argv[2])
+d = bytearray(open(p, "rb").read())
+line = b"rnnpipe-h5seal 1 size=%d crc32=%08x\n" % (len(d), zlib.crc32(bytes(d[512:])))
+d[:512] = line.ljust(512, b"\0")
+open(p, "wb").write(bytes(d))' "$tmp/$1.h5" "$2"
+	}
+	# max_len at its ceiling: evaluate's buffers for 65536 reviews of 2^20
+	# ids (12 TiB) were allocated ("out of memory allocating N MiB", no file named;
+	# a sanitizer build aborted)
+	edit_model maxlen 'f.attrs["max_len"] = np.int64(2**20)'
+	run "$BIN/evaluate" --model "$tmp/maxlen.h5" --data "$A/dataset.h5" --metrics "$tmp/m.json" \
+		--predictions "$tmp/p.tsv" --batch 65536
+	expect_rc 1 "evaluate, max_len 2^20 with batches of 65536"
+	expect_err "model '$tmp/maxlen.h5': batches of 65536 reviews of max_len 1048576 ids need"
+	[ ! -e "$tmp/m.json" ] || fail "evaluate with a refused model wrote metrics"
+	echo "edited model.h5: refused"
+else
+	echo "SKIP (part): h5py or numpy not importable by $PY: edited model.h5 not tested"
+fi
 
 # -- SIGTERM during training
 "$BIN/train" --data "$A/dataset.h5" --embed 8 --hidden 8 --batch 16 --lr 0.01 --progress none \

@@ -2,7 +2,8 @@
  * keeps every tensor bit for bit and every attribute (extras, embedded
  * vocabulary, normalisation); the root holds only state_dict tensors;
  * loading fails with a message naming the file for a missing tensor, a
- * wrong shape, a stray dataset, a foreign file, a wrong version; the
+ * wrong shape, a stray dataset, a foreign file, a wrong version, sizes
+ * past the ceilings or past the stored tensors (before allocating); the
  * checkpoint keeps Adam state, best weights and the loop state, and the
  * position inside an epoch (format 2; format 1 files read as at an epoch
  * boundary; a bad position or a newer format is refused); a failed save
@@ -244,9 +245,38 @@ static void cls_past_vocab(hid_t f)
 	assert_int_equal(h5_attr_write_int(f, "cls_id", 50), 0);
 }
 
+/* sizes no model has: predict and evaluate allocated what they said
+ * ("out of memory allocating N MiB", naming no file; a sanitizer build
+ * aborted) before the tensors' shapes were compared with them */
+static void huge_vocab(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "vocab", INT32_MAX), 0);
+	assert_int_equal(h5_attr_write_int(f, "vocab_size", INT32_MAX), 0);
+}
+static void huge_hidden(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "hidden", 5000000), 0);
+}
+static void big_hidden(hid_t f) /* under the ceiling, over the tensors */
+{
+	assert_int_equal(h5_attr_write_int(f, "hidden", 65536), 0);
+}
+static void huge_max_len(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "max_len", INT32_MAX), 0);
+}
+
 static void test_load_errors(void **state)
 {
 	(void)state;
+	expect_load_error("vocab.h5", huge_vocab,
+			  "tensor 'embedding.weight' is (50, 6), but the attributes (cell gru, "
+			  "vocab 2147483647, embed 6");
+	expect_load_error("hidden.h5", huge_hidden, "attribute 'hidden' is 5000000, outside 1..65536");
+	expect_load_error("hidden2.h5", big_hidden,
+			  "tensor 'rnn.weight_ih_l0' is (15, 6), but the attributes");
+	expect_load_error("maxlen.h5", huge_max_len,
+			  "attribute 'max_len' is 2147483647, outside 0..1048576");
 	expect_load_error("cls.h5", cls_past_vocab,
 			  "attribute 'cls_id' is 50, outside the vocabulary of 50 ids");
 	expect_load_error("nan.h5", nan_weight, "tensor 'fc.bias' holds a non-finite value (nan) at row 1");
