@@ -50,6 +50,18 @@ static int find_vocab(struct classifier *c, const char *path, const char *vocab_
 	}
 	if (!vocab_matches(c, c->vocab, what))
 		return -1;
+	/* text is framed and padded with the model's ids: ones that are not
+	 * the vocabulary's [PAD] [UNK] [CLS] [SEP] (cls_id 7) gave other
+	 * probabilities, silently */
+	struct vocab_specials vs = vocab_specials(c->vocab);
+	const char *sp_names[4] = {"pad_id", "unk_id", "cls_id", "sep_id"};
+	const char *sp_tokens[4] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]"};
+	const int32_t in_model[4] = {c->meta.pad_id, c->meta.unk_id, c->meta.cls_id, c->meta.sep_id};
+	const int32_t in_vocab[4] = {vs.pad, vs.unk, vs.cls, vs.sep};
+	for (int i = 0; i < 4; i++)
+		if (in_model[i] != in_vocab[i])
+			return error("model '%s': attribute '%s' is %d, but %s is id %d in %s", path,
+				     sp_names[i], in_model[i], sp_tokens[i], in_vocab[i], what);
 	struct wordpiece_opts o = WORDPIECE_OPTS_DEFAULT;
 	if (!(c->wp = wordpiece_new(c->vocab, &o)))
 		return -1;

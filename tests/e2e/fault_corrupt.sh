@@ -141,6 +141,15 @@ open(p, "wb").write(bytes(d))' "$tmp/$1.h5" "$2"
 	expect_rc 1 "evaluate, max_len 2^20 with batches of 65536"
 	expect_err "model '$tmp/maxlen.h5': batches of 65536 reviews of max_len 1048576 ids need"
 	[ ! -e "$tmp/m.json" ] || fail "evaluate with a refused model wrote metrics"
+	# special ids inside the vocabulary but not its [CLS] (and the like):
+	# predict printed other probabilities, exit 0
+	edit_model cls7 'f.attrs["cls_id"] = np.int64(7)'
+	run "$BIN/predict" --model "$tmp/cls7.h5" "Фильм отстой."
+	expect_rc 1 "predict, cls_id 7"
+	expect_err "model '$tmp/cls7.h5': attribute 'cls_id' is 7, but [CLS] is id 2 in the vocabulary embedded in '$tmp/cls7.h5'"
+	run "$BIN/predict" --model "$tmp/cls7.h5" --vocab "$A/vocab.txt" "Фильм отстой."
+	expect_rc 1 "predict --vocab, cls_id 7"
+	expect_err "attribute 'cls_id' is 7, but [CLS] is id 2 in '$A/vocab.txt'"
 	echo "edited model.h5: refused"
 else
 	echo "SKIP (part): h5py or numpy not importable by $PY: edited model.h5 not tested"
