@@ -54,8 +54,10 @@ int main(int argc, char **argv)
 	struct afile stats_af = {0};
 	for (int i = 0; i < nargs; i++)
 		afile_protect_input(args[i]);
-	if (stats_path && stats_open(&stats_af, stats_path, &output, 1))
+	if (stats_path && stats_open(&stats_af, stats_path, &output, 1)) {
+		labelmap_free(map);
 		return EXIT_FAIL;
+	}
 	json_t *stats = NULL;
 	int rc = relabel_run((const char *const *)args, nargs, output, &ro, &stats);
 	if (stats_path && stats_commit(&stats_af, stats))
