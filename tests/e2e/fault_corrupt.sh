@@ -123,14 +123,7 @@ echo "model and checkpoint: refused"
 if $PY -c 'import h5py, numpy' 2>/dev/null; then
 	edit_model() { # NAME PYTHON: $tmp/NAME.h5, a copy of the model with f edited, resealed
 		cp "$tmp/model.h5" "$tmp/$1.h5"
-		$PY -c 'import sys, zlib, h5py, numpy as np
-p = sys.argv[1]
-with h5py.File(p, "r+") as f:
-    exec(sys.argv[2])
-d = bytearray(open(p, "rb").read())
-line = b"rnnpipe-h5seal 1 size=%d crc32=%08x\n" % (len(d), zlib.crc32(bytes(d[512:])))
-d[:512] = line.ljust(512, b"\0")
-open(p, "wb").write(bytes(d))' "$tmp/$1.h5" "$2"
+		$PY "$(dirname "$0")/h5_reseal_edit.py" "$tmp/$1.h5" "$2"
 	}
 	# max_len at its ceiling: evaluate's buffers for 65536 reviews of 2^20
 	# ids (12 TiB) were allocated ("out of memory allocating N MiB", no file named;

@@ -25,14 +25,7 @@ tmp=$(mktemp -d /tmp/rnnpipe-e2e-h5py-XXXXXX)
 # (see the message above)", with no message above.
 edit() { # NAME PYTHON: a copy of dataset.h5 with f.attrs edited, resealed
 	cp "$tmp/dataset.h5" "$tmp/$1.h5"
-	"$PY" -c 'import sys, zlib, h5py, numpy as np
-p = sys.argv[1]
-with h5py.File(p, "r+") as f:
-    exec(sys.argv[2])
-d = bytearray(open(p, "rb").read())
-line = b"rnnpipe-h5seal 1 size=%d crc32=%08x\n" % (len(d), zlib.crc32(bytes(d[512:])))
-d[:512] = line.ljust(512, b"\0")
-open(p, "wb").write(bytes(d))' "$tmp/$1.h5" "$2"
+	"$PY" "$(dirname "$0")/h5_reseal_edit.py" "$tmp/$1.h5" "$2"
 }
 refused() { # NAME TEXT: read-batches exits 1 and names the file and TEXT
 	set +e
