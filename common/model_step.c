@@ -44,20 +44,6 @@ static size_t align_up(size_t n)
 	return (n + RNN_ALIGN_FLOATS - 1) / RNN_ALIGN_FLOATS * RNN_ALIGN_FLOATS;
 }
 
-static size_t cell_fws(enum rnn_cell c, int B, int H)
-{
-	return c == RNN_CELL_LSTM ? lstm_forward_ws(B, H)
-	       : c == RNN_CELL_GRU ? gru_forward_ws(B, H)
-				   : rnn_tanh_forward_ws(B, H);
-}
-
-static size_t cell_bws(enum rnn_cell c, int T, int B, int H)
-{
-	return c == RNN_CELL_LSTM ? lstm_backward_ws(T, B, H)
-	       : c == RNN_CELL_GRU ? gru_backward_ws(T, B, H)
-				   : rnn_tanh_backward_ws(T, B, H);
-}
-
 /* Lays the workspace out at base (NULL: only count); returns its floats. */
 static size_t carve(const struct rnn_config *c, int B, int T, int training, float *base,
 		    struct rnn_work *w)
@@ -85,14 +71,14 @@ static size_t carve(const struct rnn_config *c, int B, int T, int training, floa
 				TAKE(w->extra[l][d], float, TB * H);
 		}
 	}
-	TAKE(w->fws, float, cell_fws(c->cell, B, H));
+	TAKE(w->fws, float, rnn_cell_forward_ws(c->cell, B, H));
 	TAKE(w->pooled, float, (size_t)B * D);
 	TAKE(w->arg, int32_t, (size_t)B * D);
 	if (training) {
 		size_t wide = (size_t)(D > I0 ? D : I0);
 		TAKE(w->d0, float, TB * wide);
 		TAKE(w->d1, float, TB * wide);
-		TAKE(w->bws, float, cell_bws(c->cell, T, B, H));
+		TAKE(w->bws, float, rnn_cell_backward_ws(c->cell, T, B, H));
 		TAKE(w->dpooled, float, (size_t)B * D);
 		TAKE(w->dout, float, (size_t)B * K);
 	}

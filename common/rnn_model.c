@@ -56,6 +56,20 @@ int rnn_cell_gates(enum rnn_cell c)
 	return c == RNN_CELL_LSTM ? 4 : c == RNN_CELL_GRU ? 3 : 1;
 }
 
+size_t rnn_cell_forward_ws(enum rnn_cell c, int B, int H)
+{
+	return c == RNN_CELL_LSTM ? lstm_forward_ws(B, H)
+	       : c == RNN_CELL_GRU ? gru_forward_ws(B, H)
+				   : rnn_tanh_forward_ws(B, H);
+}
+
+size_t rnn_cell_backward_ws(enum rnn_cell c, int T, int B, int H)
+{
+	return c == RNN_CELL_LSTM ? lstm_backward_ws(T, B, H)
+	       : c == RNN_CELL_GRU ? gru_backward_ws(T, B, H)
+				   : rnn_tanh_backward_ws(T, B, H);
+}
+
 int rnn_layer_input(const struct rnn_config *c, int l)
 {
 	return l == 0 ? c->input_size : c->hidden * rnn_dirs(c);

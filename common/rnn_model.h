@@ -58,6 +58,11 @@ int rnn_pool_parse(const char *s);
 
 /* Gates per cell: 1 (RNN tanh), 4 (LSTM i,f,g,o), 3 (GRU r,z,n). */
 int rnn_cell_gates(enum rnn_cell c);
+/* Floats of scratch one layer-direction of cell c needs (the *_ws sizes of
+ * kernels_cpu.h, which the CUDA cells share): forward over B sequences,
+ * backward over T steps of B. */
+size_t rnn_cell_forward_ws(enum rnn_cell c, int B, int H);
+size_t rnn_cell_backward_ws(enum rnn_cell c, int T, int B, int H);
 static inline int rnn_dirs(const struct rnn_config *c) { return c->bidirectional ? 2 : 1; }
 /* Input size of layer l: embed/input_size for l = 0, else H * dirs. */
 int rnn_layer_input(const struct rnn_config *c, int l);

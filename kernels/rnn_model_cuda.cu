@@ -97,20 +97,6 @@ static size_t align_bytes(size_t n)
 	return (n + 255) / 256 * 256;
 }
 
-static size_t cell_fws(enum rnn_cell c, int B, int H)
-{
-	return c == RNN_CELL_LSTM ? lstm_forward_ws(B, H)
-	       : c == RNN_CELL_GRU ? gru_forward_ws(B, H)
-				   : rnn_tanh_forward_ws(B, H);
-}
-
-static size_t cell_bws(enum rnn_cell c, int T, int B, int H)
-{
-	return c == RNN_CELL_LSTM ? lstm_backward_ws(T, B, H)
-	       : c == RNN_CELL_GRU ? gru_backward_ws(T, B, H)
-				   : rnn_tanh_backward_ws(T, B, H);
-}
-
 /* Lays the device workspace out from base (NULL: only count); bytes. */
 static size_t carve(struct rnn_cuda_model *m, char *base)
 {
@@ -136,7 +122,7 @@ static size_t carve(struct rnn_cuda_model *m, char *base)
 				TAKE(m->extra[l][d], float, TB * H);
 		}
 	}
-	TAKE(m->fws, float, cell_fws(c->cell, B, H));
+	TAKE(m->fws, float, rnn_cell_forward_ws(c->cell, B, H));
 	TAKE(m->pooled, float, (size_t)B * D);
 	TAKE(m->arg, int32_t, (size_t)B * D);
 	TAKE(m->out, float, (size_t)B * K);
@@ -146,7 +132,7 @@ static size_t carve(struct rnn_cuda_model *m, char *base)
 		size_t wide = (size_t)(D > I0 ? D : I0);
 		TAKE(m->d0, float, TB * wide);
 		TAKE(m->d1, float, TB * wide);
-		TAKE(m->bws, float, cell_bws(c->cell, T, B, H));
+		TAKE(m->bws, float, rnn_cell_backward_ws(c->cell, T, B, H));
 		TAKE(m->dpooled, float, (size_t)B * D);
 		TAKE(m->dout, float, (size_t)B * K);
 	}
