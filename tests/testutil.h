@@ -61,6 +61,27 @@ static inline char *test_path(const char *name)
 	return out;
 }
 
+/* test_path() recycles 8 buffers; a test that holds more paths keeps its
+ * own copies with test_path_kept(), freed at exit (so LeakSanitizer
+ * reports only the library's leaks). */
+static char **test_kept_paths;
+static size_t test_n_kept_paths;
+static inline void test_free_kept_paths(void)
+{
+	for (size_t i = 0; i < test_n_kept_paths; i++)
+		free(test_kept_paths[i]);
+	free(test_kept_paths);
+}
+static inline char *test_path_kept(const char *name)
+{
+	if (!test_kept_paths)
+		atexit(test_free_kept_paths);
+	char **k = realloc(test_kept_paths, (test_n_kept_paths + 1) * sizeof(*k));
+	assert_non_null(k);
+	test_kept_paths = k;
+	return test_kept_paths[test_n_kept_paths++] = strdup(test_path(name));
+}
+
 static inline void write_file(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");

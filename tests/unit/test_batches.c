@@ -64,29 +64,9 @@ static int pack(const char *out, const char **paths, int n, struct dswriter_opts
 	return dswriter_commit(w);
 }
 
-/* test_path() recycles 8 buffers; tests keep their own copies, freed at
- * exit (so LeakSanitizer reports only the library's leaks) */
-static char **kept_paths;
-static size_t n_kept_paths;
-static void free_kept_paths(void)
-{
-	for (size_t i = 0; i < n_kept_paths; i++)
-		free(kept_paths[i]);
-	free(kept_paths);
-}
-static char *tpath(const char *name)
-{
-	if (!kept_paths)
-		atexit(free_kept_paths);
-	char **k = realloc(kept_paths, (n_kept_paths + 1) * sizeof(*k));
-	assert_non_null(k);
-	kept_paths = k;
-	return kept_paths[n_kept_paths++] = strdup(test_path(name));
-}
-
 static char *copy_file(const char *from, const char *name)
 {
-	char *to = tpath(name);
+	char *to = test_path_kept(name);
 	FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
 	assert_true(a && b);
 	char buf[65536];
@@ -100,17 +80,17 @@ static char *copy_file(const char *from, const char *name)
 
 static int setup(void **state)
 {
-	const char *toks[3] = {tpath("train.tok"), tpath("validation.tok"),
-			       tpath("test.tok")};
+	const char *toks[3] = {test_path_kept("train.tok"), test_path_kept("validation.tok"),
+			       test_path_kept("test.tok")};
 	make_tok(toks[0], SPLIT_TRAIN, N_TRAIN, 1);
 	make_tok(toks[1], SPLIT_VALIDATION, N_VAL, 1);
 	make_tok(toks[2], SPLIT_TEST, 0, 1); /* an empty split packs and reads */
 	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
 	o.chunk_rows = CHUNK;
-	plain_h5 = tpath("plain.h5");
+	plain_h5 = test_path_kept("plain.h5");
 	assert_int_equal(pack(plain_h5, toks, 3, &o), 0);
 	o.bucket_window = 4 * CHUNK;
-	bucket_h5 = tpath("bucket.h5");
+	bucket_h5 = test_path_kept("bucket.h5");
 	assert_int_equal(pack(bucket_h5, toks, 2, &o), 0);
 
 	struct tokreader *r = tokreader_open(toks[0]);
@@ -538,12 +518,12 @@ static void test_foreign_and_mismatched(void **state)
 {
 	struct batches_config c;
 	batches_config_init(&c);
-	const char *p = tpath("foreign.h5");
+	const char *p = test_path_kept("foreign.h5");
 	write_file(p, "not hdf5 at all", 15);
 	expect_refused(p, &c, "no integrity seal");
-	expect_refused(tpath("absent.h5"), &c, "No such file");
+	expect_refused(test_path_kept("absent.h5"), &c, "No such file");
 
-	p = tpath("other.h5"); /* HDF5, but not ours */
+	p = test_path_kept("other.h5"); /* HDF5, but not ours */
 	hid_t f = h5_create(p);
 	h5_close(f);
 	expect_refused(p, &c, "no integrity seal");
@@ -645,21 +625,21 @@ static void test_writer_refuses_and_leaves_nothing(void **state)
 {
 	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
 	/* the same reviews in train and test, and files that say another split */
-	const char *out = tpath("refused.h5");
-	const char *a = tpath("same/train.tok"), *b = tpath("same/test.tok");
+	const char *out = test_path_kept("refused.h5");
+	const char *a = test_path_kept("same/train.tok"), *b = test_path_kept("same/test.tok");
 	make_tok(a, SPLIT_NONE, 50, 9);
 	make_tok(b, SPLIT_NONE, 50, 9);
 	const char *both[2] = {a, b};
 	expect_pack_refused(out, both, 2, &o, "must not overlap");
 	/* a file whose records say another split */
-	const char *c = tpath("wrong/test.tok");
+	const char *c = test_path_kept("wrong/test.tok");
 	make_tok(c, SPLIT_TRAIN, 20, 3);
 	expect_pack_refused(out, &c, 1, &o, "belongs to split 'train'");
 	/* records the dataset cannot hold: a label past the classes, an id past
 	 * the vocabulary */
-	const char *good = tpath("good/train.tok");
+	const char *good = test_path_kept("good/train.tok");
 	make_tok(good, SPLIT_NONE, 30, 4);
-	const char *spoiled = tpath("spoiled/train.tok");
+	const char *spoiled = test_path_kept("spoiled/train.tok");
 	copy_tok_spoiled(good, spoiled, 17, 1);
 	expect_pack_refused(out, &spoiled, 1, &o, "record 17 has label");
 	copy_tok_spoiled(good, spoiled, 29, 0);
@@ -676,11 +656,11 @@ static void test_writer_refuses_and_leaves_nothing(void **state)
 
 static void test_dtypes_read_the_same(void **state)
 {
-	const char *toks[1] = {tpath("train.tok")};
+	const char *toks[1] = {test_path_kept("train.tok")};
 	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
 	o.chunk_rows = 100;
 	o.id_dtype = "uint32";
-	const char *p = tpath("u32.h5");
+	const char *p = test_path_kept("u32.h5");
 	assert_int_equal(pack(p, toks, 1, &o), 0);
 	struct batches *b = open_cfg(p, 1, 7, 2);
 	assert_non_null(b);

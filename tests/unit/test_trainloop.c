@@ -24,26 +24,6 @@
 #define V 400
 #define W 24
 
-/* test_path() recycles 8 buffers; tests keep their own copies, freed at
- * exit (so LeakSanitizer reports only the library's leaks) */
-static char **kept_paths;
-static size_t n_kept_paths;
-static void free_kept_paths(void)
-{
-	for (size_t i = 0; i < n_kept_paths; i++)
-		free(kept_paths[i]);
-	free(kept_paths);
-}
-static char *tpath(const char *name)
-{
-	if (!kept_paths)
-		atexit(free_kept_paths);
-	char **k = realloc(kept_paths, (n_kept_paths + 1) * sizeof(*k));
-	assert_non_null(k);
-	kept_paths = k;
-	return kept_paths[n_kept_paths++] = strdup(test_path(name));
-}
-
 /* A split of reviews of random ids; learnable: id 7 (positive) or 8
  * (negative) at two random places, else the label is a coin flip. */
 static void write_tok(const char *path, int split, int n, uint64_t seed, int learnable)
@@ -94,13 +74,13 @@ static char *make_dataset(const char *name, int learnable, int n_train, int n_va
 	char buf[256];
 	const char *splits[3] = {"train", "validation", "test"};
 	int counts[3] = {n_train, n_val, n_val};
-	char *out = tpath(name);
+	char *out = test_path_kept(name);
 	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
 	o.chunk_rows = 32;
 	struct dswriter *w = NULL;
 	for (int s = 0; s < 3; s++) {
 		snprintf(buf, sizeof(buf), "%s.%s.tok", name, splits[s]);
-		char *tok = tpath(buf);
+		char *tok = test_path_kept(buf);
 		write_tok(tok, s + 1, counts[s], seed, learnable);
 		struct tokreader *r = tokreader_open(tok);
 		assert_non_null(r);
@@ -131,13 +111,13 @@ static struct train_cfg cfg_for(const char *data, const char *name)
 	char buf[256];
 	c.data = data;
 	snprintf(buf, sizeof(buf), "%s.model.h5", name);
-	c.model_out = tpath(buf);
+	c.model_out = test_path_kept(buf);
 	snprintf(buf, sizeof(buf), "%s.log", name);
-	c.log_out = tpath(buf);
+	c.log_out = test_path_kept(buf);
 	snprintf(buf, sizeof(buf), "%s.json", name);
-	c.summary_out = tpath(buf);
+	c.summary_out = test_path_kept(buf);
 	snprintf(buf, sizeof(buf), "%s.ckpt.h5", name);
-	c.checkpoint = tpath(buf);
+	c.checkpoint = test_path_kept(buf);
 	c.embed = 8;
 	c.hidden = 8;
 	c.batch = 16;
@@ -287,10 +267,10 @@ static void test_resume(void **state)
 		a.optim.sparse_embedding = k; /* dense, then lazy Adam */
 		assert_int_equal(train_run(&a), TRAIN_OK);
 		struct train_cfg b = a;
-		b.model_out = tpath("part.model.h5");
-		b.log_out = tpath("part.log");
-		b.summary_out = tpath("part.json");
-		b.checkpoint = tpath(k ? "part-rnn.ckpt.h5" : "part-lstm.ckpt.h5");
+		b.model_out = test_path_kept("part.model.h5");
+		b.log_out = test_path_kept("part.log");
+		b.summary_out = test_path_kept("part.json");
+		b.checkpoint = test_path_kept(k ? "part-rnn.ckpt.h5" : "part-lstm.ckpt.h5");
 		b.epochs = 1;
 		b.resume = 1;
 		assert_int_equal(train_run(&b), TRAIN_OK);
@@ -342,7 +322,7 @@ static void test_foreign_checkpoint(void **state)
 	struct train_cfg b = a;
 	b.optim.lr = 0.003;
 	b.epochs = 2;
-	b.model_out = tpath("fp-b.model.h5");
+	b.model_out = test_path_kept("fp-b.model.h5");
 	b.quiet = 0;
 	capture_begin();
 	assert_int_equal(train_run(&b), TRAIN_OK);
@@ -385,9 +365,9 @@ static void test_early_stopping(void **state)
 	 * many epochs */
 	struct train_cfg b = a;
 	b.epochs = best;
-	b.model_out = tpath("early-best.model.h5");
-	b.checkpoint = tpath("early-best.ckpt.h5");
-	b.summary_out = tpath("early-best.json");
+	b.model_out = test_path_kept("early-best.model.h5");
+	b.checkpoint = test_path_kept("early-best.ckpt.h5");
+	b.summary_out = test_path_kept("early-best.json");
 	b.log_out = NULL;
 	assert_int_equal(train_run(&b), TRAIN_OK);
 	same_model(a.model_out, b.model_out);
