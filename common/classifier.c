@@ -12,15 +12,18 @@
 #include "error.h"
 #include "hash.h"
 
-static int vocab_matches(const struct classifier *c, const struct vocab *v, const char *what)
+static int vocab_matches(const struct classifier *c, const struct vocab *v, const char *what,
+			 const char *path)
 {
 	if (vocab_hash(v) == c->meta.vocab_hash && vocab_size(v) == c->meta.vocab_size)
 		return 1;
 	char a[17], b[17];
 	hash64_hex(vocab_hash(v), a);
 	hash64_hex(c->meta.vocab_hash, b);
-	error("%s (hash %s, %u tokens) is not the model's vocabulary (hash %s, %u tokens)", what, a,
-	      vocab_size(v), b, c->meta.vocab_size);
+	error("%s (hash %s, %u tokens) is not the vocabulary of the model '%s' (hash %s, %u "
+	      "tokens); pass the vocab.txt it was trained with (--vocab FILE), or retrain the "
+	      "model with this one",
+	      what, a, vocab_size(v), path, b, c->meta.vocab_size);
 	return 0;
 }
 
@@ -48,7 +51,7 @@ static int find_vocab(struct classifier *c, const char *path, const char *vocab_
 			     c->meta.vocab_path ? c->meta.vocab_path : "",
 			     c->meta.vocab_path ? "' cannot be read" : "");
 	}
-	if (!vocab_matches(c, c->vocab, what))
+	if (!vocab_matches(c, c->vocab, what, path))
 		return -1;
 	/* text is framed and padded with the model's ids: ones that are not
 	 * the vocabulary's [PAD] [UNK] [CLS] [SEP] (cls_id 7) gave other

@@ -356,6 +356,18 @@ int evaluate_classifier(const struct evaluate_opts *o)
 			goto out;
 		}
 		const struct tokmeta *tm = &batches_info(bt)->meta;
+		/* the same vocabulary hash but another size: one of the two files
+		 * was damaged (and resealed); the ids would run past the model's
+		 * embedding ("token id N outside the vocabulary", naming no file) */
+		if (tm->vocab_size != mm->vocab_size) {
+			char h[17];
+			hash64_hex(mm->vocab_hash, h);
+			error("'%s' has vocab_size %u, but the model '%s' has %u for the same "
+			      "vocabulary (hash %s): one of the two files is damaged; re-run "
+			      "'make %s', or retrain the model on it",
+			      o->data, tm->vocab_size, o->model, mm->vocab_size, h, o->data);
+			goto out;
+		}
 		int same = tm->n_labels == mm->n_labels && tm->max_len == mm->max_len;
 		for (int i = 0; same && i < tm->n_labels; i++)
 			same = !strcmp(tm->labels[i], mm->labels[i]);

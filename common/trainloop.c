@@ -539,8 +539,9 @@ static int make_meta(struct run *r)
 			hash64_hex(vh, a);
 			hash64_hex(tm->vocab_hash, b);
 			return error("'%s' (hash %s, %u tokens) is not the vocabulary of '%s' (hash "
-				     "%s, %u tokens)",
-				     c->vocab, a, vs, c->data, b, tm->vocab_size);
+				     "%s, %u tokens); pass the vocab.txt the dataset was made with, "
+				     "or re-run 'make %s'",
+				     c->vocab, a, vs, c->data, b, tm->vocab_size, c->data);
 		}
 		if (!(mm->vocab_text = read_file(c->vocab, &mm->vocab_len)) ||
 		    !(mm->vocab_path = strdup(c->vocab)))

@@ -7,7 +7,9 @@
 # metadata, a record or the trailer refused by split and pack-hdf5 (their
 # previous outputs unchanged); a flipped model.h5 refused by predict and
 # evaluate; a flipped checkpoint ignored by train --resume (it starts over);
-# model.h5 edited with h5py and resealed, refused by predict and evaluate.
+# model.h5 edited with h5py and resealed, refused by predict and evaluate;
+# dataset.h5 whose vocab_size was edited (resealed) to differ from the
+# model's, refused by evaluate naming both files (and train --vocab).
 # Last, SIGTERM during training: exit 75 with the stop line, no temporary
 # file, the previous model unchanged, the checkpoint sealed and resumable.
 set -euo pipefail
@@ -144,6 +146,42 @@ if $PY -c 'import h5py, numpy' 2>/dev/null; then
 	expect_rc 1 "predict --vocab, cls_id 7"
 	expect_err "attribute 'cls_id' is 7, but [CLS] is id 2 in '$A/vocab.txt'"
 	echo "edited model.h5: refused"
+	# dataset.h5 whose vocab_size was edited (resealed: the integrity check
+	# passes, the vocabulary hash is still the model's): evaluate went on
+	# (exit 0 with 805 for 800), or, with an id past the model's 800 rows,
+	# failed with "model: ... token id 850 outside the vocabulary", naming
+	# neither file; now refused before the work, naming both
+	cp "$A/dataset.h5" "$tmp/vs805.h5"
+	$PY "$(dirname "$0")/h5_reseal_edit.py" "$tmp/vs805.h5" 'f.attrs["vocab_size"] = np.int64(805)'
+	cp "$A/dataset.h5" "$tmp/vs900.h5"
+	$PY "$(dirname "$0")/h5_reseal_edit.py" "$tmp/vs900.h5" \
+		'f.attrs["vocab_size"] = np.int64(900); d = f["test/ids"]; r = d[0]; r[1] = 850; d[0] = r'
+	for n in 805 900; do
+		run "$BIN/evaluate" --model "$A/model.h5" --data "$tmp/vs$n.h5" --metrics "$tmp/m.json" \
+			--predictions "$tmp/p.tsv"
+		expect_rc 1 "evaluate, dataset vocab_size $n for the model's 800"
+		expect_err "'$tmp/vs$n.h5' has vocab_size $n, but the model '$A/model.h5' has 800 for the same vocabulary"
+		expect_err "re-run 'make $tmp/vs$n.h5', or retrain the model"
+		[ ! -e "$tmp/m.json" ] || fail "evaluate with a mismatched dataset wrote metrics"
+	done
+	# train --vocab checks the same against the dataset, naming both
+	run train --epochs 1 --vocab "$A/vocab.txt" --model "$tmp/vm.h5" --no-checkpoint \
+		--log "$tmp/vl" --summary "$tmp/vs"
+	expect_rc 0 "train --vocab on the intact dataset"
+	run "$BIN/train" --data "$tmp/vs805.h5" --vocab "$A/vocab.txt" --embed 8 --hidden 8 --epochs 1 \
+		--progress none --model "$tmp/vm.h5" --no-checkpoint --log "$tmp/vl" --summary "$tmp/vs"
+	expect_rc 1 "train --vocab, dataset vocab_size 805"
+	expect_err "'$A/vocab.txt' (hash"
+	expect_err "800 tokens) is not the vocabulary of '$tmp/vs805.h5'"
+	expect_err "805 tokens); pass the vocab.txt the dataset was made with, or re-run 'make $tmp/vs805.h5'"
+	# predict --vocab with another vocabulary names the model too
+	printf '%s\n' '[PAD]' '[UNK]' '[CLS]' '[SEP]' good bad >"$tmp/other-vocab.txt"
+	run "$BIN/predict" --model "$A/model.h5" --vocab "$tmp/other-vocab.txt" "Фильм отстой."
+	expect_rc 1 "predict --vocab with another vocabulary"
+	expect_err "'$tmp/other-vocab.txt' (hash"
+	expect_err "6 tokens) is not the vocabulary of the model '$A/model.h5' (hash"
+	expect_err "pass the vocab.txt it was trained with (--vocab FILE), or retrain"
+	echo "dataset vocab_size edited: refused, both files named"
 else
 	echo "SKIP (part): h5py or numpy not importable by $PY: edited model.h5 not tested"
 fi

@@ -174,7 +174,7 @@ grep -q "<stdin>:1: a JSON object without a string field 'text'" "$tmp/p.err" &&
 printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n' >"$tmp/other.txt"
 rc=0
 "$BIN/predict" --model "$A/model.h5" --vocab "$tmp/other.txt" "x" 2>"$tmp/err" || rc=$?
-[ $rc -eq 1 ] && grep -q "not the model's vocabulary" "$tmp/err" || fail "foreign vocabulary accepted"
+[ $rc -eq 1 ] && grep -q "is not the vocabulary of the model '$A/model.h5'" "$tmp/err" || fail "foreign vocabulary accepted"
 # --logits without --jsonl: plain lines have no room for the logits; it
 # was silently ignored, now it is bad usage
 rc=0
