@@ -398,6 +398,67 @@ int afile_open(struct afile *af, const char *path)
 	return open_file(af, path, 0);
 }
 
+/* The run's lead file (afile_lead), and the outputs committed while it was
+ * open: fsynced and closed, still under their temporary names (and in the
+ * pending table, so a signal removes them), renamed when the lead is. */
+static const struct afile *lead;
+#define AFILE_MAX_HELD 256
+static struct {
+	char *path, *tmp;
+	int rewrite;
+} held[AFILE_MAX_HELD];
+static int n_held;
+
+void afile_lead(const struct afile *af)
+{
+	lead = af;
+}
+
+/* Removes the held temporary files: their lead was not committed. */
+static void held_drop(void)
+{
+	for (int i = 0; i < n_held; i++) {
+		unlink(held[i].tmp);
+		pending_del(held[i].tmp);
+		free(held[i].path);
+		free(held[i].tmp);
+	}
+	n_held = 0;
+}
+
+/* Renames the held files into place, in the order they were committed.
+ * A rename that fails (which a rename inside one folder hardly does)
+ * removes the held files left and the ones renamed before it: the run
+ * failed, and none of its outputs may look fresh.  0 or -1 after error(). */
+static int held_rename(void)
+{
+	int rc = 0, done;
+	for (done = 0; done < n_held; done++) { /* [0, done) renamed */
+		struct stat old;
+		int old_ok = !stat(held[done].path, &old);
+		if (rename(held[done].tmp, held[done].path)) {
+			rc = error("cannot rename '%s' to '%s': %s", held[done].tmp,
+				   held[done].path, strerror(errno));
+			break;
+		}
+		pending_del(held[done].tmp);
+		committed_add(held[done].path, held[done].rewrite, &old, old_ok);
+	}
+	for (int i = 0; i < n_held; i++) {
+		if (rc && i < done && !unlink(held[i].path))
+			warning("removed '%s': the other outputs of this run could not be committed",
+				held[i].path);
+		if (rc && i >= done) {
+			unlink(held[i].tmp);
+			pending_del(held[i].tmp);
+		}
+		free(held[i].path);
+		free(held[i].tmp);
+	}
+	n_held = 0;
+	return rc;
+}
+
 int afile_commit(struct afile *af)
 {
 	int rc = 0;
@@ -419,6 +480,20 @@ int afile_commit(struct afile *af)
 			close(fd);
 		}
 	}
+	if (!rc && lead && af != lead) {
+		/* the lead is not on disk yet: hold the rename until it is */
+		if (n_held == AFILE_MAX_HELD) {
+			rc = error("cannot write '%s': too many outputs in one run", af->path);
+		} else {
+			held[n_held].path = af->path;
+			held[n_held].tmp = af->tmp;
+			held[n_held].rewrite = af->rewrite;
+			n_held++;
+			af->path = af->tmp = NULL; /* the held entry owns them now */
+			return 0;
+		}
+	}
+	int is_lead = lead && af == lead;
 	struct stat old;
 	int old_ok = !rc && !stat(af->path, &old);
 	if (!rc && rename(af->tmp, af->path))
@@ -429,6 +504,13 @@ int afile_commit(struct afile *af)
 	else
 		committed_add(af->path, af->rewrite, &old, old_ok);
 	afile_release(af);
+	if (is_lead) {
+		lead = NULL;
+		if (rc)
+			held_drop();
+		else
+			rc = held_rename();
+	}
 	return rc;
 }
 
@@ -439,6 +521,10 @@ void afile_abort(struct afile *af)
 	if (af->tmp)
 		unlink(af->tmp);
 	afile_release(af);
+	if (lead && af == lead) {
+		lead = NULL;
+		held_drop();
+	}
 }
 
 static int write_all(const char *path, const void *buf, size_t len, int rewrite)

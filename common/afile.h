@@ -55,13 +55,30 @@ int afile_reserve_rewrite(struct afile *af, const char *path);
  * an output named twice ("--output x --stats ./x").  0 or -1 after error(). */
 int afile_check(const char *path);
 
-/* Flushes, fsyncs and closes the temporary file, then renames it over path.
+/* Flushes, fsyncs and closes the temporary file, then renames it over path
+ * (while a lead is open, afile_lead(), the rename waits for the lead's).
  * On failure removes the temporary file.  Returns 0 or -1 after error().
  * The afile is released either way. */
 int afile_commit(struct afile *af);
 
 /* Closes and removes the temporary file; releases the afile. */
 void afile_abort(struct afile *af);
+
+/* Makes af (open, by afile_open(): a run's --stats file) the lead of the
+ * run's outputs: from now on afile_commit() of any other afile writes,
+ * fsyncs and closes its temporary file as before but holds back the
+ * rename (the file stays under its temporary name, removed on a signal),
+ * and returns 0.  afile_commit(af) then writes the lead in full, renames
+ * it, and renames the held files in the order they were committed; if the
+ * lead cannot be written or renamed, or afile_abort(af) is called, the held
+ * temporary files are removed instead.  So a run whose stats file fails
+ * at the very end (a full disk) leaves no output that make would take for
+ * fresh: a stats file newer than a missing output is harmless, the other
+ * way round is not.  Should a held rename fail after the lead's, the
+ * outputs of the run renamed before it are removed (with a warning) and
+ * the commit of the lead returns -1.  af must stay at its address until it
+ * is committed or aborted. */
+void afile_lead(const struct afile *af);
 
 /* Installs handlers that remove every open temporary file and re-raise
  * SIGINT, SIGTERM, SIGHUP and SIGPIPE, and ignores SIGXFSZ so that a write past a

@@ -145,6 +145,7 @@ int stats_open(struct afile *af, const char *path, const char *const *outputs, i
 			afile_abort(af);
 			return -1;
 		}
+	afile_lead(af); /* the outputs are renamed only once the stats are */
 	return 0;
 }
 

@@ -70,10 +70,16 @@ int json_write_afile(struct afile *af, const json_t *j);
  * protected: it may not replace one) so that a path that cannot be
  * written fails before any output is committed, and checked against the
  * n outputs (NULLs skipped: afile_check) so that it is never committed
- * over one.  Returns 0, or -1 after error() with nothing left open. */
+ * over one.  It is made the lead of the run's outputs (afile_lead): their
+ * commits are held back until stats_commit() has written the stats in full
+ * and renamed them, and are undone if it fails, so a stats write that fails
+ * at the end (a full disk) leaves no output that make would take for fresh.
+ * Returns 0, or -1 after error() with nothing left open. */
 int stats_open(struct afile *af, const char *path, const char *const *outputs, int n);
-/* Commits the stats j into af (json_write_afile); j NULL (it could not be
- * built) aborts af and says so.  Returns 0 or -1 after error(). */
+/* Commits the stats j into af (json_write_afile), then the outputs the run
+ * committed meanwhile; j NULL (it could not be built) aborts af and says
+ * so.  On failure none of those outputs is renamed into place.  Returns 0
+ * or -1 after error(). */
 int stats_commit(struct afile *af, const json_t *j);
 
 #endif

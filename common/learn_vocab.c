@@ -147,7 +147,9 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 		afile_protect_input(dumps[i]);
 	/* both outputs are opened before a dump is read, so a path that cannot
 	 * be written fails first (not after the learning), and committed at
-	 * the end: the vocabulary, then the stats that describe it */
+	 * the end: the stats written in full and renamed first, then the
+	 * vocabulary (afile_lead), so a stats file that cannot be written
+	 * leaves no new vocabulary */
 	struct afile out_af = {0}, stats_af = {0};
 	if (afile_open(&out_af, o->output) ||
 	    (o->stats_path && afile_open(&stats_af, o->stats_path))) {
@@ -157,6 +159,8 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 		vocab_learner_free(r.l);
 		return -1;
 	}
+	if (o->stats_path)
+		afile_lead(&stats_af); /* the vocabulary is renamed only once the stats are */
 	badlog_init(&r.bad, o->max_print);
 	json_t *per_dump = json_array();
 	double t0 = progress_now();

@@ -3,7 +3,9 @@
 # (learn-vocab, tokenize, filter-relabel, split, pack-hdf5): (1) a file-size
 # limit (ulimit -f: the write fails with EFBIG; SIGXFSZ is ignored by the
 # stages) at several sizes, and (2) when this user may mount (root), a
-# small tmpfs that really fills up (ENOSPC).  Each time the stage exits 1
+# small tmpfs that really fills up (ENOSPC), and (3) (root too) a full
+# tmpfs for the --stats file only, which fails at the very end, after the
+# outputs were written.  Each time the stage exits 1
 # with a message, leaves the previous artifact byte for byte and no
 # temporary file; once there is room again the same command succeeds.
 set -euo pipefail
@@ -110,4 +112,35 @@ for s in $stages; do
 	rm -rf "${mnt:?}"/*
 done
 echo "full tmpfs: ok"
+
+# -- (3) the disk of the --stats file only is full: the stage does all its
+# work, then cannot write the stats at the very end.  It used to exit 1
+# with its outputs already replaced (and newer than their inputs: fresh to
+# make); the outputs are now renamed only after the stats, so they are
+# left as they were.
+# (the same bytes are written again: the files' inodes and mtimes tell a
+# replaced output)
+inodes() { # DIR STAGE
+	local o=out_$2 f
+	for f in ${!o}; do stat -c '%i %.9Y' "$1/$f"; done
+}
+for s in vocab tokenize filter split; do
+	c=cmd_$s
+	cmd=${!c//--stats OUT/--stats $mnt}
+	before=$(state "$P" $s)
+	ino=$(inodes "$P" $s)
+	head -c 64M /dev/zero >"$mnt/filler" 2>/dev/null || true
+	run ${cmd//OUT/$P}
+	check_failed "$P" $s "$s with its --stats file on a full disk" "$before"
+	[ "$(inodes "$P" $s)" = "$ino" ] || fail "$s: outputs replaced although its stats failed (exit 1)"
+	grep -q "'$mnt/" "$tmp/err" || { sed 's/^/  | /' "$tmp/err" | head; fail "$s: the stats file not named"; }
+	no_temp "$mnt"
+	[ -z "$(find "$mnt" -name '*.json')" ] || fail "$s: a stats file was left on the full disk"
+	rm -f "$mnt/filler"
+	run ${cmd//OUT/$P}
+	expect_rc 0 "$s with room for its --stats file"
+	[ -n "$(find "$mnt" -name '*.json' -size +0)" ] || fail "$s: no stats file once there was room"
+	rm -rf "${mnt:?}"/*
+done
+echo "full disk for the stats only: outputs unchanged"
 echo "ok"
