@@ -508,18 +508,19 @@ static int write_tensors(hid_t loc, const struct rnn_layout *l, const float *bas
 	return 0;
 }
 
+/* Reads the tensors of the layout at loc into base (l->total floats).
+ * Precondition: check_tensors(loc, l) passed (every tensor there, in its
+ * shape); this only reads them and refuses non-finite values. */
 static int read_tensors(hid_t loc, const struct rnn_layout *l, float *base)
 {
 	for (int i = 0; i < l->n_tensors; i++) {
 		const struct rnn_tensor *t = &l->tensors[i];
-		hsize_t dims[2] = {(hsize_t)t->rows, (hsize_t)t->cols};
-		int e = h5_exists(loc, t->name);
-		if (e < 0)
+		hid_t d = h5_dataset_open(loc, t->name, H5_CACHE_DEFAULT);
+		if (d < 0)
 			return -1;
-		if (!e)
-			return file_error(loc, "tensor '%s' %s is missing", t->name,
-				     t->ndim == 2 ? "(2-D)" : "(1-D)");
-		if (h5_read_array(loc, t->name, H5T_NATIVE_FLOAT, t->ndim, dims, base + t->offset))
+		int rc = h5_dataset_read(d, H5T_NATIVE_FLOAT, base + t->offset);
+		H5Dclose(d);
+		if (rc)
 			return -1;
 		/* a NaN or infinite weight makes every output NaN (or the
 		 * pooled state saturate) while predict and evaluate go on:
@@ -534,12 +535,31 @@ static int read_tensors(hid_t loc, const struct rnn_layout *l, float *base)
 	return 0;
 }
 
-/* Every tensor of the layout is at loc with the shape the configuration
- * gives it: checked before the parameters are allocated, so attributes
- * that disagree with the stored weights (vocab 2147483647 over a
- * 2975-row embedding) are refused, naming them, instead of allocating
- * what they say. */
-static int check_shapes(hid_t loc, const struct rnn_layout *l)
+struct link_ctx {
+	const struct rnn_layout *l;
+	char bad[256];
+};
+
+static herr_t link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+	(void)g;
+	(void)info;
+	struct link_ctx *x = data;
+	if (rnn_layout_find(x->l, name))
+		return 0;
+	snprintf(x->bad, sizeof(x->bad), "%s", name);
+	return 1;
+}
+
+/* The one check of a file's tensors, for model files and each tensor group
+ * of a checkpoint alike: every tensor of the layout is at loc with the
+ * shape the configuration gives it, and nothing else is.  Run before the
+ * parameters are allocated and read, so that attributes that disagree with
+ * the stored weights (vocab 2147483647 over a 2975-row embedding, hidden
+ * 65536 over tensors of 5) are refused, naming the file, the tensor and
+ * the sizes, instead of allocating what they say.  whose: where the
+ * layout's configuration came from ("the attributes", "this run's settings"). */
+static int check_tensors(hid_t loc, const struct rnn_layout *l, const char *whose)
 {
 	const struct rnn_config *c = &l->cfg;
 	for (int i = 0; i < l->n_tensors; i++) {
@@ -575,42 +595,21 @@ static int check_shapes(hid_t loc, const struct rnn_layout *l)
 			snprintf(want, sizeof(want), "(%d,)", t->rows);
 		else
 			snprintf(want, sizeof(want), "(%d, %d)", t->rows, t->cols);
-		return file_error(loc, "tensor '%s' is %s, but the attributes (cell %s, vocab %d, "
+		return file_error(loc, "tensor '%s' is %s, but %s (cell %s, vocab %d, "
 				  "embed %d, input_size %d, hidden %d, layers %d, bidirectional "
 				  "%d, outputs %d) make it %s",
-				  t->name, got, rnn_cell_name(c->cell), c->vocab, c->embed,
+				  t->name, got, whose, rnn_cell_name(c->cell), c->vocab, c->embed,
 				  c->input_size, c->hidden, c->layers, c->bidirectional, c->outputs,
 				  want);
 	}
-	return 0;
-}
-
-struct link_ctx {
-	const struct rnn_layout *l;
-	char bad[256];
-};
-
-static herr_t link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-	(void)g;
-	(void)info;
-	struct link_ctx *x = data;
-	if (rnn_layout_find(x->l, name))
-		return 0;
-	snprintf(x->bad, sizeof(x->bad), "%s", name);
-	return 1;
-}
-
-/* Fails when loc holds an object that is not a tensor of the layout. */
-static int check_no_strays(hid_t loc, const struct rnn_layout *l)
-{
+	/* and no object that is not a tensor of the layout */
 	struct link_ctx x = {l, ""};
 	hsize_t idx = 0;
 	if (H5CALL(H5Literate(loc, H5_INDEX_NAME, H5_ITER_INC, &idx, link_cb, &x)) < 0)
 		return -1;
 	if (x.bad[0])
 		return file_error(loc, "'%s' is not a tensor of this %s model", x.bad,
-			     rnn_cell_name(l->cfg.cell));
+				  rnn_cell_name(l->cfg.cell));
 	return 0;
 }
 
@@ -677,7 +676,7 @@ float *modelfile_load(const char *path, struct model_meta *meta)
 		return NULL;
 	float *params = NULL;
 	struct rnn_layout l;
-	if (rnn_layout_build(&meta->cfg, &l) || check_shapes(f, &l) || check_no_strays(f, &l) ||
+	if (rnn_layout_build(&meta->cfg, &l) || check_tensors(f, &l, "the attributes") ||
 	    !(params = rnn_alloc_floats(l.total)) || read_tensors(f, &l, params))
 		goto fail;
 	h5_close(f);
@@ -724,12 +723,22 @@ static int write_group(hid_t f, const char *name, const struct rnn_layout *l, co
 	return rc;
 }
 
-static int read_group(hid_t f, const char *name, const struct rnn_layout *l, float *base)
+/* The checkpoint's tensor groups: the weights, Adam's two moments and
+ * (when kept apart) the best weights. */
+static const char *const ckpt_groups[] = {"params", "adam_m", "adam_v", "best"};
+#define CKPT_N_GROUPS 4
+
+/* check_tensors() of group name of f; base non-NULL: then reads them into
+ * it.  0, or -1 after error(). */
+static int check_group(hid_t f, const char *name, const struct rnn_layout *l,
+		       const char *whose, float *base)
 {
 	hid_t g = h5_group_open(f, name);
 	if (g < 0)
 		return -1;
-	int rc = read_tensors(g, l, base);
+	int rc = check_tensors(g, l, whose);
+	if (!rc && base)
+		rc = read_tensors(g, l, base);
 	h5_close(g);
 	return rc;
 }
@@ -863,8 +872,18 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 	if (version >= 2 && read_position(f, st))
 		goto fail;
 	if (st->epoch == 0 && st->epoch_batch == 0) {
-		error("attribute 'epoch' is 0 at an epoch boundary");
+		file_error(f, "attribute 'epoch' is 0 at an epoch boundary");
 		goto fail;
+	}
+	/* the tensors as the model file's are checked: the attributes' sizes
+	 * against the stored shapes (the ceilings on them are read_meta's) */
+	struct rnn_layout l;
+	if (rnn_layout_build(&meta->cfg, &l))
+		goto fail;
+	for (int i = 0; i < CKPT_N_GROUPS; i++) {
+		int e = i < 3 ? 1 : h5_exists(f, ckpt_groups[i]); /* "best" is optional */
+		if (e < 0 || (e && check_group(f, ckpt_groups[i], &l, "the attributes", NULL)))
+			goto fail;
 	}
 	h5_close(f);
 	return 0;
@@ -887,13 +906,17 @@ int ckpt_load_tensors(const char *path, struct rnn_model *m, float *best)
 		return -1;
 	const struct rnn_layout *l = &m->layout;
 	int64_t step = 0, has_best = 0;
+	/* into this run's model: its layout, not the file's attributes (which
+	 * ckpt_peek checked against the file's tensors) */
+	const char *whose = "this run's settings";
 	int rc = h5_attr_read_int(f, "adam_step", &step) ||
 		 h5_attr_read_int(f, "has_best", &has_best) ||
-		 read_group(f, "params", l, m->params) || read_group(f, "adam_m", l, m->adam_m) ||
-		 read_group(f, "adam_v", l, m->adam_v);
+		 check_group(f, "params", l, whose, m->params) ||
+		 check_group(f, "adam_m", l, whose, m->adam_m) ||
+		 check_group(f, "adam_v", l, whose, m->adam_v);
 	if (!rc && best) {
 		if (has_best)
-			rc = read_group(f, "best", l, best);
+			rc = check_group(f, "best", l, whose, best);
 		else
 			memcpy(best, m->params, sizeof(float) * l->total);
 	}

@@ -9,7 +9,9 @@
 # evaluate; a flipped checkpoint ignored by train --resume (it starts over);
 # model.h5 edited with h5py and resealed, refused by predict and evaluate;
 # dataset.h5 whose vocab_size was edited (resealed) to differ from the
-# model's, refused by evaluate naming both files (and train --vocab).
+# model's, refused by evaluate naming both files (and train --vocab); a
+# checkpoint whose hidden size attribute disagrees with its tensors, set
+# aside by train --resume naming it.
 # Last, SIGTERM during training: exit 75 with the stop line, no temporary
 # file, the previous model unchanged, the checkpoint sealed and resumable.
 set -euo pipefail
@@ -182,6 +184,18 @@ if $PY -c 'import h5py, numpy' 2>/dev/null; then
 	expect_err "6 tokens) is not the vocabulary of the model '$A/model.h5' (hash"
 	expect_err "pass the vocab.txt it was trained with (--vocab FILE), or retrain"
 	echo "dataset vocab_size edited: refused, both files named"
+	# a checkpoint whose hidden size attribute disagrees with its tensors
+	# (its fingerprint still this run's): resumed as if it were sound; now
+	# its tensors get the model file's checks, it is named and set aside
+	train --epochs 1 --model "$tmp/c2.h5" --checkpoint "$tmp/ck2.h5" --log "$tmp/cl2" \
+		--summary "$tmp/cs2"
+	$PY "$(dirname "$0")/h5_reseal_edit.py" "$tmp/ck2.h5" 'f.attrs["hidden"] = np.int64(64)'
+	run train --epochs 2 --model "$tmp/c2.h5" --checkpoint "$tmp/ck2.h5" --resume \
+		--log "$tmp/cl2" --summary "$tmp/cs2"
+	expect_rc 0 "train --resume with a checkpoint of hidden 64 over tensors of 8"
+	expect_err "'$tmp/ck2.h5': tensor 'rnn.weight_ih_l0' is (24, 8), but the attributes (cell gru"
+	expect_err "ignoring the unreadable checkpoint '$tmp/ck2.h5'; starting from scratch"
+	echo "checkpoint with edited sizes: set aside, named"
 else
 	echo "SKIP (part): h5py or numpy not importable by $PY: edited model.h5 not tested"
 fi

@@ -6,7 +6,9 @@
  * past the ceilings or past the stored tensors (before allocating); the
  * checkpoint keeps Adam state, best weights and the loop state, and the
  * position inside an epoch (format 2; format 1 files read as at an epoch
- * boundary; a bad position or a newer format is refused); a failed save
+ * boundary; a bad position or a newer format is refused); a checkpoint
+ * gets the model file's tensor checks (attributes against the stored
+ * shapes, missing and stray tensors, in every group); a failed save
  * leaves nothing behind. */
 #include "testutil.h"
 
@@ -473,6 +475,105 @@ static void test_checkpoint_position(void **state)
 	model_meta_free(&m);
 }
 
+/* Crafted checkpoints: sizes in the attributes that the stored tensors do
+ * not have, a tensor of another shape, a missing one, a stray one.  The
+ * checkpoint's load did not check its attributes against its tensors (the
+ * model file's did): hidden 65536 over tensors of 5 read as a good
+ * checkpoint.  Now the one check of both refuses them, naming the file,
+ * before anything is allocated. */
+static void ckpt_big_hidden(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "hidden", 65536), 0);
+}
+static void ckpt_huge_vocab(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "vocab", INT32_MAX), 0);
+	assert_int_equal(h5_attr_write_int(f, "vocab_size", INT32_MAX), 0);
+}
+static void ckpt_reshape_adam(hid_t f) /* adam_v's embedding one column short */
+{
+	hid_t g = h5_group_open(f, "adam_v");
+	assert_true(g >= 0);
+	assert_true(H5Ldelete(g, "embedding.weight", H5P_DEFAULT) >= 0);
+	float z[50 * 5] = {0};
+	hsize_t dims[2] = {50, 5};
+	assert_int_equal(h5_write_array(g, "embedding.weight", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+					2, dims, z),
+			 0);
+	h5_close(g);
+}
+static void ckpt_drop_best(hid_t f)
+{
+	assert_true(H5Ldelete(f, "best/fc.bias", H5P_DEFAULT) >= 0);
+}
+static void ckpt_stray(hid_t f)
+{
+	float z[2] = {0};
+	hsize_t dims[1] = {2};
+	hid_t g = h5_group_open(f, "params");
+	assert_true(g >= 0);
+	assert_int_equal(
+		h5_write_array(g, "fc2.bias", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, z), 0);
+	h5_close(g);
+}
+
+static void test_checkpoint_crafted(void **state)
+{
+	(void)state;
+	struct model_meta m;
+	fill_meta(&m, cfg(RNN_CELL_GRU, 1, 0));
+	struct rnn_model *a = rnn_model_create(&m.cfg, 4, 8, 1);
+	assert_non_null(a);
+	rnn_model_init(a, 5);
+	float *best = random_params(&a->layout, 9);
+	struct ckpt_state st = {.epoch = 2, .seed = 1, .best_metric = 0.5, .seconds = 3};
+	snprintf(st.fingerprint, sizeof(st.fingerprint), "00112233aabbccdd");
+	st.fingerprint_text = strdup("cell=gru");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("ckpt-crafted.h5"));
+	void (*edit[5])(hid_t) = {ckpt_big_hidden, ckpt_huge_vocab, ckpt_reshape_adam,
+				  ckpt_drop_best, ckpt_stray};
+	const char *want[5] = {
+		"tensor 'rnn.weight_ih_l0' is (15, 6), but the attributes (cell gru, vocab 50, "
+		"embed 6, input_size 6, hidden 65536",
+		"tensor 'embedding.weight' is (50, 6), but the attributes (cell gru, vocab "
+		"2147483647",
+		"tensor 'embedding.weight' is (50, 5), but the attributes",
+		"tensor 'fc.bias' (1-D) is missing",
+		"'fc2.bias' is not a tensor of this gru model",
+	};
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(ckpt_save(path, &m, a, best, &st), 0);
+		struct ckpt_state back;
+		const char *txt;
+		assert_int_equal(peek_edited(path, edit[i], &back, &txt), -1);
+		if (!strstr(txt, want[i]))
+			fail_msg("case %d: no '%s' in: %s", i, want[i], txt);
+		char named[4200];
+		snprintf(named, sizeof(named), "'%s': ", path);
+		assert_non_null(strstr(txt, named)); /* the reason names the file */
+		snprintf(named, sizeof(named), "cannot read checkpoint '%s'", path);
+		assert_non_null(strstr(txt, named));
+	}
+	/* the tensors of another run's model: refused naming the file and
+	 * saying whose shapes they are not */
+	assert_int_equal(ckpt_save(path, &m, a, best, &st), 0);
+	struct rnn_config c2 = cfg(RNN_CELL_GRU, 1, 0);
+	c2.hidden = 7;
+	struct rnn_model *b = rnn_model_create(&c2, 4, 8, 1);
+	capture_begin();
+	assert_int_equal(ckpt_load_tensors(path, b, NULL), -1);
+	const char *txt = capture_end();
+	assert_non_null(strstr(txt, "tensor 'rnn.weight_ih_l0' is (15, 6), but this run's settings "
+				    "(cell gru, vocab 50, embed 6, input_size 6, hidden 7"));
+	assert_non_null(strstr(txt, path));
+	rnn_model_free(b);
+	free(st.fingerprint_text);
+	free(best);
+	rnn_model_free(a);
+	model_meta_free(&m);
+}
+
 /* A save into a folder that cannot be created leaves nothing. */
 static void test_failed_save(void **state)
 {
@@ -503,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_checkpoint_position),
+		cmocka_unit_test(test_checkpoint_crafted),
 		cmocka_unit_test(test_failed_save),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
