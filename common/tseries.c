@@ -177,6 +177,13 @@ struct csvread {
 	long *lines;
 	size_t n, cap;
 	char *col_name, *time_name;
+	/* blank lines (skipped, as pandas does): the run since the last row,
+	 * and those between two rows of values */
+	long last_row_line;      /* physical line the last record ended on */
+	size_t blank_run;
+	long blank_run_first;
+	size_t blank_inside;
+	long blank_first;
 };
 
 static void field_cb(void *s, size_t len, void *data)
@@ -314,8 +321,19 @@ static int take_row(struct csvread *c)
 static void row_cb(int term, void *data)
 {
 	struct csvread *c = data;
+	c->last_row_line = c->line;
 	if (c->failed)
 		return;
+	if (c->have_header) {
+		/* blank lines between two rows of values: counted (the ones
+		 * before the first and after the last hide nothing) */
+		if (c->blank_run && c->n > 0) {
+			if (!c->blank_inside)
+				c->blank_first = c->blank_run_first;
+			c->blank_inside += c->blank_run;
+		}
+		c->blank_run = 0;
+	}
 	int rc = c->have_header ? take_row(c) : take_header(c);
 	clear_fields(c);
 	if (rc)
@@ -333,6 +351,17 @@ static int iso_like(char **t, size_t n)
 			if (!isdigit((unsigned char)*p) && !strchr("-:.TZ ", *p))
 				return 0;
 	}
+	return 1;
+}
+
+/* A blank line, as pandas.read_csv skips it (skip_blank_lines=True):
+ * nothing but spaces, and tabs unless they are the delimiter, before the
+ * line end. */
+static int blank_line(const char *s, size_t len, unsigned char delim)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == ' ' || s[i] == '\r' || s[i] == '\n' || (s[i] == '\t' && delim != '\t')))
+			return 0;
 	return 1;
 }
 
@@ -365,15 +394,26 @@ int tseries_read_csv(const char *path, const char *column, const char *time_colu
 	size_t bufcap = 0;
 	ssize_t len;
 	int rc = 0;
+	unsigned char delim = 0; /* sniffed from the first line that is not blank */
 	while (!c.failed && (len = getline(&buf, &bufcap, fp)) > 0) {
 		c.line++;
 		const char *s = buf;
-		if (c.line == 1) {
-			if (len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) { /* UTF-8 BOM */
-				s += 3;
-				len -= 3;
-			}
-			csv_set_delim(&p, sniff_delim(s));
+		if (c.line == 1 && len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) { /* UTF-8 BOM */
+			s += 3;
+			len -= 3;
+		}
+		/* a blank line between records (not inside a quoted field that
+		 * spans lines) is skipped, as pandas.read_csv does by default */
+		if ((c.line == 1 || c.last_row_line == c.line - 1) &&
+		    blank_line(s, (size_t)len, delim ? delim : ',')) {
+			c.last_row_line = c.line; /* still between records */
+			if (c.have_header && !c.blank_run++)
+				c.blank_run_first = c.line;
+			continue;
+		}
+		if (!delim) {
+			delim = sniff_delim(s);
+			csv_set_delim(&p, delim);
 		}
 		if (csv_parse(&p, s, (size_t)len, field_cb, row_cb, &c) != (size_t)len) {
 			rc = bad_input(path, c.line, "broken quoting (%s)", csv_strerror(csv_error(&p)));
@@ -411,6 +451,14 @@ int tseries_read_csv(const char *path, const char *column, const char *time_colu
 	out->values = c.values;
 	out->times = c.tcol >= 0 ? c.times : NULL;
 	out->n = c.n;
+	out->blank_lines = c.blank_inside;
+	out->first_blank_line = c.blank_first;
+	if (!rc && c.blank_inside)
+		warning("'%s': %zu blank line%s between values skipped (the first is line %ld), "
+			"as pandas.read_csv does; the values on either side are taken as "
+			"consecutive time steps (if a blank line stands for a missing value, "
+			"fill that value in)",
+			path, c.blank_inside, c.blank_inside == 1 ? "" : "s", c.blank_first);
 	if (c.tcol < 0)
 		free(c.times);
 	out->column = c.col_name;

@@ -23,6 +23,8 @@ struct tseries {
 	char *time_column;   /* CSV time column name, or NULL */
 	char *params;        /* synthetic: the canonical parameter line; else NULL */
 	uint64_t source_hash; /* CSV: hash64 of the file's bytes; synthetic: of params */
+	size_t blank_lines;     /* CSV: blank lines skipped between two values */
+	long first_blank_line;  /* CSV: the first of them (0: none) */
 };
 
 void tseries_free(struct tseries *s);
@@ -80,6 +82,11 @@ int ts_parse_doubles(const char *s, const char *what, double *out, int max);
  * the same length and only digits, '-', ':', '.', 'T', 'Z' and spaces (ISO
  * dates and times), labels must increase strictly: a repeated or earlier
  * time is an error (a shuffled file would break the split by time).
+ * Blank lines (only spaces, or tabs when the delimiter is not a tab) are
+ * skipped, as pandas.read_csv does by default (skip_blank_lines=True);
+ * the ones between two values are counted in out->blank_lines (the first
+ * in out->first_blank_line) and a warning names the file, their number
+ * and the first line: the values around them are taken as consecutive.
  * Returns 0, or -1. */
 int tseries_read_csv(const char *path, const char *column, const char *time_column,
 		     struct tseries *out);

@@ -38,7 +38,9 @@ int main(int argc, char **argv)
 		{"level", OPT_DOUBLE, &level, "X", "synthetic: value at t = 0 before sines and noise", 0, 0},
 		{"noise", OPT_DOUBLE, &noise, "SD", "synthetic: standard deviation of the noise", 0, 1e300},
 		{"seed", OPT_INT, &seed, "N", "synthetic: seed of the phases and the noise", 0, 9e18},
-		{"csv", OPT_STR, &csv, "FILE", "read the series from a CSV file with a header", 0, 0},
+		{"csv", OPT_STR, &csv, "FILE",
+		 "read the series from a CSV file with a header (blank lines are skipped, as "
+		 "pandas.read_csv does; those between values are counted and warned about)", 0, 0},
 		{"column", OPT_STR, &column, "NAME",
 		 "CSV value column (default: the only column, or the second of two)", 0, 0},
 		{"time-column", OPT_STR, &time_column, "NAME",
@@ -107,9 +109,13 @@ int main(int argc, char **argv)
 		exit(EXIT_FAIL);
 	}
 	const size_t *b = d.bounds.bound;
-	info("'%s': %zu values (%s), examples train %zu, validation %zu, test %zu; window %ld, "
+	char blanks[96] = "";
+	if (d.series.blank_lines)
+		snprintf(blanks, sizeof(blanks), ", %zu blank line%s between values skipped",
+			 d.series.blank_lines, d.series.blank_lines == 1 ? "" : "s");
+	info("'%s': %zu values (%s%s), examples train %zu, validation %zu, test %zu; window %ld, "
 	     "horizon %ld; train mean %.6g, std %.6g; split at %zu, %zu",
-	     out, d.series.n, d.series.source, d.count[0], d.count[1], d.count[2], window,
+	     out, d.series.n, d.series.source, blanks, d.count[0], d.count[1], d.count[2], window,
 	     horizon, d.mean, d.std, b[1], b[2]);
 	tsdata_free(&d);
 

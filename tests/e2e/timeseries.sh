@@ -119,6 +119,20 @@ set -e
 [ $rc -eq 1 ] || fail "bad CSV: exit $rc, expected 1"
 grep -qF "$tmp/bad.csv:3: 'x' in column 'Value' is not a number" "$tmp/err" || fail "bad CSV message: $(cat "$tmp/err")"
 ls "$tmp" | grep -q '^bad\.h5' && fail "a failed ts-prepare left a file"
+# blank lines are skipped as pandas.read_csv skips them; the ones between
+# two values (a gap in time, perhaps) are warned about, naming the file and
+# the first, also under --quiet, and counted in the summary line
+{ echo 'Month,Value'; for i in $(seq 10 69); do echo "20$i-01,$((i % 9))"
+	[ "$i" = 30 ] && printf '\n  \n'; done; echo; } >"$tmp/blank.csv"
+"$BIN/ts-prepare" --csv "$tmp/blank.csv" --window 6 --out "$tmp/blank.h5" 2>"$tmp/err" ||
+	fail "CSV with blank lines: $(cat "$tmp/err")"
+grep -qF "'$tmp/blank.csv': 2 blank lines between values skipped (the first is line 23), as pandas.read_csv does" \
+	"$tmp/err" || fail "blank lines: no warning: $(cat "$tmp/err")"
+grep -qF "60 values ($tmp/blank.csv, 2 blank lines between values skipped)" "$tmp/err" ||
+	fail "blank lines: not in the summary: $(cat "$tmp/err")"
+"$BIN/ts-prepare" --quiet --csv "$tmp/blank.csv" --window 6 --out "$tmp/blank.h5" 2>"$tmp/err"
+grep -q "warning: .*2 blank lines between values skipped" "$tmp/err" ||
+	fail "blank lines: no warning under --quiet: $(cat "$tmp/err")"
 for args in "--synthetic 100 --csv $tmp/bad.csv" "" "--window 0 --synthetic 100" \
 	"--synthetic 100 --periods 5,6 --amplitudes 1" "--synthetic 100 --train 1" \
 	"--synthetic 100 --train 0.9 --validation 0.1" "--synthetic 100 --validation 0" \

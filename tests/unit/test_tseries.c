@@ -387,6 +387,74 @@ static void test_csv_errors(void **state)
 	assert_non_null(strstr(msg, "absent.csv"));
 }
 
+/* Blank lines are skipped as pandas.read_csv skips them (skip_blank_lines,
+ * spaces and tabs only too); the ones between two values are counted and
+ * warned about, naming the file and the first line, since they may hide a
+ * gap in time.  They used to be skipped (libcsv) without a word. */
+static void test_csv_blank_lines(void **state)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("blank.csv"));
+	/* 1 m,v  2 (blank)  3 ..01  4 ..02  5-6 (blank)  7 ..03  8 spaces
+	 * 9 tab  10 ..04  11-12 (blank) */
+	const char *text = "m,v\n\n1949-01,1\n1949-02,2\n\n\r\n1949-03,3\n   \n\t\n1949-04,4\n\n\n";
+	write_file(path, text, strlen(text));
+	struct tseries s;
+	capture_begin();
+	int rc = tseries_read_csv(path, NULL, NULL, &s);
+	const char *msg = capture_end();
+	assert_int_equal(rc, 0);
+	assert_int_equal(s.n, 4);
+	assert_true(s.values[0] == 1 && s.values[3] == 4);
+	assert_string_equal(s.times[3], "1949-04");
+	assert_int_equal(s.blank_lines, 4); /* not the leading or trailing ones */
+	assert_int_equal(s.first_blank_line, 5);
+	char want[4200];
+	snprintf(want, sizeof(want), "'%s': 4 blank lines between values skipped (the first is line 5), "
+		 "as pandas.read_csv does", path);
+	assert_non_null(strstr(msg, want));
+	tseries_free(&s);
+	/* lines are still counted physically: a bad value after a blank line */
+	snprintf(want, sizeof(want), "%s:4: 'abc' in column 'v' is not a number",
+		 test_path("bad.csv"));
+	csv_bad("t,v\n2000,1\n\n2001,abc\n", NULL, want);
+	/* only leading and trailing blank lines (and one before the header):
+	 * nothing hidden, nothing said */
+	const char *edges = "\n\xef\xbb\xbfm,v\n\n1949-01,1\n1949-02,2\n\n";
+	write_file(path, edges, strlen(edges));
+	capture_begin();
+	rc = tseries_read_csv(path, NULL, NULL, &s);
+	msg = capture_end();
+	assert_int_equal(rc, 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.blank_lines, 0);
+	assert_null(strstr(msg, "blank"));
+	tseries_free(&s);
+	/* a blank line inside a quoted field is part of the field */
+	const char *quoted = "when,v\n\"Mon\n\nday\",1\nTue,2\n";
+	write_file(path, quoted, strlen(quoted));
+	assert_int_equal(tseries_read_csv(path, "v", NULL, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.times[0], "Mon\n\nday");
+	assert_int_equal(s.blank_lines, 0);
+	tseries_free(&s);
+	/* in a TSV a line of one tab is two empty fields, not a blank line */
+	snprintf(want, sizeof(want), "%s:3: empty value in column 'b'", test_path("bad.csv"));
+	csv_bad("a\tb\n1\t2\n\t\n3\t4\n", NULL, want);
+	/* values alone: a blank line (pandas' to_csv writes a NaN so) is
+	 * skipped and warned about too */
+	const char *one = "Value\n1\n\n2\n";
+	write_file(path, one, strlen(one));
+	capture_begin();
+	rc = tseries_read_csv(path, NULL, NULL, &s);
+	msg = capture_end();
+	assert_int_equal(rc, 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.blank_lines, 1);
+	assert_non_null(strstr(msg, "1 blank line between values skipped (the first is line 3)"));
+	tseries_free(&s);
+}
+
 /* Time labels that are not ISO-like are kept as they are, in file order. */
 static void test_csv_free_form_times(void **state)
 {
@@ -412,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_csv_good),
 		cmocka_unit_test(test_csv_errors),
 		cmocka_unit_test(test_csv_free_form_times),
+		cmocka_unit_test(test_csv_blank_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
