@@ -11,9 +11,11 @@
 # artifacts it vouches for, so `make clean` does not lose it; symbols and
 # debug information left out), rewritten only when the linked binary's code
 # changes.  Rebuilding a program into the same code (after `make clean`
-# too, CUDA objects included) re-runs nothing; a program whose code changed
-# re-runs its stage and what follows.  Parameters are dependencies the same
-# way (artifacts/params/).
+# too, CUDA objects included) re-runs nothing, and `make -q` / `make -n`
+# then say there is nothing to do; a program whose code changed re-runs its
+# stage and what follows.  Goals that reach a stage build the programs
+# first (then make reads the Makefile again); details in mk/code.mk.
+# Parameters are dependencies the same way (artifacts/params/).
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
@@ -79,10 +81,10 @@ NVCC_VERSION := $(shell $(NVCC) --version 2>/dev/null | sed -n 's/.*release \([0
 NVCCFLAGS ?= -O3 -lineinfo
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
 CUDA_DEFS := -DRNNPIPE_CUDA=1
-$(info CUDA: nvcc $(NVCC_VERSION), arch $(CUDA_ARCH) (override: CUDA_ARCH=sm_XX, HAVE_CUDA=0))
+$(if $(MAKE_RESTARTS),,$(info CUDA: nvcc $(NVCC_VERSION), arch $(CUDA_ARCH) (override: CUDA_ARCH=sm_XX, HAVE_CUDA=0)))
 else
 # (nvcc there, HAVE_CUDA=0 given: not "not found")
-$(info CUDA: $(or $(CUDA_OFF),off (HAVE_CUDA=$(HAVE_CUDA)$(if $(NVCC),; nvcc is $(NVCC)))), CPU only$(if $(CUDA_OFF), (HAVE_CUDA=0)))
+$(if $(MAKE_RESTARTS),,$(info CUDA: $(or $(CUDA_OFF),off (HAVE_CUDA=$(HAVE_CUDA)$(if $(NVCC),; nvcc is $(NVCC)))), CPU only$(if $(CUDA_OFF), (HAVE_CUDA=0))))
 endif
 
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
@@ -173,6 +175,8 @@ include mk/pipeline.mk
 include mk/timeseries.mk
 include mk/fuzz.mk
 include bench/bench.mk
+# last: it needs every goal (and builds the programs before any stage)
+include mk/code.mk
 
 # The parameters files (PARAMS_<name>, rule in mk/pipeline.mk) whose text
 # changed, now that every PARAMS_ variable is defined.

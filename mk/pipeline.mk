@@ -4,8 +4,8 @@
 #
 # Freshness rules:
 #  - each stage's artifacts depend on its inputs, on the stamp of its
-#    program's bytes ($(ART)/stamps/<prog>.sum) and on a parameters file
-#    (artifacts/params/<stage>.txt) that is rewritten only when the
+#    program's code ($(ART)/stamps/<prog>.sum, mk/code.mk) and on a
+#    parameters file (artifacts/params/<stage>.txt) rewritten only when the
 #    parameters change, so `make CELL=lstm` re-runs train and what follows,
 #    `make MAX_LEN=128` re-runs from tokenize, `make LABELS=3class` from
 #    filter-relabel;
@@ -108,19 +108,9 @@ endif
 SPLITS := $(ART)/split/train.tok $(ART)/split/validation.tok $(ART)/split/test.tok
 stamp = $(ART)/stamps/$(1).sum
 
-# Stamp of a program's code: rewritten only when the binary's code or data
-# changed.  Kept with the artifacts, not in $(BUILD): `make clean` and a
-# rebuild into the same code re-run nothing.  The sum leaves out the symbol
-# table and debug information (strip): nvcc writes a temporary file name
-# with its PID into each object's symbol table, so two builds of the same
-# CUDA code differ there and only there.  The stripped copy is a temporary
-# file of its own: two makes on one ART (a retrain and a make by hand)
-# shared <stamp>.bin, and one removed it under the other.
-PROG_SUMS := $(PROGS:$(BIN)/%=$(ART)/stamps/%.sum)
-$(PROG_SUMS): $(ART)/stamps/%.sum: $(BIN)/%
-	@mkdir -p $(@D)
-	@t=$$(mktemp) && trap 'rm -f "$$t"' EXIT && strip -o "$$t" $< && sum=$$(sha256sum < "$$t") && \
-		{ [ "$$(cat $@ 2>/dev/null)" = "$$sum" ] || echo "$$sum" > $@; }
+# Stamp of a program's code ($(ART)/stamps/<prog>.sum): rewritten only when
+# the program's code changed, so a rebuild into the same code (make clean
+# too) re-runs nothing.  Its rule and the code sums are in mk/code.mk.
 
 TRAIN_FLAGS = --cell $(CELL) --embed $(EMBED) --hidden $(HIDDEN) --layers $(LAYERS) \
 	$(if $(filter 1,$(BIDIR)),--bidirectional) --pool $(POOL) --batch $(BATCH) --lr $(LR) \

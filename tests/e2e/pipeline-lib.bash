@@ -1,6 +1,6 @@
 # tests/e2e/pipeline-lib.bash - the setup shared by the e2e tests that run
 # make as the pipeline on the demo dump in a temporary tree (make_pipeline.sh,
-# retrain.sh).  Not a test itself: the runner only runs tests/e2e/*.sh.
+# make_rebuild.sh, retrain.sh).  Not a test itself: the runner only runs tests/e2e/*.sh.
 # Sourced, it goes to the repository (make runs there) and sets TOP and
 # BUILD; pipeline_tree makes the tree, mk runs make.
 
@@ -24,3 +24,17 @@ pipeline_tree() {
 # mk ARGS...: make in the repository with the knobs, every artifact under
 # $ART and every report under $REPORTS (ART=DIR mk ...: elsewhere, once).
 mk() { make --no-print-directory "${knobs[@]}" ART="$ART" REPORTS="$REPORTS" "$@"; }
+
+# stages: the stages a make's output says it ran, sorted, each followed by a
+# space ("evaluate report train ")
+stages() { grep -o 'STAGE   [a-z0-9-]*' | awk '{print $2}' | sort -u | tr '\n' ' '; }
+# expect LABEL STAGES ARGS...: mk ARGS must run exactly STAGES
+expect() {
+	local label=$1 want=$2; shift 2
+	local got
+	got=$(mk "$@" 2>&1 | stages)
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: $label: re-ran '$got', expected '$want'"; exit 1
+	fi
+	echo "ok: $label: $want"
+}
