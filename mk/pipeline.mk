@@ -227,10 +227,13 @@ $(ART)/metrics.json $(ART)/predictions.tsv &: $(ART)/model.h5 $(ART)/dataset.h5 
 
 # ---- the nightly job (scripts/retrain): lock, stale stages, promotion ----
 # Command-line variables (DATA=..., CELL=...) reach the inner make through
-# MAKEFLAGS.
+# MAKEFLAGS.  The script is a sub-make ('+'): its makes share the job slots
+# of `make -j retrain` (without '+' they warned "jobserver unavailable" and
+# ran one job at a time), and make runs it under -n and -q too, where it
+# writes nothing (its header says what it does then).
 .PHONY: retrain
 retrain: build
-	@scripts/retrain
+	+@MAKE=$(call shq,$(MAKE)) scripts/retrain
 
 # ---- the settings of `make all`, as shell assignments: for running the
 # stages where make cannot run (bench/gpu-prepare.sh -> bench/gpu-pipeline.sh);
