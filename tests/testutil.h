@@ -39,6 +39,23 @@ static inline const char *shared_or_skip(const char *rel)
 	return p;
 }
 
+/* |got - want| <= tol, compared in double; NaN or Inf in either fails.
+ * (cmocka 1.1.5's assert_float_equal casts to float and passes whenever
+ * the difference is NaN or Inf, so a NaN result matched any expectation.) */
+#define assert_close(got, want, tol) \
+	_assert_close((double)(got), (double)(want), (double)(tol), #got, __FILE__, __LINE__)
+static inline void _assert_close(double got, double want, double tol, const char *expr,
+				 const char *file, int line)
+{
+	double d = got - want;
+	if (d < 0)
+		d = -d;
+	if (!(d <= tol)) {
+		print_error("%s = %.17g, want %.17g within %.3g\n", expr, got, want, tol);
+		_fail(file, line);
+	}
+}
+
 /* A fresh temporary folder for this test process; removed by the OS's tmp
  * cleaning, not by the test (so a failure can be inspected). */
 static inline const char *test_tmpdir(void)

@@ -329,7 +329,7 @@ static void test_batch_independence(void **state)
 				 * as a (1, len) batch it is its first len ids */
 				assert_int_equal(rnn_model_predict(m, &b1, one), 0);
 				for (int k = 0; k < 3; k++)
-					assert_float_equal(one[k], all[i * 3 + k], 2e-6);
+					assert_close(one[k], all[i * 3 + k], 2e-6);
 			}
 			rnn_model_free(m);
 		}
@@ -384,10 +384,10 @@ static void test_predict_and_inference_model(void **state)
 		for (int k = 0; k < 3; k++)
 			z += exp(tr->out[i * 3 + k] - mx);
 		for (int k = 0; k < 3; k++) {
-			assert_float_equal(p1[i * 3 + k], exp(tr->out[i * 3 + k] - mx) / z, 1e-6);
+			assert_close(p1[i * 3 + k], exp(tr->out[i * 3 + k] - mx) / z, 1e-6);
 			s += p1[i * 3 + k];
 		}
-		assert_float_equal(s, 1.0, 1e-6);
+		assert_close(s, 1.0, 1e-6);
 	}
 	rnn_model_free(tr);
 	rnn_model_free(inf);
@@ -407,7 +407,7 @@ static void test_grad_accumulation(void **state)
 	assert_int_equal(rnn_model_forward(m, &t.b, &loss), 0);
 	assert_int_equal(rnn_model_backward(m, &t.b), 0);
 	for (size_t i = 0; i < P; i++)
-		assert_float_equal(m->grads[i], 2 * g1[i], 1e-6 + 1e-6 * fabs(g1[i]));
+		assert_close(m->grads[i], 2 * g1[i], 1e-6 + 1e-6 * fabs(g1[i]));
 	rnn_model_zero_grad(m);
 	for (size_t i = 0; i < P; i++)
 		assert_true(m->grads[i] == 0.0f);
@@ -432,11 +432,11 @@ static void test_clip_and_nan_guard(void **state)
 	for (size_t i = 0; i < m->layout.total; i++)
 		s += (double)m->grads[i] * m->grads[i];
 	double norm = rnn_model_grad_norm(m);
-	assert_float_equal(norm, sqrt(s), 1e-12 + 1e-9 * sqrt(s));
+	assert_close(norm, sqrt(s), 1e-12 + 1e-9 * sqrt(s));
 	assert_true(rnn_model_grads_finite(m));
 	float max_norm = (float)(norm / 4);
-	assert_float_equal(rnn_model_clip_grad(m, max_norm), norm, 1e-12);
-	assert_float_equal(rnn_model_grad_norm(m), max_norm, 1e-5 * max_norm);
+	assert_close(rnn_model_clip_grad(m, max_norm), norm, 1e-12);
+	assert_close(rnn_model_grad_norm(m), max_norm, 1e-5 * max_norm);
 	m->g.rnn[0][1].w_hh[3] = NAN;
 	assert_false(rnn_model_grads_finite(m));
 

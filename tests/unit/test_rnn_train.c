@@ -127,9 +127,9 @@ static void test_adam_kernel(void **state)
 		/* float32 state against double: ~6e-8 relative per op on terms
 		 * of size <= 1 (m cancels: absolute), v <= 0.1, p ~ 1 */
 		for (int i = 0; i < N; i++) {
-			assert_float_equal(p[i], pd[i], 1e-6 * (1 + fabs(pd[i])));
-			assert_float_equal(m[i], md[i], 1e-6);
-			assert_float_equal(v[i], vd[i], 1e-8 + 1e-6 * fabs(vd[i]));
+			assert_close(p[i], pd[i], 1e-6 * (1 + fabs(pd[i])));
+			assert_close(m[i], md[i], 1e-6);
+			assert_close(v[i], vd[i], 1e-8 + 1e-6 * fabs(vd[i]));
 		}
 	}
 	/* g == NULL is a zero gradient */
@@ -223,23 +223,23 @@ static void test_loss_kernels(void **state)
 	softmax_xent_forward_cpu(2, 3, logits, labels, probs, &loss);
 	double z = exp(1.0) + exp(2.0) + exp(3.0);
 	double l0 = log(z) - 3.0, l1 = log(exp(-1.0) + 1.0 + exp(1.0)) + 1.0;
-	assert_float_equal(loss, (l0 + l1) / 2, 1e-6);
-	assert_float_equal(probs[2], exp(3.0) / z, 1e-7);
+	assert_close(loss, (l0 + l1) / 2, 1e-6);
+	assert_close(probs[2], exp(3.0) / z, 1e-7);
 	softmax_xent_backward_cpu(2, 3, probs, labels, d);
-	assert_float_equal(d[2], (exp(3.0) / z - 1) / 2, 1e-7);
-	assert_float_equal(d[1], exp(2.0) / z / 2, 1e-7);
+	assert_close(d[2], (exp(3.0) / z - 1) / 2, 1e-7);
+	assert_close(d[1], exp(2.0) / z / 2, 1e-7);
 	/* huge logits stay finite */
 	float big[2] = {1000.0f, -1000.0f};
 	int32_t l = 1;
 	softmax_xent_forward_cpu(1, 2, big, &l, probs, &loss);
-	assert_float_equal(loss, 2000.0, 1e-3);
+	assert_close(loss, 2000.0, 1e-3);
 
 	float pred[4] = {1, 2, 3, 4}, tgt[4] = {1, 0, 3, 5};
 	mse_forward_cpu(2, 2, pred, tgt, &loss);
-	assert_float_equal(loss, (0 + 4 + 0 + 1) / 4.0, 1e-7);
+	assert_close(loss, (0 + 4 + 0 + 1) / 4.0, 1e-7);
 	mse_backward_cpu(2, 2, pred, tgt, d);
-	assert_float_equal(d[1], 2 * 2 / 4.0, 1e-7);
-	assert_float_equal(d[3], 2 * -1 / 4.0, 1e-7);
+	assert_close(d[1], 2 * 2 / 4.0, 1e-7);
+	assert_close(d[3], 2 * -1 / 4.0, 1e-7);
 }
 
 /* A tiny model learns the synthetic task on fresh batches. */
