@@ -1,6 +1,7 @@
 /* test_rnn_model.c - the model API beyond the math: parameter layout and
  * names, configuration checks, initialisation, the PRNG, batch checks,
- * padding invariance, batch-composition independence, prediction,
+ * padding invariance, batch-composition independence, nothing carried
+ * over from the previous batch, prediction,
  * gradient accumulation, clipping, the NaN guard, determinism.
  *
  * Needs no shared material.  Training-trajectory and optimiser tests are in
@@ -335,6 +336,44 @@ static void test_batch_independence(void **state)
 		}
 }
 
+/* What one batch leaves in the model's buffers does not reach the next:
+ * after a batch at full length (every step of every buffer written), a
+ * batch of short sequences gives, bit for bit, the outputs, loss and
+ * gradients a fresh model gives.  The reverse direction starts at len-1
+ * from the state its first padding step holds, which must be the zeros the
+ * kernels write there (kernels_cpu.h), not the previous batch's values. */
+static void test_previous_batch_leaves_nothing(void **state)
+{
+	for (int cell = 0; cell < 3; cell++)
+		for (int pool = 0; pool < 3; pool++) {
+			struct rnn_config c = classify_cfg(cell, 2, 1, pool);
+			struct rnn_model *used = rnn_model_create(&c, 8, 12, 1);
+			struct rnn_model *fresh = rnn_model_create(&c, 8, 12, 1);
+			assert_non_null(used);
+			assert_non_null(fresh);
+			rnn_model_init(used, 12);
+			rnn_model_init(fresh, 12);
+			size_t P = used->layout.total;
+			float out1[24], out2[24], l1, l2;
+			float *g1 = malloc(sizeof(float) * P), *g2 = malloc(sizeof(float) * P);
+			struct tbatch full, t;
+			make_batch(&full, &c, 8, 12, 13, 1, 0);
+			for (int i = 0; i < 8; i++)
+				full.lengths[i] = 12;
+			make_batch(&t, &c, 8, 12, 14, 0, 0);
+			fwd_bwd(used, &full.b, out1, &l1, g1);
+			fwd_bwd(used, &t.b, out1, &l1, g1);
+			fwd_bwd(fresh, &t.b, out2, &l2, g2);
+			assert_memory_equal(out1, out2, sizeof(float) * 8 * c.outputs);
+			assert_memory_equal(&l1, &l2, sizeof(float));
+			assert_memory_equal(g1, g2, sizeof(float) * P);
+			free(g1);
+			free(g2);
+			rnn_model_free(used);
+			rnn_model_free(fresh);
+		}
+}
+
 /* With every sequence at full length, last-padded equals last (one
  * direction: the reverse halves differ by definition). */
 static void test_last_padded_full_length(void **state)
@@ -504,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_batch_errors),
 		cmocka_unit_test(test_padding_invariance),
 		cmocka_unit_test(test_batch_independence),
+		cmocka_unit_test(test_previous_batch_leaves_nothing),
 		cmocka_unit_test(test_last_padded_full_length),
 		cmocka_unit_test(test_predict_and_inference_model),
 		cmocka_unit_test(test_grad_accumulation),
