@@ -1,7 +1,8 @@
 /* test_rnn_train.c - training behaviour of the CPU engine: recorded loss
  * trajectories (our own golden), the Adam/AdamW kernel against a double
  * reference of PyTorch's update, lazy (sparse) against dense Adam on the
- * embedding, the loss kernels, and that a tiny model learns a tiny task.
+ * embedding, the loss and pooling kernels, and that a tiny model learns a
+ * tiny task.
  *
  * Needs no shared material.
  */
@@ -242,6 +243,94 @@ static void test_loss_kernels(void **state)
 	assert_close(d[3], 2 * -1 / 4.0, 1e-7);
 }
 
+/* Pooling by hand: T 3, B 2, H 2, two directions (D 4), lengths 3 and 2.
+ * LAST reads the forward half at len-1 and the reverse half at step 0;
+ * LAST_PADDED reads step T-1 for both; MEAN and MAX see real steps only
+ * (row 1's padding step holds 9, larger than anything real); MAX keeps the
+ * first step of a tie (row 0, column 1: steps 0 and 2).  Backward sends
+ * the gradient where forward read, zero elsewhere. */
+static void test_pool_kernels(void **state)
+{
+	enum { T = 3, B = 2, H = 2, D = 4 };
+	const int32_t len[B] = {3, 2};
+	float y[T * B * D];
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++)
+			for (int j = 0; j < D; j++)
+				y[(t * B + b) * D + j] = (float)(t * 100 + b * 10 + j);
+	y[(0 * B + 0) * D + 1] = 500; /* tie: steps 0 and 2 */
+	y[(2 * B + 0) * D + 1] = 500;
+	y[(1 * B + 0) * D + 1] = 400;
+	for (int j = 0; j < D; j++)
+		y[(2 * B + 1) * D + j] = 900; /* row 1's padding step */
+#define Y(t, b, j) y[((t) * B + (b)) * D + (j)]
+	float out[B * D], dout[B * D], dy[T * B * D];
+	int32_t arg[B * D];
+	for (int i = 0; i < B * D; i++)
+		dout[i] = (float)(i + 1);
+
+	pool_forward_cpu(RNN_POOL_LAST, T, B, H, 2, len, y, out, NULL);
+	for (int b = 0; b < B; b++)
+		for (int j = 0; j < D; j++)
+			assert_true(out[b * D + j] == Y(j < H ? len[b] - 1 : 0, b, j));
+	pool_backward_cpu(RNN_POOL_LAST, T, B, H, 2, len, NULL, dout, dy);
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++)
+			for (int j = 0; j < D; j++)
+				assert_true(dy[(t * B + b) * D + j] ==
+					    (t == (j < H ? len[b] - 1 : 0) ? dout[b * D + j] : 0));
+
+	pool_forward_cpu(RNN_POOL_LAST_PADDED, T, B, H, 2, len, y, out, NULL);
+	for (int b = 0; b < B; b++)
+		for (int j = 0; j < D; j++)
+			assert_true(out[b * D + j] == Y(T - 1, b, j));
+	pool_backward_cpu(RNN_POOL_LAST_PADDED, T, B, H, 2, len, NULL, dout, dy);
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++)
+			for (int j = 0; j < D; j++)
+				assert_true(dy[(t * B + b) * D + j] ==
+					    (t == T - 1 ? dout[b * D + j] : 0));
+
+	pool_forward_cpu(RNN_POOL_MEAN, T, B, H, 2, len, y, out, NULL);
+	for (int b = 0; b < B; b++)
+		for (int j = 0; j < D; j++) {
+			double s = 0;
+			for (int t = 0; t < len[b]; t++)
+				s += Y(t, b, j);
+			/* a float sum of <= 3 integers below 1e3 is exact; one
+			 * rounding in the division: 1e-7 relative */
+			assert_close(out[b * D + j], s / len[b], 1e-7 * fabs(s));
+		}
+	pool_backward_cpu(RNN_POOL_MEAN, T, B, H, 2, len, NULL, dout, dy);
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++)
+			for (int j = 0; j < D; j++)
+				/* one float rounding of dout / len: 1e-7 relative */
+				assert_close(dy[(t * B + b) * D + j],
+					     t < len[b] ? dout[b * D + j] / (double)len[b] : 0.0,
+					     1e-7 * dout[b * D + j]);
+
+	pool_forward_cpu(RNN_POOL_MAX, T, B, H, 2, len, y, out, arg);
+	for (int b = 0; b < B; b++)
+		for (int j = 0; j < D; j++) {
+			int best = 0;
+			for (int t = 1; t < len[b]; t++)
+				if (Y(t, b, j) > Y(best, b, j))
+					best = t;
+			assert_int_equal(arg[b * D + j], best);
+			assert_true(out[b * D + j] == Y(best, b, j));
+		}
+	assert_int_equal(arg[1], 0);         /* the tie: first step */
+	assert_true(out[D] == Y(1, 1, 0)); /* not the padding step's 900 */
+	pool_backward_cpu(RNN_POOL_MAX, T, B, H, 2, len, arg, dout, dy);
+	for (int t = 0; t < T; t++)
+		for (int b = 0; b < B; b++)
+			for (int j = 0; j < D; j++)
+				assert_true(dy[(t * B + b) * D + j] ==
+					    (t == arg[b * D + j] ? dout[b * D + j] : 0));
+#undef Y
+}
+
 /* A tiny model learns the synthetic task on fresh batches. */
 static void test_learns(void **state)
 {
@@ -281,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recorded_losses), cmocka_unit_test(test_adam_kernel),
 		cmocka_unit_test(test_sparse_vs_dense), cmocka_unit_test(test_loss_kernels),
+		cmocka_unit_test(test_pool_kernels),
 		cmocka_unit_test(test_learns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
