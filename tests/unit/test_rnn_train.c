@@ -104,7 +104,7 @@ static void adam_ref(double *p, double g, double *m, double *v, double lr, doubl
 
 static void test_adam_kernel(void **state)
 {
-	enum { N = 1000 };
+	enum { N = 1003 }; /* not a multiple of 4: the scalar tail after SSE2 runs too */
 	struct rng r;
 	rng_seed(&r, 3);
 	for (int variant = 0; variant < 3; variant++) {
@@ -133,19 +133,24 @@ static void test_adam_kernel(void **state)
 			assert_close(v[i], vd[i], 1e-8 + 1e-6 * fabs(vd[i]));
 		}
 	}
-	/* g == NULL is a zero gradient */
-	float p1[64], p2[64], m1[64], m2[64], v1[64], v2[64], z[64] = {0};
-	for (int i = 0; i < 64; i++) {
-		p1[i] = p2[i] = (float)rng_normal(&r);
-		m1[i] = m2[i] = (float)(0.1 * rng_normal(&r));
-		v1[i] = v2[i] = (float)(0.01 * rng_uniform(&r));
-	}
-	adam_cpu(64, p1, NULL, m1, v1, 1e-3, 0.9, 0.999, 1e-8, 0.0, 0, 7);
-	adam_cpu(64, p2, z, m2, v2, 1e-3, 0.9, 0.999, 1e-8, 0.0, 0, 7);
-	for (int i = 0; i < 64; i++) {
-		assert_true(p1[i] == p2[i]);
-		assert_true(m1[i] == m2[i]);
-		assert_true(v1[i] == v2[i]);
+	/* g == NULL is a zero gradient, weight decay included (Adam's L2 term
+	 * wd * p still enters m and v); 67 elements: SSE2 blocks and a tail */
+	for (int variant = 0; variant < 3; variant++) {
+		int adamw = variant == 2;
+		double wd = variant == 0 ? 0.0 : 0.05;
+		float p1[67], p2[67], m1[67], m2[67], v1[67], v2[67], z[67] = {0};
+		for (int i = 0; i < 67; i++) {
+			p1[i] = p2[i] = (float)rng_normal(&r);
+			m1[i] = m2[i] = (float)(0.1 * rng_normal(&r));
+			v1[i] = v2[i] = (float)(0.01 * rng_uniform(&r));
+		}
+		adam_cpu(67, p1, NULL, m1, v1, 1e-3, 0.9, 0.999, 1e-8, wd, adamw, 7);
+		adam_cpu(67, p2, z, m2, v2, 1e-3, 0.9, 0.999, 1e-8, wd, adamw, 7);
+		for (int i = 0; i < 67; i++) {
+			assert_true(p1[i] == p2[i]);
+			assert_true(m1[i] == m2[i]);
+			assert_true(v1[i] == v2[i]);
+		}
 	}
 	/* AdamW with zero moments and gradient: pure decay */
 	float p3 = 2.0f, m3 = 0, v3 = 0, g3 = 0;
