@@ -455,7 +455,8 @@ static void test_grad_accumulation(void **state)
 }
 
 /* The norm covers every gradient (embedding included); clipping scales to
- * max_norm; a NaN anywhere stops the step and leaves parameters alone. */
+ * max_norm; grads_finite sees NaN and +-Inf; a NaN anywhere stops the step
+ * and leaves parameters alone. */
 static void test_clip_and_nan_guard(void **state)
 {
 	struct rnn_config c = classify_cfg(RNN_CELL_RNN, 1, 1, RNN_POOL_MAX);
@@ -478,6 +479,17 @@ static void test_clip_and_nan_guard(void **state)
 	assert_close(rnn_model_grad_norm(m), max_norm, 1e-5 * max_norm);
 	m->g.rnn[0][1].w_hh[3] = NAN;
 	assert_false(rnn_model_grads_finite(m));
+	m->g.rnn[0][1].w_hh[3] = -INFINITY; /* infinities count as well */
+	assert_false(rnn_model_grads_finite(m));
+	m->g.rnn[0][1].w_hh[3] = 0.0f;
+	m->g.fc_b[0] = INFINITY;
+	assert_false(rnn_model_grads_finite(m));
+	m->g.fc_b[0] = 0.0f;
+	float *row = m->g.embedding + (size_t)t.ids[0] * c.embed; /* a row of the batch */
+	row[1] = INFINITY;
+	assert_false(rnn_model_grads_finite(m));
+	row[1] = 0.0f;
+	assert_true(rnn_model_grads_finite(m));
 
 	/* NaN guard: a NaN weight makes the loss NaN; nothing moves */
 	struct rnn_optim o;
