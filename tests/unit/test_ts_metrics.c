@@ -1,6 +1,7 @@
 /* test_ts_metrics.c - forecast errors and baselines on series whose answer
  * is known (a ramp: the naive error is the slope; a pure season: the
- * seasonal naive error is zero), MAPE's zero rule, the metrics JSON, and
+ * seasonal naive error is zero), a model's errors per forecast step, MAPE's
+ * zero rule and negative targets, the metrics JSON, and
  * predictions files with their errors. */
 #include "testutil.h"
 
@@ -208,6 +209,47 @@ static void test_season_before_series_is_null(void **state)
 	tsdata_free(&d);
 }
 
+/* A model's errors with k = 2, by hand: forecasts 1 too high at step 1
+ * and 2 too low at step 2, in original units.  Per step: rmse = mae = 1
+ * and 2, MAPE the mean of 1/|y| and 2/|y| over that step's targets;
+ * overall rmse sqrt((1 + 4) / 2), mae 1.5; mse_normalised is the mean of
+ * the squared errors divided by std^2 over all rows * k values. */
+static void test_model_errors_per_step(void **state)
+{
+	double v[120];
+	for (int i = 0; i < 120; i++)
+		v[i] = 50 + 20 * sin(i / 7.0) + 0.5 * i;
+	struct tsdata d;
+	make_data(&d, v, 120, 6, 2, 0);
+	size_t rows = d.count[TS_TEST];
+	const int64_t *ix = d.index[TS_TEST];
+	double *p = malloc(rows * 2 * sizeof(double)), ape[2] = {0, 0};
+	for (size_t r = 0; r < rows; r++) {
+		p[2 * r] = v[ix[r]] + 1;
+		p[2 * r + 1] = v[ix[r] + 1] - 2;
+		ape[0] += 1 / fabs(v[ix[r]]);
+		ape[1] += 2 / fabs(v[ix[r] + 1]);
+	}
+	json_t *m = ts_metrics_build(&d, TS_TEST, p, rows, TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	assert_true(NEAR(num(m, "rmse"), sqrt(2.5)));
+	assert_true(NEAR(num(m, "mae"), 1.5));
+	assert_true(NEAR(num(m, "mape"), 100 * (ape[0] + ape[1]) / (2.0 * rows)));
+	assert_true(NEAR(num(m, "mse_normalised"), 2.5 / (d.std * d.std)));
+	json_t *ps = json_object_get(m, "per_step");
+	assert_int_equal(json_array_size(ps), 2);
+	for (int h = 0; h < 2; h++) {
+		json_t *s = json_array_get(ps, h);
+		assert_int_equal(json_integer_value(json_object_get(s, "step")), h + 1);
+		assert_true(NEAR(num(s, "rmse"), h + 1));
+		assert_true(NEAR(num(s, "mae"), h + 1));
+		assert_true(NEAR(num(s, "mape"), 100 * ape[h] / rows));
+	}
+	json_decref(m);
+	free(p);
+	tsdata_free(&d);
+}
+
 static void test_mape_skips_zero(void **state)
 {
 	double truth[4] = {0, 2, 0, 4}, pred[4] = {1, 3, -1, 2};
@@ -221,6 +263,10 @@ static void test_mape_skips_zero(void **state)
 	double z[2] = {0, 0};
 	ts_err_compute(z, pred, 2, 1, &e);
 	assert_true(isnan(e.mape));
+	/* negative targets: |error / target|, positive (1/2 and 1/4) */
+	double tneg[2] = {-2, 4}, pneg[2] = {-3, 5};
+	ts_err_compute(tneg, pneg, 2, 1, &e);
+	assert_true(NEAR(e.mape, 100 * (0.5 + 0.25) / 2));
 	/* strided: step 2 of (2, 2) */
 	double t2[4] = {1, 10, 2, 20}, p2[4] = {1, 11, 2, 23};
 	ts_err_compute(t2 + 1, p2 + 1, 2, 2, &e);
@@ -367,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_ramp_horizon),
 		cmocka_unit_test(test_seasonal_naive),
 		cmocka_unit_test(test_season_before_series_is_null),
+		cmocka_unit_test(test_model_errors_per_step),
 		cmocka_unit_test(test_mape_skips_zero),
 		cmocka_unit_test(test_write_and_predictions_file),
 		cmocka_unit_test(test_write_test_from_file),
