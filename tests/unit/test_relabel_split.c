@@ -335,6 +335,96 @@ static void test_split_drops_repeats(void **state)
 	assert_int_equal(read_splits("rep", pl, 200, &named), 100);
 }
 
+/* Named splits of all three kinds, unlabeled records, two inputs and
+ * repeats: "mix" (300 records, record i names split 1 + i % 3, label -1
+ * every 5th, else i % 2), "plain" (200, unnamed) and "plain" again (its
+ * first 50 texts: repeats, dropped).  Each named record is in the split it
+ * named and counted as named; each record keeps its own input as source;
+ * the stats' classes and fractions (of the 500 kept) match the files. */
+static void test_split_named_all_kinds_and_stats(void **state)
+{
+	/* (copies: test_path's buffers are reused) */
+	char *mix = strdup(test_path("mix.tok")), *plain = strdup(test_path("plain.tok")),
+	     *again = strdup(test_path("again.tok"));
+	struct tokmeta m;
+	init_meta(&m, mix, 256);
+	m.n_labels = 2;
+	m.labels[0] = strdup("negative");
+	m.labels[1] = strdup("positive");
+	struct tokwriter *w = tokwriter_open(mix, &m);
+	assert_non_null(w);
+	for (int i = 0; i < 300; i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "mix %d", i);
+		uint32_t ids[3] = {2, 5, 3};
+		int label = i % 5 == 4 ? -1 : i % 2;
+		const char *raw = label < 0 ? "meh" : label ? "positive" : "negative";
+		struct tokrec rec = {
+			.hash = hash64(text, strlen(text)), .label = label,
+			.split = (uint8_t)(SPLIT_TRAIN + i % 3), .line = (uint32_t)i + 1,
+			.n_full = 3, .n_ids = 3, .ids = ids, .label_raw = raw,
+			.label_raw_len = strlen(raw), .text = text, .text_len = strlen(text)};
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&m);
+	make_labelled(plain, "plain", 200, 0);
+	make_labelled(again, "plain", 50, 0);
+
+	const char *in[] = {mix, plain, again};
+	json_t *st = NULL;
+	assert_int_equal(run_split("kinds", in, 3, 0, &st), 0);
+	assert_int_equal(jint(st, "in", NULL), 550);
+	assert_int_equal(jint(st, "duplicates_dropped", NULL), 50);
+	json_t *splits = json_object_get(st, "splits");
+	long total = 0;
+	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
+		json_t *o = json_object_get(splits, tok_split_name(s));
+		assert_int_equal(jint(o, "named", NULL), 100);
+		assert_int_equal(jint(o, "named", NULL) + jint(o, "hashed", NULL), jint(o, "n", NULL));
+		total += jint(o, "n", NULL);
+
+		/* read back: splits named, sources, classes */
+		char name[64];
+		snprintf(name, sizeof(name), "kinds-%s.tok", tok_split_name(s));
+		struct tokreader *r = tokreader_open(test_path(name));
+		assert_non_null(r);
+		const struct tokmeta *rm = tokreader_meta(r);
+		struct tokrec rec;
+		long n = 0, cls[3] = {0}; /* negative, positive, unlabeled */
+		while (tokreader_next(r, &rec) == 1) {
+			n++;
+			cls[rec.label < 0 ? 2 : rec.label]++;
+			assert_true(rec.source < (uint32_t)rm->n_sources);
+			const char *src = rm->sources[rec.source].name;
+			if (rec.text_len > 4 && !memcmp(rec.text, "mix ", 4)) {
+				assert_string_equal(src, mix);
+				char num[16] = {0}; /* rec.text is not NUL-terminated */
+				memcpy(num, rec.text + 4, rec.text_len - 4 < 15 ? rec.text_len - 4 : 15);
+				int i = atoi(num);
+				assert_int_equal(rec.split, SPLIT_TRAIN + i % 3);
+			} else {
+				assert_string_equal(src, plain); /* repeats come from again */
+			}
+		}
+		tokreader_close(r);
+		assert_int_equal(n, jint(o, "n", NULL));
+		json_t *c = json_object_get(o, "classes");
+		assert_int_equal(jint(c, "negative", NULL), cls[0]);
+		assert_int_equal(jint(c, "positive", NULL), cls[1]);
+		assert_int_equal(jint(c, "(unlabeled)", NULL), cls[2]);
+		assert_true(cls[2] > 0);
+		/* fraction of the kept records: the same double division as the
+		 * stage, so equal but for 1e-15 of slack */
+		assert_close(json_real_value(json_object_get(o, "fraction")), n / 500.0, 1e-15);
+	}
+	assert_int_equal(total, 500);
+	json_decref(st);
+	free(mix);
+	free(plain);
+	free(again);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_split_adding_moves_nothing),
 		cmocka_unit_test(test_split_named_wins),
 		cmocka_unit_test(test_split_drops_repeats),
+		cmocka_unit_test(test_split_named_all_kinds_and_stats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
