@@ -92,7 +92,11 @@ static void test_fracs_parse(void **state)
 	assert_true(f.train == 0.8 && f.validation == 0.1 && f.test == 0.1);
 	assert_int_equal(split_fracs_parse("0.7,0.15,0.15", &f), 0);
 	assert_true(f.validation == 0.15);
+	assert_int_equal(split_fracs_parse("70:20:10", &f), 0); /* ':' separates too */
+	assert_true(f.train == 0.7 && f.validation == 0.2 && f.test == 0.1);
 	assert_int_equal(split_fracs_parse("100/0/0", &f), 0);
+	assert_true(f.train == 1 && f.validation == 0 && f.test == 0);
+	assert_int_equal(split_fracs_parse("80;10;10", &f), -1);
 	assert_int_equal(split_fracs_parse("80/10/5", &f), -1);
 	assert_int_equal(split_fracs_parse("80/10", &f), -1);
 	assert_int_equal(split_fracs_parse("80/-10/30", &f), -1);
