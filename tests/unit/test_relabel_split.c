@@ -167,6 +167,64 @@ static void test_relabel_nothing_kept(void **state)
 	labelmap_free(map);
 }
 
+/* A text whose copies disagree several times is one conflicting text;
+ * raw_labels counts every raw label read, unknown ones included; a file
+ * that names no dump stands for itself as its records' source. */
+static void test_relabel_conflict_count_and_sourceless(void **state)
+{
+	const struct r a[] = {
+		{"c1", "positive", 0}, {"c1", "negative", 0}, {"c1", "positive", 0},
+		{"c1", "negative", 0}, {"k1", "positive", 0}, {"u1", "weird", 0},
+	};
+	/* (copies: test_path's buffers are reused) */
+	char *pa = strdup(test_path("cc.tok")), *pb = strdup(test_path("nosrc.tok"));
+	make_tok(pa, "dumps/cc.jsonl", a, 6, 256);
+	struct tokmeta m;
+	init_meta(&m, "unused", 256);
+	for (int i = 0; i < m.n_sources; i++)
+		free(m.sources[i].name);
+	m.n_sources = 0; /* a file of no named dump */
+	struct tokwriter *w = tokwriter_open(pb, &m);
+	assert_non_null(w);
+	uint32_t ids[3] = {2, 10, 3};
+	struct tokrec rec = {.hash = hash64("s1", 2), .label = -1, .line = 1, .n_full = 3,
+			     .n_ids = 3, .ids = ids, .label_raw = "negative", .label_raw_len = 8,
+			     .text = "s1", .text_len = 2};
+	assert_int_equal(tokwriter_add(w, &rec), 0);
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&m);
+
+	struct labelmap *map = labelmap_parse("binary");
+	struct relabel_opts o = {map, 0, -1, "test", NULL};
+	const char *in[] = {pa, pb};
+	const char *out = test_path("cc-merged.tok");
+	json_t *st = NULL;
+	assert_int_equal(relabel_run(in, 2, out, &o, &st), 0);
+	assert_int_equal(jint(st, "conflict_texts", NULL), 1);
+	assert_int_equal(jint(st, "dropped", "conflict"), 4);
+	assert_int_equal(jint(st, "kept", NULL), 2);
+	assert_int_equal(jint(st, "raw_labels", "positive"), 3);
+	assert_int_equal(jint(st, "raw_labels", "negative"), 3);
+	assert_int_equal(jint(st, "raw_labels", "weird"), 1);
+	json_decref(st);
+
+	struct tokreader *r = tokreader_open(out);
+	assert_non_null(r);
+	const struct tokmeta *om = tokreader_meta(r);
+	assert_int_equal(om->n_sources, 2);
+	const char *want_src[2] = {"dumps/cc.jsonl", pb};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tokreader_next(r, &rec), 1);
+		assert_true(rec.source < (uint32_t)om->n_sources);
+		assert_string_equal(om->sources[rec.source].name, want_src[i]);
+	}
+	assert_int_equal(tokreader_next(r, &rec), 0);
+	tokreader_close(r);
+	labelmap_free(map);
+	free(pa);
+	free(pb);
+}
+
 /* ---- split ---- */
 
 /* n records "<prefix> i" labelled by i % 2, in a relabelled file. */
@@ -432,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_relabel_fail_on_unknown),
 		cmocka_unit_test(test_relabel_incompatible),
 		cmocka_unit_test(test_relabel_nothing_kept),
+		cmocka_unit_test(test_relabel_conflict_count_and_sourceless),
 		cmocka_unit_test(test_split_fractions_and_no_overlap),
 		cmocka_unit_test(test_split_adding_moves_nothing),
 		cmocka_unit_test(test_split_named_wins),
