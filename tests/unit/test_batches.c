@@ -390,6 +390,89 @@ static void test_bucketing(void **state)
 	assert_true(file < plain / 2);
 }
 
+/* Row numbers (in the file's split) of one epoch, in delivery order, with
+ * each batch's width t; no content check (for files in another order than
+ * the token file).  Returns the batch count. */
+static int epoch_rows(struct batches *b, uint64_t epoch, uint64_t *rows, uint32_t *widths)
+{
+	const struct batch *bt;
+	int nb = 0, rc;
+	size_t k = 0;
+	assert_int_equal(batches_start_epoch(b, epoch), 0);
+	while ((rc = batches_next(b, &bt)) == 1) {
+		for (uint32_t i = 0; i < bt->n; i++)
+			rows[k++] = bt->rows[i];
+		widths[nb++] = bt->t;
+	}
+	assert_int_equal(rc, 0);
+	assert_permutation(rows, k);
+	return nb;
+}
+
+/* How the shuffle mixes (batches.h): chunks are permuted, pools hold
+ * shuffle_rows rounded up to whole chunks, bucketed batches leave a pool
+ * in permuted order; reading without shuffle keeps file order even where
+ * bucketing would be on by default.  (Seeded: a correct reader fails an
+ * expectation below only for unlucky seeds, e.g. the first with a chance
+ * of 1 in 1820, drawing chunks 0..3 first of 16; these seeds do not.) */
+static void test_shuffle_mixes(void **state)
+{
+	static uint32_t w[N_TRAIN];
+	/* chunk order permuted: the first pool (4 chunks of 64 rows) is not
+	 * chunks 0..3, so the first batch has rows beyond row 255 */
+	struct batches *b = open_cfg(plain_h5, 1, 7, 2);
+	assert_non_null(b);
+	epoch_rows(b, 0, rows_a, w);
+	int beyond = 0;
+	for (int i = 0; i < 32; i++)
+		beyond |= rows_a[i] >= 4 * CHUNK;
+	assert_true(beyond);
+	batches_close(b);
+
+	/* shuffle_rows 65 is rounded up to 2 chunks: the order of 128 */
+	struct batches_config c;
+	batches_config_init(&c);
+	c.seed = 5;
+	c.shuffle_rows = 65;
+	b = batches_open(plain_h5, &c);
+	assert_non_null(b);
+	epoch_rows(b, 0, rows_a, w);
+	batches_close(b);
+	c.shuffle_rows = 128;
+	b = batches_open(plain_h5, &c);
+	assert_non_null(b);
+	epoch_rows(b, 0, rows_b, w);
+	batches_close(b);
+	assert_memory_equal(rows_a, rows_b, sizeof(rows_a));
+
+	/* bucketed (the packed file's windows turn it on): the 8 batches of
+	 * the first pool (256 rows, sorted by length) leave in permuted order,
+	 * not shortest first: their widths are not ascending */
+	batches_config_init(&c);
+	c.seed = 7;
+	c.shuffle_rows = 4 * CHUNK;
+	b = batches_open(bucket_h5, &c);
+	assert_non_null(b);
+	epoch_rows(b, 0, rows_a, w);
+	int ascending = 1;
+	for (int i = 1; i < 8; i++)
+		ascending &= w[i - 1] <= w[i];
+	assert_false(ascending);
+	batches_close(b);
+
+	/* no shuffle: file order, also for the bucketed file (bucketing
+	 * "auto" is on only when shuffling), with a pool of the whole file */
+	batches_config_init(&c);
+	c.shuffle = 0;
+	c.shuffle_rows = N_TRAIN;
+	b = batches_open(bucket_h5, &c);
+	assert_non_null(b);
+	epoch_rows(b, 0, rows_a, w);
+	for (int i = 0; i < N_TRAIN; i++)
+		assert_int_equal(rows_a[i], i);
+	batches_close(b);
+}
+
 /* ---- files the reader must refuse ---- */
 
 static void expect_refused(const char *path, struct batches_config *c, const char *what)
@@ -681,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_sequential_is_file_order),
 		cmocka_unit_test(test_no_trim_and_other_split),
 		cmocka_unit_test(test_bucketing),
+		cmocka_unit_test(test_shuffle_mixes),
 		cmocka_unit_test(test_flipped_bytes_in_data),
 		cmocka_unit_test(test_flipped_bytes_in_metadata),
 		cmocka_unit_test(test_truncated),
