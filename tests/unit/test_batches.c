@@ -662,6 +662,83 @@ static void test_foreign_and_mismatched(void **state)
 	expect_read_error(p, 0);
 }
 
+/* A copy of plain_h5 with value v written at column col of row `row` of
+ * train/<name> (col -1: a 1-D dataset), sealed again. */
+static char *edited(const char *name, uint64_t row, int col, int32_t v)
+{
+	char file[64];
+	snprintf(file, sizeof(file), "edge-%s-%d-%d.h5", name, col, (int)v);
+	char *p = copy_file(plain_h5, file);
+	char ds[64];
+	snprintf(ds, sizeof(ds), "train/%s", name);
+	hid_t f = h5_open(p, 1);
+	hid_t d = h5_dataset_open(f, ds, 0);
+	int32_t buf[T];
+	assert_int_equal(h5_dataset_read_rows(d, H5T_NATIVE_INT32, row, 1, buf), 0);
+	buf[col < 0 ? 0 : col] = v;
+	assert_int_equal(h5_dataset_write_rows(d, H5T_NATIVE_INT32, row, 1, buf), 0);
+	h5_close(d);
+	h5_close(f);
+	assert_int_equal(h5_seal(p), 0);
+	return p;
+}
+
+/* Reads one epoch of path; returns NULL when it was read whole, else the
+ * messages of the error (static, from capture_end). */
+static const char *read_all(const char *path)
+{
+	struct batches *b = open_cfg(path, 0, 1, 0);
+	assert_non_null(b);
+	const struct batch *bt;
+	int rc;
+	capture_begin();
+	assert_int_equal(batches_start_epoch(b, 0), 0);
+	while ((rc = batches_next(b, &bt)) == 1)
+		;
+	const char *err = capture_end();
+	batches_close(b);
+	return rc == 0 ? NULL : err;
+}
+
+/* The row checks at their edges: length 0, a label equal to the number of
+ * label names, an id equal to vocab_size are refused, naming the row;
+ * length max_len, the last label and the last id are read. */
+static void test_row_values_at_the_edges(void **state)
+{
+	struct batches *b = open_cfg(plain_h5, 0, 1, 0);
+	assert_non_null(b);
+	int32_t V = (int32_t)batches_info(b)->meta.vocab_size;
+	int32_t L = (int32_t)batches_info(b)->meta.n_labels;
+	batches_close(b);
+	const struct {
+		const char *name;
+		uint64_t row;
+		int col;
+		int32_t v;
+		const char *why; /* NULL: must be read */
+	} cases[] = {
+		{"lengths", 500, -1, 0, "row 500 has a length outside 1..max_len"},
+		{"lengths", 500, -1, T, NULL},
+		{"labels", 123, -1, L, "row 123 has a label outside the label names"},
+		{"labels", 123, -1, L - 1, NULL},
+		{"ids", 77, T - 1, V, "row 77 has an id outside the vocabulary"},
+		{"ids", 77, T - 1, V - 1, NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *p = edited(cases[i].name, cases[i].row, cases[i].col, cases[i].v);
+		const char *err = read_all(p);
+		if (!cases[i].why) {
+			if (err)
+				fail_msg("%s = %d refused: %s", cases[i].name, cases[i].v, err);
+			continue;
+		}
+		if (!err)
+			fail_msg("%s = %d read without an error", cases[i].name, cases[i].v);
+		assert_non_null(strstr(err, p));
+		assert_non_null(strstr(err, cases[i].why));
+	}
+}
+
 /* ---- the writer ---- */
 
 /* A copy of src in which record `which` has a label (bad_label) or a first
@@ -769,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_bytes_in_metadata),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_foreign_and_mismatched),
+		cmocka_unit_test(test_row_values_at_the_edges),
 		cmocka_unit_test(test_writer_refuses_and_leaves_nothing),
 		cmocka_unit_test(test_dtypes_read_the_same),
 	};
