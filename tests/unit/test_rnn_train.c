@@ -161,7 +161,8 @@ static void test_adam_kernel(void **state)
 /* Lazy Adam on the embedding: step 1 equals dense (zero moments make
  * untouched rows stay put in both); afterwards rows touched in the current
  * batch match dense, rows touched only earlier stay put (dense keeps moving
- * them on momentum), and all other tensors match dense exactly. */
+ * them on momentum), also one whose id fills the padding, and all other
+ * tensors match dense exactly. */
 static void test_sparse_vs_dense(void **state)
 {
 	struct rnn_config c = tiny_cfg(RNN_CELL_GRU);
@@ -187,12 +188,23 @@ static void test_sparse_vs_dense(void **state)
 	for (int i = 0; i < B_; i++)
 		for (int t = 0; t < len[i]; t++)
 			touched1[ids[i * T_ + t]] = 1;
-	/* second batch: only tokens 20..39 */
+	/* second batch: only tokens 20..39; its padding holds a token of the
+	 * first batch, which padding must not touch (it stays put) */
 	for (int i = 0; i < B_; i++)
 		for (int t = 0; t < len[i]; t++) {
 			ids[i * T_ + t] = 20 + ids[i * T_ + t] % 20;
 			touched2[ids[i * T_ + t]] = 1;
 		}
+	int32_t pad = -1;
+	for (int row = 4; row < 20 && pad < 0; row++)
+		if (touched1[row])
+			pad = row;
+	assert_true(pad >= 0);
+	int padded = 0;
+	for (int i = 0; i < B_; i++)
+		for (int t = len[i]; t < T_; t++, padded++)
+			ids[i * T_ + t] = pad;
+	assert_true(padded > 0);
 	float *prev = malloc(sizeof(float) * P);
 	memcpy(prev, ms->params, sizeof(float) * P);
 	assert_int_equal(rnn_model_train_step(md, &b, &od, 0, NULL, NULL), 0);
