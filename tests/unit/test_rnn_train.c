@@ -1,8 +1,8 @@
 /* test_rnn_train.c - training behaviour of the CPU engine: recorded loss
  * trajectories (our own golden), the Adam/AdamW kernel against a double
  * reference of PyTorch's update, lazy (sparse) against dense Adam on the
- * embedding, the loss and pooling kernels, and that a tiny model learns a
- * tiny task.
+ * embedding, the loss, pooling and activation kernels, and that a tiny
+ * model learns a tiny task.
  *
  * Needs no shared material.
  */
@@ -10,6 +10,7 @@
 
 #include <math.h>
 
+#include "cell_cpu.h"
 #include "kernels_cpu.h"
 #include "rnn_model.h"
 
@@ -260,6 +261,27 @@ static void test_loss_kernels(void **state)
 	assert_close(d[3], 2 * -1 / 4.0, 1e-7);
 }
 
+/* The cells' activations over rows of every length 1..13 (four lanes at a
+ * time, then a padded tail of 1-3): each value is tanh or the logistic
+ * sigmoid of its input, wherever it stands in the row, also in place. */
+static void test_activation_rows(void **state)
+{
+	float x[13], y[13], z[13];
+	for (int n = 1; n <= 13; n++) {
+		for (int i = 0; i < n; i++)
+			x[i] = (float)(0.7 * (i + 1) * (i % 2 ? -1 : 1)); /* |x| 0.7 .. 9.1 */
+		cell_tanh(y, x, n);
+		memcpy(z, x, sizeof(float) * n);
+		cell_sigmoid(z, z, n);
+		for (int i = 0; i < n; i++) {
+			/* SLEEF's 1.0-ulp functions (plus one rounding in the
+			 * sigmoid's division): 3e-7 is a few ulps of values <= 1 */
+			assert_close(y[i], tanh((double)x[i]), 3e-7);
+			assert_close(z[i], 1 / (1 + exp(-(double)x[i])), 3e-7);
+		}
+	}
+}
+
 /* Pooling by hand: T 3, B 2, H 2, two directions (D 4), lengths 3 and 2.
  * LAST reads the forward half at len-1 and the reverse half at step 0;
  * LAST_PADDED reads step T-1 for both; MEAN and MAX see real steps only
@@ -387,7 +409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recorded_losses), cmocka_unit_test(test_adam_kernel),
 		cmocka_unit_test(test_sparse_vs_dense), cmocka_unit_test(test_loss_kernels),
-		cmocka_unit_test(test_pool_kernels),
+		cmocka_unit_test(test_pool_kernels), cmocka_unit_test(test_activation_rows),
 		cmocka_unit_test(test_learns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
