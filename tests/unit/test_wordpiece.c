@@ -98,6 +98,9 @@ static void test_greedy_and_unk(void **state)
 	/* literal specials, also glued to words */
 	encode_ok(wp, "[CLS]b[SEP] [MASK][PAD][UNK] [XYZ]",
 		  (uint32_t[]){2, 13, 3, 4, 0, 1, 1, 1, 1}, 9);
+	/* a special that ends the text, or is all of it */
+	encode_ok(wp, "b [SEP]", (uint32_t[]){13, 3}, 2);
+	encode_ok(wp, "[MASK]", (uint32_t[]){4}, 1);
 	/* empty and blank */
 	encode_ok(wp, "", NULL, 0);
 	encode_ok(wp, " \t\r\n\x01", NULL, 0);
