@@ -702,6 +702,21 @@ static void test_losses(void **state)
 	assert_int_equal(softmax_xent_forward_cuda(B, C, d_logits, NULL, d_probs, d_loss, NULL), 0);
 	dget(&loss, d_loss, sizeof(loss));
 	assert_true(loss == 42.0f);
+	/* logits of thousands (a diverging model; a class far above the
+	 * others): exp of a logit overflows unless the row's maximum over
+	 * every class is subtracted first, and the probabilities and the loss
+	 * become NaN; the CPU's are finite */
+	for (int i = 0; i < B * C; i++)
+		logits[i] *= 1000.0f;
+	softmax_xent_forward_cpu(B, C, logits, lab, probs_ref, &loss_ref);
+	assert_int_equal(cuda_upload(d_logits, logits, sizeof(float) * B * C), 0);
+	assert_int_equal(softmax_xent_forward_cuda(B, C, d_logits, d_lab, d_probs, d_loss, NULL), 0);
+	dget(probs, d_probs, sizeof(probs));
+	dget(&loss, d_loss, sizeof(loss));
+	assert_true(isfinite(loss_ref));
+	fails += cmp_floats("softmax probs, logits x1000", probs, probs_ref, B * C, 1e-7, 1e-6,
+			    NULL) != 0;
+	fails += cmp_floats("softmax loss, logits x1000", &loss, &loss_ref, 1, 0, 1e-6, NULL) != 0;
 	cuda_free(d_logits);
 	cuda_free(d_probs);
 	cuda_free(d_lab);
