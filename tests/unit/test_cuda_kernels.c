@@ -833,12 +833,16 @@ static void test_gradutil(void **state)
 	x[5] = NAN;
 	x[n - 1] = INFINITY;
 	x[777] = -INFINITY;
+	/* one more in every lane of a warp (element i is lane i % 32's): the
+	 * warp's shuffle sum must reach all 32 */
+	for (int k = 0; k < 32; k++)
+		x[1000 + 33 * k] = k % 2 ? NAN : INFINITY;
 	assert_int_equal(cuda_upload(d_x, x, sizeof(float) * n), 0);
 	count_nonfinite_cpu(n, x, &cnt_ref);
 	assert_int_equal(count_nonfinite_cuda(n, d_x, d_cnt, NULL), 0);
 	dget(&cnt, d_cnt, sizeof(cnt));
 	assert_int_equal(cnt, cnt_ref);
-	assert_int_equal(cnt, 3);
+	assert_int_equal(cnt, 35);
 	cuda_free(d_x);
 	cuda_free(d_sum);
 	cuda_free(d_cnt);
