@@ -4,7 +4,8 @@
  * forward and backward in every recurrence variant and cluster size, with
  * H = 6 (the reference fallback), 32, 128, 256, both directions written
  * into one (T, B, 2H) buffer, lengths 1 and T, B not a multiple of any block
- * size; pooling; linear; losses; Adam; gradient utilities.
+ * size, and B = 301 (2 to 8 sequences per block, the last block part
+ * phantom); pooling; linear; losses; Adam; gradient utilities.
  *
  * Prints one line per comparison (worst element, index, both values).
  * SKIP (exit 77) in a build without CUDA or on a machine without a device.
@@ -534,6 +535,14 @@ static void test_cells(void **state)
 			fails += check_cell(cell, 1, 1, 3, 32, rev, 1, seed++);
 			fails += check_cell(cell, 9, 3, 5, 32, rev, 0, seed++);
 		}
+	/* a batch over the 132 SMs: the persistent kernels take S = 2 or 4
+	 * sequences per block (rec_plan_candidates' one wave) in every
+	 * variant, not only in the forced clusters, and 301 leaves the last
+	 * block with phantom sequences; the training batches are this large */
+	for (int cell = 0; cell < 3; cell++) {
+		fails += check_cell(cell, 5, 301, 4, 32, cell == 1, 1, seed++);
+		fails += check_cell(cell, 5, 301, 4, 128, cell != 1, 1, seed++);
+	}
 	printf("cells: %d comparisons failed\n", fails);
 	assert_int_equal(fails, 0);
 }
