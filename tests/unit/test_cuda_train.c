@@ -4,7 +4,8 @@
  * prediction, the NaN guard, upload/download, determinism, and agreement
  * of the recurrence variants.  Configurations cover RNN, LSTM, GRU, two
  * layers, bidirectional, every pooling, lazy Adam, AdamW, the atomic
- * embedding gradient, regression, and an H = 128 LSTM.
+ * embedding gradient, regression, and an H = 128 LSTM; lazy Adam under
+ * clipping and the NaN guard.
  *
  * SKIP (exit 77) in a build without CUDA or on a machine without a device.
  */
@@ -241,56 +242,106 @@ static void test_one_step_gradients(void **state)
 	assert_int_equal(fails, 0);
 }
 
-/* Ten steps on both sides (new batch each step), default variant. */
+/* Ten steps of case tc (seeds from k) on both sides (new batch each step),
+ * default variant; returns the failed comparisons. */
+static int ten_steps(const struct tcase *tc, int k)
+{
+	int fails = 0;
+	struct rnn_model *cpu = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
+	struct rnn_model *back = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
+	assert_non_null(cpu);
+	assert_non_null(back);
+	rnn_model_init(cpu, 2000 + k);
+	struct rnn_cuda_options opt;
+	rnn_cuda_options_defaults(&opt);
+	struct rnn_cuda_model *d = cuda_model(tc, opt.recurrence, 1, cpu);
+	struct rnn_optim o;
+	optim_of(tc, &o);
+	char tag[96];
+	snprintf(tag, sizeof(tag), "[%s, %d steps]", tc->name, STEPS);
+	for (int s = 0; s < STEPS; s++) {
+		struct tbatch tb;
+		batch_make(&tb, &cpu->layout.cfg, tc->B, tc->T, 500 + 31 * k + s);
+		float lc, lg;
+		double nc, ng;
+		int rc = rnn_model_train_step(cpu, &tb.b, &o, tc->max_norm, &lc, &nc);
+		int rg = rnn_cuda_train_step(d, &tb.b, &o, tc->max_norm, &lg, &ng);
+		printf("%s step %d: loss cuda %.8g cpu %.8g, norm cuda %.6g cpu %.6g\n", tag, s,
+		       lg, lc, ng, nc);
+		if (rc != 0 || rg != 0 || !(fabs(lg - lc) <= STEP_LOSS_RTOL * fabs(lc))) {
+			printf("FAIL %s step %d: rc cpu %d cuda %d\n", tag, s, rc, rg);
+			fails++;
+		}
+		batch_free(&tb);
+	}
+	assert_int_equal(rnn_cuda_download(d, back), 0);
+	assert_int_equal(back->adam_step, cpu->adam_step);
+	const size_t n = cpu->layout.total;
+	const double lr = o.lr, hard = STEPS * 2 * 3.2 * lr;
+	char what[128];
+	snprintf(what, sizeof(what), "%s weights", tag);
+	fails += cmp_after_steps(what, back->params, cpu->params, n, hard, W_TYPICAL_ATOL);
+	/* moments: first moment ~ gradient size, second ~ its square */
+	double ms = cmp_max_abs(cpu->adam_m, n), vs = cmp_max_abs(cpu->adam_v, n);
+	snprintf(what, sizeof(what), "%s adam m", tag);
+	fails += cmp_after_steps(what, back->adam_m, cpu->adam_m, n, 0.2 * ms, 1e-3 * ms);
+	snprintf(what, sizeof(what), "%s adam v", tag);
+	fails += cmp_after_steps(what, back->adam_v, cpu->adam_v, n, 0.2 * vs, 1e-3 * vs);
+	rnn_cuda_free(d);
+	rnn_model_free(cpu);
+	rnn_model_free(back);
+	return fails;
+}
+
 static void test_ten_steps(void **state)
 {
 	int fails = 0;
-	for (int k = 0; k < N_CASES; k++) {
-		const struct tcase *tc = &cases[k];
-		struct rnn_model *cpu = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
-		struct rnn_model *back = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
-		assert_non_null(cpu);
-		assert_non_null(back);
-		rnn_model_init(cpu, 2000 + k);
-		struct rnn_cuda_options opt;
-		rnn_cuda_options_defaults(&opt);
-		struct rnn_cuda_model *d = cuda_model(tc, opt.recurrence, 1, cpu);
-		struct rnn_optim o;
-		optim_of(tc, &o);
-		char tag[96];
-		snprintf(tag, sizeof(tag), "[%s, %d steps]", tc->name, STEPS);
-		for (int s = 0; s < STEPS; s++) {
-			struct tbatch tb;
-			batch_make(&tb, &cpu->layout.cfg, tc->B, tc->T, 500 + 31 * k + s);
-			float lc, lg;
-			double nc, ng;
-			int rc = rnn_model_train_step(cpu, &tb.b, &o, tc->max_norm, &lc, &nc);
-			int rg = rnn_cuda_train_step(d, &tb.b, &o, tc->max_norm, &lg, &ng);
-			printf("%s step %d: loss cuda %.8g cpu %.8g, norm cuda %.6g cpu %.6g\n", tag, s,
-			       lg, lc, ng, nc);
-			if (rc != 0 || rg != 0 || !(fabs(lg - lc) <= STEP_LOSS_RTOL * fabs(lc))) {
-				printf("FAIL %s step %d: rc cpu %d cuda %d\n", tag, s, rc, rg);
-				fails++;
-			}
-			batch_free(&tb);
-		}
-		assert_int_equal(rnn_cuda_download(d, back), 0);
-		assert_int_equal(back->adam_step, cpu->adam_step);
-		const size_t n = cpu->layout.total;
-		const double lr = o.lr, hard = STEPS * 2 * 3.2 * lr;
-		char what[128];
-		snprintf(what, sizeof(what), "%s weights", tag);
-		fails += cmp_after_steps(what, back->params, cpu->params, n, hard, W_TYPICAL_ATOL);
-		/* moments: first moment ~ gradient size, second ~ its square */
-		double ms = cmp_max_abs(cpu->adam_m, n), vs = cmp_max_abs(cpu->adam_v, n);
-		snprintf(what, sizeof(what), "%s adam m", tag);
-		fails += cmp_after_steps(what, back->adam_m, cpu->adam_m, n, 0.2 * ms, 1e-3 * ms);
-		snprintf(what, sizeof(what), "%s adam v", tag);
-		fails += cmp_after_steps(what, back->adam_v, cpu->adam_v, n, 0.2 * vs, 1e-3 * vs);
-		rnn_cuda_free(d);
-		rnn_model_free(cpu);
-		rnn_model_free(back);
-	}
+	for (int k = 0; k < N_CASES; k++)
+		fails += ten_steps(&cases[k], k);
+	assert_int_equal(fails, 0);
+}
+
+/* Lazy Adam: the embedding rows the batch touched have their own kernel
+ * in the fused step (adam_sorted_rows_kernel), which must apply the
+ * step's clipping factor and NaN guard as the dense span's does: ten
+ * steps clipped hard (every step, by a different factor) against the CPU,
+ * then a NaN parameter leaves every weight and moment where it was, the
+ * touched rows included. */
+static void test_lazy_adam_clip_guard(void **state)
+{
+	struct tcase tc = cases[2]; /* gru max lazy-adam */
+	assert_true(tc.sparse);
+	tc.name = "gru max lazy-adam clip0.01";
+	tc.max_norm = 0.01f;
+	int fails = ten_steps(&tc, N_CASES);
+
+	struct rnn_model *h = rnn_model_create(&tc.cfg, tc.B, tc.T, 1);
+	struct rnn_model *back = rnn_model_create(&tc.cfg, tc.B, tc.T, 1);
+	rnn_model_init(h, 7);
+	h->p.fc_b[0] = NAN;
+	struct rnn_cuda_model *d = cuda_model(&tc, CUDA_REC_DEFAULT, 1, h);
+	struct tbatch tb;
+	batch_make(&tb, &h->layout.cfg, tc.B, tc.T, 8);
+	struct rnn_optim o;
+	optim_of(&tc, &o);
+	float loss;
+	double norm;
+	assert_int_equal(rnn_cuda_train_step(d, &tb.b, &o, tc.max_norm, &loss, &norm), 1);
+	assert_int_equal(rnn_cuda_download(d, back), 0);
+	assert_int_equal(back->adam_step, 0);
+	const size_t n = h->layout.total;
+	size_t moved = 0;
+	for (size_t i = 0; i < n; i++)
+		moved += !(back->params[i] == h->params[i] ||
+			   (isnan(back->params[i]) && isnan(h->params[i]))) ||
+			 back->adam_m[i] != 0.0f || back->adam_v[i] != 0.0f;
+	printf("%-4s [%s] NaN parameter: %zu of %zu weights or moments moved\n",
+	       moved ? "FAIL" : "ok", tc.name, moved, n);
+	fails += moved != 0;
+	rnn_cuda_free(d);
+	batch_free(&tb);
+	rnn_model_free(h);
+	rnn_model_free(back);
 	assert_int_equal(fails, 0);
 }
 
@@ -494,7 +545,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_guard_and_checks),
 		cmocka_unit_test(test_forward_predict), cmocka_unit_test(test_one_step_gradients),
-		cmocka_unit_test(test_ten_steps),       cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_ten_steps),       cmocka_unit_test(test_lazy_adam_clip_guard),
+		cmocka_unit_test(test_determinism),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
