@@ -65,6 +65,26 @@ has "$tmp/dump.json" '"dropped": 66'
 join -t $'\t' <(tail -n +2 "$A/predictions.tsv" | sort) <(tail -n +2 "$tmp/dump.tsv" | sort) |
 	awk -F'\t' '$4 != $8 || $5 != $9 { bad++ } END { exit bad > 0 }' ||
 	fail "the dump run and the dataset run give other probabilities"
+# each row's predicted class is the one of its highest probability column,
+# and the rows score the accuracy of metrics.json
+acc=$(sed -n 's/^  "accuracy": \([0-9.e-]*\),$/\1/p' "$A/metrics.json")
+[ -n "$acc" ] || fail "metrics.json: no top-level accuracy"
+tail -n +2 "$A/predictions.tsv" | awk -F'\t' -v acc="$acc" '
+	$4 > $5 && $3 != "negative" { print "FAIL: predicted " $3 " with prob_negative " $4 " > prob_positive " $5; bad++ }
+	$5 > $4 && $3 != "positive" { print "FAIL: predicted " $3 " with prob_positive " $5 " > prob_negative " $4; bad++ }
+	{ n++; right += $2 == $3 }
+	END { d = right / n - acc; if (d < 0) d = -d
+	      if (d > 1e-9) { print "FAIL: predictions.tsv scores " right "/" n ", metrics.json accuracy " acc; bad++ }
+	      exit bad > 0 }' || fail "predictions.tsv and metrics.json disagree"
+# --dump: a label the map drops and a label it does not know are counted
+# apart, and neither is scored
+{ sed -n '/"label": 0/{p;q}' "$DEMO"; sed -n '/"label": 2/{p;q}' "$DEMO"
+  grep -m2 '"label": 1' "$DEMO"
+  sed -n '/"label": 2/{s/"label": 2/"label": 7/;s/"label_text": "positive"/"label_text": "superb"/;p;q}' "$DEMO"; } >"$tmp/odd.jsonl"
+"$BIN/evaluate" --model "$A/model.h5" --dump "$tmp/odd.jsonl" --metrics "$tmp/odd.json" \
+	--predictions '' --quiet 2>"$tmp/odd.err"
+for k in '"n": 2' '"dropped": 2' '"unknown_labels": 1'; do has "$tmp/odd.json" "$k"; done
+grep -q "odd.jsonl:5: unknown label 'superb'" "$tmp/odd.err" || fail "unknown label: $(cat "$tmp/odd.err")"
 # the dump's loss is the cross-entropy of its logits, also for a model so
 # sure and so wrong that the float probability of the true class is 0 (it
 # was -log of that probability floored at 1e-30: at most 69 a review)
