@@ -162,6 +162,22 @@ while read -r l; do
 	[[ $l =~ ^\{\"label\":\ \"(negative|positive)\",\ \"prob\":\ [0-9.e-]+,\ \"probs\":\ \[[0-9.e-]+,\ [0-9.e-]+\]\}$ ]] ||
 		fail "predict --jsonl line: $l"
 done <"$tmp/p.jsonl"
+# "prob" is the probability of the printed label, the largest of "probs";
+# a review under "review" or "comment_text" is read as under "text"
+printf '{"review": "Скучно и глупо."}\n{"comment_text": "Отличный фильм!"}\n' |
+	"$BIN/predict" --model "$A/model.h5" --jsonl >>"$tmp/p.jsonl" || fail "predict: review, comment_text fields"
+sed 's/[][{}",:]/ /g' "$tmp/p.jsonl" | awk '
+	$1 != "label" || $3 != "prob" || $5 != "probs" { print "FAIL: predict --jsonl line: " $0; bad++; next }
+	{ k = $2 == "negative" ? $6 : $7; o = $2 == "negative" ? $7 : $6
+	  if ($4 != k || k + 0 < o + 0) { print "FAIL: predict --jsonl: label " $2 ", prob " $4 ", probs " $6 " " $7; bad++ } }
+	END { exit bad > 0 || NR != 5 }' || fail "predict --jsonl: prob is not that of the label"
+# reviews from stdin in batches (--batch 2, 5 reviews: the last batch
+# short) get the answers they get one at a time
+reviews=("Отличный фильм, рекомендую!" "Скучно и глупо." "Хорошо" "Плохо, ужасная игра актёров" "Фильм отстой. Не советую смотреть.")
+printf '%s\n' "${reviews[@]}" | "$BIN/predict" --model "$A/model.h5" --batch 2 >"$tmp/pb.txt"
+for r in "${reviews[@]}"; do "$BIN/predict" --model "$A/model.h5" "$r"; done >"$tmp/p1.txt"
+cmp -s "$tmp/pb.txt" "$tmp/p1.txt" || fail "predict --batch 2: $(paste "$tmp/pb.txt" "$tmp/p1.txt")"
+[ "$(sort -u "$tmp/p1.txt" | wc -l)" -gt 2 ] || fail "predict: the test reviews got too few distinct answers: $(cat "$tmp/p1.txt")"
 # an unreadable line keeps its place and fails the run
 rc=0
 printf 'Хорошо\n\xff\xfe\nПлохо\n' | "$BIN/predict" --model "$A/model.h5" >"$tmp/p.txt" 2>"$tmp/p.err" || rc=$?
