@@ -12,6 +12,7 @@
 #include <math.h>
 #include <sys/stat.h>
 
+#include "batches.h"
 #include "capture.h"
 #include "dsfile.h"
 #include "hash.h"
@@ -20,6 +21,7 @@
 #include "rng.h"
 #include "tokfile.h"
 #include "trainloop.h"
+#include "tsfile.h"
 
 #define V 400
 #define W 24
@@ -205,7 +207,7 @@ static void test_learns(void **state)
 	assert_non_null(f);
 	char line[4096];
 	int n = 0;
-	double last_acc = 0;
+	double last_acc = 0, last_train_acc = 0, best_line_loss = NAN;
 	while (fgets(line, sizeof(line), f)) {
 		json_t *j = json_loads(line, 0, NULL);
 		assert_non_null(j);
@@ -214,13 +216,20 @@ static void test_learns(void **state)
 		for (int k = 0; keys[k]; k++)
 			assert_non_null(json_object_get(j, keys[k]));
 		assert_int_equal(jnum(j, "epoch"), ++n);
+		assert_true(jnum(j, "lr") == c.optim.lr);
 		last_acc = jnum(j, "val_accuracy");
+		last_train_acc = jnum(j, "accuracy");
+		if (n == (int)jnum(s, "best_epoch"))
+			best_line_loss = jnum(j, "val_loss");
 		json_decref(j);
 	}
 	fclose(f);
 	assert_int_equal(n, 4);
 	printf("validation accuracy after 4 epochs: %.3f\n", last_acc);
 	assert_true(last_acc > 0.9); /* the cue is learnt */
+	assert_true(last_train_acc > 0.8); /* on the training batches too */
+	/* the summary's best_val_loss is the logged val_loss of best_epoch */
+	assert_close(jnum(s, "best_val_loss"), best_line_loss, 1e-9 * best_line_loss);
 	json_decref(s);
 	/* same seed: same bits; another seed: other bits */
 	struct train_cfg c2 = cfg_for(learn_h5, "learns2");
@@ -506,6 +515,193 @@ static void test_stop_mid_epoch(void **state)
 	assert_int_equal(stat(c.model_out, &sb), -1);
 }
 
+/* The logged line of epoch e (from 1) of a train-log.jsonl. */
+static json_t *log_line(const char *path, int e)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[4096];
+	json_t *j = NULL;
+	for (int i = 1; i <= e; i++)
+		assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_non_null(j = json_loads(line, 0, NULL));
+	return j;
+}
+
+/* What an epoch's log line says, replayed: with --lr 0 the weights stay
+ * the initial ones, so the training loss (mean over reviews, batches
+ * weighted by their rows: 160 = 3 x 48 + 16), the accuracy and the mean
+ * gradient norm over the epoch's batches can be recomputed batch by
+ * batch from the model file and the same shuffled batches. */
+static void test_epoch_bookkeeping(void **state)
+{
+	(void)state;
+	struct train_cfg c = cfg_for(noise_h5, "book");
+	c.optim.lr = 0;
+	c.batch = 48;
+	c.epochs = 1;
+	c.patience = 0;
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	struct model_meta mm;
+	float *params = modelfile_load(c.model_out, &mm);
+	assert_non_null(params);
+	struct rnn_model *m = rnn_model_create(&mm.cfg, c.batch, W, 1);
+	assert_non_null(m);
+	memcpy(m->params, params, sizeof(float) * m->layout.total);
+	struct batches_config bc;
+	batches_config_init(&bc);
+	bc.split = "train";
+	bc.batch_size = (uint32_t)c.batch;
+	bc.shuffle = 1;
+	bc.seed = c.seed;
+	bc.trim = 1;
+	struct batches *b = batches_open(c.data, &bc);
+	assert_non_null(b);
+	assert_int_equal(batches_start_epoch(b, 1), 0);
+	const struct batch *bt;
+	double loss_sum = 0, norm_sum = 0;
+	uint64_t n = 0, nb = 0, correct = 0;
+	while (batches_next(b, &bt) == 1) {
+		struct rnn_batch rb = {.B = (int)bt->n, .T = (int)bt->t, .ids = bt->ids,
+				       .lengths = bt->lengths, .labels = bt->labels};
+		float loss;
+		rnn_model_zero_grad(m);
+		assert_int_equal(rnn_model_forward(m, &rb, &loss), 0);
+		assert_int_equal(rnn_model_backward(m, &rb), 0);
+		norm_sum += rnn_model_grad_norm(m);
+		for (int i = 0; i < rb.B; i++)
+			correct += (m->probs[2 * i + 1] > m->probs[2 * i]) == bt->labels[i];
+		loss_sum += (double)loss * rb.B;
+		n += bt->n;
+		nb++;
+	}
+	assert_int_equal(n, 160);
+	assert_int_equal(nb, 4);
+	json_t *j = log_line(c.log_out, 1);
+	assert_close(jnum(j, "loss"), loss_sum / n, 1e-6);
+	assert_close(jnum(j, "accuracy"), (double)correct / n, 1e-12);
+	assert_close(jnum(j, "grad_norm"), norm_sum / nb, 1e-6 * norm_sum / nb);
+	assert_true(jnum(j, "lr") == 0);
+	json_decref(j);
+	batches_close(b);
+	rnn_model_free(m);
+	model_meta_free(&mm);
+	free(params);
+}
+
+/* The same for a series (--task regress): the training and validation
+ * losses are the MSE over the split's windows, replayed one window at a
+ * time from the unchanged initial weights; the validation windows are
+ * used (early stopping and the best epoch need them). */
+static void test_regress_bookkeeping(void **state)
+{
+	(void)state;
+	const char *data = test_path_kept("series.h5");
+	struct tsdata w;
+	memset(&w, 0, sizeof(w));
+	w.series.n = 240;
+	w.series.values = malloc(w.series.n * sizeof(double));
+	w.series.source = strdup("test");
+	w.series.column = strdup("value");
+	for (size_t i = 0; i < w.series.n; i++)
+		w.series.values[i] = 10 + 3 * sin(0.37 * (double)i) + 0.01 * (double)(i % 7);
+	assert_int_equal(tsdata_prepare(&w, 8, 2, 0, 0.6, 0.2), 0);
+	assert_int_equal(tsfile_write(data, &w, NULL), 0);
+	tsdata_free(&w);
+	struct train_cfg c = cfg_for(data, "regress");
+	c.task = RNN_TASK_REGRESS;
+	c.pool = RNN_POOL_LAST;
+	c.optim.lr = 0;
+	c.epochs = 2;
+	c.patience = 0;
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	json_t *s = load_json(c.summary_out);
+	struct tsdata d;
+	assert_int_equal(tsdata_read(data, &d), 0);
+	assert_true(d.count[TS_VALIDATION] > 0);
+	assert_int_equal(jnum(s, "validation_examples"), d.count[TS_VALIDATION]);
+	assert_int_equal(jnum(s, "best_epoch"), 1); /* lr 0: no epoch improves on the first */
+	json_decref(s);
+	struct model_meta mm;
+	float *params = modelfile_load(c.model_out, &mm);
+	assert_non_null(params);
+	struct rnn_model *m = rnn_model_create(&mm.cfg, 1, 8, 0);
+	assert_non_null(m);
+	memcpy(m->params, params, sizeof(float) * m->layout.total);
+	json_t *j = log_line(c.log_out, 2);
+	const char *key[2] = {"loss", "val_loss"};
+	const int split[2] = {TS_TRAIN, TS_VALIDATION};
+	for (int k = 0; k < 2; k++) {
+		float *in, *tg;
+		size_t n;
+		assert_int_equal(tsfile_read_split(data, &d, split[k], &in, &tg, &n), 0);
+		int32_t len = 8;
+		double sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct rnn_batch rb = {.B = 1, .T = 8, .inputs = in + i * 8, .lengths = &len,
+					       .targets = tg + i * 2};
+			float loss;
+			assert_int_equal(rnn_model_forward(m, &rb, &loss), 0);
+			sum += loss;
+		}
+		assert_close(jnum(j, key[k]), sum / n, 1e-5 * sum / n);
+		free(in);
+		free(tg);
+	}
+	json_decref(j);
+	tsdata_free(&d);
+	rnn_model_free(m);
+	model_meta_free(&mm);
+	free(params);
+}
+
+/* Every setting a resumed run must share with its checkpoint changes the
+ * fingerprint: a checkpoint of another --clip, --weight-decay, beta or
+ * seed continued under this run's settings gives neither run's weights. */
+static void test_fingerprint_fields(void **state)
+{
+	(void)state;
+	struct train_cfg base;
+	train_cfg_defaults(&base);
+	base.optim.weight_decay = 0.01;
+	struct rnn_config m = {.cell = RNN_CELL_GRU, .task = RNN_TASK_CLASSIFY, .vocab = 100,
+			       .embed = 8, .input_size = 8, .hidden = 8, .layers = 1,
+			       .outputs = 2, .pool = RNN_POOL_MEAN};
+	char want[1024], got[1024];
+	train_fingerprint(&base, &m, 1, 2, want, sizeof(want));
+	train_fingerprint(&base, &m, 1, 2, got, sizeof(got));
+	assert_string_equal(got, want);
+	for (int k = 0; k < 16; k++) {
+		struct train_cfg c = base;
+		struct rnn_config mc = m;
+		uint64_t dh = 1, vh = 2;
+		switch (k) {
+		case 0: c.optim.lr *= 2; break;
+		case 1: c.optim.beta1 = 0.8; break;
+		case 2: c.optim.beta2 = 0.99; break;
+		case 3: c.optim.eps = 1e-6; break;
+		case 4: c.optim.weight_decay = 0.02; break;
+		case 5: c.optim.sparse_embedding = !c.optim.sparse_embedding; break;
+		case 6: c.optim.adamw = !c.optim.adamw; break;
+		case 7: c.clip = 2.0; break;
+		case 8: c.seed = 2; break;
+		case 9: c.batch = 64; break;
+		case 10: dh = 3; break;
+		case 11: vh = 3; break;
+		case 12: mc.hidden = 16; break;
+		case 13: mc.cell = RNN_CELL_LSTM; break;
+		case 14: mc.pool = RNN_POOL_MAX; break;
+		case 15: c.program_hash = 5; break;
+		}
+		train_fingerprint(&c, &mc, dh, vh, got, sizeof(got));
+		if (!strcmp(got, want)) {
+			printf("change %d leaves the fingerprint as it was: %s\n", k, got);
+			fail();
+		}
+	}
+}
+
 static void test_wrong_vocab(void **state)
 {
 	(void)state;
@@ -528,6 +724,9 @@ int main(void)
 		cmocka_unit_test(test_nan_guard),
 		cmocka_unit_test(test_stop_mid_epoch),
 		cmocka_unit_test(test_wrong_vocab),
+		cmocka_unit_test(test_epoch_bookkeeping),
+		cmocka_unit_test(test_regress_bookkeeping),
+		cmocka_unit_test(test_fingerprint_fields),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
