@@ -830,6 +830,100 @@ static void test_dtypes_read_the_same(void **state)
 	batches_close(b);
 }
 
+/* A dataset whose pad_id is not 0: the writer pads every row with it
+ * (past a review's length, readers see pad_id, as documented), and the
+ * split's n_truncated counts only the reviews longer than max_len (a
+ * review of exactly max_len ids is not truncated).  A record of no ids
+ * at all cannot be packed. */
+static void test_pad_id_and_truncated_count(void **state)
+{
+	(void)state;
+	enum { ML = 8, PAD = 5 };
+	struct tokmeta m;
+	memset(&m, 0, sizeof(m));
+	m.vocab_hash = 42;
+	m.vocab_size = 50;
+	m.max_len = ML;
+	m.pad_id = PAD;
+	m.unk_id = 1;
+	m.cls_id = 2;
+	m.sep_id = 3;
+	m.truncation = strdup("head");
+	m.producer = strdup("test");
+	m.labels[m.n_labels++] = strdup("negative");
+	m.labels[m.n_labels++] = strdup("positive");
+	tokmeta_add_source(&m, "test", 1);
+	const char *tok = test_path_kept("pad/train.tok"), *bad = test_path_kept("pad0/train.tok");
+	struct tokwriter *w = tokwriter_open(tok, &m);
+	assert_non_null(w);
+	/* n_ids 3, 8 (exactly max_len), 8 of 20, 5, 8 of 9: two truncated */
+	const uint32_t n_ids[5] = {3, ML, ML, 5, ML}, n_full[5] = {3, ML, 20, 5, 9};
+	uint32_t ids[ML];
+	for (int i = 0; i < 5; i++) {
+		for (uint32_t t = 0; t < n_ids[i]; t++)
+			ids[t] = 10 + t + (uint32_t)i;
+		struct tokrec rec = {.hash = 100 + (uint64_t)i, .label = i % 2, .split = SPLIT_NONE,
+				     .n_full = n_full[i], .n_ids = n_ids[i], .ids = ids,
+				     .label_raw = "x", .label_raw_len = 1, .text = "x", .text_len = 1};
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
+	o.chunk_rows = 2;
+	const char *h5 = test_path_kept("pad.h5");
+	assert_int_equal(pack(h5, &tok, 1, &o), 0);
+
+	struct batches_config c;
+	batches_config_init(&c);
+	c.split = "train";
+	c.batch_size = 5;
+	c.shuffle = 0;
+	c.trim = 0;
+	struct batches *b = batches_open(h5, &c);
+	assert_non_null(b);
+	assert_int_equal(batches_info(b)->meta.pad_id, PAD);
+	assert_int_equal(batches_start_epoch(b, 0), 0);
+	const struct batch *bt;
+	assert_int_equal(batches_next(b, &bt), 1);
+	assert_int_equal(bt->n, 5);
+	assert_int_equal(bt->t, ML);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(bt->lengths[i], n_ids[i]);
+		for (uint32_t t = 0; t < ML; t++)
+			assert_int_equal(bt->ids[i * ML + t], t < n_ids[i] ? 10 + t + (uint32_t)i : PAD);
+	}
+	batches_close(b);
+
+	hid_t f = h5_open(h5, 0);
+	assert_true(f >= 0);
+	hid_t g = h5_group_open(f, "train");
+	assert_true(g >= 0);
+	int64_t v;
+	assert_int_equal(h5_attr_read_int(g, "n_truncated", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(h5_attr_read_int(g, "count", &v), 0);
+	assert_int_equal(v, 5);
+	int64_t *lc;
+	size_t nl;
+	assert_int_equal(h5_attr_read_ints(g, "label_counts", &lc, &nl), 0);
+	assert_int_equal(nl, 2);
+	assert_true(lc[0] == 3 && lc[1] == 2);
+	free(lc);
+	H5Gclose(g);
+	h5_close(f);
+
+	/* a record of no ids */
+	w = tokwriter_open(bad, &m);
+	assert_non_null(w);
+	struct tokrec rec = {.hash = 7, .label = 0, .split = SPLIT_NONE, .n_full = 0, .n_ids = 0,
+			     .ids = ids, .label_raw = "x", .label_raw_len = 1, .text = "x",
+			     .text_len = 1};
+	assert_int_equal(tokwriter_add(w, &rec), 0);
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&m);
+	expect_pack_refused(test_path_kept("pad0.h5"), &bad, 1, &o, "record 0 has 0 ids");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_row_values_at_the_edges),
 		cmocka_unit_test(test_writer_refuses_and_leaves_nothing),
 		cmocka_unit_test(test_dtypes_read_the_same),
+		cmocka_unit_test(test_pad_id_and_truncated_count),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
