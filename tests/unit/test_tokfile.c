@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include "capture.h"
 #include "tokfile.h"
 
 static void fill_meta(struct tokmeta *m)
@@ -124,6 +125,53 @@ static void test_abort_leaves_nothing(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+/* Files tokenized with other settings are not merged or packed together:
+ * each setting that changes the ids (or the labels' meaning) is named. */
+static void test_compatible_and_same_labels(void **state)
+{
+	(void)state;
+	struct tokmeta a, b;
+	fill_meta(&a);
+	for (int k = 0; k < 8; k++) {
+		fill_meta(&b);
+		const char *want = NULL;
+		switch (k) {
+		case 0: break;
+		case 1: b.vocab_size++; want = "vocabularies"; break;
+		case 2: b.max_len = 128; want = "max_len"; break;
+		case 3: free(b.truncation); b.truncation = strdup("tail"); want = "truncation"; break;
+		case 4: b.pad_id = 7; want = "special token ids"; break;
+		case 5: b.sep_id = 3; want = "special token ids"; break;
+		case 6: b.nfc = 1; want = "normalisations"; break;
+		case 7: b.vocab_hash ^= 1; want = "vocabularies"; break;
+		}
+		capture_begin();
+		int rc = tokmeta_compatible(&a, "a.tok", &b, "b.tok");
+		const char *txt = capture_end();
+		if (!want) {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_non_null(strstr(txt, want));
+		}
+		tokmeta_free(&b);
+	}
+	/* label lists: same names in the same order, and as many */
+	fill_meta(&b);
+	assert_true(tokmeta_same_labels(&a, &b));
+	b.labels[b.n_labels++] = strdup("neutral");
+	assert_false(tokmeta_same_labels(&a, &b));
+	assert_false(tokmeta_same_labels(&b, &a));
+	tokmeta_free(&b);
+	fill_meta(&b);
+	char *t = b.labels[0];
+	b.labels[0] = b.labels[1];
+	b.labels[1] = t;
+	assert_false(tokmeta_same_labels(&a, &b));
+	tokmeta_free(&b);
+	tokmeta_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_byte_is_rejected),
 		cmocka_unit_test(test_not_a_tokfile),
 		cmocka_unit_test(test_abort_leaves_nothing),
+		cmocka_unit_test(test_compatible_and_same_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
