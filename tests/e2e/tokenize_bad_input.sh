@@ -16,6 +16,8 @@ expect_rc 0 "invalid utf-8, skip"
 expect_err "$tmp/utf8.jsonl:2: invalid UTF-8 at byte 14 of the line"
 expect_json "$tmp/utf8.json" 'd["dumps"][0]["bad_by_reason"]["invalid_utf8"]' 1
 expect_json "$tmp/utf8.json" 'd["dumps"][0]["ok"]' 2
+expect_json "$tmp/utf8.json" '[d["total"][k] for k in ("records", "ok", "bad")]' '[3, 2, 1]'
+expect_json "$tmp/utf8.json" '[d["status"], d["dumps"][0]["status"]]' "['ok', 'ok']"
 expect_json "$tmp/utf8.json" 'd["bad_records"]["examples"][0]' \
 	"$tmp/utf8.jsonl:2: invalid UTF-8 at byte 14 of the line"
 [ -f "$tmp/utf8.tok" ] || fail "no token file after skipped bad records"
@@ -25,6 +27,7 @@ expect_err "$tmp/utf8.jsonl:2: invalid UTF-8"
 expect_err "stopped at the first bad record (--on-error fail)"
 [ ! -e "$tmp/utf8-fail.tok" ] || fail "a failed run left its token file"
 expect_json "$tmp/utf8-fail.json" 'd["status"]' failed
+expect_json "$tmp/utf8-fail.json" 'd["dumps"][0]["status"]' failed
 
 printf 'text,label\ngood film,positive\n"bad \xc3\x28 film",negative\n' >"$tmp/utf8.csv"
 run $T --print-ids "$tmp/utf8.csv"

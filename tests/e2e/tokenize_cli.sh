@@ -35,6 +35,15 @@ expect_rc 0 "bare texts"
 [ "$(cat "$tmp/out")" = $'{"ids":[2,5,3]}\n{"ids":[2,3]}\n{"ids":[2,3]}\n{"ids":[2,7,3]}' ] ||
 	fail "bare texts: $(cat "$tmp/out")"
 expect_json "$tmp/bare.json" 'd["dumps"][0]["empty_text"]' 2
+# the counts of the stats: truncated is longer than --max-len (a review of
+# exactly max_len ids is not), tokens are the ids written (after
+# truncation), empty texts are [CLS] [SEP] alone
+printf '{"text": "good film"}\n{"text": "good films."}\n{"text": ""}\n{"text": ""}\n' >"$tmp/counts.jsonl"
+run $T --max-len 4 --stats "$tmp/counts.json" --print-ids "$tmp/counts.jsonl"
+expect_rc 0 "counts"
+[ "$(cat "$tmp/out")" = $'{"ids":[2,5,6,3]}\n{"ids":[2,5,6,3]}\n{"ids":[2,3]}\n{"ids":[2,3]}' ] ||
+	fail "counts: $(cat "$tmp/out")"
+expect_json "$tmp/counts.json" '[d["dumps"][0][k] for k in ("ok", "truncated", "empty_text", "tokens")]' '[4, 1, 2, 12]'
 run $T --output "$tmp/bare.tok" "$tmp/bare.jsonl"
 expect_rc 1 "a token file of unlabelled texts"
 expect_err "$tmp/bare.jsonl:1: no label field (looked for label_text, label, comment_kind"
