@@ -625,6 +625,36 @@ static void test_raw_and_decoder(void **state)
 	dumpreader_close(r);
 }
 
+/* A label of 256 bytes is read; one of 257 is a bad record (JSON Lines and
+ * CSV alike), the records around it kept. */
+static void test_label_length_limit(void **state)
+{
+	(void)state;
+	char *ok = long_text(256, 'a'), *over = long_text(257, 'b');
+	char data[2048];
+	struct got g[6];
+	struct dump_opts o = {0};
+	snprintf(data, sizeof(data),
+		 "{\"text\": \"one\", \"label\": \"%s\"}\n"
+		 "{\"text\": \"two\", \"label\": \"%s\"}\n"
+		 "{\"text\": \"three\", \"label\": \"x\"}\n", ok, over);
+	int n = read_all(put("labels.jsonl", data), &o, g, 6);
+	assert_int_equal(n, 4);
+	assert_int_equal(g[0].rc, DUMP_REC);
+	assert_string_equal(g[0].text, "one");
+	expect_bad(&g[1], 2, DUMP_BAD_LABEL, "is 257 bytes long (limit 256)");
+	expect_rec(&g[2], 3, "three", "x");
+	snprintf(data, sizeof(data), "text,label\none,%s\ntwo,%s\nthree,x\n", ok, over);
+	n = read_all(put("labels.csv", data), &o, g, 6);
+	assert_int_equal(n, 4);
+	assert_int_equal(g[0].rc, DUMP_REC);
+	assert_string_equal(g[0].text, "one");
+	expect_bad(&g[1], 3, DUMP_BAD_LABEL, "is 257 bytes long (limit 256)");
+	expect_rec(&g[2], 4, "three", "x");
+	free(ok);
+	free(over);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_too_long_jsonl),
+		cmocka_unit_test(test_label_length_limit),
 		cmocka_unit_test(test_too_long_csv),
 		cmocka_unit_test(test_csv_cr_line_ends),
 		cmocka_unit_test(test_split_from_name),
