@@ -239,6 +239,33 @@ static void test_alphabet_limits(void **state)
 	free(a);
 }
 
+/* The two tie rules of docs/tokenizer.md that the cases above do not
+ * reach: pairs of equal count and the same left token go by the right
+ * token's id, and characters of equal frequency at the alphabet limit by
+ * code point. */
+static void test_documented_tie_breaks(void **state)
+{
+	(void)state;
+	/* "ac" x3 "ab" x3: alphabet ##b ##c a (0..2); (a,##b) and (a,##c)
+	 * both 3, left a: ##b (id 0) first */
+	const char *text = "ac ac ac ab ab ab";
+	char *t[1] = {(char *)text};
+	struct vocab_learn_opts o = VOCAB_LEARN_OPTS_DEFAULT;
+	size_t len;
+	char *a = slurp(learn_to("right-tie.txt", t, 1, 0, &o, NULL), &len);
+	assert_string_equal(a, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n##b\n##c\na\nab\nac\n");
+	free(a);
+	/* "ba ab": characters a and b twice each; max_alphabet 1 keeps a */
+	const char *text2 = "ba ab";
+	t[0] = (char *)text2;
+	o.max_alphabet = 1;
+	struct vocab_learn_stats st;
+	a = slurp(learn_to("char-tie.txt", t, 1, 0, &o, &st), &len);
+	assert_string_equal(a, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n##a\na\n");
+	assert_int_equal(st.dropped_alphabet, 2);
+	free(a);
+}
+
 static void test_specials_long_words_bad_utf8(void **state)
 {
 	struct vocab_learn_opts o = VOCAB_LEARN_OPTS_DEFAULT;
@@ -296,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_size_specials_determinism),
 		cmocka_unit_test(test_min_frequency_alphabet_only),
 		cmocka_unit_test(test_alphabet_limits),
+		cmocka_unit_test(test_documented_tie_breaks),
 		cmocka_unit_test(test_specials_long_words_bad_utf8),
 		cmocka_unit_test(test_bad_options),
 	};
