@@ -327,6 +327,9 @@ static void vocab_fails(const char *name, const char *content, const char *want_
 static void test_vocab_errors(void **state)
 {
 	vocab_fails("dup.txt", "[UNK]\na\nb\na\n", "dup.txt:4: duplicate token 'a' (first on line 2)");
+	/* the first line's token (id 0) repeated, as [PAD] twice */
+	vocab_fails("dup0.txt", "[PAD]\n[UNK]\n[PAD]\n",
+		    "dup0.txt:3: duplicate token '[PAD]' (first on line 1)");
 	vocab_fails("empty.txt", "", "empty.txt: empty vocabulary file");
 	vocab_fails("blank.txt", "[UNK]\na\n\nb\n", "blank.txt:3: empty token");
 	vocab_fails("crlfblank.txt", "[UNK]\r\na\r\n\r\n", "crlfblank.txt:3: empty token");
