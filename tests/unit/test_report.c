@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <sys/stat.h>
 
 #include "report_buf.h"
 #include "report_data.h"
@@ -344,6 +345,92 @@ static void test_render_empty(void **state)
 	report_data_free(&d);
 }
 
+/* The numbers report_load gathers for the report, on inputs small enough
+ * to count by hand: class balance and truncation per split (a review of
+ * exactly max_len ids is not truncated), lengths before truncation (the
+ * histogram is drawn against max_len), the train log's columns, and the
+ * example predictions (half the most confident mistakes, the rest the most
+ * confident right answers, by class in turn). */
+static void test_load_numbers(void **state)
+{
+	(void)state;
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", test_path_kept("numbers"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	struct tokmeta m;
+	fixture_meta(&m, 10);
+	/* train: negative 5, positive 10 (= max_len), positive 15 (cut);
+	 * validation: negative 12 (cut); test: positive 3 */
+	const uint32_t n_full[3][3] = {{5, 10, 15}, {12}, {3}};
+	const int labels[3][3] = {{0, 1, 1}, {0}, {1}}, count[3] = {3, 1, 1};
+	for (int s = 0; s < 3; s++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s.tok", dir, tok_split_name(s + 1));
+		struct tokwriter *w = tokwriter_open(path, &m);
+		assert_non_null(w);
+		for (int i = 0; i < count[s]; i++) {
+			uint32_t ids[10], n = n_full[s][i] < 10 ? n_full[s][i] : 10;
+			for (uint32_t t = 0; t < n; t++)
+				ids[t] = t == 0 ? 2 : t == n - 1 ? 3 : 10 + t;
+			const char *raw = labels[s][i] ? "positive" : "negative";
+			struct tokrec r = {.hash = 100 * (uint64_t)s + (uint64_t)i, .label = labels[s][i],
+					   .split = (uint8_t)(s + 1), .n_full = n_full[s][i], .n_ids = n,
+					   .ids = ids, .label_raw = raw, .label_raw_len = 8,
+					   .text = "x", .text_len = 1};
+			assert_int_equal(tokwriter_add(w, &r), 0);
+		}
+		assert_int_equal(tokwriter_commit(w), 0);
+	}
+	tokmeta_free(&m);
+	const char *log = test_path("numbers.jsonl");
+	const char *lt = "{\"epoch\": 1, \"loss\": 0.7, \"accuracy\": 0.5, \"val_loss\": 0.65, "
+			 "\"val_accuracy\": 0.55, \"val_macro_f1\": 0.45, \"seconds\": 2, "
+			 "\"seq_per_s\": 300, \"lr\": 0.002}\n";
+	write_file(log, lt, strlen(lt));
+	/* rows: right 0.9 (neg), right 0.8 (pos), right 0.95 (pos), wrong 0.7,
+	 * wrong 0.99, wrong 0.6 */
+	const char *pred = test_path("numbers.tsv");
+	const char *pt = "hash\tlabel\tpredicted\tprob_negative\tprob_positive\n"
+			 "0000000000000001\tnegative\tnegative\t0.9\t0.1\n"
+			 "0000000000000002\tpositive\tpositive\t0.2\t0.8\n"
+			 "0000000000000003\tpositive\tpositive\t0.05\t0.95\n"
+			 "0000000000000004\tnegative\tpositive\t0.3\t0.7\n"
+			 "0000000000000005\tpositive\tnegative\t0.99\t0.01\n"
+			 "0000000000000006\tnegative\tpositive\t0.4\t0.6\n";
+	write_file(pred, pt, strlen(pt));
+	struct report_inputs in = {.train_log = log, .predictions = pred, .split_dir = dir,
+				   .metrics = test_path("none.json"), .n_examples = 4,
+				   .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	const struct data_info *di = &d.data;
+	assert_true(di->present);
+	for (int s = 0; s < 3; s++)
+		assert_int_equal(di->split[s].count, count[s]);
+	assert_true(di->split[0].per_class[0] == 1 && di->split[0].per_class[1] == 2);
+	assert_true(di->split[1].per_class[0] == 1 && di->split[1].per_class[1] == 0);
+	assert_true(di->split[2].per_class[0] == 0 && di->split[2].per_class[1] == 1);
+	assert_int_equal(di->split[0].truncated, 1);
+	assert_int_equal(di->split[1].truncated, 1);
+	assert_int_equal(di->split[2].truncated, 0);
+	assert_int_equal(di->n_lengths, 5);
+	const uint32_t want_len[5] = {5, 10, 15, 12, 3};
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(di->lengths[i], want_len[i]);
+	assert_int_equal(d.n_epochs, 1);
+	const struct epoch_row *e = &d.epochs[0];
+	assert_true(e->epoch == 1 && e->loss == 0.7 && e->accuracy == 0.5 && e->val_loss == 0.65 &&
+		    e->val_accuracy == 0.55 && e->val_macro_f1 == 0.45 && e->seconds == 2 &&
+		    e->seq_per_s == 300 && e->lr == 0.002);
+	/* 4 examples: right answers by class in turn (negative 0.9, then the
+	 * most confident positive 0.95), then the two surest mistakes */
+	assert_int_equal(d.n_examples, 4);
+	const uint64_t want_hash[4] = {1, 3, 5, 4};
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(d.examples[i].p.hash, want_hash[i]);
+	report_data_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
@@ -359,6 +446,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_metrics_checks),
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
 		cmocka_unit_test(test_render_empty),
+		cmocka_unit_test(test_load_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
