@@ -70,6 +70,18 @@ for want in '87.50%' '0.8749' '| train | 480 |' 'max\_len = 64' '## Evaluation' 
 	grep -qF -- "$want" "$md" || fail "report.md lacks '$want'"
 done
 grep -q '<script' "$md" && fail "report.md holds raw HTML from a review"
+# the numbers of the run against the last promoted one (not the last run
+# of the history, which was not promoted), epochs run of planned, the
+# history's changes against the previous promoted run
+for want in '- accuracy vs last promoted run (11-02 03:00): **-0.60 pp**' \
+	    '| epochs run | 6 of 8 planned |' '| best epoch | 4 |' \
+	    '| 2026-10-02T03:00:15Z | 0.8480 | -1.40 pp |' '| 2026-11-02T03:00:12Z | 0.8810 | +1.90 pp |' \
+	    '| this run (not in history yet) | 0.8750 | -0.60 pp |'; do
+	grep -qF -- "$want" "$md" || fail "report.md lacks '$want'"
+done
+# the per-epoch table marks the best epoch's row, and only it
+[ "$(grep -o '<tr><td class="num better">[0-9]*</td>' "$T/full/report.html" | sort -u)" = \
+	'<tr><td class="num better">4</td>' ] || fail "report.html: the best epoch (4) is not the one marked"
 # the folded stats tables' <summary> is an HTML block, where Markdown's
 # backslash escapes are not read: a file name shows as written (no "tok\_a")
 cp $FX/tok-a.stats.json "$T/tok_a.stats.json"

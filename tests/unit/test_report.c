@@ -359,9 +359,9 @@ static void test_load_numbers(void **state)
 	assert_int_equal(mkdir(dir, 0755), 0);
 	struct tokmeta m;
 	fixture_meta(&m, 10);
-	/* train: negative 5, positive 10 (= max_len), positive 15 (cut);
+	/* train: negative 5, positive 10 (= max_len), positive 13 (cut);
 	 * validation: negative 12 (cut); test: positive 3 */
-	const uint32_t n_full[3][3] = {{5, 10, 15}, {12}, {3}};
+	const uint32_t n_full[3][3] = {{5, 10, 13}, {12}, {3}};
 	const int labels[3][3] = {{0, 1, 1}, {0}, {1}}, count[3] = {3, 1, 1};
 	for (int s = 0; s < 3; s++) {
 		char path[4200];
@@ -414,7 +414,7 @@ static void test_load_numbers(void **state)
 	assert_int_equal(di->split[1].truncated, 1);
 	assert_int_equal(di->split[2].truncated, 0);
 	assert_int_equal(di->n_lengths, 5);
-	const uint32_t want_len[5] = {5, 10, 15, 12, 3};
+	const uint32_t want_len[5] = {5, 10, 13, 12, 3};
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(di->lengths[i], want_len[i]);
 	assert_int_equal(d.n_epochs, 1);
@@ -428,6 +428,32 @@ static void test_load_numbers(void **state)
 	const uint64_t want_hash[4] = {1, 3, 5, 4};
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(d.examples[i].p.hash, want_hash[i]);
+	struct report_options opt = {.title = "t", .generated = 0};
+	struct report_output out;
+	assert_int_equal(report_render(&d, &in, &opt, &out), 0);
+	/* and the report shows them (the Markdown; the HTML is built by the
+	 * same calls) */
+	const char *md = sbuf_str(&out.md);
+	const char *want_md[] = {
+		"| train | 3 | 60.0% | 1 (33.3%) | 2 (66.7%) | 1 (33.3%) |",
+		"| validation | 1 | 20.0% | 1 (100.0%) | 0 (0.0%) | 1 (100.0%) |",
+		"| test | 1 | 20.0% | 0 (0.0%) | 1 (100.0%) | 0 (0.0%) |",
+		"| total | 5 | 100.0% | 2 (40.0%) | 3 (60.0%) | 2 (40.0%) |",
+		"Median 10, mean 8.6, 90th percentile 12, 99th percentile 12, longest 13. 2 reviews "
+		"(40.0%) are longer than max\\_len = 10",
+		"| 10-10 (max\\_len) | 1 | 20.0% |",
+		"| 12-12 | 1 | 20.0% |",
+		"| 13 and more | 1 | 20.0% |", /* the longest, 13, is the first past the bins */
+		"| 1 | 0.7000 | 0.5000 | 0.6500 | 0.5500 | 0.4500 | 2.0 s | 300.0 | 0.002 |",
+		"3 of 6 test reviews are misclassified. Shown: the 2 most confident mistakes and 2",
+		"| 3 | ✗ wrong | positive → negative | 0.990 |",
+		NULL};
+	for (int i = 0; want_md[i]; i++)
+		if (!strstr(md, want_md[i])) {
+			printf("the report lacks '%s':\n%s\n", want_md[i], md);
+			fail();
+		}
+	report_output_free(&out);
 	report_data_free(&d);
 }
 
