@@ -651,6 +651,13 @@ static void test_foreign_and_mismatched(void **state)
 	assert_int_equal(h5_seal(p), 0);
 	expect_refused(p, &c, "format version 99");
 
+	p = copy_file(plain_h5, "pad.h5"); /* pad_id past the vocabulary */
+	f = h5_open(p, 1);
+	assert_int_equal(h5_attr_write_int(f, "pad_id", 1 << 30), 0);
+	h5_close(f);
+	assert_int_equal(h5_seal(p), 0);
+	expect_refused(p, &c, "outside the vocabulary");
+
 	p = copy_file(plain_h5, "badlen.h5"); /* lengths beyond max_len */
 	f = h5_open(p, 1);
 	hid_t d = h5_dataset_open(f, "train/lengths", 0);

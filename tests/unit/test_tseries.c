@@ -144,6 +144,32 @@ static void test_no_leak_into_training(void **state)
 
 /* ---- the file ---- */
 
+/* A series dataset whose seal is gone (an unsealed file, or its first
+ * bytes damaged) is refused, as a review dataset is: nothing vouches for
+ * its normalisation constants and windows. */
+static void test_unsealed_refused(void **state)
+{
+	(void)state;
+	const char *path = test_path("unsealed.h5");
+	struct tsdata w;
+	leak_series(&w, 200);
+	assert_int_equal(tsfile_write(path, &w, NULL), 0);
+	tsdata_free(&w);
+	struct tsdata d;
+	assert_int_equal(tsdata_read(path, &d), 0);
+	tsdata_free(&d);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	char zero[8] = {0};
+	assert_int_equal(fwrite(zero, 1, sizeof(zero), f), sizeof(zero));
+	fclose(f);
+	capture_begin();
+	int rc = tsdata_read(path, &d);
+	const char *msg = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(msg, "no integrity seal"));
+}
+
 static void test_file_round_trip(void **state)
 {
 	const char *path = test_path("round.h5");
@@ -475,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_split_bounds),
 		cmocka_unit_test(test_no_leak_into_training),
 		cmocka_unit_test(test_file_round_trip),
+		cmocka_unit_test(test_unsealed_refused),
 		cmocka_unit_test(test_synthetic_deterministic),
 		cmocka_unit_test(test_zscore_huge_values),
 		cmocka_unit_test(test_csv_good),
