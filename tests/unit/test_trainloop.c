@@ -397,6 +397,88 @@ static void test_early_stopping(void **state)
 	json_decref(s);
 }
 
+/* Early stopping across a resume: a run with --patience 2 cut short by
+ * --epochs and resumed stops where the uninterrupted run stops (the
+ * epochs without improvement so far come from the checkpoint), with the
+ * same best weights; and a checkpoint of a --patience 0 run that went on
+ * past where --patience 2 stops is not continued under --patience 2. */
+static void test_early_stopping_resumed(void **state)
+{
+	(void)state;
+	struct train_cfg a = cfg_for(noise_h5, "esr-full");
+	a.epochs = 30;
+	a.patience = 2;
+	a.optim.lr = 0.03;
+	a.embed = 16;
+	a.hidden = 16;
+	assert_int_equal(train_run(&a), TRAIN_OK);
+	json_t *s = load_json(a.summary_out);
+	int run = (int)jnum(s, "epochs_run"), best = (int)jnum(s, "best_epoch");
+	json_decref(s);
+	assert_true(run < 30 && best == run - 2);
+	/* cut after epoch run - 1 (one epoch without improvement), resumed */
+	struct train_cfg b = a;
+	b.model_out = test_path_kept("esr-part.model.h5");
+	b.log_out = test_path_kept("esr-part.log");
+	b.summary_out = test_path_kept("esr-part.json");
+	b.checkpoint = test_path_kept("esr-part.ckpt.h5");
+	b.resume = 1;
+	b.epochs = run - 1;
+	assert_int_equal(train_run(&b), TRAIN_OK);
+	b.epochs = 30;
+	capture_begin();
+	assert_int_equal(train_run(&b), TRAIN_OK);
+	assert_non_null(strstr(capture_end(), "resuming"));
+	s = load_json(b.summary_out);
+	assert_string_equal(json_string_value(json_object_get(s, "stopped")), "early-stopping");
+	assert_int_equal(jnum(s, "epochs_run"), run);
+	assert_int_equal(jnum(s, "best_epoch"), best);
+	json_decref(s);
+	same_model(a.model_out, b.model_out);
+	/* a --patience 0 run one epoch past the stop, then --patience 2 */
+	struct train_cfg c = b;
+	c.model_out = test_path_kept("esr-p0.model.h5");
+	c.log_out = test_path_kept("esr-p0.log");
+	c.summary_out = test_path_kept("esr-p0.json");
+	c.checkpoint = test_path_kept("esr-p0.ckpt.h5");
+	c.patience = 0;
+	c.epochs = run + 1;
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	c.patience = 2;
+	c.epochs = 30;
+	c.quiet = 0;
+	capture_begin();
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	const char *txt = capture_end();
+	char want[128];
+	snprintf(want, sizeof(want), "--patience 2 stops after epoch %d; starting from scratch", run);
+	if (!strstr(txt, want)) {
+		printf("want '%s' in:\n%s\n", want, txt);
+		fail();
+	}
+	s = load_json(c.summary_out);
+	assert_int_equal(jnum(s, "epochs_run"), run);
+	json_decref(s);
+	same_model(a.model_out, c.model_out);
+	/* ... but one that ended exactly there is continued (and stops at once) */
+	c.patience = 0;
+	c.epochs = run;
+	c.quiet = 1;
+	c.checkpoint = test_path_kept("esr-p0b.ckpt.h5");
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	c.patience = 2;
+	c.epochs = 30;
+	capture_begin();
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	capture_end();
+	s = load_json(c.summary_out);
+	assert_int_equal(jnum(s, "resumed_from_epoch"), run);
+	assert_int_equal(jnum(s, "epochs_run"), run);
+	assert_string_equal(json_string_value(json_object_get(s, "stopped")), "early-stopping");
+	json_decref(s);
+	same_model(a.model_out, c.model_out);
+}
+
 static void test_nan_guard(void **state)
 {
 	(void)state;
@@ -721,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_foreign_checkpoint),
 		cmocka_unit_test(test_early_stopping),
+		cmocka_unit_test(test_early_stopping_resumed),
 		cmocka_unit_test(test_nan_guard),
 		cmocka_unit_test(test_stop_mid_epoch),
 		cmocka_unit_test(test_wrong_vocab),
