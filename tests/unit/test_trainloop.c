@@ -665,6 +665,28 @@ static void test_epoch_bookkeeping(void **state)
 	assert_close(jnum(j, "accuracy"), (double)correct / n, 1e-12);
 	assert_close(jnum(j, "grad_norm"), norm_sum / nb, 1e-6 * norm_sum / nb);
 	assert_true(jnum(j, "lr") == 0);
+	/* the validation loss and accuracy: means over the reviews of the
+	 * whole validation split (64 = 48 + 16: batches weighted by rows) */
+	batches_close(b);
+	bc.split = "validation";
+	bc.shuffle = 0;
+	assert_non_null(b = batches_open(c.data, &bc));
+	assert_int_equal(batches_start_epoch(b, 0), 0);
+	loss_sum = 0;
+	n = correct = 0;
+	while (batches_next(b, &bt) == 1) {
+		struct rnn_batch rb = {.B = (int)bt->n, .T = (int)bt->t, .ids = bt->ids,
+				       .lengths = bt->lengths, .labels = bt->labels};
+		float loss;
+		assert_int_equal(rnn_model_forward(m, &rb, &loss), 0);
+		for (int i = 0; i < rb.B; i++)
+			correct += (m->probs[2 * i + 1] > m->probs[2 * i]) == bt->labels[i];
+		loss_sum += (double)loss * rb.B;
+		n += bt->n;
+	}
+	assert_int_equal(n, 64);
+	assert_close(jnum(j, "val_loss"), loss_sum / n, 1e-6);
+	assert_close(jnum(j, "val_accuracy"), (double)correct / n, 1e-12);
 	json_decref(j);
 	batches_close(b);
 	rnn_model_free(m);
