@@ -655,6 +655,28 @@ static void test_label_length_limit(void **state)
 	free(over);
 }
 
+/* --max-record-mb's limit is on the line's bytes, newline included: a line
+ * of exactly the limit is read, one byte more is too long. */
+static void test_too_long_edge(void **state)
+{
+	(void)state;
+	const char *head = "{\"text\": \"", *tail = "\", \"label\": 1}\n";
+	size_t fixed = strlen(head) + strlen(tail);
+	char *a = long_text(1000 - fixed, 'a'), *b = long_text(1001 - fixed, 'b');
+	char *data = malloc(4096);
+	snprintf(data, 4096, "%s%s%s%s%s%s", head, a, tail, head, b, tail);
+	struct dump_opts o = {.max_record_bytes = 1000};
+	struct got g[4];
+	int n = read_all(put("edge.jsonl", data), &o, g, 4);
+	assert_int_equal(n, 3);
+	assert_int_equal(g[0].rc, DUMP_REC);
+	assert_int_equal(g[0].line, 1);
+	expect_bad(&g[1], 2, DUMP_BAD_TOO_LONG, "line of 1001 bytes is over the limit of 1000 bytes");
+	free(a);
+	free(b);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_too_long_jsonl),
 		cmocka_unit_test(test_label_length_limit),
+		cmocka_unit_test(test_too_long_edge),
 		cmocka_unit_test(test_too_long_csv),
 		cmocka_unit_test(test_csv_cr_line_ends),
 		cmocka_unit_test(test_split_from_name),
