@@ -520,6 +520,37 @@ static void test_nan_guard(void **state)
 	free(ck);
 }
 
+/* The NaN guard on the validation loss: one batch per epoch and a huge
+ * learning rate make the first step's weights overflow the validation
+ * forward pass while the step itself (from the initial weights) was
+ * finite.  The run stops at that epoch: no model, no checkpoint of it, no
+ * logged epoch. */
+static void test_nan_guard_validation(void **state)
+{
+	(void)state;
+	struct train_cfg a = cfg_for(noise_h5, "nanval");
+	a.batch = 160; /* the whole training split */
+	a.optim.lr = 1e38;
+	a.clip = 0;
+	a.epochs = 3;
+	a.quiet = 0;
+	capture_begin();
+	int rc = train_run(&a);
+	const char *txt = capture_end();
+	assert_int_equal(rc, TRAIN_DIVERGED);
+	if (!strstr(txt, "non-finite validation loss after epoch 1")) {
+		printf("%s\n", txt);
+		fail();
+	}
+	struct stat sb;
+	assert_int_equal(stat(a.model_out, &sb), -1);
+	assert_int_equal(stat(a.checkpoint, &sb), -1);
+	json_t *s = load_json(a.summary_out);
+	assert_string_equal(json_string_value(json_object_get(s, "stopped")), "nan");
+	assert_int_equal(jnum(s, "epochs_run"), 0);
+	json_decref(s);
+}
+
 /* Stopped inside epochs (the test hook stops as SIGTERM does, after N
  * optimiser steps of a run: deterministic points), resumed each time:
  * the model, the checkpoint's Adam state and the logged losses are the
@@ -827,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_early_stopping),
 		cmocka_unit_test(test_early_stopping_resumed),
 		cmocka_unit_test(test_nan_guard),
+		cmocka_unit_test(test_nan_guard_validation),
 		cmocka_unit_test(test_stop_mid_epoch),
 		cmocka_unit_test(test_wrong_vocab),
 		cmocka_unit_test(test_epoch_bookkeeping),
