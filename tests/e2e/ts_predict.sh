@@ -116,9 +116,16 @@ grep -qvE '^-?[0-9.]+(e[-+][0-9]+)?$' "$tmp/plain.txt" && fail "plain output: $(
 P --jsonl $(tail -n $W "$tmp/values.txt") >"$tmp/end.jsonl"
 P --jsonl --csv "$tmp/s.csv" >"$tmp/end-csv.jsonl"
 cmp -s "$tmp/end.jsonl" "$tmp/end-csv.jsonl" || fail "--csv differs from the arguments"
-P --jsonl --dataset "$tmp/ds.h5" >"$tmp/end-ds.jsonl"
+P --jsonl --dataset "$tmp/ds.h5" >"$tmp/end-ds.jsonl" 2>"$tmp/pds.err"
+grep -q "is not the dataset" "$tmp/pds.err" && fail "--dataset of the model's own file: $(cat "$tmp/pds.err")"
 cmp -s "$tmp/end.jsonl" "$tmp/end-ds.jsonl" || fail "--dataset differs from the arguments"
 grep -qE '^\{"step": 1, "value": -?[0-9.e+-]+\}$' "$tmp/end.jsonl" || fail "jsonl: $(head -1 "$tmp/end.jsonl")"
+[ "$(sed 's/^{"step": \([0-9]*\),.*/\1/' "$tmp/end.jsonl" | tr '\n' ' ')" = "$(seq -s ' ' 1 $K) " ] ||
+	fail "jsonl steps are not 1..$K: $(cat "$tmp/end.jsonl")"
+# --dataset of another file than the model's: forecast, with a note saying so
+P --jsonl --dataset "$tmp/ds-other.h5" >/dev/null 2>"$tmp/pother.err" || fail "--dataset of another file"
+grep -q "is not the dataset the model was trained on" "$tmp/pother.err" ||
+	fail "--dataset of another file: no note: $(cat "$tmp/pother.err")"
 
 # --steps 5 > K: 5 values; the first K are the direct forecast; steps 3-4
 # are the forecast from the last W-K values and the printed steps 1-2
