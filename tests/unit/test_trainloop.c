@@ -626,6 +626,29 @@ static void test_stop_mid_epoch(void **state)
 	assert_int_equal(train_run(&c), TRAIN_STOPPED);
 	assert_non_null(strstr(capture_end(), "in epoch 1 after batch 2/10; no checkpoint"));
 	assert_int_equal(stat(c.model_out, &sb), -1);
+	/* stopped inside epoch 3, resumed with --epochs 2: that epoch's
+	 * weights are past the run asked for, so it starts from scratch */
+	struct train_cfg d = cfg_for(noise_h5, "stop-past");
+	d.patience = 0;
+	d.resume = 1;
+	d.stop_after_steps = 25;
+	capture_begin();
+	assert_int_equal(train_run(&d), TRAIN_STOPPED);
+	capture_end();
+	d.stop_after_steps = 0;
+	d.epochs = 2;
+	d.quiet = 0;
+	capture_begin();
+	assert_int_equal(train_run(&d), TRAIN_OK);
+	const char *txt = capture_end();
+	if (!strstr(txt, "stopped inside epoch 3, past --epochs 2; starting from scratch")) {
+		printf("%s\n", txt);
+		fail();
+	}
+	s = load_json(d.summary_out);
+	assert_true(json_is_null(json_object_get(s, "resumed_from_epoch")));
+	assert_int_equal(jnum(s, "epochs_run"), 2);
+	json_decref(s);
 }
 
 /* The logged line of epoch e (from 1) of a train-log.jsonl. */
