@@ -12,7 +12,7 @@ BIN=${BUILD:-build}/bin
 C=tests/fuzz/corpus
 tmp=$(mktemp -d /tmp/rnnpipe-seeds-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-for t in jsonl csv gzip wordpiece vocab tokfile dataset labelmap opts; do
+for t in jsonl csv gzip wordpiece vocab tokfile dataset labelmap opts tseries tspred model tsfile; do
 	mkdir -p "$C/$t"
 	find "$C/$t" -type f -name 'seed-*' -delete
 done
@@ -95,6 +95,33 @@ seed opts bad 011 '--max-len\0-5\0--lr=nan\0--truncation=middle\0--\0--quiet'
 seed opts help 000 '-h'
 seed opts unknown 000 '--nope\0-x\0-\0--quiet=1\0--output'
 
+# ---- time-series CSV: two control bytes (value column, time column:
+# 0 default, 1 + 4k header field k, 2 "value"/"time", 3 ""/"none";
+# fuzz_tseries.c), then the file ----
+seed tseries airline 000 '\000month,passengers\n1949-01,112\n1949-02,118\n1949-03,132\n'
+seed tseries one-column 000 '\000value\n1\n2.5\n -3e2 \n'
+seed tseries by-index 011 '\001date,store,sales\n2020-01-01,a,1\n2020-01-02,a,2\n2020-01-03,b,4\n'
+seed tseries named 002 '\002value,time\n5,a\n6,b\n7,c\n'
+seed tseries no-time 005 '\003time,value\n1,2\n1,3\n'
+seed tseries semicolon 000 '\000t;v\n1;1,5\n2;2,5\n'
+seed tseries tsv 200 '\000t\tv\n10:00\t1\n10:01\t\t\n'
+seed tseries blank-lines 000 '\000\n \ntime,value\n\n1,1\n\n \t\n2,2\n3,3\n\n\n'
+seed tseries quotes-bom 000 '\000\xef\xbb\xbf"t","v"\r\n"1","2"\r\n"2\n3","3"\r\n'
+seed tseries bad-values 000 '\000value\n0x10\nnan\ninf\n1e999\n\n'
+seed tseries time-order 000 '\000time,value\n2020-01-02,1\n2020-01-01,2\n'
+seed tseries fields 000 '\000a,b\n1,2,3\n4\n"5,6\n'
+seed tseries empty-time 000 '\000t,v\n,1\n'
+
+# ---- ts-metrics --predictions: control byte (examples ctl % 8, horizon
+# 1 + (ctl >> 3) % 4; fuzz_tspred.c), then the file ----
+seed tspred ok 012 '1.5 2\n# a comment\n\n3,4\n'
+seed tspred tabs 011 '\t-1e3\t2.5e-3\t\r\n'
+seed tspred commas 021 ',1,,2,3,\n'
+seed tspred not-finite 002 '1\nnan\n'
+seed tspred count 001 '1 2\n'
+seed tspred lines 001 '1\n2\n'
+seed tspred hex 001 '0x10\n'
+
 # ---- token files and dataset.h5: made by the programs on a tiny dump ----
 [ -x "$BIN/tokenize" ] && [ -x "$BIN/pack-hdf5" ] || {
 	echo "make-seeds: build the programs first (make BUILD=$BIN/..)"; exit 1; }
@@ -115,6 +142,18 @@ BIN=$(cd "$BIN" && pwd)
 	$BIN/pack-hdf5 --quiet --chunk-rows 4 --out ds.h5 train.tok validation.tok test.tok
 	$BIN/pack-hdf5 --quiet --chunk-rows 2 --deflate 0 --no-checksum --dtype uint16 \
 		--bucket-window 4 --out ds2.h5 train.tok validation.tok test.tok
+	# a tiny classifier and its checkpoint, a time-series dataset (with
+	# time labels) and a regression model with its checkpoint
+	T="--quiet --device cpu --progress none --epochs 1 --batch 4 --hidden 2"
+	$BIN/train $T --data ds.h5 --vocab vocab.txt --cell lstm --embed 3 --model model.h5 \
+		--checkpoint ckpt.h5 --log log.jsonl --summary train.json
+	{ echo 'date,value'; for i in $(seq 10 39); do echo "2020-01-$i,$((i * 7 % 11))"; done; } \
+		| sed 's/-01-3/-02-0/' >series.csv
+	$BIN/ts-prepare --quiet --csv series.csv --window 3 --horizon 2 --season 4 --chunk-rows 4 \
+		--out ts.h5
+	$BIN/ts-prepare --quiet --synthetic 40 --window 4 --deflate 0 --out ts2.h5
+	$BIN/train $T --task regress --data ts.h5 --cell gru --model tsmodel.h5 \
+		--checkpoint tsckpt.h5 --log log.jsonl --summary train.json
 )
 cp "$tmp/d.tok" "$C/tokfile/seed-tokenized"
 cp "$tmp/test.tok" "$C/tokfile/seed-split"
@@ -123,4 +162,43 @@ for m in 0 1; do
 	{ printf "\\00$m"; cat "$tmp/ds.h5"; } >"$C/dataset/seed-default-$m"
 	{ printf "\\00$m"; cat "$tmp/ds2.h5"; } >"$C/dataset/seed-plain-$m"
 done
+# model and tsfile: a mode byte (0: as is, 1: sealed again, 2 + 4v: a
+# recipe on base file v made by the target; fuzz_model.c, fuzz_tsfile.c)
+for f in model ckpt tsmodel tsckpt; do
+	for m in 0 1; do
+		{ printf "\\00$m"; cat "$tmp/$f.h5"; } >"$C/model/seed-$f-$m"
+	done
+done
+for f in ts ts2; do
+	for m in 0 1; do
+		{ printf "\\00$m"; cat "$tmp/$f.h5"; } >"$C/tsfile/seed-$f-$m"
+	done
+done
+# recipes (fuzz_h5edit.h): opcode, then arguments.  Base files: model
+# classify (v 0), checkpoint classify (1), model regress (2), checkpoint
+# regress (3); +4 gru... (see base_fill_meta)
+seed model recipe-as-made 002 ''
+seed model recipe-ckpt 006 ''
+seed model recipe-regress 012 ''
+seed model recipe-regress-ckpt 016 ''
+# hidden set to 65536 (edge value 13) on a model: tensors disagree
+seed model recipe-hidden 002 '\000\010\015'
+# vocab and vocab_size 2975 (8 raw bytes after 0100), the embedding
+# (2975 x 3) declared in float32 without storage
+V='\100\237\013\000\000\000\000\000\000'
+seed model recipe-vocab 002 "\000\005$V\000\017$V"'\007\000\220\376\003'
+# label_names with three names for two outputs
+seed model recipe-labels 002 '\003\015\003\001a\001b\001c'
+# a NaN weight in fc.bias (written, one value set)
+seed model recipe-nan 002 '\007\377\007fc.bias\050\002\001\020'
+# a checkpoint's epoch position past its batches
+seed model recipe-position 006 '\000\051\011\000\052\003'
+# the time-series dataset: series_length and split_bounds agreeing on a
+# length the stored series does not have
+seed tsfile recipe-as-made 002 ''
+seed tsfile recipe-times 042 ''
+seed tsfile recipe-length 002 '\000\015\016\005\017\004\000\003\004\016'
+seed tsfile recipe-window 002 '\000\004\023'
+seed tsfile recipe-index 002 '\007\002\010\005'
+seed tsfile recipe-std 002 '\001\011\000'
 du -sh "$C"/* | sed 's/^/make-seeds: /'
