@@ -5,7 +5,11 @@
  * `make fuzz-regress` from tests/fuzz/corpus/<target>/regress-*. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+
 #include "capture.h"
+#include "h5util.h"
+#include "modelfile.h"
 #include "tokfile.h"
 #include "vocab.h"
 
@@ -80,11 +84,91 @@ static void test_vocab_nul_in_token(void **state)
 	assert_non_null(strstr(err, want));
 }
 
+/* A small RNN classifier (hidden 2) saved to path, then reopened with
+ * hidden set to 65536 and each recurrent and output tensor replaced by
+ * one of the shape that hidden gives, declared but never written
+ * (external: stored in an external file instead, /dev/zero), and sealed
+ * again as a faulty writer or a crafted file would be. */
+static void write_hollow_model(const char *path, int external)
+{
+	struct model_meta m;
+	memset(&m, 0, sizeof(m));
+	m.cfg = (struct rnn_config){.cell = RNN_CELL_RNN, .task = RNN_TASK_CLASSIFY, .vocab = 9,
+				    .embed = 3, .hidden = 2, .layers = 1, .outputs = 2,
+				    .pool = RNN_POOL_MEAN};
+	m.labels[m.n_labels++] = strdup("negative");
+	m.labels[m.n_labels++] = strdup("positive");
+	m.vocab_size = 9;
+	m.unk_id = 1, m.cls_id = 2, m.sep_id = 3;
+	m.max_len = 8;
+	struct rnn_layout l;
+	assert_int_equal(rnn_layout_build(&m.cfg, &l), 0);
+	float *p = rnn_alloc_floats(l.total);
+	assert_int_equal(modelfile_save(path, &m, p), 0);
+	free(p);
+	model_meta_free(&m);
+
+	hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+	assert_true(f >= 0);
+	assert_int_equal(h5_attr_write_int(f, "hidden", 65536), 0);
+	static const struct {
+		const char *name;
+		int rank;
+		hsize_t dims[2];
+	} t[] = {{"rnn.weight_ih_l0", 2, {65536, 3}}, {"rnn.weight_hh_l0", 2, {65536, 65536}},
+		 {"rnn.bias_ih_l0", 1, {65536}}, {"rnn.bias_hh_l0", 1, {65536}},
+		 {"fc.weight", 2, {2, 65536}}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_true(H5Ldelete(f, t[i].name, H5P_DEFAULT) >= 0);
+		hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+		hsize_t bytes = t[i].dims[0] * (t[i].rank == 2 ? t[i].dims[1] : 1) * 4;
+		if (external)
+			assert_true(H5Pset_external(dcpl, "/dev/zero", 0, bytes) >= 0);
+		hid_t sp = H5Screate_simple(t[i].rank, t[i].dims, NULL);
+		hid_t d = H5Dcreate2(f, t[i].name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+		assert_true(d >= 0);
+		H5Dclose(d);
+		H5Sclose(sp);
+		H5Pclose(dcpl);
+	}
+	assert_true(H5Fclose(f) >= 0);
+	assert_int_equal(h5_seal(path), 0);
+}
+
+/* fuzz_model: a model file of 12 kB whose attributes say hidden 65536
+ * and whose tensors have the shapes that gives, declared but never
+ * written (HDF5 reads such a dataset back as zeros), passed every check
+ * (the shapes agree with the attributes): modelfile_load allocated and
+ * zeroed 16 GiB for them (libFuzzer: out-of-memory, malloc(17181704384)).
+ * Tensors stored outside the file (HDF5 external storage) are the same
+ * case.  Now a tensor must be stored in full, in the file. */
+static void test_model_hollow_tensors(void **state)
+{
+	for (int external = 0; external < 2; external++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s", test_path("hollow.h5"));
+		write_hollow_model(path, external);
+		struct stat st;
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(st.st_size < 100000);
+		struct model_meta m;
+		capture_begin();
+		float *p = modelfile_load(path, &m);
+		const char *err = capture_end();
+		assert_null(p);
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, external ? "are not stored in it"
+						     : "'rnn.weight_ih_l0' (2-D) has 0 bytes stored"));
+		unlink(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokfile_meta_length),
 		cmocka_unit_test(test_vocab_nul_in_token),
+		cmocka_unit_test(test_model_hollow_tensors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
