@@ -253,10 +253,61 @@ static int bad(const char *path, const char *why)
 	return error("'%s': %s; re-run 'make %s'", path, why, path);
 }
 
+/* 1 when HDF5 holds every value of dataset d (its creation properties
+ * dcpl): every chunk of a chunked one (those written with compression take
+ * less than their size), the storage of a contiguous one. */
+static int all_stored(hid_t d, hid_t dcpl, int rank, const int64_t *dims)
+{
+	if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+		hsize_t chunk[H5S_MAX_RANK], want = 1, got = 0;
+		if (H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) != rank)
+			return 0;
+		for (int i = 0; i < rank; i++)
+			want *= ((hsize_t)dims[i] + chunk[i] - 1) / chunk[i];
+		hid_t space = CK(H5Dget_space(d));
+		int ok = space >= 0 && CK(H5Dget_num_chunks(d, space, &got)) >= 0 && got == want;
+		if (space >= 0)
+			H5Sclose(space);
+		return ok;
+	}
+	H5D_space_status_t st = H5D_SPACE_STATUS_ERROR;
+	return CK(H5Dget_space_status(d, &st)) >= 0 && st == H5D_SPACE_STATUS_ALLOCATED;
+}
+
+/* Checks dataset name under f before anything is allocated from the
+ * attributes: the shape they give (dims), and values held in the file.  A
+ * dataset declared but never written reads back as fill values whatever
+ * its shape, and one in an external file (e.g. /dev/zero) is not in this
+ * one: a file of a few kB with series_length 2^31 made the reader
+ * allocate 16 GiB.  0, or -1 after error() naming the file and dataset. */
+static int check_stored(hid_t f, const char *name, int rank, const int64_t *dims)
+{
+	hid_t d = h5_dataset_open(f, name, H5_CACHE_DEFAULT);
+	if (d < 0)
+		return -1;
+	int rc = h5_dataset_check_shape(d, rank, dims);
+	int empty = 0;
+	for (int i = 0; i < rank; i++)
+		empty |= dims[i] == 0;
+	hid_t dcpl = rc ? -1 : CK(H5Dget_create_plist(d));
+	char nm[1100];
+	if (!rc && (dcpl < 0 || CK(H5Pget_external_count(dcpl)) != 0))
+		rc = error("%s: its values are not stored in the file", h5_name(d, nm, sizeof(nm)));
+	else if (!rc && !empty && !all_stored(d, dcpl, rank, dims))
+		rc = error("%s: its values were never written in full", h5_name(d, nm, sizeof(nm)));
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	H5Dclose(d);
+	return rc;
+}
+
 static int read_series(hid_t f, const char *path, struct tsdata *d, int64_t n)
 {
 	struct tseries *se = &d->series;
-	se->values = malloc((n ? n : 1) * sizeof(double));
+	int64_t want[1] = {n};
+	if (check_stored(f, TS_DS_VALUES, 1, want))
+		return bad(path, "cannot read the series");
+	se->values = malloc((size_t)n * sizeof(double));
 	if (!se->values)
 		return error("out of memory");
 	hsize_t dims[1] = {(hsize_t)n};
@@ -268,19 +319,24 @@ static int read_series(hid_t f, const char *path, struct tsdata *d, int64_t n)
 		return -1;
 	if (!e)
 		return 0;
+	if (check_stored(f, TS_DS_TIME, 1, want))
+		return bad(path, "cannot read the time labels");
 	hid_t ds = h5_dataset_open(f, TS_DS_TIME, H5_CACHE_DEFAULT);
 	if (ds < 0)
 		return -1;
-	int64_t want[1] = {n};
 	hid_t t = h5_str_type(), space = -1;
-	char **raw = calloc(n ? n : 1, sizeof(char *));
+	char **raw = calloc((size_t)n, sizeof(char *));
 	int rc = -1;
-	if (t < 0 || !raw || h5_dataset_check_shape(ds, 1, want))
+	if (t < 0)
 		goto out;
+	if (!raw) {
+		error("out of memory");
+		goto out;
+	}
 	space = CK(H5Dget_space(ds));
 	if (space < 0 || CK(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw)) < 0)
 		goto out;
-	se->times = calloc(n ? n : 1, sizeof(char *));
+	se->times = calloc((size_t)n, sizeof(char *));
 	if (!se->times)
 		goto reclaim;
 	rc = 0;
@@ -377,6 +433,11 @@ int tsdata_read(const char *path, struct tsdata *d)
 		size_t cnt = ts_window_count(lo, hi, (size_t)d->window, (size_t)d->horizon);
 		char name[64];
 		snprintf(name, sizeof(name), "%s/%s", ts_split_names[s], TS_DS_INDEX);
+		int64_t want[1] = {(int64_t)cnt};
+		if (check_stored(f, name, 1, want)) {
+			bad(path, "a split's index does not match the split bounds");
+			goto out;
+		}
 		d->index[s] = malloc((cnt ? cnt : 1) * sizeof(int64_t));
 		if (!d->index[s]) {
 			error("out of memory");
@@ -424,7 +485,10 @@ int tsfile_read_split(const char *path, const struct tsdata *d, int split, float
 	char name[64];
 	if (inputs) {
 		hsize_t dims[3] = {cnt, W, 1};
+		int64_t want[3] = {(int64_t)cnt, (int64_t)W, 1};
 		snprintf(name, sizeof(name), "%s/%s", ts_split_names[split], TS_DS_INPUTS);
+		if (check_stored(f, name, 3, want))
+			goto out;
 		if (!(in = malloc((cnt * W + 1) * sizeof(float)))) {
 			error("out of memory");
 			goto out;
@@ -434,7 +498,10 @@ int tsfile_read_split(const char *path, const struct tsdata *d, int split, float
 	}
 	if (targets) {
 		hsize_t dims[2] = {cnt, k};
+		int64_t want[2] = {(int64_t)cnt, (int64_t)k};
 		snprintf(name, sizeof(name), "%s/%s", ts_split_names[split], TS_DS_TARGETS);
+		if (check_stored(f, name, 2, want))
+			goto out;
 		if (!(tg = malloc((cnt * k + 1) * sizeof(float)))) {
 			error("out of memory");
 			goto out;

@@ -11,6 +11,7 @@
 #include "h5util.h"
 #include "modelfile.h"
 #include "tokfile.h"
+#include "tsfile.h"
 #include "vocab.h"
 
 static void write_tok(const char *path)
@@ -163,12 +164,114 @@ static void test_model_hollow_tensors(void **state)
 	}
 }
 
+/* A small time-series dataset saved to path, then reopened with
+ * series_length and split_bounds saying 2^31 values and series/values
+ * replaced by a dataset of that shape declared but never written
+ * (external: stored in /dev/zero instead), sealed again. */
+static void write_hollow_series(const char *path, int external)
+{
+	struct tsdata d;
+	memset(&d, 0, sizeof(d));
+	struct ts_synth p = {.n = 30, .waves = 1, .period = {6}, .amp = {1}, .level = 5,
+			     .noise = 0.1, .seed = 1};
+	assert_int_equal(tseries_synthetic(&p, &d.series), 0);
+	assert_int_equal(tsdata_prepare(&d, 3, 1, 0, 0.6, 0.2), 0);
+	assert_int_equal(tsfile_write(path, &d, NULL), 0);
+	tsdata_free(&d);
+
+	const int64_t n = (int64_t)1 << 31, bounds[4] = {0, n / 2, n / 4 * 3, n};
+	hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+	assert_true(f >= 0);
+	assert_int_equal(h5_attr_write_int(f, "series_length", n), 0);
+	assert_int_equal(h5_attr_write_ints(f, "split_bounds", bounds, 4), 0);
+	assert_true(H5Ldelete(f, TS_DS_VALUES, H5P_DEFAULT) >= 0);
+	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	if (external)
+		assert_true(H5Pset_external(dcpl, "/dev/zero", 0, (hsize_t)n * 8) >= 0);
+	hsize_t dims[1] = {(hsize_t)n};
+	hid_t sp = H5Screate_simple(1, dims, NULL);
+	hid_t ds = H5Dcreate2(f, TS_DS_VALUES, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	assert_true(ds >= 0);
+	H5Dclose(ds);
+	H5Sclose(sp);
+	H5Pclose(dcpl);
+	assert_true(H5Fclose(f) >= 0);
+	assert_int_equal(h5_seal(path), 0);
+}
+
+/* fuzz_tsfile: a time-series dataset of 20 kB whose attributes say 2^31
+ * values, over a series/values dataset of that shape declared but never
+ * written (or stored in an external file), made tsdata_read allocate
+ * 16 GiB before it compared the stored shape (libFuzzer: out-of-memory,
+ * malloc(17179869184)); the time labels, each split's index, inputs and
+ * targets were read the same way.  Now every dataset's shape and storage
+ * are checked before anything is allocated from the attributes. */
+static void test_tsfile_hollow_series(void **state)
+{
+	for (int external = 0; external < 2; external++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s", test_path("hollow-ts.h5"));
+		write_hollow_series(path, external);
+		struct tsdata d;
+		capture_begin();
+		int rc = tsdata_read(path, &d);
+		const char *err = capture_end();
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, external ? "/series/values: its values are not stored "
+						       "in the file"
+						     : "/series/values: its values were never written"));
+		assert_non_null(strstr(err, "cannot read the series"));
+		unlink(path);
+	}
+	/* a split's inputs, chunked (as ts-prepare writes them) and never
+	 * written: the split is refused before its buffer is allocated */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("hollow-split.h5"));
+	struct tsdata d;
+	memset(&d, 0, sizeof(d));
+	struct ts_synth p = {.n = 30, .waves = 1, .period = {6}, .amp = {1}, .level = 5,
+			     .noise = 0.1, .seed = 1};
+	assert_int_equal(tseries_synthetic(&p, &d.series), 0);
+	assert_int_equal(tsdata_prepare(&d, 3, 1, 0, 0.6, 0.2), 0);
+	assert_int_equal(tsfile_write(path, &d, NULL), 0);
+	hsize_t dims[3] = {d.count[TS_TRAIN], 3, 1}, chunk[3] = {4, 3, 1};
+	tsdata_free(&d);
+	hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+	assert_true(f >= 0);
+	assert_true(H5Ldelete(f, "train/inputs", H5P_DEFAULT) >= 0);
+	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_chunk(dcpl, 3, chunk) >= 0);
+	hid_t sp = H5Screate_simple(3, dims, NULL);
+	hid_t ds = H5Dcreate2(f, "train/inputs", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	assert_true(ds >= 0);
+	H5Dclose(ds);
+	H5Sclose(sp);
+	H5Pclose(dcpl);
+	assert_true(H5Fclose(f) >= 0);
+	assert_int_equal(h5_seal(path), 0);
+	assert_int_equal(tsdata_read(path, &d), 0);
+	float *in = NULL, *tg = NULL;
+	size_t n = 0;
+	capture_begin();
+	int rc = tsfile_read_split(path, &d, TS_TRAIN, &in, &tg, &n);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "/train/inputs: its values were never written in full"));
+	assert_int_equal(tsfile_read_split(path, &d, TS_TEST, &in, &tg, &n), 0);
+	free(in);
+	free(tg);
+	tsdata_free(&d);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokfile_meta_length),
 		cmocka_unit_test(test_vocab_nul_in_token),
 		cmocka_unit_test(test_model_hollow_tensors),
+		cmocka_unit_test(test_tsfile_hollow_series),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
