@@ -11,6 +11,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "grow.h"
 
 /* Temporary names to remove on a signal.  A fixed table of plain char
  * arrays: the handler may only call async-signal-safe unlink(). */
@@ -402,16 +403,24 @@ int afile_open(struct afile *af, const char *path)
  * open: fsynced and closed, still under their temporary names (and in the
  * pending table, so a signal removes them), renamed when the lead is. */
 static const struct afile *lead;
-#define AFILE_MAX_HELD 256
-static struct {
+static struct held_file {
 	char *path, *tmp;
 	int rewrite;
-} held[AFILE_MAX_HELD];
+} *held; /* grown as needed: tokenize --out-dir has one output a dump */
 static int n_held;
+static size_t cap_held;
 
 void afile_lead(const struct afile *af)
 {
 	lead = af;
+}
+
+static void held_free(void)
+{
+	free(held);
+	held = NULL;
+	n_held = 0;
+	cap_held = 0;
 }
 
 /* Removes the held temporary files: their lead was not committed. */
@@ -423,7 +432,7 @@ static void held_drop(void)
 		free(held[i].path);
 		free(held[i].tmp);
 	}
-	n_held = 0;
+	held_free();
 }
 
 /* Renames the held files into place, in the order they were committed.
@@ -455,7 +464,7 @@ static int held_rename(void)
 		free(held[i].path);
 		free(held[i].tmp);
 	}
-	n_held = 0;
+	held_free();
 	return rc;
 }
 
@@ -482,8 +491,8 @@ int afile_commit(struct afile *af)
 	}
 	if (!rc && lead && af != lead) {
 		/* the lead is not on disk yet: hold the rename until it is */
-		if (n_held == AFILE_MAX_HELD) {
-			rc = error("cannot write '%s': too many outputs in one run", af->path);
+		if (GROW_ARRAY(held, cap_held, (size_t)n_held + 1, 16)) {
+			rc = -1;
 		} else {
 			held[n_held].path = af->path;
 			held[n_held].tmp = af->tmp;

@@ -182,6 +182,35 @@ static void test_output_rename_fails(void **state)
 	assert_int_equal(temps(), 0);
 }
 
+/* More outputs than a fixed table would hold (tokenize --out-dir writes
+ * one a dump; 300 dumps failed "too many outputs in one run"): all wait
+ * for the stats, then all are renamed. */
+static void test_many_outputs(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	const char *first = test_path("many-0.tok"), *st = test_path("many.json");
+	struct afile sa;
+	assert_int_equal(stats_open(&sa, st, &first, 1), 0);
+	char name[32], text[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "many-%d.tok", i);
+		snprintf(text, sizeof(text), "out %d", i);
+		assert_int_equal(output(test_path(name), text), 0);
+	}
+	assert_string_equal(get(test_path("many-299.tok")), "(absent)");
+	assert_int_equal(temps(), N + 1); /* and the stats' own */
+	json_t *j = stats();
+	assert_int_equal(stats_commit(&sa, j), 0);
+	json_decref(j);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "many-%d.tok", i);
+		snprintf(text, sizeof(text), "out %d", i);
+		assert_string_equal(get(test_path(name)), text);
+	}
+	assert_int_equal(temps(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_stats_rename_fails),
 		cmocka_unit_test(test_stats_not_built),
 		cmocka_unit_test(test_output_rename_fails),
+		cmocka_unit_test(test_many_outputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
