@@ -14,8 +14,13 @@
 #include "grow.h"
 
 /* Temporary names to remove on a signal.  A fixed table of plain char
- * arrays: the handler may only call async-signal-safe unlink(). */
-#define AFILE_MAX_OPEN 64
+ * arrays: the handler may only call async-signal-safe unlink().  Sized
+ * for the outputs a --stats lead holds back (afile_lead): tokenize
+ * --out-dir writes one file a dump and renames none before the stats, so
+ * 64 left the 65th dump's file behind on SIGTERM.  Past the table a file
+ * is still removed on every normal path, not on a signal.  (4 MiB of
+ * zeroed memory, touched only as far as it is used.) */
+#define AFILE_MAX_OPEN 1024
 static char pending[AFILE_MAX_OPEN][4096];
 static volatile sig_atomic_t pending_used[AFILE_MAX_OPEN];
 /* The folder each temporary file is in (device and inode), so that two

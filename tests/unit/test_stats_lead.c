@@ -7,7 +7,9 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "afile.h"
 #include "badlog.h"
@@ -211,6 +213,41 @@ static void test_many_outputs(void **state)
 	assert_int_equal(temps(), 0);
 }
 
+/* A signal while 300 outputs wait for the stats: every temporary file is
+ * removed (the handler's table held 64 names, and held files stay under
+ * their temporary names until the stats are renamed). */
+static void test_signal_removes_held(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	assert_int_equal(temps(), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		afile_install_signal_cleanup();
+		const char *first = test_path("sig-0.tok"), *st = test_path("sig.json");
+		struct afile sa;
+		if (stats_open(&sa, st, &first, 1))
+			_exit(3);
+		char name[32];
+		for (int i = 0; i < N; i++) {
+			snprintf(name, sizeof(name), "sig-%d.tok", i);
+			if (output(test_path(name), "held"))
+				_exit(4);
+		}
+		if (temps() != N + 1)
+			_exit(5);
+		raise(SIGTERM);
+		_exit(6);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	assert_int_equal(temps(), 0);
+	assert_string_equal(get(test_path("sig-0.tok")), "(absent)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_stats_not_built),
 		cmocka_unit_test(test_output_rename_fails),
 		cmocka_unit_test(test_many_outputs),
+		cmocka_unit_test(test_signal_removes_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
