@@ -12,6 +12,7 @@
 #include "dsfile.h"
 #include "h5util.h"
 #include "tokfile.h"
+#include "tokmeta_fixture.h"
 #include "toksynth.h"
 
 #define N_TRAIN 1000
@@ -847,18 +848,8 @@ static void test_pad_id_and_truncated_count(void **state)
 	(void)state;
 	enum { ML = 8, PAD = 5 };
 	struct tokmeta m;
-	memset(&m, 0, sizeof(m));
-	m.vocab_hash = 42;
-	m.vocab_size = 50;
-	m.max_len = ML;
+	test_tokmeta(&m, 42, 50, ML, 1);
 	m.pad_id = PAD;
-	m.unk_id = 1;
-	m.cls_id = 2;
-	m.sep_id = 3;
-	m.truncation = strdup("head");
-	m.producer = strdup("test");
-	m.labels[m.n_labels++] = strdup("negative");
-	m.labels[m.n_labels++] = strdup("positive");
 	tokmeta_add_source(&m, "test", 1);
 	const char *tok = test_path_kept("pad/train.tok"), *bad = test_path_kept("pad0/train.tok");
 	struct tokwriter *w = tokwriter_open(tok, &m);

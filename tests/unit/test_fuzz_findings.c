@@ -11,20 +11,14 @@
 #include "h5util.h"
 #include "modelfile.h"
 #include "tokfile.h"
+#include "tokmeta_fixture.h"
 #include "tsfile.h"
 #include "vocab.h"
 
 static void write_tok(const char *path)
 {
 	struct tokmeta m;
-	memset(&m, 0, sizeof(m));
-	m.vocab_size = 12;
-	m.max_len = 8;
-	m.unk_id = 1;
-	m.cls_id = 2;
-	m.sep_id = 3;
-	m.truncation = strdup("head");
-	m.producer = strdup("test");
+	test_tokmeta(&m, 0, 12, 8, 0);
 	tokmeta_add_source(&m, "d.jsonl", 1);
 	struct tokwriter *w = tokwriter_open(path, &m);
 	assert_non_null(w);

@@ -9,6 +9,7 @@
 #include "relabel.h"
 #include "splitter.h"
 #include "tokfile.h"
+#include "tokmeta_fixture.h"
 
 struct r {
 	const char *text, *label;
@@ -17,16 +18,7 @@ struct r {
 
 static void init_meta(struct tokmeta *m, const char *source, uint32_t max_len)
 {
-	memset(m, 0, sizeof(*m));
-	m->vocab_hash = 0xabcdef;
-	m->vocab_size = 1000;
-	m->max_len = max_len;
-	m->pad_id = 0;
-	m->unk_id = 1;
-	m->cls_id = 2;
-	m->sep_id = 3;
-	m->truncation = strdup("head");
-	m->producer = strdup("test");
+	test_tokmeta(m, 0xabcdef, 1000, max_len, 0);
 	tokmeta_add_source(m, source, 7);
 }
 

@@ -19,24 +19,15 @@
 #include "report_render.h"
 #include "report_svg.h"
 #include "tokfile.h"
+#include "tokmeta_fixture.h"
 
 /* ---- fixture writer ---- */
 
 static void fixture_meta(struct tokmeta *m, uint32_t max_len)
 {
-	memset(m, 0, sizeof(*m));
-	m->vocab_hash = 0x5eed5eed5eed5eedULL;
-	m->vocab_size = 8000;
-	m->max_len = max_len;
-	m->pad_id = 0;
-	m->unk_id = 1;
-	m->cls_id = 2;
-	m->sep_id = 3;
-	m->truncation = strdup("head");
+	test_tokmeta(m, 0x5eed5eed5eed5eedULL, 8000, max_len, 1);
+	free(m->producer);
 	m->producer = strdup("test_report --write-tok");
-	m->n_labels = 2;
-	m->labels[0] = strdup("negative");
-	m->labels[1] = strdup("positive");
 	tokmeta_add_source(m, "data/reviews-a.jsonl", 1);
 	tokmeta_add_source(m, "data/reviews-b.csv", 2);
 }

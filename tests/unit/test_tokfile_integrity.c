@@ -7,22 +7,12 @@
 #include "capture.h"
 #include "hash.h"
 #include "tokfile.h"
+#include "tokmeta_fixture.h"
 
 static void write_tok(const char *path)
 {
 	struct tokmeta m;
-	memset(&m, 0, sizeof(m));
-	m.vocab_hash = 0xabcdef;
-	m.vocab_size = 12;
-	m.max_len = 8;
-	m.unk_id = 1;
-	m.cls_id = 2;
-	m.sep_id = 3;
-	m.truncation = strdup("head");
-	m.producer = strdup("test");
-	m.n_labels = 2;
-	m.labels[0] = strdup("negative");
-	m.labels[1] = strdup("positive");
+	test_tokmeta(&m, 0xabcdef, 12, 8, 1);
 	tokmeta_add_source(&m, "d.jsonl", 1);
 	struct tokwriter *w = tokwriter_open(path, &m);
 	assert_non_null(w);

@@ -20,6 +20,7 @@
 #include "progress.h"
 #include "rng.h"
 #include "tokfile.h"
+#include "tokmeta_fixture.h"
 #include "trainloop.h"
 #include "tsfile.h"
 
@@ -31,18 +32,7 @@
 static void write_tok(const char *path, int split, int n, uint64_t seed, int learnable)
 {
 	struct tokmeta m;
-	memset(&m, 0, sizeof(m));
-	m.vocab_hash = hash64("test vocabulary", 15);
-	m.vocab_size = V;
-	m.max_len = W;
-	m.pad_id = 0;
-	m.unk_id = 1;
-	m.cls_id = 2;
-	m.sep_id = 3;
-	m.truncation = strdup("head");
-	m.producer = strdup("test");
-	m.labels[m.n_labels++] = strdup("negative");
-	m.labels[m.n_labels++] = strdup("positive");
+	test_tokmeta(&m, hash64("test vocabulary", 15), V, W, 1);
 	tokmeta_add_source(&m, "test", 1);
 	struct tokwriter *w = tokwriter_open(path, &m);
 	assert_non_null(w);
