@@ -143,6 +143,13 @@ static hid_t open_ds(struct batches *b, hid_t g, const char *name, int rank,
 		H5Dclose(d);
 		return -1;
 	}
+	/* values in the file: unwritten rows read as zeros, and the pools
+	 * are sized from the attributes and the chunks */
+	if (h5_dataset_check_stored(d)) {
+		dsfile_bad(b->path, "'%s/%s' is not stored in full", b->split, name);
+		H5Dclose(d);
+		return -1;
+	}
 	return d;
 }
 

@@ -718,6 +718,56 @@ int h5_dataset_check_shape(hid_t dset, int rank, const int64_t *want)
 	return error("%s: shape %s, expected %s", h5_name(dset, nm, sizeof(nm)), b, a);
 }
 
+/* The reason dset's values are not all in this file, "" when they are,
+ * NULL after an HDF5 error. */
+static const char *not_stored(hid_t dset, hid_t space, hid_t dcpl)
+{
+	hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], want = 1, got = 0;
+	int rank = CK(H5Sget_simple_extent_dims(space, dims, NULL));
+	hssize_t n = CK(H5Sget_simple_extent_npoints(space));
+	H5D_layout_t layout = H5Pget_layout(dcpl);
+	int ext = CK(H5Pget_external_count(dcpl));
+	if (rank < 0 || n < 0 || layout < 0 || ext < 0)
+		return NULL;
+	if (n == 0)
+		return "";
+	if (ext > 0 || layout == H5D_VIRTUAL)
+		return "its values are not stored in the file";
+	if (layout == H5D_CHUNKED) {
+		/* every chunk (compressed ones take less than their size) */
+		if (CK(H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk)) != rank)
+			return NULL;
+		for (int i = 0; i < rank; i++)
+			want *= (dims[i] + chunk[i] - 1) / chunk[i];
+		if (CK(H5Dget_num_chunks(dset, space, &got)) < 0)
+			return NULL;
+	} else {
+		/* contiguous or compact: storage for every element */
+		hid_t t = CK(H5Dget_type(dset));
+		if (t < 0)
+			return NULL;
+		want = (hsize_t)n * H5Tget_size(t);
+		H5Tclose(t);
+		got = H5Dget_storage_size(dset);
+	}
+	return got < want ? "its values were never written in full" : "";
+}
+
+int h5_dataset_check_stored(hid_t dset)
+{
+	hid_t space = CK(H5Dget_space(dset));
+	hid_t dcpl = space < 0 ? -1 : CK(H5Dget_create_plist(dset));
+	const char *why = dcpl < 0 ? NULL : not_stored(dset, space, dcpl);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (space >= 0)
+		H5Sclose(space);
+	char nm[1100];
+	if (!why)
+		return error("cannot read how %s is stored", h5_name(dset, nm, sizeof(nm)));
+	return *why ? error("%s: %s", h5_name(dset, nm, sizeof(nm)), why) : 0;
+}
+
 int h5_dataset_write(hid_t dset, hid_t mem_type, const void *buf)
 {
 	h5_init_thread();

@@ -150,6 +150,15 @@ int h5_dataset_shape(hid_t dset, int *rank, hsize_t *dims, int max_rank);
  * expected dim matches anything.  Returns 0 or -1. */
 int h5_dataset_check_shape(hid_t dset, int rank, const int64_t *dims);
 
+/* Checks that every value of an open dataset is held in this file, for
+ * readers that size allocations from attributes: a dataset declared but
+ * never written reads back as fill values whatever its shape, and one in
+ * HDF5 external files (e.g. /dev/zero) or a virtual one is not in this
+ * file.  A dataset of no elements passes.  0, or -1 after error() naming
+ * the file and the dataset ("its values are not stored in the file",
+ * "its values were never written in full"). */
+int h5_dataset_check_stored(hid_t dset);
+
 /* Whole-dataset write and read; buf holds every element in mem_type. */
 int h5_dataset_write(hid_t dset, hid_t mem_type, const void *buf);
 int h5_dataset_read(hid_t dset, hid_t mem_type, void *buf);

@@ -562,7 +562,6 @@ static herr_t link_cb(hid_t g, const char *name, const H5L_info_t *info, void *d
 static int check_tensors(hid_t loc, const struct rnn_layout *l, const char *whose)
 {
 	const struct rnn_config *c = &l->cfg;
-	hsize_t need = 0; /* bytes of the tensors checked so far */
 	for (int i = 0; i < l->n_tensors; i++) {
 		const struct rnn_tensor *t = &l->tensors[i];
 		int e = h5_exists(loc, t->name);
@@ -577,26 +576,18 @@ static int check_tensors(hid_t loc, const struct rnn_layout *l, const char *whos
 		hsize_t dims[H5S_MAX_RANK];
 		int r;
 		int rc = h5_dataset_shape(d, &r, dims, H5S_MAX_RANK);
-		/* bytes HDF5 holds for it: 0 for a dataset declared but never
-		 * written, whose reads give fill values whatever its shape */
-		hsize_t stored = rc ? 0 : H5Dget_storage_size(d);
+		int shaped = !rc && r == t->ndim && dims[0] == (hsize_t)t->rows &&
+			     (r == 1 || dims[1] == (hsize_t)t->cols);
+		/* and stored in full, in this file: a file of a few kB
+		 * declaring hidden 65536 with tensors never written (or in
+		 * /dev/zero) made the loader allocate and zero 16 GiB */
+		if (shaped)
+			rc = h5_dataset_check_stored(d);
 		H5Dclose(d);
 		if (rc)
 			return -1;
-		if (r == t->ndim && dims[0] == (hsize_t)t->rows &&
-		    (r == 1 || dims[1] == (hsize_t)t->cols)) {
-			/* the format's float32, stored in full: a file of a
-			 * few kB declaring hidden 65536 with such tensors made
-			 * the loader allocate and zero 16 GiB */
-			if (stored < (hsize_t)t->numel * sizeof(float))
-				return file_error(loc, "tensor '%s' (%s) has %llu bytes stored, less "
-						  "than its %zu float32 values take: it was not "
-						  "written in full",
-						  t->name, t->ndim == 2 ? "2-D" : "1-D",
-						  (unsigned long long)stored, t->numel);
-			need += (hsize_t)t->numel * sizeof(float);
+		if (shaped)
 			continue;
-		}
 		char got[64];
 		if (r == 1)
 			snprintf(got, sizeof(got), "(%llu,)", (unsigned long long)dims[0]);
@@ -617,20 +608,6 @@ static int check_tensors(hid_t loc, const struct rnn_layout *l, const char *whos
 				  c->input_size, c->hidden, c->layers, c->bidirectional, c->outputs,
 				  want);
 	}
-	/* stored in the file itself: storage elsewhere (HDF5's external
-	 * files, e.g. /dev/zero) is counted by HDF5 but is not in the file */
-	hsize_t size = 0;
-	hid_t file = H5CALL(H5Iget_file_id(loc));
-	if (file < 0)
-		return -1;
-	hid_t hr = H5CALL(H5Fget_filesize(file, &size));
-	H5Fclose(file);
-	if (hr < 0)
-		return -1;
-	if (need > size)
-		return file_error(loc, "its tensors take %llu bytes as float32, more than the "
-				  "file's %llu bytes: they are not stored in it",
-				  (unsigned long long)need, (unsigned long long)size);
 	/* and no object that is not a tensor of the layout */
 	struct link_ctx x = {l, ""};
 	hsize_t idx = 0;

@@ -253,27 +253,6 @@ static int bad(const char *path, const char *why)
 	return error("'%s': %s; re-run 'make %s'", path, why, path);
 }
 
-/* 1 when HDF5 holds every value of dataset d (its creation properties
- * dcpl): every chunk of a chunked one (those written with compression take
- * less than their size), the storage of a contiguous one. */
-static int all_stored(hid_t d, hid_t dcpl, int rank, const int64_t *dims)
-{
-	if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
-		hsize_t chunk[H5S_MAX_RANK], want = 1, got = 0;
-		if (H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk) != rank)
-			return 0;
-		for (int i = 0; i < rank; i++)
-			want *= ((hsize_t)dims[i] + chunk[i] - 1) / chunk[i];
-		hid_t space = CK(H5Dget_space(d));
-		int ok = space >= 0 && CK(H5Dget_num_chunks(d, space, &got)) >= 0 && got == want;
-		if (space >= 0)
-			H5Sclose(space);
-		return ok;
-	}
-	H5D_space_status_t st = H5D_SPACE_STATUS_ERROR;
-	return CK(H5Dget_space_status(d, &st)) >= 0 && st == H5D_SPACE_STATUS_ALLOCATED;
-}
-
 /* Checks dataset name under f before anything is allocated from the
  * attributes: the shape they give (dims), and values held in the file.  A
  * dataset declared but never written reads back as fill values whatever
@@ -286,17 +265,8 @@ static int check_stored(hid_t f, const char *name, int rank, const int64_t *dims
 	if (d < 0)
 		return -1;
 	int rc = h5_dataset_check_shape(d, rank, dims);
-	int empty = 0;
-	for (int i = 0; i < rank; i++)
-		empty |= dims[i] == 0;
-	hid_t dcpl = rc ? -1 : CK(H5Dget_create_plist(d));
-	char nm[1100];
-	if (!rc && (dcpl < 0 || CK(H5Pget_external_count(dcpl)) != 0))
-		rc = error("%s: its values are not stored in the file", h5_name(d, nm, sizeof(nm)));
-	else if (!rc && !empty && !all_stored(d, dcpl, rank, dims))
-		rc = error("%s: its values were never written in full", h5_name(d, nm, sizeof(nm)));
-	if (dcpl >= 0)
-		H5Pclose(dcpl);
+	if (!rc)
+		rc = h5_dataset_check_stored(d);
 	H5Dclose(d);
 	return rc;
 }

@@ -644,6 +644,25 @@ static void test_foreign_and_mismatched(void **state)
 	h5_close(f);
 	assert_int_equal(h5_seal(p), 0);
 	expect_refused(p, &c, "shape (999,), expected (1000,)");
+	hid_t d;
+
+	/* ids of the right shape and chunks, declared but never written:
+	 * zeros whatever the shape says (and the pools are sized from it) */
+	p = copy_file(plain_h5, "hollow.h5");
+	f = h5_open(p, 1);
+	d = h5_dataset_open(f, "train/ids", 0);
+	hid_t dcpl = H5Dget_create_plist(d), space = H5Dget_space(d), type = H5Dget_type(d);
+	h5_close(d);
+	assert_true(H5Ldelete(f, "train/ids", H5P_DEFAULT) >= 0);
+	d = H5Dcreate2(f, "train/ids", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	assert_true(d >= 0);
+	H5Dclose(d);
+	H5Tclose(type);
+	H5Sclose(space);
+	H5Pclose(dcpl);
+	h5_close(f);
+	assert_int_equal(h5_seal(p), 0);
+	expect_refused(p, &c, "/train/ids: its values were never written in full");
 
 	p = copy_file(plain_h5, "version.h5");
 	f = h5_open(p, 1);
@@ -661,7 +680,7 @@ static void test_foreign_and_mismatched(void **state)
 
 	p = copy_file(plain_h5, "badlen.h5"); /* lengths beyond max_len */
 	f = h5_open(p, 1);
-	hid_t d = h5_dataset_open(f, "train/lengths", 0);
+	d = h5_dataset_open(f, "train/lengths", 0);
 	int32_t big[3] = {T + 1, T + 1, T + 1};
 	assert_int_equal(h5_dataset_write_rows(d, H5T_NATIVE_INT32, 500, 3, big), 0);
 	h5_close(d);

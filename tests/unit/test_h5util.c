@@ -1,5 +1,6 @@
 /* test_h5util.c - checked HDF5 helpers: attribute round trips, shape
- * checks, error messages with call sites, reproducible bytes. */
+ * checks, error messages with call sites, reproducible bytes, values
+ * stored in the file. */
 #include "testutil.h"
 
 #include "capture.h"
@@ -189,6 +190,122 @@ static void test_same_content_same_bytes(void **state)
 	assert_memory_equal(a, b, na);
 }
 
+/* One dataset "d" of 6 int32 in a new file at path, created with dcpl
+ * (H5P_DEFAULT: contiguous); rows: how many of its values to write (0:
+ * none, declared only). */
+static hid_t stored_case(const char *path, hid_t dcpl, int rows)
+{
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	assert_true(f >= 0);
+	hsize_t dims[1] = {6}, n[1] = {(hsize_t)rows}, at[1] = {0};
+	hid_t sp = H5Screate_simple(1, dims, NULL);
+	hid_t d = H5Dcreate2(f, "d", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	assert_true(d >= 0);
+	if (rows) {
+		int32_t v[6] = {1, 2, 3, 4, 5, 6};
+		hid_t mem = H5Screate_simple(1, n, NULL);
+		assert_true(H5Sselect_hyperslab(sp, H5S_SELECT_SET, at, NULL, n, NULL) >= 0);
+		assert_true(H5Dwrite(d, H5T_NATIVE_INT32, mem, sp, H5P_DEFAULT, v) >= 0);
+		H5Sclose(mem);
+	}
+	H5Dclose(d);
+	H5Sclose(sp);
+	H5Fclose(f);
+	f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	assert_true(f >= 0);
+	return f;
+}
+
+/* 0, or the message h5_dataset_check_stored() gave for "d" in f. */
+static const char *stored_msg(hid_t f)
+{
+	hid_t d = H5Dopen2(f, "d", H5P_DEFAULT);
+	assert_true(d >= 0);
+	capture_begin();
+	int rc = h5_dataset_check_stored(d);
+	const char *err = capture_end();
+	H5Dclose(d);
+	H5Fclose(f);
+	assert_true(rc == 0 || rc == -1);
+	assert_true((rc == 0) == (err[0] == 0));
+	return rc ? err : NULL;
+}
+
+/* Every way HDF5 can hold a dataset's values: written in full (contiguous,
+ * chunked, compressed chunks, compact) passes; declared only, written in
+ * part, in an external file or virtual (mapped from another file) fails,
+ * naming the file and the dataset. */
+static void test_check_stored(void **state)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("stored.h5"));
+	const char *partly = "/d: its values were never written in full";
+	const char *elsewhere = "/d: its values are not stored in the file";
+	hsize_t ch[1] = {2};
+	hid_t chunked = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_chunk(chunked, 1, ch) >= 0);
+	hid_t deflated = H5Pcopy(chunked);
+	assert_true(H5Pset_deflate(deflated, 9) >= 0);
+	hid_t compact = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_layout(compact, H5D_COMPACT) >= 0);
+	hid_t early = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_alloc_time(early, H5D_ALLOC_TIME_EARLY) >= 0);
+	hid_t external = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_external(external, "/dev/zero", 0, 24) >= 0);
+
+	assert_null(stored_msg(stored_case(path, H5P_DEFAULT, 6)));
+	assert_null(stored_msg(stored_case(path, chunked, 6)));
+	assert_null(stored_msg(stored_case(path, deflated, 6)));
+	assert_null(stored_msg(stored_case(path, compact, 6)));
+	/* storage allocated when created holds fill values, but it is in the
+	 * file at its full size: nothing is allocated past it */
+	assert_null(stored_msg(stored_case(path, early, 0)));
+
+	const char *err = stored_msg(stored_case(path, H5P_DEFAULT, 0));
+	assert_non_null(err);
+	assert_non_null(strstr(err, "stored.h5':/d"));
+	assert_non_null(strstr(err, partly));
+	assert_non_null(strstr(stored_msg(stored_case(path, chunked, 0)), partly));
+	assert_non_null(strstr(stored_msg(stored_case(path, chunked, 3)), partly)); /* 2 of 3 chunks */
+	assert_non_null(strstr(stored_msg(stored_case(path, deflated, 4)), partly));
+	assert_null(stored_msg(stored_case(path, chunked, 5))); /* chunk 3 partly written */
+	assert_non_null(strstr(stored_msg(stored_case(path, external, 0)), elsewhere));
+
+	/* a virtual dataset mapping the values of another file */
+	char src[4096];
+	snprintf(src, sizeof(src), "%s", test_path("stored_src.h5"));
+	H5Fclose(stored_case(src, H5P_DEFAULT, 6));
+	hsize_t dims[1] = {6};
+	hid_t sp = H5Screate_simple(1, dims, NULL);
+	hid_t vds = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_virtual(vds, sp, src, "/d", sp) >= 0);
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	hid_t d = H5Dcreate2(f, "d", H5T_STD_I32LE, sp, H5P_DEFAULT, vds, H5P_DEFAULT);
+	assert_true(d >= 0);
+	H5Dclose(d);
+	H5Fclose(f);
+	assert_non_null(strstr(stored_msg(H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)), elsewhere));
+
+	/* no elements: nothing to hold */
+	hsize_t zero[1] = {0};
+	hid_t sp0 = H5Screate_simple(1, zero, NULL);
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	d = H5Dcreate2(f, "d", H5T_STD_I32LE, sp0, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	assert_true(d >= 0);
+	H5Dclose(d);
+	H5Fclose(f);
+	assert_null(stored_msg(H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)));
+
+	H5Sclose(sp0);
+	H5Sclose(sp);
+	H5Pclose(vds);
+	H5Pclose(chunked);
+	H5Pclose(deflated);
+	H5Pclose(compact);
+	H5Pclose(early);
+	H5Pclose(external);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_arrays_and_shapes),
 		cmocka_unit_test(test_errors_name_call_site),
 		cmocka_unit_test(test_same_content_same_bytes),
+		cmocka_unit_test(test_check_stored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
