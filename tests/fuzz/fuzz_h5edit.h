@@ -296,6 +296,18 @@ static void fz_edit(hid_t f, const struct fz_names *nm, struct fz_in *in)
 	}
 }
 
+/* The two modes of a target's first byte ctl besides the recipe (ctl & 3
+ * below 2): the input bytes as an HDF5 file, as they are (ctl & 1 == 0) or
+ * sealed (ctl & 1), so that what passes the seal reaches the checks of
+ * what a file says.  Returns its path in scratch slot 0. */
+static const char *fz_raw(uint8_t ctl, const uint8_t *data, size_t size)
+{
+	const char *path = fuzz_write_scratch(0, ".h5", data, size);
+	if ((ctl & 1) && size >= H5_SEAL_BYTES && h5_seal(path))
+		abort();
+	return path;
+}
+
 /* Writes base (a sealed file the target made) to scratch slot 0, applies
  * the recipe and seals the result.  Returns its path, or NULL when HDF5
  * could not make it (nothing to read then). */

@@ -134,9 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h5_init_thread();
 	const char *path;
 	if ((ctl & 3) < 2) {
-		path = fuzz_write_scratch(0, ".h5", data, size);
-		if ((ctl & 1) && size >= H5_SEAL_BYTES && h5_seal(path))
-			abort();
+		path = fz_raw(ctl, data, size);
 	} else {
 		const struct base *b = base_get((ctl >> 2) & 63);
 		struct fz_names nm = {attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
