@@ -53,12 +53,15 @@ static int want_num(const char *path, long line, json_t *o, const char *key, int
 	return 0;
 }
 
-static json_t *load_json(const char *path)
+json_t *report_read_json(const char *path)
 {
 	json_error_t e;
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
 	if (!j) {
-		bad_input(path, e.line > 0 ? e.line : 0, "not valid JSON: %s", e.text);
+		if (e.line > 0)
+			bad_input(path, e.line, "not valid JSON: %s", e.text);
+		else
+			error("cannot read '%s': %s", path, e.text);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -310,7 +313,7 @@ int report_load_metrics(const char *path, json_t **out)
 	int e = exists(path, "metrics");
 	if (e <= 0)
 		return e < 0 ? -1 : 1;
-	json_t *m = load_json(path);
+	json_t *m = report_read_json(path);
 	if (!m)
 		return -1;
 	if (check_metrics(path, m)) {
@@ -627,7 +630,7 @@ static int add_stats(struct report_data *d, const char *path, const char *kind)
 		return e;
 	if (d->n_stats == REPORT_MAX_STATS)
 		return error("more than %d stats files", REPORT_MAX_STATS);
-	json_t *j = load_json(path);
+	json_t *j = report_read_json(path);
 	if (!j)
 		return -1;
 	struct stats_file *s = &d->stats[d->n_stats++];
@@ -644,7 +647,7 @@ int report_load(struct report_data *d, const struct report_inputs *in)
 		return -1;
 	if (in->train_json) {
 		int e = exists(in->train_json, "training summary");
-		if (e < 0 || (e && !(d->train = load_json(in->train_json))))
+		if (e < 0 || (e && !(d->train = report_read_json(in->train_json))))
 			return -1;
 		if (d->train) {
 			json_t *cfg = json_object_get(d->train, "config");

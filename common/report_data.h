@@ -122,6 +122,9 @@ int report_load_train_log(const char *path, struct epoch_row **rows, int *n);
 /* The same for a log that must be there (ts-report): absent is an error. */
 int report_read_train_log(const char *path, struct epoch_row **rows, int *n);
 int report_load_metrics(const char *path, json_t **out);
+/* One JSON object from path, which must be there: NULL after an error
+ * naming the file (and the line, for bad JSON). */
+json_t *report_read_json(const char *path);
 int report_load_predictions(const char *path, struct pred_row **rows, int *n,
 			    char *labels[REPORT_MAX_CLASSES], int *n_labels);
 int report_load_history(const char *path, struct history_row **rows, int *n);

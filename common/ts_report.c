@@ -463,15 +463,8 @@ int ts_report_render(const struct tsdata *d, const char *metrics, const char *so
 	*len = 0;
 	json_t *m;
 	if (metrics) {
-		json_error_t je;
-		m = json_load_file(metrics, 0, &je);
-		if (!m)
-			return je.line > 0 ? bad_input(metrics, je.line, "%s", je.text)
-					   : error("cannot read '%s': %s", metrics, je.text);
-		if (!json_is_object(m)) {
-			json_decref(m);
-			return error("'%s': not a JSON object", metrics);
-		}
+		if (!(m = report_read_json(metrics)))
+			return -1;
 	} else if (!(m = ts_metrics_build(d, TS_TEST, NULL, d->count[TS_TEST], TS_UNITS_ORIGINAL))) {
 		return -1;
 	}

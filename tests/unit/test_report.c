@@ -14,6 +14,7 @@
 #include <math.h>
 #include <sys/stat.h>
 
+#include "capture.h"
 #include "report_buf.h"
 #include "report_data.h"
 #include "report_render.h"
@@ -267,6 +268,23 @@ static void test_metrics_checks(void **state)
 		assert_int_equal(report_load_metrics(p, &m), -1);
 		assert_null(m);
 	}
+	/* what report_read_json (also ts-report's metrics) says of each */
+	static const struct {
+		const char *text, *says;
+	} why[] = {
+		{"{\"n\": 4,\n \"n\": 5}", "metrics.json:2: not valid JSON: duplicate object key"},
+		{"{\"n\": 4,", "metrics.json:1: not valid JSON: "},
+		{"[1, 2]", "metrics.json: not a JSON object"},
+	};
+	for (size_t i = 0; i < sizeof(why) / sizeof(*why); i++) {
+		write_file(p, why[i].text, strlen(why[i].text));
+		capture_begin();
+		assert_null(report_read_json(p));
+		assert_non_null(strstr(capture_end(), why[i].says));
+	}
+	capture_begin();
+	assert_null(report_read_json(test_path("absent.json")));
+	assert_non_null(strstr(capture_end(), "cannot read '"));
 }
 
 static void test_jsonl_and_tsv_checks(void **state)
