@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "ts_metrics.h"
 #include "tsfile.h"
+#include "tsforecast.h"
 
 struct ev {
 	struct classifier *cl;
@@ -139,18 +140,14 @@ int evaluate_series(const char *model, const char *data, const char *out, int ba
 		return -1;
 	afile_protect_input(model);
 	afile_protect_input(data);
-	if (mm.cfg.task != RNN_TASK_REGRESS) {
-		error("model '%s' is a %s model; --task regress needs a regression model", model,
-		      rnn_task_name(mm.cfg.task));
-		goto out;
-	}
-	if (tsdata_read(data, &d))
+	int W, K;
+	double mean, std; /* the model's z-score: 0 and 1 when it has none */
+	if (ts_model_check(&mm, model, &W, &K, &mean, &std) || tsdata_read(data, &d))
 		goto out;
 	have_d = 1;
-	const int W = (int)d.window, K = (int)d.horizon;
-	if (W != (int)mm.max_len || K != mm.cfg.outputs) {
-		error("'%s' has windows of %d -> %d values, the model '%s' %u -> %d; re-run train",
-		      data, W, K, model, mm.max_len, mm.cfg.outputs);
+	if (W != (int)d.window || K != (int)d.horizon) {
+		error("'%s' has windows of %d -> %d values, the model '%s' %d -> %d; re-run train",
+		      data, (int)d.window, (int)d.horizon, model, W, K);
 		goto out;
 	}
 	float *targets = NULL;
@@ -158,19 +155,12 @@ int evaluate_series(const char *model, const char *data, const char *out, int ba
 	if (tsfile_read_split(data, &d, TS_TEST, &inputs, &targets, &n))
 		goto out;
 	/* The model reads values z-scored as in its training (norm_mean,
-	 * norm_std), as predict feeds them.  A dataset normalised otherwise
-	 * (another series, or the same one split elsewhere) has its test
-	 * windows made again from the series with the model's z-score, so the
-	 * forecasts are the model's and predict's for the same values. */
-	double mean = d.mean, std = d.std;
-	if (mm.n_norm == 1 && (mm.norm_mean[0] != d.mean || mm.norm_std[0] != d.std)) {
-		mean = mm.norm_mean[0];
-		std = mm.norm_std[0];
-		if (!isfinite(mean) || !isfinite(std) || !(std > 0)) {
-			free(targets);
-			error("model '%s': normalisation mean %g, std %g", model, mean, std);
-			goto out;
-		}
+	 * norm_std; as they are when it has none), as predict feeds them.  A
+	 * dataset normalised otherwise (another series, or the same one split
+	 * elsewhere) has its test windows made again from the series with the
+	 * model's z-score, so the forecasts are the model's and predict's for
+	 * the same values. */
+	if (mean != d.mean || std != d.std) {
 		info("note: '%s' is normalised with mean %g, std %g, the model '%s' with mean %g, "
 		     "std %g (not the dataset it was trained on); its test windows are "
 		     "normalised with the model's",

@@ -18,20 +18,20 @@ static int extra_num(const struct model_meta *mm, const char *name, double *out)
 	return 1;
 }
 
-static int check_model(struct ts_forecaster *f, const char *path)
+int ts_model_check(const struct model_meta *mm, const char *path, int *window, int *horizon,
+		   double *mean, double *std)
 {
-	const struct model_meta *mm = &f->meta;
 	const struct rnn_config *c = &mm->cfg;
 	if (c->task != RNN_TASK_REGRESS)
 		return error("model '%s' is a %s model, not a time-series (regression) model",
 			     path, rnn_task_name(c->task));
 	if (c->input_size != 1)
-		return error("model '%s' reads %d features per time step; predict feeds the "
-			     "series' value alone (1 feature)",
+		return error("model '%s' reads %d features per time step; a series gives its "
+			     "value alone (1 feature)",
 			     path, c->input_size);
 	if (mm->n_norm > 1)
-		return error("model '%s' has %d normalisation pairs; predict feeds one value per "
-			     "step and needs one",
+		return error("model '%s' has %d normalisation pairs; a series gives one value "
+			     "per step and needs one",
 			     path, mm->n_norm);
 	const struct model_extra *e = model_meta_extra(mm, "normalization");
 	if (e && (!e->str || strcmp(e->str, "zscore")))
@@ -39,22 +39,22 @@ static int check_model(struct ts_forecaster *f, const char *path)
 			     e->str ? e->str : "(a number)");
 	if (mm->max_len < 1 || mm->max_len > (1u << 24) || c->outputs < 1)
 		return error("model '%s': window %u, horizon %d", path, mm->max_len, c->outputs);
-	f->window = (int)mm->max_len;
-	f->horizon = c->outputs;
+	*window = (int)mm->max_len;
+	*horizon = c->outputs;
 	double w, k;
-	if ((extra_num(mm, "window", &w) && w != f->window) ||
-	    (extra_num(mm, "horizon", &k) && k != f->horizon))
+	if ((extra_num(mm, "window", &w) && w != *window) ||
+	    (extra_num(mm, "horizon", &k) && k != *horizon))
 		return error("model '%s': attributes window/horizon disagree with max_len %d and "
 			     "outputs %d (re-run train)",
-			     path, f->window, f->horizon);
-	f->mean = 0;
-	f->std = 1;
+			     path, *window, *horizon);
+	*mean = 0;
+	*std = 1;
 	if (mm->n_norm == 1) {
-		f->mean = mm->norm_mean[0];
-		f->std = mm->norm_std[0];
+		*mean = mm->norm_mean[0];
+		*std = mm->norm_std[0];
 	}
-	if (!isfinite(f->mean) || !(f->std > 0) || !isfinite(f->std))
-		return error("model '%s': normalisation mean %g, std %g", path, f->mean, f->std);
+	if (!isfinite(*mean) || !(*std > 0) || !isfinite(*std))
+		return error("model '%s': normalisation mean %g, std %g", path, *mean, *std);
 	return 0;
 }
 
@@ -68,7 +68,7 @@ struct ts_forecaster *ts_forecaster_open(const char *path)
 		free(f);
 		return NULL;
 	}
-	if (check_model(f, path) ||
+	if (ts_model_check(&f->meta, path, &f->window, &f->horizon, &f->mean, &f->std) ||
 	    !(f->m = rnn_model_create(&f->meta.cfg, 1, f->window, 0)))
 		goto fail;
 	memcpy(f->m->params, params, sizeof(float) * f->m->layout.total);

@@ -34,6 +34,12 @@ struct ts_forecaster {
  * attributes.  A model without norm_mean/norm_std reads values as they
  * are (mean 0, std 1).  NULL after error(). */
 struct ts_forecaster *ts_forecaster_open(const char *path);
+/* The checks ts_forecaster_open makes of a loaded model's metadata mm
+ * (path: its file, for messages), for evaluate --task regress too; on 0
+ * the window W, horizon K and normalisation (mean 0, std 1 without one).
+ * 0, or -1 after error(). */
+int ts_model_check(const struct model_meta *mm, const char *path, int *window, int *horizon,
+		   double *mean, double *std);
 void ts_forecaster_close(struct ts_forecaster *f); /* NULL is fine */
 
 /* The K values that follow recent[0..W) (original units, time order):

@@ -12,8 +12,10 @@
 #include <math.h>
 
 #include "capture.h"
+#include "evaluate.h"
 #include "modelfile.h"
 #include "tseries.h"
+#include "tsfile.h"
 #include "tsforecast.h"
 
 /* ---- the recursive shift, with a fake model ---- */
@@ -242,6 +244,24 @@ static void test_model_refused(void **state)
 	capture_begin();
 	assert_null(ts_forecaster_open(path));
 	assert_non_null(strstr(capture_end(), "reads 2 features per time step"));
+	/* evaluate --task regress checks the model as predict does: it fed
+	 * such a model W floats per window where it reads 2 W */
+	struct tsdata d;
+	memset(&d, 0, sizeof(d));
+	struct ts_synth sp = {.n = 200, .waves = 1, .period = {10}, .amp = {3}, .seed = 2};
+	assert_int_equal(tseries_synthetic(&sp, &d.series), 0);
+	d.window = W, d.horizon = K, d.season = 10, d.train_frac = 0.7, d.val_frac = 0.15;
+	assert_int_equal(ts_split_bounds(200, 0.7, 0.15, W, K, 10, &d.bounds), 0);
+	d.mean = MEAN, d.std = STD;
+	char ds[4096];
+	snprintf(ds, sizeof(ds), "%s", test_path("ts.h5"));
+	assert_int_equal(tsfile_write(ds, &d, NULL), 0);
+	tsdata_free(&d);
+	const char *out = test_path_kept("metrics.json");
+	capture_begin();
+	assert_int_equal(evaluate_series(path, ds, out, 4, DEVICE_CPU, 0), -1);
+	assert_non_null(strstr(capture_end(), "reads 2 features per time step"));
+	assert_int_equal(access(out, F_OK), -1);
 	/* no normalisation stored: values go in as they are */
 	snprintf(path, sizeof(path), "%s", test_path("raw.h5"));
 	save_model(path, regress_cfg(), 0, NULL);
