@@ -41,6 +41,31 @@ struct dump_opts {
 };
 #define DUMP_DEFAULT_MAX_RECORD ((size_t)16 << 20)
 
+/* The dump-reading options tokenize and learn-vocab both take (opts.h
+ * tables): the same names, defaults and help in both.  Declare
+ *   struct dump_cli c = DUMP_CLI_DEFAULTS;
+ * and put DUMP_CLI_FIELD_OPTS(c) (--format, --text-field) and
+ * DUMP_CLI_ERROR_OPTS(c) (--on-error, --max-errors, --max-record-mb,
+ * --max-print) in the program's table. */
+struct dump_cli {
+	const char *format, *text_field, *on_error;
+	long max_errors, max_record_mb, max_print;
+};
+#define DUMP_CLI_DEFAULTS {"auto", NULL, "skip", 0, 16, 20}
+#define DUMP_CLI_FIELD_OPTS(c)                                                              \
+	{"format", OPT_CHOICE, &(c).format, "auto|jsonl|csv|tsv",                           \
+	 "dump format (auto: by file name, then by content)", 0, 0},                         \
+	{"text-field", OPT_STR, &(c).text_field, "NAME",                                     \
+	 "text field (default: first of text, comment_text, review, ...)", 0, 0}
+#define DUMP_CLI_ERROR_OPTS(c)                                                              \
+	{"on-error", OPT_CHOICE, &(c).on_error, "skip|fail",                                 \
+	 "a bad record: skip, report and count it; or fail (exit 1)", 0, 0},                 \
+	{"max-errors", OPT_INT, &(c).max_errors, "N",                                        \
+	 "fail when a dump has more than N bad records; 0 = no limit", 0, 1e12},             \
+	{"max-record-mb", OPT_INT, &(c).max_record_mb, "N",                                  \
+	 "skip (as bad) records longer than N MiB; bounds memory", 1, 1024},                 \
+	{"max-print", OPT_INT, &(c).max_print, "N", "print at most N bad-record messages", 0, 1e9}
+
 /* Why a record was refused.  The names (dump_bad_name) are the keys of the
  * "bad" counts in the stats files. */
 enum dump_bad {

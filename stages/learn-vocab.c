@@ -21,10 +21,9 @@
 
 int main(int argc, char **argv)
 {
-	const char *output = "artifacts/vocab.txt", *stats_path = NULL;
-	const char *format = "auto", *text_field = NULL, *on_error = "skip", *fractions = NULL;
-	long size = 8000, min_freq = 2, max_alphabet = 0, max_record_mb = 16, max_errors = 0;
-	long max_print = 20;
+	const char *output = "artifacts/vocab.txt", *stats_path = NULL, *fractions = NULL;
+	struct dump_cli dc = DUMP_CLI_DEFAULTS;
+	long size = 8000, min_freq = 2, max_alphabet = 0;
 	int nfc = 0, quiet = 0, ignore_named = 0;
 	const struct opt opts[] = {
 		{"output", OPT_STR, &output, "FILE", "vocab.txt to write", 0, 0},
@@ -41,17 +40,8 @@ int main(int argc, char **argv)
 		 "with --fractions: place every review by its hash (as split --ignore-named)", 0, 0},
 		{"stats", OPT_STR, &stats_path, "FILE", "write counts and learner figures here (JSON)",
 		 0, 0},
-		{"format", OPT_CHOICE, &format, "auto|jsonl|csv|tsv",
-		 "dump format (auto: by file name, then by content)", 0, 0},
-		{"text-field", OPT_STR, &text_field, "NAME",
-		 "text field (default: first of text, comment_text, review, ...)", 0, 0},
-		{"on-error", OPT_CHOICE, &on_error, "skip|fail",
-		 "a bad record: skip, report and count it; or fail (exit 1)", 0, 0},
-		{"max-errors", OPT_INT, &max_errors, "N",
-		 "fail when a dump has more than N bad records; 0 = no limit", 0, 1e12},
-		{"max-record-mb", OPT_INT, &max_record_mb, "N",
-		 "skip (as bad) records longer than N MiB", 1, 1024},
-		{"max-print", OPT_INT, &max_print, "N", "print at most N bad-record messages", 0, 1e9},
+		DUMP_CLI_FIELD_OPTS(dc),
+		DUMP_CLI_ERROR_OPTS(dc),
 		OPT_QUIET(&quiet),
 		{0},
 	};
@@ -77,10 +67,10 @@ int main(int argc, char **argv)
 		.output = output, .stats_path = stats_path, .size = size,
 		.min_frequency = min_freq, .max_alphabet = max_alphabet, .nfc = nfc,
 		.fractions = fractions, .fracs = fractions ? &fr : NULL,
-		.ignore_named = ignore_named, .format = dump_format_parse(format),
-		.text_field = text_field, .max_record_mb = max_record_mb,
-		.fail_on_error = !strcmp(on_error, "fail"), .max_errors = max_errors,
-		.max_print = max_print,
+		.ignore_named = ignore_named, .format = dump_format_parse(dc.format),
+		.text_field = dc.text_field, .max_record_mb = dc.max_record_mb,
+		.fail_on_error = !strcmp(dc.on_error, "fail"), .max_errors = dc.max_errors,
+		.max_print = dc.max_print,
 	};
 	return learn_vocab_run(&lo, args, nargs) ? EXIT_FAIL : EXIT_OK;
 }

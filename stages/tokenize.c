@@ -20,9 +20,9 @@
 int main(int argc, char **argv)
 {
 	const char *vocab_path = NULL, *output = NULL, *out_dir = NULL, *stats_path = NULL;
-	const char *truncation = "head", *format = "auto", *on_error = "skip";
-	const char *text_field = NULL, *label_field = NULL, *split_field = NULL;
-	long max_len = 256, threads = 0, max_errors = 0, max_record_mb = 16, max_print = 20;
+	const char *truncation = "head", *label_field = NULL, *split_field = NULL;
+	struct dump_cli dc = DUMP_CLI_DEFAULTS;
+	long max_len = 256, threads = 0;
 	int print = 0, nfc = 0, quiet = 0;
 	const struct opt opts[] = {
 		{"vocab", OPT_STR, &vocab_path, "FILE", "BERT vocab.txt (required)", 0, 0},
@@ -36,23 +36,14 @@ int main(int argc, char **argv)
 		{"out-dir", OPT_STR, &out_dir, "DIR", "write DIR/<dump name>.tok for each dump", 0, 0},
 		{"stats", OPT_STR, &stats_path, "FILE", "write counts, bad records, speed here (JSON)", 0, 0},
 		{"print-ids", OPT_FLAG, &print, NULL, "print {\"ids\":[...]} per review on stdout", 0, 0},
-		{"format", OPT_CHOICE, &format, "auto|jsonl|csv|tsv",
-		 "dump format (auto: by file name, then by content)", 0, 0},
-		{"text-field", OPT_STR, &text_field, "NAME",
-		 "text field (default: first of text, comment_text, review, ...)", 0, 0},
+		DUMP_CLI_FIELD_OPTS(dc),
 		{"label-field", OPT_STR, &label_field, "NAME",
 		 "label field (default: first of label_text, label, comment_kind, sentiment, ...)", 0, 0},
 		{"split-field", OPT_STR, &split_field, "NAME",
 		 "split field (default: split, when present; 'none' to ignore)", 0, 0},
-		{"on-error", OPT_CHOICE, &on_error, "skip|fail",
-		 "a bad record: skip, report and count it; or fail (exit 1)", 0, 0},
-		{"max-errors", OPT_INT, &max_errors, "N",
-		 "fail when a dump has more than N bad records; 0 = no limit", 0, 1e12},
-		{"max-record-mb", OPT_INT, &max_record_mb, "N",
-		 "skip (as bad) records longer than N MiB; bounds memory", 1, 1024},
+		DUMP_CLI_ERROR_OPTS(dc),
 		{"threads", OPT_INT, &threads, "N", "encoding threads; 0 = one per CPU", 0, 64},
 		{"nfc", OPT_FLAG, &nfc, NULL, "NFC-normalise first (the slow Python tokenizer)", 0, 0},
-		{"max-print", OPT_INT, &max_print, "N", "print at most N bad-record messages", 0, 1e9},
 		OPT_QUIET(&quiet),
 		{0},
 	};
@@ -104,11 +95,11 @@ int main(int argc, char **argv)
 
 	struct tokenize_opts to = {
 		.vocab_path = vocab_path, .max_len = (uint32_t)max_len, .truncation = truncation,
-		.dump = {.format = dump_format_parse(format), .text_field = text_field,
+		.dump = {.format = dump_format_parse(dc.format), .text_field = dc.text_field,
 			 .label_field = label_field, .split_field = split_field,
-			 .max_record_bytes = (size_t)max_record_mb << 20, .text_only = text_only},
-		.threads = (int)threads, .nfc = nfc, .fail_on_error = !strcmp(on_error, "fail"),
-		.max_errors = max_errors, .max_print = max_print, .print_ids = print,
+			 .max_record_bytes = (size_t)dc.max_record_mb << 20, .text_only = text_only},
+		.threads = (int)threads, .nfc = nfc, .fail_on_error = !strcmp(dc.on_error, "fail"),
+		.max_errors = dc.max_errors, .max_print = dc.max_print, .print_ids = print,
 		.stats_path = stats_path,
 	};
 	int rc = tokenize_dumps(&to, args, outs, nargs);
