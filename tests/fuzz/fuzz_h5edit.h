@@ -296,6 +296,23 @@ static void fz_edit(hid_t f, const struct fz_names *nm, struct fz_in *in)
 	}
 }
 
+/* Reads the file at path (a base file the target just wrote) into *bytes
+ * (malloc'd), *len, and removes it; aborts on failure (the harness's own
+ * file). */
+static void fz_slurp(const char *path, unsigned char **bytes, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f || fseek(f, 0, SEEK_END))
+		abort();
+	*len = (size_t)ftell(f);
+	*bytes = malloc(*len);
+	rewind(f);
+	if (!*bytes || fread(*bytes, 1, *len, f) != *len)
+		abort();
+	fclose(f);
+	unlink(path);
+}
+
 /* The two modes of a target's first byte ctl besides the recipe (ctl & 3
  * below 2): the input bytes as an HDF5 file, as they are (ctl & 1 == 0) or
  * sealed (ctl & 1), so that what passes the seal reaches the checks of

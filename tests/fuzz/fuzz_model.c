@@ -269,16 +269,7 @@ static const struct base *base_get(int v)
 			abort();
 		ckpt_state_free(&st);
 	}
-	FILE *f = fopen(path, "rb");
-	if (!f || fseek(f, 0, SEEK_END))
-		abort();
-	b->len = (size_t)ftell(f);
-	b->bytes = malloc(b->len);
-	rewind(f);
-	if (!b->bytes || fread(b->bytes, 1, b->len, f) != b->len)
-		abort();
-	fclose(f);
-	unlink(path);
+	fz_slurp(path, &b->bytes, &b->len);
 	/* the datasets of the layout, where this kind of file keeps them */
 	for (int g = 0; g < (ckpt ? 5 : 1); g++)
 		for (int i = 0; i < rm->layout.n_tensors; i++) {

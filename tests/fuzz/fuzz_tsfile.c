@@ -115,16 +115,7 @@ static const struct base *base_get(int v)
 	if (tsfile_write(path, &d, &o))
 		abort();
 	tsdata_free(&d);
-	FILE *f = fopen(path, "rb");
-	if (!f || fseek(f, 0, SEEK_END))
-		abort();
-	b->len = (size_t)ftell(f);
-	b->bytes = malloc(b->len);
-	rewind(f);
-	if (!b->bytes || fread(b->bytes, 1, b->len, f) != b->len)
-		abort();
-	fclose(f);
-	unlink(path);
+	fz_slurp(path, &b->bytes, &b->len);
 	return b;
 }
 

@@ -157,7 +157,9 @@ BIN=$(cd "$BIN" && pwd)
 )
 cp "$tmp/d.tok" "$C/tokfile/seed-tokenized"
 cp "$tmp/test.tok" "$C/tokfile/seed-split"
-# dataset: a mode byte (even: as is, odd: sealed again; fuzz_dataset.c)
+# dataset: a mode byte (0: as is, 1: sealed again, 2 + 4v: a recipe on
+# base file v made by the target; +4 in the first two: shuffled;
+# fuzz_dataset.c)
 for m in 0 1; do
 	{ printf "\\00$m"; cat "$tmp/ds.h5"; } >"$C/dataset/seed-default-$m"
 	{ printf "\\00$m"; cat "$tmp/ds2.h5"; } >"$C/dataset/seed-plain-$m"
@@ -193,6 +195,15 @@ seed model recipe-labels 002 '\003\015\003\001a\001b\001c'
 seed model recipe-nan 002 '\007\377\007fc.bias\050\002\001\020'
 # a checkpoint's epoch position past its batches
 seed model recipe-position 006 '\000\051\011\000\052\003'
+# dataset.h5: as made (v 0: 5 training rows of max_len 5; 1: bucketed;
+# 2: uint16 ids; 8: max_len 8; 16: three labels; 32: chunks of 2), and
+# train/ids declared int32 (5, 5) but never written
+seed dataset recipe-as-made 002 ''
+seed dataset recipe-bucket 006 ''
+seed dataset recipe-uint16 012 ''
+seed dataset recipe-three 102 ''
+seed dataset recipe-chunk2 202 ''
+seed dataset recipe-hollow-ids 002 '\007\000\222\005\005'
 # the time-series dataset: series_length and split_bounds agreeing on a
 # length the stored series does not have
 seed tsfile recipe-as-made 002 ''
