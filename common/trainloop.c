@@ -1242,6 +1242,8 @@ int train_run(const struct train_cfg *c)
 			goto out;
 		r.train_seconds += l.secs;
 		r.run_seqs += l.seqs;
+		if (c->test_hook)
+			c->test_hook("validation", e);
 		struct metrics vm = {0};
 		int v = validate_epoch(&r, e, &vm, &l.improved);
 		if (v) {
@@ -1265,6 +1267,8 @@ int train_run(const struct train_cfg *c)
 		stopped = stop_reason(&r);
 		free(r.st.stopped);
 		r.st.stopped = stopped ? strdup(stopped) : NULL;
+		if (c->test_hook)
+			c->test_hook("checkpoint", e);
 		if ((c->checkpoint &&
 		     save_checkpoint(&r, r.best && r.st.best_epoch != e ? r.best : NULL)) ||
 		    write_log(&r)) {

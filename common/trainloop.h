@@ -60,6 +60,10 @@ struct train_cfg {
 	/* tests: stop as SIGTERM would, after this many optimiser steps of
 	   this run (0: never) */
 	long stop_after_steps;
+	/* tests: called with "validation" before epoch e's validation and
+	   "checkpoint" before its checkpoint is written, where a test raises
+	   a stop signal (NULL: none) */
+	void (*test_hook)(const char *point, int e);
 };
 
 /* Sets the defaults of stages/train (docs/model-file.md says why). */

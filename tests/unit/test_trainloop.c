@@ -10,7 +10,9 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "batches.h"
 #include "capture.h"
@@ -641,6 +643,87 @@ static void test_stop_mid_epoch(void **state)
 	json_decref(s);
 }
 
+/* The test hook of test_stop_after_epoch: SIGTERM at one point of one
+ * epoch, delivered to the handlers train_install_stop_signals set. */
+static const char *sig_point;
+static int sig_epoch;
+
+static void raise_at(const char *point, int e)
+{
+	if (e == sig_epoch && !strcmp(point, sig_point))
+		raise(SIGTERM);
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	int n = 0, ch;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* A stop signal during an epoch's validation or its checkpoint: the run
+ * stops right after that epoch (TRAIN_STOPPED, its checkpoint and log line
+ * written, not one step of the next epoch) and writes no model file, not
+ * even after the last epoch: make would take one as a finished run.
+ * Resumed, the run ends with the uninterrupted run's model.  Each stopped
+ * run is a child process: a process notes only its first stop signal. */
+static void test_stop_after_epoch(void **state)
+{
+	(void)state;
+	struct train_cfg a = cfg_for(noise_h5, "sig-full");
+	a.patience = 0;
+	assert_int_equal(train_run(&a), TRAIN_OK);
+	const char *points[2] = {"validation", "checkpoint"};
+	for (int k = 0; k < 4; k++) {
+		char name[64], want[128];
+		sig_point = points[k % 2];
+		sig_epoch = 2 + k / 2; /* 3: the last */
+		snprintf(name, sizeof(name), "sig-%s-%d", sig_point, sig_epoch);
+		struct train_cfg b = cfg_for(noise_h5, name);
+		b.patience = 0;
+		b.resume = 1;
+		b.test_hook = raise_at;
+		capture_begin();
+		fflush(NULL); /* nothing buffered for the child to print again */
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			train_install_stop_signals();
+			int rc = train_run(&b);
+			fflush(stderr);
+			_exit(rc == TRAIN_STOPPED ? 0 : 1);
+		}
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		const char *txt = capture_end();
+		printf("SIGTERM at %s of epoch %d\n", sig_point, sig_epoch);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* TRAIN_STOPPED */
+		snprintf(want, sizeof(want), "stopped by SIGTERM after epoch %d; checkpoint '",
+			 sig_epoch);
+		assert_non_null(strstr(txt, want));
+		struct stat sb;
+		assert_int_equal(stat(b.model_out, &sb), -1);
+		struct model_meta mm;
+		struct ckpt_state cs;
+		assert_int_equal(ckpt_peek(b.checkpoint, &mm, &cs), 0);
+		assert_int_equal(cs.epoch, sig_epoch);
+		assert_int_equal(cs.epoch_batch, 0);
+		ckpt_state_free(&cs);
+		model_meta_free(&mm);
+		assert_int_equal(count_lines(b.log_out), sig_epoch);
+		/* resumed: the rest of the run, as if never stopped */
+		b.test_hook = NULL;
+		capture_begin();
+		assert_int_equal(train_run(&b), TRAIN_OK);
+		capture_end();
+		same_model(a.model_out, b.model_out);
+	}
+}
+
 /* The logged line of epoch e (from 1) of a train-log.jsonl. */
 static json_t *log_line(const char *path, int e)
 {
@@ -873,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_nan_guard),
 		cmocka_unit_test(test_nan_guard_validation),
 		cmocka_unit_test(test_stop_mid_epoch),
+		cmocka_unit_test(test_stop_after_epoch),
 		cmocka_unit_test(test_wrong_vocab),
 		cmocka_unit_test(test_epoch_bookkeeping),
 		cmocka_unit_test(test_regress_bookkeeping),
