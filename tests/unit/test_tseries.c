@@ -1,12 +1,14 @@
 /* test_tseries.c - the time-series data side: windowing on a tiny series,
  * the split by time (no future value reaches training or the
- * normalisation), synthetic determinism, the dataset file round trip, and
- * CSV errors with file:line. */
+ * normalisation), synthetic determinism, the dataset file round trip,
+ * index and split bounds edited into a sealed file refused, and CSV errors
+ * with file:line. */
 #include "testutil.h"
 
 #include <math.h>
 
 #include "capture.h"
+#include "h5util.h"
 #include "tsfile.h"
 #include "tseries.h"
 
@@ -168,6 +170,122 @@ static void test_unsealed_refused(void **state)
 	const char *msg = capture_end();
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(msg, "no integrity seal"));
+}
+
+/* A valid dataset (leak_series: 200 values, window 7, horizon 3, bounds
+ * {0, 120, 160, 200}) written to path, for an edit to follow. */
+static void write_valid(const char *path)
+{
+	struct tsdata w;
+	leak_series(&w, 200);
+	assert_int_equal(tsfile_write(path, &w, NULL), 0);
+	tsdata_free(&w);
+}
+
+/* Sets row of dataset name (an index) to v, in place, and seals the file
+ * again: the edit reaches the reader's checks, not the seal's. */
+static void edit_index(const char *path, const char *name, int row, int64_t v)
+{
+	hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+	assert_true(f >= 0);
+	hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+	assert_true(ds >= 0);
+	int64_t ix[200];
+	hid_t sp = H5Dget_space(ds);
+	hssize_t n = H5Sget_simple_extent_npoints(sp);
+	H5Sclose(sp);
+	assert_true(n > 0 && n <= 200);
+	assert_true(H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ix) >= 0);
+	ix[row < 0 ? n + row : row] = v;
+	assert_true(H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ix) >= 0);
+	H5Dclose(ds);
+	assert_true(H5Fclose(f) >= 0);
+	assert_int_equal(h5_seal(path), 0);
+}
+
+/* Sets the root attribute split_bounds and seals the file again. */
+static void edit_bounds(const char *path, const int64_t bounds[4])
+{
+	hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+	assert_true(f >= 0);
+	assert_int_equal(h5_attr_write_ints(f, "split_bounds", bounds, 4), 0);
+	assert_true(H5Fclose(f) >= 0);
+	assert_int_equal(h5_seal(path), 0);
+}
+
+/* tsdata_read refuses path with a message naming it, the reason want and
+ * the fix. */
+static void refused(const char *path, const char *want)
+{
+	struct tsdata d;
+	capture_begin();
+	int rc = tsdata_read(path, &d);
+	const char *msg = capture_end();
+	assert_int_equal(rc, -1);
+	char fix[4200];
+	snprintf(fix, sizeof(fix), "'%s': %s; re-run 'make %s'", path, want, path);
+	if (!strstr(msg, fix)) {
+		printf("expected '%s'\n", fix);
+		fail();
+	}
+}
+
+/* A split's index that is not exactly the windows its bounds give, edited
+ * into a valid file and sealed again (as a tool that rewrites datasets
+ * would): negative, a window starting before the series (inputs from
+ * value -1), one whose targets run past the series' end, a window
+ * repeated.  Each is refused before a window is read through it. */
+static void test_index_edited_refused(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("edited-index.h5"));
+	const struct {
+		const char *name;
+		int row; /* -1: the last */
+		int64_t v;
+	} edits[] = {
+		{"train/index", 0, -1},
+		{"train/index", 0, 6},          /* first valid: window 7 */
+		{"test/index", -1, 198},        /* last valid: 200 - horizon 3 */
+		{"validation/index", 1, 120},   /* = row 0 */
+	};
+	write_valid(path);
+	struct tsdata d;
+	assert_int_equal(tsdata_read(path, &d), 0);
+	assert_true(d.index[TS_TRAIN][0] == 7 && d.index[TS_VALIDATION][0] == 120 &&
+		    d.index[TS_TEST][d.count[TS_TEST] - 1] == 197);
+	tsdata_free(&d);
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		write_valid(path);
+		edit_index(path, edits[i].name, edits[i].row, edits[i].v);
+		printf("%s row %d = %lld\n", edits[i].name, edits[i].row, (long long)edits[i].v);
+		refused(path, "a split's index does not match the split bounds");
+	}
+}
+
+/* split_bounds that do not cut the series in order (each one off by one),
+ * edited into a valid file and sealed again: refused as inconsistent
+ * attributes, before any split is read by them. */
+static void test_bounds_edited_refused(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("edited-bounds.h5"));
+	const int64_t bounds[][4] = {
+		{1, 120, 160, 200},   /* not from the start (same train windows) */
+		{0, 121, 120, 200},   /* train ends after validation starts */
+		{0, 120, 201, 200},   /* validation past the end */
+		{0, 120, 160, 199},   /* not the series_length 200 */
+	};
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+		write_valid(path);
+		edit_bounds(path, bounds[i]);
+		printf("split_bounds {%lld, %lld, %lld, %lld}\n", (long long)bounds[i][0],
+		       (long long)bounds[i][1], (long long)bounds[i][2], (long long)bounds[i][3]);
+		refused(path, "inconsistent attributes (task, window, horizon, mean, std, "
+			      "split_bounds)");
+	}
 }
 
 static void test_file_round_trip(void **state)
@@ -502,6 +620,8 @@ int main(void)
 		cmocka_unit_test(test_no_leak_into_training),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_unsealed_refused),
+		cmocka_unit_test(test_index_edited_refused),
+		cmocka_unit_test(test_bounds_edited_refused),
 		cmocka_unit_test(test_synthetic_deterministic),
 		cmocka_unit_test(test_zscore_huge_values),
 		cmocka_unit_test(test_csv_good),
