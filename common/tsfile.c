@@ -388,9 +388,12 @@ int tsdata_read(const char *path, struct tsdata *d)
 	if ((has = h5_attr_exists(f, "synthetic_params")) < 0 ||
 	    (has && h5_attr_read_str(f, "synthetic_params", &d->series.params)))
 		goto bad_attrs;
+	/* bounds: 0 <= train_end <= validation_end <= n; a negative one made a
+	 * split of 2^64 windows (size_t) */
 	if (strcmp(task, "regress") || d->window < 1 || d->horizon < 1 || !(d->std > 0) ||
-	    !isfinite(d->std) || !isfinite(d->mean) || n < 1 || nb != 4 || bounds[0] != 0 || bounds[1] > bounds[2] || bounds[2] > bounds[3] ||
-	    bounds[3] != n || d->season < 0) {
+	    !isfinite(d->std) || !isfinite(d->mean) || n < 1 || nb != 4 || bounds[0] != 0 ||
+	    bounds[1] < 0 || bounds[1] > bounds[2] || bounds[2] > bounds[3] || bounds[3] != n ||
+	    d->season < 0) {
 		bad(path, "inconsistent attributes (task, window, horizon, mean, std, split_bounds)");
 		goto out;
 	}

@@ -264,9 +264,9 @@ static void test_index_edited_refused(void **state)
 	}
 }
 
-/* split_bounds that do not cut the series in order (each one off by one),
- * edited into a valid file and sealed again: refused as inconsistent
- * attributes, before any split is read by them. */
+/* split_bounds that do not cut the series in order (each bound off by
+ * one, and negative ones), edited into a valid file and sealed again:
+ * refused as inconsistent attributes, before any split is read by them. */
 static void test_bounds_edited_refused(void **state)
 {
 	(void)state;
@@ -277,6 +277,8 @@ static void test_bounds_edited_refused(void **state)
 		{0, 121, 120, 200},   /* train ends after validation starts */
 		{0, 120, 201, 200},   /* validation past the end */
 		{0, 120, 160, 199},   /* not the series_length 200 */
+		{0, -1, 160, 200},    /* negative: the train split ran to 2^64 - 1 */
+		{0, -40, -20, 200},
 	};
 	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
 		write_valid(path);
