@@ -941,6 +941,65 @@ static void test_pad_id_and_truncated_count(void **state)
 	expect_pack_refused(test_path_kept("pad0.h5"), &bad, 1, &o, "record 0 has 0 ids");
 }
 
+/* The root attributes that say whether reviews were cut (docs/dataset-h5.md):
+ * token files of max_len 0 (nothing cut, whatever side they name) give rows
+ * as wide as the longest review (max_len 11 here), tokenize_max_len 0 and
+ * truncation "none"; files of max_len 16 give max_len and tokenize_max_len
+ * 16 and their side.  train copies max_len and truncation into the model. */
+static void test_max_len_0_attributes(void **state)
+{
+	(void)state;
+	const uint32_t n_ids[3] = {3, 11, 5};
+	for (uint32_t ml = 0; ml <= 16; ml += 16) {
+		struct tokmeta m;
+		test_tokmeta(&m, 42, 50, ml, 1);
+		free(m.truncation);
+		m.truncation = strdup("tail");
+		tokmeta_add_source(&m, "test", 1);
+		char name[64];
+		snprintf(name, sizeof(name), "ml%u/train.tok", ml);
+		const char *tok = test_path_kept(name);
+		struct tokwriter *tw = tokwriter_open(tok, &m);
+		assert_non_null(tw);
+		uint32_t ids[11] = {2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 3};
+		for (int i = 0; i < 3; i++) {
+			ids[n_ids[i] - 1] = 3;
+			struct tokrec rec = {.hash = 100 + (uint64_t)i, .label = i % 2,
+					     .split = SPLIT_NONE, .n_full = n_ids[i], .n_ids = n_ids[i],
+					     .ids = ids, .label_raw = "x", .label_raw_len = 1,
+					     .text = "x", .text_len = 1};
+			assert_int_equal(tokwriter_add(tw, &rec), 0);
+		}
+		assert_int_equal(tokwriter_commit(tw), 0);
+		tokmeta_free(&m);
+
+		snprintf(name, sizeof(name), "ml%u.h5", ml);
+		const char *h5 = test_path_kept(name);
+		struct tokreader *r = tokreader_open(tok);
+		assert_non_null(r);
+		struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
+		/* max_len 0: pack-hdf5 gives the longest row as the width */
+		struct dswriter *w = dswriter_open(h5, tokreader_meta(r), ml ? 0 : 11, &o);
+		assert_non_null(w);
+		assert_int_equal(dswriter_add_split(w, "train", r, tok), 0);
+		tokreader_close(r);
+		assert_int_equal(dswriter_commit(w), 0);
+
+		hid_t f = h5_open(h5, 0);
+		assert_true(f >= 0);
+		int64_t v;
+		char *trunc;
+		assert_int_equal(h5_attr_read_int(f, "max_len", &v), 0);
+		assert_int_equal(v, ml ? ml : 11);
+		assert_int_equal(h5_attr_read_int(f, "tokenize_max_len", &v), 0);
+		assert_int_equal(v, ml);
+		assert_int_equal(h5_attr_read_str(f, "truncation", &trunc), 0);
+		assert_string_equal(trunc, ml ? "tail" : "none");
+		free(trunc);
+		h5_close(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -961,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_writer_refuses_and_leaves_nothing),
 		cmocka_unit_test(test_dtypes_read_the_same),
 		cmocka_unit_test(test_pad_id_and_truncated_count),
+		cmocka_unit_test(test_max_len_0_attributes),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
