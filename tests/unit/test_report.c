@@ -466,6 +466,55 @@ static void test_load_numbers(void **state)
 	report_data_free(&d);
 }
 
+/* The Data section's length percentiles, on 100 train reviews of 11..110
+ * tokens (max_len 0: none cut): sorted v, the median is v[50] = 61, the
+ * 90th percentile v[89] = 100, the 99th v[98] = 109 (the 95th, v[94] =
+ * 105, only sizes the histogram). */
+static void test_length_percentiles(void **state)
+{
+	(void)state;
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", test_path_kept("percentiles"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	struct tokmeta m;
+	fixture_meta(&m, 0);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/train.tok", dir);
+	struct tokwriter *w = tokwriter_open(path, &m);
+	assert_non_null(w);
+	tokmeta_free(&m);
+	uint32_t ids[110];
+	for (uint32_t t = 0; t < 110; t++)
+		ids[t] = 10 + t;
+	ids[0] = 2;
+	for (uint32_t i = 0; i < 100; i++) {
+		uint32_t n = 110 - (i * 37 % 100); /* 11..110, shuffled */
+		ids[n - 1] = 3;
+		struct tokrec r = {.hash = i, .label = (int)(i % 2), .split = SPLIT_TRAIN,
+				   .n_full = n, .n_ids = n, .ids = ids, .label_raw = "x",
+				   .label_raw_len = 1, .text = "x", .text_len = 1};
+		assert_int_equal(tokwriter_add(w, &r), 0);
+		ids[n - 1] = 10 + n - 1;
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+	struct report_inputs in = {.split_dir = dir, .metrics = test_path("none.json"),
+				   .n_examples = 4, .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	assert_int_equal(d.data.n_lengths, 100);
+	struct report_options opt = {.title = "t", .generated = 0};
+	struct report_output out;
+	assert_int_equal(report_render(&d, &in, &opt, &out), 0);
+	const char *want = "Median 61, mean 60.5, 90th percentile 100, 99th percentile 109, "
+			   "longest 110. max\\_len is 0: nothing was truncated.";
+	if (!strstr(sbuf_str(&out.md), want)) {
+		printf("the report lacks '%s':\n%s\n", want, sbuf_str(&out.md));
+		fail();
+	}
+	report_output_free(&out);
+	report_data_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
@@ -482,6 +531,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
 		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_load_numbers),
+		cmocka_unit_test(test_length_percentiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
