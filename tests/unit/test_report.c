@@ -1,5 +1,6 @@
 /* test_report.c - the report's library code: escaping, axis ticks, SVG
- * output, input checks, and a full render of a small in-memory data set.
+ * output, input checks, a full render of a small in-memory data set, the
+ * review-length percentiles and the learning curves' series.
  *
  * Also the fixture writer for tests/e2e/report.sh, which needs token-record
  * files and may only make them with tokwriter:
@@ -515,6 +516,61 @@ static void test_length_percentiles(void **state)
 	report_data_free(&d);
 }
 
+/* The SVG of one figure of the report's HTML: from the chart's title to
+ * its </svg> (a static copy), or fails. */
+static const char *figure_svg(const char *html, const char *title)
+{
+	static char buf[65536];
+	const char *a = strstr(html, title), *b = a ? strstr(a, "</svg>") : NULL;
+	assert_true(a && b && (size_t)(b - a) < sizeof(buf));
+	snprintf(buf, sizeof(buf), "%.*s", (int)(b - a), a);
+	return buf;
+}
+
+/* The learning curves plot each column of train-log.jsonl as its own
+ * series: two epochs whose training and validation values all differ, and
+ * each point's tooltip names its series and the value logged for it. */
+static void test_learning_curves(void **state)
+{
+	(void)state;
+	const char *log = test_path("curves.jsonl");
+	const char *lt =
+		"{\"epoch\": 1, \"loss\": 0.9, \"accuracy\": 0.51, \"val_loss\": 0.8, "
+		"\"val_accuracy\": 0.52, \"val_macro_f1\": 0.41}\n"
+		"{\"epoch\": 2, \"loss\": 0.6, \"accuracy\": 0.71, \"val_loss\": 0.7, "
+		"\"val_accuracy\": 0.62, \"val_macro_f1\": 0.61}\n";
+	write_file(log, lt, strlen(lt));
+	struct report_inputs in = {.train_log = log, .metrics = test_path("none.json"),
+				   .n_examples = 4, .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	struct report_options opt = {.title = "t", .generated = 0};
+	struct report_output out;
+	assert_int_equal(report_render(&d, &in, &opt, &out), 0);
+	const char *h = sbuf_str(&out.html);
+	const char *loss = figure_svg(h, "Loss per epoch");
+	const char *want_loss[] = {"<title>training loss at 1: 0.9</title>",
+				   "<title>training loss at 2: 0.6</title>",
+				   "<title>validation loss at 1: 0.8</title>",
+				   "<title>validation loss at 2: 0.7</title>", NULL};
+	for (int i = 0; want_loss[i]; i++)
+		if (!strstr(loss, want_loss[i])) {
+			printf("the loss chart lacks '%s':\n%s\n", want_loss[i], loss);
+			fail();
+		}
+	const char *acc = figure_svg(h, "Accuracy per epoch");
+	const char *want_acc[] = {"<title>training accuracy at 2: 0.71</title>",
+				  "<title>validation accuracy at 2: 0.62</title>",
+				  "<title>validation macro F1 at 2: 0.61</title>", NULL};
+	for (int i = 0; want_acc[i]; i++)
+		if (!strstr(acc, want_acc[i])) {
+			printf("the accuracy chart lacks '%s':\n%s\n", want_acc[i], acc);
+			fail();
+		}
+	report_output_free(&out);
+	report_data_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
@@ -532,6 +588,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_load_numbers),
 		cmocka_unit_test(test_length_percentiles),
+		cmocka_unit_test(test_learning_curves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
