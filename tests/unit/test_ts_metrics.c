@@ -1,14 +1,15 @@
 /* test_ts_metrics.c - forecast errors and baselines on series whose answer
  * is known (a ramp: the naive error is the slope; a pure season: the
  * seasonal naive error is zero), a model's errors per forecast step, MAPE's
- * zero rule and negative targets, the metrics JSON, and
- * predictions files with their errors. */
+ * zero rule and negative targets, the metrics JSON, predictions files with
+ * their errors, and ts-report's loss chart. */
 #include "testutil.h"
 
 #include <math.h>
 
 #include "capture.h"
 #include "ts_metrics.h"
+#include "ts_report.h"
 
 static int near(double a, double b)
 {
@@ -406,6 +407,49 @@ static void test_write_test_from_file(void **state)
 	tsdata_free(&w);
 }
 
+/* The y pixel of each point of the line named name in svg (2 points). */
+static void line_ys(const char *svg, const char *name, double y[2])
+{
+	char key[128];
+	snprintf(key, sizeof(key), "<title>%s</title><polyline points=\"", name);
+	const char *p = strstr(svg, key);
+	double x[2];
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + strlen(key), "%lf,%lf %lf,%lf", &x[0], &y[0], &x[1], &y[1]), 4);
+}
+
+/* ts-report's loss chart draws the log's loss as "train loss" and val_loss
+ * as "validation loss": losses 0.8, 0.4 (train) and 0.9, 0.6 (validation)
+ * put the points, top (small y) to bottom, validation 1, train 1,
+ * validation 2, train 2. */
+static void test_report_loss_chart(void **state)
+{
+	(void)state;
+	double v[100];
+	for (int i = 0; i < 100; i++)
+		v[i] = 2 + 3 * i;
+	struct tsdata d;
+	make_data(&d, v, 100, 5, 1, 0);
+	const char *log = test_path("log.jsonl");
+	const char *lt = "{\"epoch\": 1, \"loss\": 0.8, \"val_loss\": 0.9}\n"
+			 "{\"epoch\": 2, \"loss\": 0.4, \"val_loss\": 0.6}\n";
+	write_file(log, lt, strlen(lt));
+	char *page;
+	size_t len;
+	struct ts_report_summary sum;
+	assert_int_equal(ts_report_render(&d, NULL, "test.h5", log, 1, &page, &len, &sum), 0);
+	assert_int_equal(sum.epochs, 2);
+	const char *chart = strstr(page, "Loss per epoch");
+	assert_non_null(chart);
+	double tr[2], va[2];
+	line_ys(chart, "train loss", tr);
+	line_ys(chart, "validation loss", va);
+	printf("y: train %.1f %.1f, validation %.1f %.1f\n", tr[0], tr[1], va[0], va[1]);
+	assert_true(va[0] < tr[0] && tr[0] < va[1] && va[1] < tr[1]);
+	free(page);
+	tsdata_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_mape_skips_zero),
 		cmocka_unit_test(test_write_and_predictions_file),
 		cmocka_unit_test(test_write_test_from_file),
+		cmocka_unit_test(test_report_loss_chart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
