@@ -44,6 +44,11 @@ expect_rc 0 "counts"
 [ "$(cat "$tmp/out")" = $'{"ids":[2,5,6,3]}\n{"ids":[2,5,6,3]}\n{"ids":[2,3]}\n{"ids":[2,3]}' ] ||
 	fail "counts: $(cat "$tmp/out")"
 expect_json "$tmp/counts.json" '[d["dumps"][0][k] for k in ("ok", "truncated", "empty_text", "tokens")]' '[4, 1, 2, 12]'
+# --max-len 0 cuts nothing: no review counts as truncated (each is longer
+# than 0 ids), every id is written
+run $T --max-len 0 --stats "$tmp/counts0.json" --print-ids "$tmp/counts.jsonl"
+expect_rc 0 "counts at --max-len 0"
+expect_json "$tmp/counts0.json" '[d["dumps"][0][k] for k in ("ok", "truncated", "empty_text", "tokens")]' '[4, 0, 2, 14]'
 run $T --output "$tmp/bare.tok" "$tmp/bare.jsonl"
 expect_rc 1 "a token file of unlabelled texts"
 expect_err "$tmp/bare.jsonl:1: no label field (looked for label_text, label, comment_kind"
