@@ -80,21 +80,19 @@ static const char *const dset_names[] = {
 	"validation/n_full", "test/ids", "test/lengths", "train", "x",
 };
 
-struct base {
-	unsigned char *bytes;
-	size_t len;
-};
-
-static struct base bases[64];
+static struct fz_base bases[64];
 
 /* A dataset of v's shape: a training split of 5..12 reviews and a
  * validation split of 3 over a vocabulary of 2000, packed as pack-hdf5
  * does. */
-static const struct base *base_get(int v)
+static const struct fz_base *base_get(int v)
 {
-	struct base *b = &bases[v];
+	struct fz_base *b = &bases[v];
 	if (b->bytes)
 		return b;
+	b->names = (struct fz_names){attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
+				     dset_names, sizeof(dset_names) / sizeof(dset_names[0]),
+				     group_names, sizeof(group_names) / sizeof(group_names[0])};
 	const char *tok[2] = {fuzz_scratch_path(2, ".tok"), fuzz_scratch_path(3, ".tok")};
 	for (int sp = 0; sp < 2; sp++) {
 		struct toksynth_opts o = TOKSYNTH_OPTS_DEFAULT;
@@ -138,18 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t ctl = fuzz_take_byte(&data, &size);
 	h5_init_thread();
-	const char *path;
-	if ((ctl & 3) < 2) {
-		path = fz_raw(ctl, data, size);
-	} else {
-		const struct base *b = base_get((ctl >> 2) & 63);
-		struct fz_names nm = {attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
-				      dset_names, sizeof(dset_names) / sizeof(dset_names[0]),
-				      group_names, sizeof(group_names) / sizeof(group_names[0])};
-		struct fz_in in = {data, size};
-		if (!(path = fz_build(b->bytes, b->len, &nm, &in)))
-			return 0;
-	}
+	const char *path = fz_input(ctl, data, size, base_get);
+	if (!path)
+		return 0;
 	if (h5_seal_check(path, 1))
 		return 0;
 	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -313,18 +313,6 @@ static void fz_slurp(const char *path, unsigned char **bytes, size_t *len)
 	unlink(path);
 }
 
-/* The two modes of a target's first byte ctl besides the recipe (ctl & 3
- * below 2): the input bytes as an HDF5 file, as they are (ctl & 1 == 0) or
- * sealed (ctl & 1), so that what passes the seal reaches the checks of
- * what a file says.  Returns its path in scratch slot 0. */
-static const char *fz_raw(uint8_t ctl, const uint8_t *data, size_t size)
-{
-	const char *path = fuzz_write_scratch(0, ".h5", data, size);
-	if ((ctl & 1) && size >= H5_SEAL_BYTES && h5_seal(path))
-		abort();
-	return path;
-}
-
 /* Writes base (a sealed file the target made) to scratch slot 0, applies
  * the recipe and seals the result.  Returns its path, or NULL when HDF5
  * could not make it (nothing to read then). */
@@ -345,6 +333,35 @@ static const char *fz_build(const void *base, size_t base_len, const struct fz_n
 	}
 	if (h5_seal(path))
 		abort(); /* the harness's file: it must seal */
+	return path;
+}
+
+/* A recipe's base file: the bytes of a small valid file the target made,
+ * and the names its recipes pick from. */
+struct fz_base {
+	unsigned char *bytes;
+	size_t len;
+	struct fz_names names;
+};
+
+/* The target's base file v (0..63), made on its first use. */
+typedef const struct fz_base *(*fz_base_fn)(int v);
+
+/* The file a target reads for its input (data, size) after the mode byte
+ * ctl: ctl & 3 == 0, the bytes as an HDF5 file as they are (the seal
+ * refuses mutations); 1, the same sealed again, so that what passes the
+ * seal reaches the checks of what a file says; 2 or 3, a recipe on base
+ * file ctl >> 2 (fz_build).  Its path, or NULL: nothing to read. */
+static const char *fz_input(uint8_t ctl, const uint8_t *data, size_t size, fz_base_fn base)
+{
+	if ((ctl & 3) >= 2) {
+		const struct fz_base *b = base((ctl >> 2) & 63);
+		struct fz_in in = {data, size};
+		return fz_build(b->bytes, b->len, &b->names, &in);
+	}
+	const char *path = fuzz_write_scratch(0, ".h5", data, size);
+	if ((ctl & 1) && size >= H5_SEAL_BYTES && h5_seal(path))
+		abort();
 	return path;
 }
 

@@ -168,8 +168,7 @@ static const char *const attr_names[] = {
 static const char *const group_names[] = {"/", "params", "adam_m", "adam_v", "best"};
 
 struct base {
-	unsigned char *bytes;
-	size_t len;
+	struct fz_base fz; /* names.dsets: dsets */
 	char *dsets[5 * RNN_MAX_TENSORS + 8];
 	int n_dsets;
 };
@@ -228,11 +227,11 @@ static void base_fill_meta(struct model_meta *m, int v)
 	m->best_epoch = 1;
 }
 
-static const struct base *base_get(int v)
+static const struct fz_base *base_get(int v)
 {
 	struct base *b = &bases[v];
-	if (b->bytes)
-		return b;
+	if (b->fz.bytes)
+		return &b->fz;
 	struct model_meta m;
 	base_fill_meta(&m, v);
 	const char *path = fuzz_scratch_path(1, ".h5");
@@ -269,7 +268,7 @@ static const struct base *base_get(int v)
 			abort();
 		ckpt_state_free(&st);
 	}
-	fz_slurp(path, &b->bytes, &b->len);
+	fz_slurp(path, &b->fz.bytes, &b->fz.len);
 	/* the datasets of the layout, where this kind of file keeps them */
 	for (int g = 0; g < (ckpt ? 5 : 1); g++)
 		for (int i = 0; i < rm->layout.n_tensors; i++) {
@@ -282,27 +281,21 @@ static const struct base *base_get(int v)
 					   "embedding.weight", "fc.weight", "params/x"};
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
 		b->dsets[b->n_dsets++] = strdup(more[i]);
+	b->fz.names = (struct fz_names){attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
+					(const char *const *)b->dsets, b->n_dsets, group_names,
+					ckpt ? 5 : 1};
 	rnn_model_free(rm);
 	model_meta_free(&m);
-	return b;
+	return &b->fz;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t ctl = fuzz_take_byte(&data, &size);
 	h5_init_thread();
-	const char *path;
-	if ((ctl & 3) < 2) {
-		path = fz_raw(ctl, data, size);
-	} else {
-		const struct base *b = base_get((ctl >> 2) & 63);
-		struct fz_names nm = {attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
-				      (const char *const *)b->dsets, b->n_dsets, group_names,
-				      (b - bases) & 1 ? 5 : 1};
-		struct fz_in in = {data, size};
-		if (!(path = fz_build(b->bytes, b->len, &nm, &in)))
-			return 0;
-	}
+	const char *path = fz_input(ctl, data, size, base_get);
+	if (!path)
+		return 0;
 	load_model(path);
 	load_checkpoint(path);
 	return 0;

@@ -79,18 +79,16 @@ static const char *const dset_names[] = {
 	"test/inputs", "test/targets", "train/lengths", "series", "train", "test", "x",
 };
 
-struct base {
-	unsigned char *bytes;
-	size_t len;
-};
+static struct fz_base bases[64];
 
-static struct base bases[64];
-
-static const struct base *base_get(int v)
+static const struct fz_base *base_get(int v)
 {
-	struct base *b = &bases[v];
+	struct fz_base *b = &bases[v];
 	if (b->bytes)
 		return b;
+	b->names = (struct fz_names){attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
+				     dset_names, sizeof(dset_names) / sizeof(dset_names[0]),
+				     group_names, sizeof(group_names) / sizeof(group_names[0])};
 	struct ts_synth p = {.n = 24 + (size_t)(v & 7), .waves = 1, .period = {6}, .amp = {1},
 			     .level = 5, .trend = 0.1, .noise = 0.2, .seed = (uint64_t)v};
 	struct tsdata d;
@@ -123,18 +121,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t ctl = fuzz_take_byte(&data, &size);
 	h5_init_thread();
-	const char *path;
-	if ((ctl & 3) < 2) {
-		path = fz_raw(ctl, data, size);
-	} else {
-		const struct base *b = base_get((ctl >> 2) & 63);
-		struct fz_names nm = {attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
-				      dset_names, sizeof(dset_names) / sizeof(dset_names[0]),
-				      group_names, sizeof(group_names) / sizeof(group_names[0])};
-		struct fz_in in = {data, size};
-		if (!(path = fz_build(b->bytes, b->len, &nm, &in)))
-			return 0;
-	}
+	const char *path = fz_input(ctl, data, size, base_get);
+	if (!path)
+		return 0;
 	struct tsdata d;
 	if (tsdata_read(path, &d))
 		return 0;
