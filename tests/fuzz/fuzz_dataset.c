@@ -90,9 +90,7 @@ static const struct fz_base *base_get(int v)
 	struct fz_base *b = &bases[v];
 	if (b->bytes)
 		return b;
-	b->names = (struct fz_names){attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
-				     dset_names, sizeof(dset_names) / sizeof(dset_names[0]),
-				     group_names, sizeof(group_names) / sizeof(group_names[0])};
+	b->names = FZ_NAMES(attr_names, dset_names, group_names);
 	const char *tok[2] = {fuzz_scratch_path(2, ".tok"), fuzz_scratch_path(3, ".tok")};
 	for (int sp = 0; sp < 2; sp++) {
 		struct toksynth_opts o = TOKSYNTH_OPTS_DEFAULT;

@@ -114,6 +114,12 @@ struct fz_names {
 	int n_groups;
 };
 
+/* The names of three static arrays. */
+#define FZ_NAMES(attrs, dsets, groups)                                                     \
+	((struct fz_names){attrs, sizeof(attrs) / sizeof(attrs[0]), dsets,                 \
+			   sizeof(dsets) / sizeof(dsets[0]), groups,                        \
+			   sizeof(groups) / sizeof(groups[0])})
+
 static inline const char *fz_pick(struct fz_in *in, const char *const *names, int n, char *buf)
 {
 	uint8_t b = fz_u8(in);

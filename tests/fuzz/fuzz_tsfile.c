@@ -86,9 +86,7 @@ static const struct fz_base *base_get(int v)
 	struct fz_base *b = &bases[v];
 	if (b->bytes)
 		return b;
-	b->names = (struct fz_names){attr_names, sizeof(attr_names) / sizeof(attr_names[0]),
-				     dset_names, sizeof(dset_names) / sizeof(dset_names[0]),
-				     group_names, sizeof(group_names) / sizeof(group_names[0])};
+	b->names = FZ_NAMES(attr_names, dset_names, group_names);
 	struct ts_synth p = {.n = 24 + (size_t)(v & 7), .waves = 1, .period = {6}, .amp = {1},
 			     .level = 5, .trend = 0.1, .noise = 0.2, .seed = (uint64_t)v};
 	struct tsdata d;
