@@ -184,6 +184,33 @@ static void test_output_rename_fails(void **state)
 	assert_int_equal(temps(), 0);
 }
 
+/* A held rename that fails in the middle (the output's name is now a
+ * folder): the outputs renamed before it are removed, and the temporary
+ * files of it and of those after it too. */
+static void test_middle_rename_fails(void **state)
+{
+	(void)state;
+	const char *outs[3] = {test_path("mid-a.tok"), test_path("mid-b.tok"),
+			       test_path("mid-c.tok")};
+	const char *st = test_path("mid.json");
+	struct afile sa;
+	assert_int_equal(stats_open(&sa, st, outs, 3), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(output(outs[i], "new"), 0);
+	assert_int_equal(mkdir(outs[1], 0777), 0); /* rename over it: EISDIR */
+	json_t *j = stats();
+	capture_begin();
+	int rc = stats_commit(&sa, j);
+	const char *err = capture_end();
+	json_decref(j);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "cannot rename"));
+	assert_string_equal(get(outs[0]), "(absent)");
+	assert_string_equal(get(outs[2]), "(absent)");
+	assert_int_equal(temps(), 0);
+	rmdir(outs[1]);
+}
+
 /* More outputs than a fixed table would hold (tokenize --out-dir writes
  * one a dump; 300 dumps failed "too many outputs in one run"): all wait
  * for the stats, then all are renamed. */
@@ -256,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_stats_rename_fails),
 		cmocka_unit_test(test_stats_not_built),
 		cmocka_unit_test(test_output_rename_fails),
+		cmocka_unit_test(test_middle_rename_fails),
 		cmocka_unit_test(test_many_outputs),
 		cmocka_unit_test(test_signal_removes_held),
 	};
