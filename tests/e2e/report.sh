@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/report.sh - the report stage on the fixtures in
 # tests/fixtures/report/: a full report, absent inputs, malformed inputs,
-# bad usage, the Markdown with linked SVG files, and reproducibility.
+# bad usage, the Markdown with linked SVG files, reproducibility, and two
+# outputs named as one file.
 # Token-record files are written by the unit-test binary's fixture writer
 # ($BUILD/tests/test_report --write-tok), which uses tokwriter.
 # HTML checks: tests/e2e/report_check.py (well formed, self-contained).
@@ -254,5 +255,12 @@ for args in "--examples x" "--examples 1000" "--bogus" "extra-arg" "--html= --md
 	rc=$?
 	[ $rc -eq 2 ] || fail "'report $args': exit $rc, want 2"
 done
+
+# 6. --md naming the file --html wrote: refused, the HTML left as it is
+"$BIN" "${full[@]}" --html "$T/same.html" --md "$T/./same.html" 2>"$T/same.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "are the same file" "$T/same.err" ||
+	fail "--html and --md one file: exit $rc, $(cat "$T/same.err")"
+grep -q '<html' "$T/same.html" || fail "--md replaced the HTML report"
 rm -rf "$T"
 echo "report: ok"
