@@ -6,7 +6,9 @@
  * pass on the z-scored window mapped back with the stored mean and std;
  * beyond the horizon it is the same as feeding the forecasts back by hand;
  * too few values, a classifier and a multi-feature model are refused with
- * a message. */
+ * a message; ts_model_check's other refusals (normalisation, window and
+ * horizon, their attributes) on metadata made in memory; a forecast that
+ * is not finite. */
 #include "testutil.h"
 
 #include <math.h>
@@ -271,6 +273,96 @@ static void test_model_refused(void **state)
 	ts_forecaster_close(f);
 }
 
+/* ts_model_check on metadata made here: each refusal names the model and
+ * what is wrong; std, mean and the window/horizon attributes are checked. */
+static const char *check_msg(const struct model_meta *mm, int want_rc)
+{
+	int w = 0, k = 0;
+	double mean = 0, std = 0;
+	capture_begin();
+	int rc = ts_model_check(mm, "m.h5", &w, &k, &mean, &std);
+	const char *err = capture_end();
+	assert_int_equal(rc, want_rc);
+	if (!rc)
+		assert_true(w == W && k == K && mean == MEAN && std == STD);
+	return err;
+}
+
+static void test_model_check(void **state)
+{
+	(void)state;
+	double norm_mean[2] = {MEAN, MEAN}, norm_std[2] = {STD, STD};
+	struct model_meta mm;
+	memset(&mm, 0, sizeof(mm));
+	mm.cfg = regress_cfg();
+	mm.max_len = W;
+	mm.n_norm = 1;
+	mm.norm_mean = norm_mean;
+	mm.norm_std = norm_std;
+	check_msg(&mm, 0);
+	const double five = W, two = K, six = W + 1, three = K + 1;
+	mm.extra[0] = (struct model_extra){.name = "window", .nums = (double *)&five, .n = 1};
+	mm.extra[1] = (struct model_extra){.name = "horizon", .nums = (double *)&two, .n = 1};
+	mm.extra[2] = (struct model_extra){.name = "normalization", .str = "zscore"};
+	mm.n_extra = 3;
+	check_msg(&mm, 0);
+
+	struct model_meta bad = mm;
+	bad.n_norm = 2;
+	assert_non_null(strstr(check_msg(&bad, -1), "has 2 normalisation pairs"));
+	bad = mm;
+	bad.extra[2].str = "minmax";
+	assert_non_null(strstr(check_msg(&bad, -1), "normalisation 'minmax' is not known"));
+	bad.extra[2].str = NULL;
+	bad.extra[2].nums = (double *)&five;
+	bad.extra[2].n = 1;
+	assert_non_null(strstr(check_msg(&bad, -1), "normalisation '(a number)'"));
+	bad = mm;
+	bad.max_len = 0;
+	assert_non_null(strstr(check_msg(&bad, -1), "window 0"));
+	bad = mm;
+	bad.cfg.outputs = 0;
+	assert_non_null(strstr(check_msg(&bad, -1), "horizon 0"));
+	bad = mm;
+	bad.extra[0].nums = (double *)&six;
+	assert_non_null(strstr(check_msg(&bad, -1), "disagree"));
+	bad = mm;
+	bad.extra[1].nums = (double *)&three;
+	assert_non_null(strstr(check_msg(&bad, -1), "disagree"));
+	const double bad_std[] = {0, -1, INFINITY, NAN};
+	for (size_t i = 0; i < sizeof(bad_std) / sizeof(*bad_std); i++) {
+		bad = mm;
+		norm_std[0] = bad_std[i];
+		assert_non_null(strstr(check_msg(&bad, -1), "normalisation mean"));
+	}
+	norm_std[0] = STD;
+	const double bad_mean[] = {INFINITY, -INFINITY, NAN};
+	for (size_t i = 0; i < sizeof(bad_mean) / sizeof(*bad_mean); i++) {
+		bad = mm;
+		norm_mean[0] = bad_mean[i];
+		assert_non_null(strstr(check_msg(&bad, -1), "normalisation mean"));
+	}
+}
+
+/* A forecast that is not a finite number (here: an infinite mean put in
+ * by hand) is an error, not a value handed to predict. */
+static void test_forecast_not_finite(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("inf.h5"));
+	save_model(path, regress_cfg(), 1, NULL);
+	struct ts_forecaster *f = ts_forecaster_open(path);
+	assert_non_null(f);
+	f->mean = INFINITY;
+	const double series[W] = {95, 104, 111, 99, 87};
+	double out[K];
+	capture_begin();
+	assert_int_equal(ts_forecaster_next(f, series, out), -1);
+	assert_non_null(strstr(capture_end(), "is not a finite number"));
+	ts_forecaster_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_parse_and_format),
 		cmocka_unit_test(test_model_forecast),
 		cmocka_unit_test(test_model_refused),
+		cmocka_unit_test(test_model_check),
+		cmocka_unit_test(test_forecast_not_finite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
