@@ -3,6 +3,8 @@
  * computed without a vocabulary (learn-vocab --fractions). */
 #include "testutil.h"
 
+#include "capture.h"
+
 #include "hash.h"
 #include "labelmap.h"
 #include "splitassign.h"
@@ -183,6 +185,71 @@ static void test_texthasher_matches_wordpiece(void **state)
 	vocab_free(v);
 }
 
+/* The limits and rules of a map: names of 1..64 bytes without control
+ * characters, at most 64 keys and TOKFILE_MAX_LABELS classes; a class is
+ * named exactly (no prefix, case kept); keys are trimmed of tabs too; a
+ * key spelled in capitals still catches the synonyms of its sentiment. */
+static void test_map_limits_and_rules(void **state)
+{
+	(void)state;
+	char spec[4096], name[80];
+	/* 64 bytes is a name, 65 is not */
+	memset(name, 'k', 65);
+	name[65] = '\0';
+	snprintf(spec, sizeof(spec), "%.64s=c", name);
+	struct labelmap *m = labelmap_parse(spec);
+	assert_non_null(m);
+	labelmap_free(m);
+	snprintf(spec, sizeof(spec), "%s=c", name);
+	assert_null(labelmap_parse(spec));
+	/* control characters: 0x1f (unit separator) and 0x01 */
+	assert_null(labelmap_parse("a\x1f=c"));
+	assert_null(labelmap_parse("a=c\x01"));
+	/* 64 keys, not 65 */
+	int n = 0;
+	for (int i = 0; i < 64; i++)
+		n += snprintf(spec + n, sizeof(spec) - n, "%sk%d=c", i ? "," : "", i);
+	m = labelmap_parse(spec);
+	assert_non_null(m);
+	labelmap_free(m);
+	snprintf(spec + n, sizeof(spec) - n, ",k64=c");
+	capture_begin();
+	assert_null(labelmap_parse(spec));
+	assert_non_null(strstr(capture_end(), "too many keys at 'k64'"));
+	/* TOKFILE_MAX_LABELS classes, not one more */
+	n = 0;
+	for (int i = 0; i < TOKFILE_MAX_LABELS; i++)
+		n += snprintf(spec + n, sizeof(spec) - n, "%sk%d=c%d", i ? "," : "", i, i);
+	m = labelmap_parse(spec);
+	assert_non_null(m);
+	assert_int_equal(labelmap_n_classes(m), TOKFILE_MAX_LABELS);
+	labelmap_free(m);
+	snprintf(spec + n, sizeof(spec) - n, ",extra=more");
+	capture_begin();
+	assert_null(labelmap_parse(spec));
+	assert_non_null(strstr(capture_end(), "too many classes at 'more'"));
+	/* an entry without '=' is named as such */
+	capture_begin();
+	assert_null(labelmap_parse("a=b,positive"));
+	assert_non_null(strstr(capture_end(), "no '=' in 'positive'"));
+	/* classes are told apart exactly: "goodish" and "good", "Bad" and "bad" */
+	m = labelmap_parse("a=goodish,b=good,c=Bad,d=bad");
+	assert_non_null(m);
+	assert_int_equal(labelmap_n_classes(m), 4);
+	assert_int_equal(look(m, "b"), 1);
+	assert_int_equal(look(m, "d"), 3);
+	assert_null(labelmap_class(m, 4));
+	assert_null(labelmap_class(m, -1));
+	labelmap_free(m);
+	/* tabs around a raw label, a key with spaces around it */
+	m = labelmap_parse("Negative=neg, 5 =five");
+	assert_non_null(m);
+	assert_int_equal(look(m, "\tnegative\t"), 0);
+	assert_int_equal(look(m, "neg"), 0); /* synonym of the key "Negative" */
+	assert_int_equal(look(m, "\t5 "), 1);
+	labelmap_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_3class),
 		cmocka_unit_test(test_custom_map),
 		cmocka_unit_test(test_bad_maps),
+		cmocka_unit_test(test_map_limits_and_rules),
 		cmocka_unit_test(test_sentiment),
 		cmocka_unit_test(test_fracs_parse),
 		cmocka_unit_test(test_split_fractions),
