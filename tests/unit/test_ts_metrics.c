@@ -2,7 +2,9 @@
  * is known (a ramp: the naive error is the slope; a pure season: the
  * seasonal naive error is zero), a model's errors per forecast step, MAPE's
  * zero rule and negative targets, the metrics JSON, predictions files with
- * their errors, and ts-report's loss chart. */
+ * their errors, and ts-report's loss chart; the edges of the arguments
+ * (season 0, position -1, a bad split), the JSON's counts and times, and
+ * season 0 for ts_metrics_write_test. */
 #include "testutil.h"
 
 #include <math.h>
@@ -444,10 +446,113 @@ static void test_report_loss_chart(void **state)
 	double tr[2], va[2];
 	line_ys(chart, "train loss", tr);
 	line_ys(chart, "validation loss", va);
-	printf("y: train %.1f %.1f, validation %.1f %.1f\n", tr[0], tr[1], va[0], va[1]);
 	assert_true(va[0] < tr[0] && tr[0] < va[1] && va[1] < tr[1]);
 	free(page);
 	tsdata_free(&d);
+}
+
+/* The edges of the arguments and of the JSON: the seasonal forecast that
+ * needs position -1 (one before the series), season 0, a split out of
+ * range; the skipped-zero count over every (row, step) value; the time of
+ * each example when the series has times; "mape_n" without forecasts;
+ * season 0 given to ts_metrics_write_test turns the seasonal baseline off;
+ * ts_metrics_str; the file's final newline. */
+static void test_edges(void **state)
+{
+	double v[120];
+	for (int i = 0; i < 120; i++)
+		v[i] = i % 4 ? 10 + i : 0; /* a zero target every 4 values */
+	double out[4];
+	int64_t ix[1] = {2};
+	capture_begin();
+	int rc = ts_seasonal_naive(v, ix, 1, 1, 3, out); /* 2 - 3 = -1 */
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "needs the value at -1"));
+	assert_int_equal(ts_seasonal_naive(v, ix, 1, 1, 2, out), 0); /* 2 - 2 = 0 */
+	assert_true(out[0] == v[0]);
+	capture_begin();
+	rc = ts_seasonal_naive(v, ix, 1, 1, 0, out);
+	err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "at least 1"));
+
+	struct tsdata d;
+	make_data(&d, v, 120, 6, 2, 0);
+	capture_begin();
+	assert_null(ts_metrics_build(&d, TS_NSPLITS, NULL, 0, TS_UNITS_ORIGINAL));
+	assert_non_null(strstr(capture_end(), "bad split"));
+	/* times: each example's is that of its first target */
+	d.series.times = calloc(120, sizeof(char *));
+	for (int i = 0; i < 120; i++) {
+		char t[16];
+		snprintf(t, sizeof(t), "t%03d", i);
+		d.series.times[i] = strdup(t);
+	}
+	size_t rows = d.count[TS_TEST], nv = rows * 2, zeros = 0;
+	for (size_t r = 0; r < rows; r++)
+		for (int h = 0; h < 2; h++)
+			zeros += v[d.index[TS_TEST][r] + h] == 0;
+	json_t *m = ts_metrics_build(&d, TS_TEST, NULL, rows, TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	assert_true(zeros > 0);
+	assert_int_equal(json_integer_value(json_object_get(m, "mape_skipped_zero")), zeros);
+	assert_int_equal(json_integer_value(json_object_get(m, "mape_n")), nv - zeros);
+	const json_t *tm = json_object_get(json_object_get(m, "predictions"), "time");
+	assert_int_equal(json_array_size(tm), rows);
+	char want[16];
+	snprintf(want, sizeof(want), "t%03d", (int)d.index[TS_TEST][rows - 1]);
+	assert_string_equal(json_string_value(json_array_get(tm, rows - 1)), want);
+	/* ts_metrics_str: 6 significant digits, null for null or absent */
+	char buf[32];
+	json_object_set_new(m, "x", json_real(1.23456789));
+	assert_string_equal(ts_metrics_str(m, "x", buf, sizeof(buf)), "1.23457");
+	assert_string_equal(ts_metrics_str(m, "rmse", buf, sizeof(buf)), "null");
+	assert_string_equal(ts_metrics_str(m, "no such key", buf, sizeof(buf)), "null");
+	/* the file ends with one newline */
+	const char *out_path = test_path("edges.json");
+	assert_int_equal(ts_metrics_write(out_path, m), 0);
+	json_decref(m);
+	FILE *f = fopen(out_path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, -2, SEEK_END), 0);
+	assert_true(fgetc(f) == '}' && fgetc(f) == '\n');
+	fclose(f);
+	tsdata_free(&d);
+}
+
+/* ts_metrics_write_test with season 0: no seasonal baseline, although the
+ * dataset has a season; -1 keeps the dataset's. */
+static void test_write_test_season_off(void **state)
+{
+	struct tsdata w;
+	memset(&w, 0, sizeof(w));
+	struct ts_synth sp = {.n = 200, .waves = 1, .period = {10}, .amp = {3}, .seed = 5};
+	assert_int_equal(tseries_synthetic(&sp, &w.series), 0);
+	w.window = 10, w.horizon = 1, w.season = 10, w.train_frac = 0.7, w.val_frac = 0.15;
+	assert_int_equal(ts_split_bounds(200, 0.7, 0.15, 10, 1, 10, &w.bounds), 0);
+	assert_int_equal(ts_zscore_fit(w.series.values, w.bounds.bound[1], &w.mean, &w.std), 0);
+	const char *ds = test_path("season.h5");
+	assert_int_equal(tsfile_write(ds, &w, NULL), 0);
+	size_t n = ts_window_count(w.bounds.bound[2], w.bounds.bound[3], 10, 1);
+	float *p = calloc(n, sizeof(float));
+	const char *out = test_path("season.json");
+	for (long season = -1; season <= 0; season++) {
+		assert_int_equal(ts_metrics_write_test(out, ds, p, n, 0, 1, NAN, season), 0);
+		json_error_t je;
+		json_t *m = json_load_file(out, 0, &je);
+		assert_non_null(m);
+		if (season < 0) {
+			assert_int_equal(json_integer_value(json_object_get(m, "season")), 10);
+			assert_true(json_is_number(json_object_get(m, "seasonal_rmse")));
+		} else {
+			assert_true(json_is_null(json_object_get(m, "season")));
+			assert_null(json_object_get(m, "seasonal_rmse"));
+		}
+		json_decref(m);
+	}
+	free(p);
+	tsdata_free(&w);
 }
 
 int main(void)
@@ -462,6 +567,8 @@ int main(void)
 		cmocka_unit_test(test_write_and_predictions_file),
 		cmocka_unit_test(test_write_test_from_file),
 		cmocka_unit_test(test_report_loss_chart),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_write_test_season_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
