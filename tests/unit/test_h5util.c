@@ -1,6 +1,7 @@
 /* test_h5util.c - checked HDF5 helpers: attribute round trips, shape
  * checks, error messages with call sites, reproducible bytes, values
- * stored in the file. */
+ * stored in the file; the layout of a created file, the readers'
+ * refusals, the filters, chunk cache and row ranges of datasets. */
 #include "testutil.h"
 
 #include "capture.h"
@@ -306,6 +307,184 @@ static void test_check_stored(void **state)
 	H5Pclose(external);
 }
 
+/* The file h5_create makes: the HDF5 superblock after a 512-byte user
+ * block (the seal's room), the format pinned to HDF5 1.10 both ways. */
+static void test_create_layout(void **state)
+{
+	const char *path = test_path("layout.h5");
+	hid_t f = h5_create(path);
+	assert_true(f >= 0);
+	hid_t fapl = H5Fget_access_plist(f);
+	H5F_libver_t lo, hi;
+	assert_true(H5Pget_libver_bounds(fapl, &lo, &hi) >= 0);
+	assert_int_equal(lo, H5F_LIBVER_V110);
+	assert_int_equal(hi, H5F_LIBVER_V110);
+	H5Pclose(fapl);
+	assert_int_equal(h5_close(f), 0);
+	char b[H5_SEAL_BYTES + 8];
+	assert_int_equal(file_bytes(path, b, sizeof(b)), sizeof(b));
+	assert_memory_equal(b + H5_SEAL_BYTES, "\x89HDF\r\n\x1a\n", 8);
+	for (int i = 0; i < H5_SEAL_BYTES; i++)
+		assert_int_equal(b[i], 0);
+}
+
+/* The readers' refusals: an attribute of the wrong kind or shape, a list
+ * where one value is wanted, an absolute path; a missing file says so. */
+static void test_attr_refusals(void **state)
+{
+	const char *path = test_path("refuse.h5");
+	hid_t f = h5_create(path);
+	assert_true(f >= 0);
+	int64_t none[1] = {0};
+	const char *strs[] = {"a", "b"};
+	assert_int_equal(h5_attr_write_double(f, "half", 1.5), 0);
+	assert_int_equal(h5_attr_write_ints(f, "none", none, 0), 0);
+	assert_int_equal(h5_attr_write_strs(f, "two", strs, 2), 0);
+	/* a 2-D attribute, and a fixed-length space-padded string */
+	hsize_t d2[2] = {2, 2};
+	int64_t m[4] = {1, 2, 3, 4};
+	hid_t sp = H5Screate_simple(2, d2, NULL);
+	hid_t a = H5Acreate2(f, "matrix", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+	assert_true(a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, m) >= 0);
+	H5Aclose(a);
+	H5Sclose(sp);
+	hid_t t = H5Tcopy(H5T_C_S1);
+	H5Tset_size(t, 8);
+	H5Tset_strpad(t, H5T_STR_SPACEPAD);
+	sp = H5Screate(H5S_SCALAR);
+	a = H5Acreate2(f, "fixed", t, sp, H5P_DEFAULT, H5P_DEFAULT);
+	assert_true(a >= 0 && H5Awrite(a, t, "abc     ") >= 0);
+	H5Aclose(a);
+	H5Sclose(sp);
+	H5Tclose(t);
+	hid_t g = h5_group_create(f, "g");
+	h5_close(g);
+
+	int64_t i;
+	char *s;
+	assert_int_equal(h5_attr_read_str(f, "fixed", &s), 0);
+	assert_string_equal(s, "abc");
+	free(s);
+	assert_int_equal(h5_exists(f, "/g"), 1);
+	assert_int_equal(h5_exists(f, "/g/nothing"), 0);
+	capture_begin();
+	int rc1 = h5_attr_read_int(f, "half", &i);  /* a float is not an integer */
+	int rc2 = h5_attr_read_int(f, "none", &i);  /* no value */
+	int rc3 = h5_attr_read_str(f, "two", &s);   /* two strings */
+	int64_t *iv;
+	size_t n;
+	int rc4 = h5_attr_read_ints(f, "matrix", &iv, &n); /* 2-D */
+	hid_t f2 = h5_open(test_path("absent.h5"), 0);
+	const char *err = capture_end();
+	assert_int_equal(rc1, -1);
+	assert_int_equal(rc2, -1);
+	assert_int_equal(rc3, -1);
+	assert_int_equal(rc4, -1);
+	assert_true(f2 < 0);
+	assert_non_null(strstr(err, "attribute 'half' is not a number or a list of numbers"));
+	assert_non_null(strstr(err, "attribute 'none' has 0 values, expected one"));
+	assert_non_null(strstr(err, "attribute 'two' has 2 strings, expected one"));
+	assert_non_null(strstr(err, "attribute 'matrix' is not a number or a list of numbers"));
+	assert_non_null(strstr(err, "absent.h5': No such file or directory"));
+	h5_close(f);
+}
+
+/* Datasets: the filters a layout asks for are there, chunk bytes, the
+ * one-chunk cache, ranks and shapes refused, rows past the end refused
+ * (an overflowing row0 + n too), a last chunk only partly covered by the
+ * data still required. */
+static void test_dataset_layout_and_shapes(void **state)
+{
+	const char *path = test_path("dsets.h5");
+	hid_t f = h5_create(path);
+	assert_true(f >= 0);
+	hsize_t dims[2] = {10, 4}, ch[2] = {3, 4};
+	struct h5_layout lay = {ch, 4, 1, 1, NULL};
+	hid_t d = h5_dataset_create(f, "rows", H5T_STD_I32LE, 2, dims, &lay);
+	assert_true(d >= 0);
+	int32_t v[40] = {0};
+	assert_int_equal(h5_dataset_write(d, H5T_NATIVE_INT32, v), 0);
+	hid_t dcpl = H5Dget_create_plist(d);
+	unsigned flags;
+	size_t nelm = 0;
+	H5Z_filter_t ids[] = {H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE, H5Z_FILTER_FLETCHER32};
+	for (size_t k = 0; k < 3; k++) {
+		nelm = 0;
+		assert_true(H5Pget_filter_by_id2(dcpl, ids[k], &flags, &nelm, NULL, 0, NULL,
+						 NULL) >= 0);
+	}
+	H5Pclose(dcpl);
+	assert_int_equal(h5_dataset_chunk_bytes(d), 3 * 4 * 4);
+	h5_close(d);
+	assert_int_equal(h5_write_array(f, "flat", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims,
+					(float[10]){0}), 0);
+	d = h5_dataset_open(f, "flat", H5_CACHE_DEFAULT);
+	assert_int_equal(h5_dataset_chunk_bytes(d), 0);
+	h5_close(d);
+	h5_close(f);
+
+	f = h5_open(path, 0);
+	d = h5_dataset_open(f, "rows", H5_CACHE_ONE_CHUNK);
+	assert_true(d >= 0);
+	hid_t dapl = H5Dget_access_plist(d);
+	size_t slots, bytes;
+	double w0;
+	assert_true(H5Pget_chunk_cache(dapl, &slots, &bytes, &w0) >= 0);
+	assert_int_equal(bytes, 3 * 4 * 4);
+	H5Pclose(dapl);
+	int r;
+	hsize_t got[2];
+	int64_t want_ok[2] = {10, 4}, want_zero[2] = {10, 0}, want_1d[1] = {10};
+	capture_begin();
+	int rc1 = h5_dataset_shape(d, &r, got, 1);
+	int rc2 = h5_dataset_check_shape(d, 2, want_zero);
+	int rc3 = h5_dataset_check_shape(d, 1, want_1d);
+	int rc4 = h5_dataset_read_rows(d, H5T_NATIVE_INT32, UINT64_MAX, 2, v);
+	const char *err = capture_end();
+	assert_int_equal(rc1, -1);
+	assert_int_equal(rc2, -1);
+	assert_int_equal(rc3, -1);
+	assert_int_equal(rc4, -1);
+	assert_non_null(strstr(err, "dataset of rank 2, expected at most 1"));
+	assert_non_null(strstr(err, "shape (10, 4), expected (10, 0)"));
+	assert_non_null(strstr(err, "shape (10, 4), expected (10,)"));
+	assert_non_null(strstr(err, "out of range (10 rows)"));
+	assert_int_equal(h5_dataset_check_shape(d, 2, want_ok), 0);
+	h5_close(d);
+	h5_close(f);
+
+	/* 6 values in chunks of 4: two chunks, the second partly covered; 4
+	 * values written fill only the first */
+	char p2[4096];
+	snprintf(p2, sizeof(p2), "%s", test_path("stored4.h5"));
+	hsize_t c4[1] = {4};
+	hid_t chunk4 = H5Pcreate(H5P_DATASET_CREATE);
+	assert_true(H5Pset_chunk(chunk4, 1, c4) >= 0);
+	assert_non_null(strstr(stored_msg(stored_case(p2, chunk4, 4)), "never written in full"));
+	assert_null(stored_msg(stored_case(p2, chunk4, 6)));
+	H5Pclose(chunk4);
+}
+
+/* h5_close passes a failing close on: a file opened with the "semi"
+ * close degree cannot be closed while a group of it is open. */
+static void test_close_failure(void **state)
+{
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	assert_true(H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI) >= 0);
+	hid_t f = H5Fcreate(test_path("semi.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	H5Pclose(fapl);
+	assert_true(f >= 0);
+	hid_t g = h5_group_create(f, "g");
+	assert_true(g >= 0);
+	capture_begin();
+	int rc = h5_close(f);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "H5Fclose failed"));
+	assert_int_equal(h5_close(g), 0);
+	assert_int_equal(h5_close(f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +493,10 @@ int main(void)
 		cmocka_unit_test(test_errors_name_call_site),
 		cmocka_unit_test(test_same_content_same_bytes),
 		cmocka_unit_test(test_check_stored),
+		cmocka_unit_test(test_create_layout),
+		cmocka_unit_test(test_attr_refusals),
+		cmocka_unit_test(test_dataset_layout_and_shapes),
+		cmocka_unit_test(test_close_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
