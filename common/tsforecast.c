@@ -8,12 +8,17 @@
 #include "error.h"
 #include "tsforecast.h"
 
-/* The numeric extra attribute name, when it is there with one value. */
-static int extra_num(const struct model_meta *mm, const char *name, double *out)
+/* The numeric extra attribute name of mm (file: path) in *out: 1, 0 when
+ * it is not there, -1 after error() when it is not one number. */
+static int extra_num(const struct model_meta *mm, const char *path, const char *name,
+		     double *out)
 {
 	const struct model_extra *e = model_meta_extra(mm, name);
-	if (!e || !e->nums || e->n != 1)
+	if (!e)
 		return 0;
+	if (!e->nums || e->n != 1)
+		return error("model '%s': attribute '%s' is not one number (re-run train)", path,
+			     name);
 	*out = e->nums[0];
 	return 1;
 }
@@ -41,9 +46,12 @@ int ts_model_check(const struct model_meta *mm, const char *path, int *window, i
 		return error("model '%s': window %u, horizon %d", path, mm->max_len, c->outputs);
 	*window = (int)mm->max_len;
 	*horizon = c->outputs;
-	double w, k;
-	if ((extra_num(mm, "window", &w) && w != *window) ||
-	    (extra_num(mm, "horizon", &k) && k != *horizon))
+	double w = 0, k = 0;
+	int hw = extra_num(mm, path, "window", &w);
+	int hk = hw < 0 ? -1 : extra_num(mm, path, "horizon", &k);
+	if (hk < 0)
+		return -1;
+	if ((hw && w != *window) || (hk && k != *horizon))
 		return error("model '%s': attributes window/horizon disagree with max_len %d and "
 			     "outputs %d (re-run train)",
 			     path, *window, *horizon);

@@ -329,6 +329,15 @@ static void test_model_check(void **state)
 	bad = mm;
 	bad.extra[1].nums = (double *)&three;
 	assert_non_null(strstr(check_msg(&bad, -1), "disagree"));
+	/* a list, or a string, where one number belongs */
+	const double pair[2] = {W, W};
+	bad = mm;
+	bad.extra[0].nums = (double *)pair;
+	bad.extra[0].n = 2;
+	assert_non_null(strstr(check_msg(&bad, -1), "attribute 'window' is not one number"));
+	bad = mm;
+	bad.extra[1] = (struct model_extra){.name = "horizon", .str = "2"};
+	assert_non_null(strstr(check_msg(&bad, -1), "attribute 'horizon' is not one number"));
 	const double bad_std[] = {0, -1, INFINITY, NAN};
 	for (size_t i = 0; i < sizeof(bad_std) / sizeof(*bad_std); i++) {
 		bad = mm;
