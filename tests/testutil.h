@@ -4,6 +4,7 @@
 #ifndef RNNPIPE_TESTUTIL_H
 #define RNNPIPE_TESTUTIL_H
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +106,19 @@ static inline void write_file(const char *path, const void *data, size_t len)
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	fclose(f);
+}
+
+/* Number of temporary files (afile's *.tmp.*) in the test folder. */
+static inline int test_count_temps(void)
+{
+	DIR *d = opendir(test_tmpdir());
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += strstr(e->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return n;
 }
 
 #endif

@@ -6,7 +6,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 
 #include "afile.h"
 #include "badlog.h"
@@ -161,19 +160,6 @@ static void test_json_writers(void **state)
 	json_decref(j);
 }
 
-/* Temporary files (*.tmp.*) in the test folder. */
-static int temps(void)
-{
-	DIR *d = opendir(test_tmpdir());
-	assert_non_null(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		n += strstr(e->d_name, ".tmp.") != NULL;
-	closedir(d);
-	return n;
-}
-
 /* A stats file that cannot be written: -1, its temporary file removed. */
 static void test_stats_write_fails(void **state)
 {
@@ -193,7 +179,7 @@ static void test_stats_write_fails(void **state)
 	json_decref(j);
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "cannot write"));
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 	assert_int_equal(access(test_path("full.json"), F_OK), -1);
 }
 
@@ -212,7 +198,7 @@ static void test_stats_is_an_output(void **state)
 	const char *err = capture_end();
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "are the same file"));
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 	/* no lead is left behind: an output commits at once */
 	assert_int_equal(afile_write_all(outs[0], "x", 1), 0);
 	assert_int_equal(access(outs[0], F_OK), 0);

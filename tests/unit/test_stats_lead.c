@@ -6,7 +6,6 @@
  */
 #include "testutil.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,19 +33,6 @@ static const char *get(const char *path)
 	fclose(f);
 	buf[n] = '\0';
 	return buf;
-}
-
-/* Number of temporary files (*.tmp.*) in the test folder. */
-static int temps(void)
-{
-	DIR *d = opendir(test_tmpdir());
-	assert_non_null(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		n += strstr(e->d_name, ".tmp.") != NULL;
-	closedir(d);
-	return n;
 }
 
 /* Writes text into a new output at path and commits it (held back while
@@ -79,7 +65,7 @@ static void test_outputs_wait_for_the_stats(void **state)
 	json_decref(j);
 	assert_string_equal(get(out), "new");
 	assert_non_null(strstr(get(st), "\"status\": \"ok\""));
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 	/* the lead is gone: a later commit renames at once */
 	assert_int_equal(output(out, "newer"), 0);
 	assert_string_equal(get(out), "newer");
@@ -113,7 +99,7 @@ static void test_stats_disk_full(void **state)
 	assert_string_equal(get(outs[0]), "old a");
 	assert_string_equal(get(outs[1]), "(absent)");
 	assert_string_equal(get(st), "(absent)");
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 }
 
 static void test_stats_rename_fails(void **state)
@@ -135,7 +121,7 @@ static void test_stats_rename_fails(void **state)
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "cannot rename"));
 	assert_string_equal(get(out), "old");
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 }
 
 static void test_stats_not_built(void **state)
@@ -151,7 +137,7 @@ static void test_stats_not_built(void **state)
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "cannot encode the stats"));
 	assert_string_equal(get(out), "(absent)");
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 }
 
 /* An output whose rename fails after the stats were renamed: the outputs
@@ -181,7 +167,7 @@ static void test_output_rename_fails(void **state)
 	assert_non_null(strstr(err, "removed"));
 	assert_string_equal(get(outs[0]), "(absent)");
 	assert_string_equal(get(outs[1]), "(absent)");
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 }
 
 /* A held rename that fails in the middle (the output's name is now a
@@ -207,7 +193,7 @@ static void test_middle_rename_fails(void **state)
 	assert_non_null(strstr(err, "cannot rename"));
 	assert_string_equal(get(outs[0]), "(absent)");
 	assert_string_equal(get(outs[2]), "(absent)");
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 	rmdir(outs[1]);
 }
 
@@ -228,7 +214,7 @@ static void test_many_outputs(void **state)
 		assert_int_equal(output(test_path(name), text), 0);
 	}
 	assert_string_equal(get(test_path("many-299.tok")), "(absent)");
-	assert_int_equal(temps(), N + 1); /* and the stats' own */
+	assert_int_equal(test_count_temps(), N + 1); /* and the stats' own */
 	json_t *j = stats();
 	assert_int_equal(stats_commit(&sa, j), 0);
 	json_decref(j);
@@ -237,7 +223,7 @@ static void test_many_outputs(void **state)
 		snprintf(text, sizeof(text), "out %d", i);
 		assert_string_equal(get(test_path(name)), text);
 	}
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 }
 
 /* A signal while 300 outputs wait for the stats: every temporary file is
@@ -247,7 +233,7 @@ static void test_signal_removes_held(void **state)
 {
 	(void)state;
 	enum { N = 300 };
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -262,7 +248,7 @@ static void test_signal_removes_held(void **state)
 			if (output(test_path(name), "held"))
 				_exit(4);
 		}
-		if (temps() != N + 1)
+		if (test_count_temps() != N + 1)
 			_exit(5);
 		raise(SIGTERM);
 		_exit(6);
@@ -271,7 +257,7 @@ static void test_signal_removes_held(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGTERM);
-	assert_int_equal(temps(), 0);
+	assert_int_equal(test_count_temps(), 0);
 	assert_string_equal(get(test_path("sig-0.tok")), "(absent)");
 }
 
