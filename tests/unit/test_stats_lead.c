@@ -50,6 +50,18 @@ static json_t *stats(void)
 	return json_pack("{s:s, s:i}", "status", "ok", "n", 3);
 }
 
+/* Commits the stats file sa, which must fail: what it printed. */
+static const char *commit_fails(struct afile *sa)
+{
+	json_t *j = stats();
+	capture_begin();
+	int rc = stats_commit(sa, j);
+	const char *err = capture_end();
+	json_decref(j);
+	assert_int_equal(rc, -1);
+	return err;
+}
+
 static void test_outputs_wait_for_the_stats(void **state)
 {
 	(void)state;
@@ -87,12 +99,7 @@ static void test_stats_disk_full(void **state)
 		skip();
 	fclose(sa.fp);
 	sa.fp = full;
-	json_t *j = stats();
-	capture_begin();
-	int rc = stats_commit(&sa, j);
-	const char *err = capture_end();
-	json_decref(j);
-	assert_int_equal(rc, -1);
+	const char *err = commit_fails(&sa);
 	assert_non_null(strstr(err, "cannot write"));
 	assert_non_null(strstr(err, st));
 	/* neither output was renamed: the old one is still there, the new one absent */
@@ -113,12 +120,7 @@ static void test_stats_rename_fails(void **state)
 	/* the stats' folder is gone by the end: the rename fails (ENOENT) */
 	free(sa.path);
 	sa.path = strdup(test_path("gone/ren.json"));
-	json_t *j = stats();
-	capture_begin();
-	int rc = stats_commit(&sa, j);
-	const char *err = capture_end();
-	json_decref(j);
-	assert_int_equal(rc, -1);
+	const char *err = commit_fails(&sa);
 	assert_non_null(strstr(err, "cannot rename"));
 	assert_string_equal(get(out), "old");
 	assert_int_equal(test_count_temps(), 0);
@@ -157,12 +159,7 @@ static void test_output_rename_fails(void **state)
 	snprintf(tmp_b, sizeof(tmp_b), "%s", b.tmp);
 	assert_int_equal(afile_commit(&b), 0);
 	unlink(tmp_b); /* its rename will fail (ENOENT) */
-	json_t *j = stats();
-	capture_begin();
-	int rc = stats_commit(&sa, j);
-	const char *err = capture_end();
-	json_decref(j);
-	assert_int_equal(rc, -1);
+	const char *err = commit_fails(&sa);
 	assert_non_null(strstr(err, "cannot rename"));
 	assert_non_null(strstr(err, "removed"));
 	assert_string_equal(get(outs[0]), "(absent)");
@@ -184,12 +181,7 @@ static void test_middle_rename_fails(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(output(outs[i], "new"), 0);
 	assert_int_equal(mkdir(outs[1], 0777), 0); /* rename over it: EISDIR */
-	json_t *j = stats();
-	capture_begin();
-	int rc = stats_commit(&sa, j);
-	const char *err = capture_end();
-	json_decref(j);
-	assert_int_equal(rc, -1);
+	const char *err = commit_fails(&sa);
 	assert_non_null(strstr(err, "cannot rename"));
 	assert_string_equal(get(outs[0]), "(absent)");
 	assert_string_equal(get(outs[2]), "(absent)");
