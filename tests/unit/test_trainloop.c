@@ -16,8 +16,12 @@
 
 #include "batches.h"
 #include "capture.h"
+#include "devmodel.h"
 #include "dsfile.h"
+#include "error.h"
+#include "evalloop.h"
 #include "hash.h"
+#include "metrics.h"
 #include "modelfile.h"
 #include "progress.h"
 #include "rng.h"
@@ -821,6 +825,106 @@ static void test_epoch_bookkeeping(void **state)
 	free(params);
 }
 
+/* What eval_split (evalloop.h) hands its callback: per batch, the rows
+ * and C; logits whose softmax is probs.  stop_at: the call that returns
+ * -1 (0: none). */
+struct ev_seen {
+	int calls, rows, C, stop_at;
+	double worst; /* largest |softmax(logits) - probs| */
+};
+
+static int ev_on_batch(void *ctx, const struct batch *b, const float *probs,
+		       const float *logits, int C)
+{
+	struct ev_seen *s = ctx;
+	s->calls++;
+	s->rows += (int)b->n;
+	s->C = C;
+	for (uint32_t i = 0; i < b->n; i++) {
+		const float *l = logits + (size_t)i * 2, *p = probs + (size_t)i * 2;
+		double p1 = 1 / (1 + exp((double)l[0] - l[1]));
+		s->worst = fmax(s->worst, fabs(p1 - p[1]));
+	}
+	return s->calls == s->stop_at ? error("stop at batch %d", s->calls) : 0;
+}
+
+/* One pass of eval_split over the 64 validation reviews in batches of 48
+ * + 16: the callback sees every row with C = 2 and the logits (not the
+ * probabilities twice); the progress counts reviews, not batches; the
+ * callback's -1 and a batch the model cannot hold each make it return
+ * -1; NaN weights make it return 1 (diverged). */
+static void test_eval_split(void **state)
+{
+	(void)state;
+	struct train_cfg c = cfg_for(noise_h5, "evsplit");
+	c.optim.lr = 0;
+	c.epochs = 1;
+	c.patience = 0;
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	struct model_meta mm;
+	float *params = modelfile_load(c.model_out, &mm);
+	assert_non_null(params);
+	struct rnn_model *m = rnn_model_create(&mm.cfg, 48, W, 0);
+	struct rnn_model *small = rnn_model_create(&mm.cfg, 16, W, 0);
+	assert_true(m && small);
+	memcpy(m->params, params, sizeof(float) * m->layout.total);
+	memcpy(small->params, params, sizeof(float) * m->layout.total);
+	struct devmodel d = {0}, ds = {0};
+	assert_int_equal(devmodel_open(&d, m, DEVICE_CPU, 48, W), 0);
+	assert_int_equal(devmodel_open(&ds, small, DEVICE_CPU, 16, W), 0);
+	struct batches_config bc;
+	batches_config_init(&bc);
+	bc.split = "validation";
+	bc.batch_size = 48;
+	bc.shuffle = 0;
+	bc.trim = 1;
+	struct batches *b = batches_open(c.data, &bc);
+	assert_non_null(b);
+	FILE *null = fopen("/dev/null", "w");
+	assert_non_null(null);
+	struct progress pg;
+	progress_start(&pg, null, PROGRESS_LINES, "validation", 2, 1e9);
+	struct metrics_acc *acc = metrics_acc_new(2, 0);
+	struct ev_seen s = {0};
+	assert_int_equal(eval_split(&d, b, acc, ev_on_batch, &s, &pg), 0);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.rows, 64);
+	assert_int_equal(s.C, 2);
+	assert_true(s.worst < 1e-5); /* float softmax against a double one */
+	assert_int_equal(pg.items, 64);
+	metrics_acc_free(acc);
+
+	/* the errors: each returns -1 */
+	capture_begin();
+	acc = metrics_acc_new(2, 0);
+	struct ev_seen stop = {.stop_at = 1};
+	int rc_stop = eval_split(&d, b, acc, ev_on_batch, &stop, NULL);
+	metrics_acc_free(acc);
+	acc = metrics_acc_new(2, 0);
+	int rc_small = eval_split(&ds, b, acc, NULL, NULL, NULL); /* 48 rows > 16 */
+	metrics_acc_free(acc);
+	capture_end();
+	assert_int_equal(rc_stop, -1);
+	assert_int_equal(stop.calls, 1);
+	assert_int_equal(rc_small, -1);
+
+	/* NaN weights: the losses are not finite, the pass says diverged */
+	for (size_t i = 0; i < m->layout.total; i++)
+		m->params[i] = NAN;
+	acc = metrics_acc_new(2, 0);
+	assert_int_equal(eval_split(&d, b, acc, NULL, NULL, NULL), 1);
+	metrics_acc_free(acc);
+
+	fclose(null);
+	batches_close(b);
+	devmodel_close(&d);
+	devmodel_close(&ds);
+	rnn_model_free(m);
+	rnn_model_free(small);
+	model_meta_free(&mm);
+	free(params);
+}
+
 /* The same for a series (--task regress): the training and validation
  * losses are the MSE over the split's windows, replayed one window at a
  * time from the unchanged initial weights; the validation windows are
@@ -959,6 +1063,7 @@ int main(void)
 		cmocka_unit_test(test_stop_after_epoch),
 		cmocka_unit_test(test_wrong_vocab),
 		cmocka_unit_test(test_epoch_bookkeeping),
+		cmocka_unit_test(test_eval_split),
 		cmocka_unit_test(test_regress_bookkeeping),
 		cmocka_unit_test(test_fingerprint_fields),
 	};
