@@ -7,7 +7,10 @@
 # metadata, a record or the trailer refused by split and pack-hdf5 (their
 # previous outputs unchanged); a flipped model.h5 refused by predict and
 # evaluate; a flipped checkpoint ignored by train --resume (it starts over);
-# model.h5 edited with h5py and resealed, refused by predict and evaluate;
+# model.h5 edited with h5py and resealed, refused by predict and evaluate
+# (special ids, max_len 1, an unreadable vocab_path), or read as documented
+# (vocab_path, truncation "none", last-padded pooling in a batch); predict
+# agreeing with evaluate --dump on the same text;
 # dataset.h5 whose vocab_size was edited (resealed) to differ from the
 # model's, refused by evaluate naming both files (and train --vocab); a
 # checkpoint whose hidden size attribute disagrees with its tensors, set
@@ -114,6 +117,20 @@ done
 cp "$tmp/model.h5" "$A/model.h5"
 run "$BIN/predict" --model "$A/model.h5" "Фильм отстой."
 expect_rc 0 "predict with the intact model"
+# predict frames the text as tokenize did ([CLS] ... [SEP]): two reviews
+# get the probabilities evaluate --dump gives them from the same text
+{ head -n 1 "$DEMO"; sed -n '/"label": 0/{p;q}' "$DEMO"; } >"$tmp/two.jsonl"
+run "$BIN/evaluate" --model "$A/model.h5" --dump "$tmp/two.jsonl" --metrics "$tmp/two.json" \
+	--predictions "$tmp/two.tsv" --quiet
+expect_rc 0 "evaluate --dump, two reviews"
+awk -F'\t' 'NR > 1 { printf "%s %.4f\n", $3, ($4 > $5 ? $4 : $5) }' "$tmp/two.tsv" >"$tmp/two.want"
+"$BIN/predict" --model "$A/model.h5" <"$tmp/two.jsonl" >"$tmp/two.got"
+cmp -s "$tmp/two.want" "$tmp/two.got" ||
+	fail "predict and evaluate --dump disagree: $(paste "$tmp/two.got" "$tmp/two.want")"
+# a review given as an argument that is not UTF-8: the byte is named
+run "$BIN/predict" --model "$A/model.h5" $'Хорошо \xff'
+expect_rc 1 "predict, an argument that is not UTF-8"
+expect_err "invalid UTF-8 at byte 14 of the text"
 train --epochs 1 --model "$tmp/c.h5" --checkpoint "$tmp/ckpt.h5" --log "$tmp/cl" --summary "$tmp/cs"
 flip "$tmp/ckpt.h5" $(($(stat -c %s "$tmp/ckpt.h5") / 2))
 run train --epochs 2 --model "$tmp/c.h5" --checkpoint "$tmp/ckpt.h5" --resume --log "$tmp/cl" \
@@ -147,6 +164,52 @@ if $PY -c 'import h5py, numpy' 2>/dev/null; then
 	run "$BIN/predict" --model "$tmp/cls7.h5" --vocab "$A/vocab.txt" "Фильм отстой."
 	expect_rc 1 "predict --vocab, cls_id 7"
 	expect_err "attribute 'cls_id' is 7, but [CLS] is id 2 in '$A/vocab.txt'"
+	# the other special ids get the same check as cls_id
+	for a in pad_id unk_id sep_id; do
+		edit_model "$a" "f.attrs['$a'] = np.int64(7)"
+		run "$BIN/predict" --model "$tmp/$a.h5" "Фильм отстой."
+		expect_rc 1 "predict, $a 7"
+		expect_err "model '$tmp/$a.h5': attribute '$a' is 7, but"
+	done
+	# max_len 1 leaves no room for [CLS] and [SEP]
+	edit_model ml1 'f.attrs["max_len"] = np.int64(1)'
+	run "$BIN/predict" --model "$tmp/ml1.h5" "Фильм отстой."
+	expect_rc 1 "predict, max_len 1"
+	expect_err "model '$tmp/ml1.h5': max_len 1"
+	# no embedded vocabulary: the file recorded in vocab_path, when it can
+	# be read, gives the same answer; when it cannot, the message names it
+	"$BIN/predict" --model "$tmp/model.h5" --jsonl "Фильм отстой." >"$tmp/emb.out"
+	edit_model vpath "del f.attrs['vocab_txt']; f.attrs['vocab_path'] = np.bytes_(b'$A/vocab.txt')"
+	run "$BIN/predict" --model "$tmp/vpath.h5" --jsonl "Фильм отстой."
+	expect_rc 0 "predict, vocabulary from vocab_path"
+	cmp -s "$tmp/emb.out" "$tmp/out" || fail "predict, vocabulary from vocab_path: other output"
+	edit_model vgone "del f.attrs['vocab_txt']; f.attrs['vocab_path'] = np.bytes_(b'$tmp/gone.txt')"
+	run "$BIN/predict" --model "$tmp/vgone.h5" "Фильм отстой."
+	expect_rc 1 "predict, vocab_path unreadable"
+	expect_err "model '$tmp/vgone.h5' holds no vocabulary and its recorded '$tmp/gone.txt' cannot be read; pass --vocab FILE"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "predict, vocab_path unreadable: $(cat "$tmp/err")"
+	# a vocabulary of the model's size with one token changed is not its own
+	sed '500s/.*/zzqqzz/' "$A/vocab.txt" >"$tmp/vocab500.txt"
+	run "$BIN/predict" --model "$A/model.h5" --vocab "$tmp/vocab500.txt" "Фильм отстой."
+	expect_rc 1 "predict --vocab, one token changed"
+	expect_err "800 tokens) is not the vocabulary of the model '$A/model.h5' (hash"
+	# truncation "none" (trained on untruncated reviews) keeps a longer
+	# review's first max_len ids, as "head" does ("tail" is the check
+	# that the review is longer than max_len)
+	long=$(sed -n '1,3s/.*"text": "\([^"]*\)".*/\1/p' "$DEMO" | tr '\n' ' ')
+	for t in none head tail; do
+		edit_model "trunc-$t" "f.attrs['truncation'] = np.bytes_(b'$t')"
+		"$BIN/predict" --model "$tmp/trunc-$t.h5" --jsonl "$long" >"$tmp/trunc-$t.out"
+	done
+	cmp -s "$tmp/trunc-none.out" "$tmp/trunc-head.out" || fail "truncation none is not head"
+	cmp -s "$tmp/trunc-head.out" "$tmp/trunc-tail.out" && fail "truncation head = tail: review too short"
+	# last-padded pooling reads step max_len - 1 whatever the batch: a
+	# review gets the same answer alone and in a batch with a longer one
+	edit_model lastpad "f.attrs['pool'] = np.bytes_(b'last-padded')"
+	printf '%s\n' "Хорошо" "$long" | "$BIN/predict" --model "$tmp/lastpad.h5" --batch 2 >"$tmp/lp2.out"
+	{ "$BIN/predict" --model "$tmp/lastpad.h5" "Хорошо"
+	  "$BIN/predict" --model "$tmp/lastpad.h5" "$long"; } >"$tmp/lp1.out"
+	cmp -s "$tmp/lp2.out" "$tmp/lp1.out" || fail "last-padded, batch of 2: $(paste "$tmp/lp2.out" "$tmp/lp1.out")"
 	echo "edited model.h5: refused"
 	# dataset.h5 whose vocab_size was edited (resealed: the integrity check
 	# passes, the vocabulary hash is still the model's): evaluate went on
