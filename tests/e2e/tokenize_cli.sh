@@ -44,6 +44,9 @@ expect_rc 0 "counts"
 [ "$(cat "$tmp/out")" = $'{"ids":[2,5,6,3]}\n{"ids":[2,5,6,3]}\n{"ids":[2,3]}\n{"ids":[2,3]}' ] ||
 	fail "counts: $(cat "$tmp/out")"
 expect_json "$tmp/counts.json" '[d["dumps"][0][k] for k in ("ok", "truncated", "empty_text", "tokens")]' '[4, 1, 2, 12]'
+# text_bytes are the bytes of the texts (9 + 11 + 0 + 0), not their ids;
+# texts read without labels count no label (not 4 empty ones)
+expect_json "$tmp/counts.json" '[d["dumps"][0][k] for k in ("text_bytes", "labels")]' '[20, {}]'
 # --max-len 0 cuts nothing: no review counts as truncated (each is longer
 # than 0 ids), every id is written
 run $T --max-len 0 --stats "$tmp/counts0.json" --print-ids "$tmp/counts.jsonl"
