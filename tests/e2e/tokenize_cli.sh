@@ -2,7 +2,9 @@
 # tokenize on good input with a tiny vocabulary: exact --print-ids output
 # (the interface tests and benchmarks rely on), truncation sides, JSONL /
 # CSV (quotes, commas, newlines) / TSV / gzip, field detection, --out-dir
-# names, splits named by a field or the file name, the stats file, and
+# names (a double extension, a name that is only an extension), splits
+# named by a field or the file name, the stats file (totals, threads),
+# --nfc, a vocabulary without [CLS] refused, and
 # identical output for any thread count.
 set -euo pipefail
 . "$(dirname "$0")/text-lib.bash"
@@ -52,6 +54,18 @@ expect_json "$tmp/counts.json" '[d["dumps"][0][k] for k in ("text_bytes", "label
 run $T --max-len 0 --stats "$tmp/counts0.json" --print-ids "$tmp/counts.jsonl"
 expect_rc 0 "counts at --max-len 0"
 expect_json "$tmp/counts0.json" '[d["dumps"][0][k] for k in ("ok", "truncated", "empty_text", "tokens")]' '[4, 0, 2, 14]'
+# --nfc composes before the lookup: и + combining breve is the token й
+printf '%s\n' '[PAD]' '[UNK]' '[CLS]' '[SEP]' 'й' >"$tmp/vocab-y.txt"
+printf '{"text": "\xd0\xb8\xcc\x86"}\n' >"$tmp/nfd.jsonl"
+run "$BIN/tokenize" --vocab "$tmp/vocab-y.txt" --quiet --print-ids "$tmp/nfd.jsonl"
+[ "$(cat "$tmp/out")" = '{"ids":[2,1,3]}' ] || fail "without --nfc: $(cat "$tmp/out")"
+run "$BIN/tokenize" --vocab "$tmp/vocab-y.txt" --quiet --nfc --print-ids "$tmp/nfd.jsonl"
+[ "$(cat "$tmp/out")" = '{"ids":[2,4,3]}' ] || fail "--nfc: $(cat "$tmp/out")"
+# a vocabulary without [CLS] is refused, naming it
+printf '%s\n' '[PAD]' '[UNK]' '[SEP]' good >"$tmp/vocab-nocls.txt"
+run "$BIN/tokenize" --vocab "$tmp/vocab-nocls.txt" --quiet --print-ids "$tmp/a.jsonl"
+expect_rc 1 "a vocabulary without [CLS]"
+expect_err "'$tmp/vocab-nocls.txt' has no [CLS] or [SEP] token"
 run $T --output "$tmp/bare.tok" "$tmp/bare.jsonl"
 expect_rc 1 "a token file of unlabelled texts"
 expect_err "$tmp/bare.jsonl:1: no label field (looked for label_text, label, comment_kind"
@@ -90,6 +104,16 @@ expect_json "$tmp/stats.json" 'd["dumps"][1]["labels"]' "{'positive': 1, 'bad': 
 expect_json "$tmp/stats.json" 'd["dumps"][2]["split_from_name"]' test
 expect_json "$tmp/stats.json" 'd["dumps"][2]["named_splits"]' "{'validation': 1, 'test': 1}"
 expect_json "$tmp/stats.json" 'd["total"]["ok"]' 7
+expect_json "$tmp/stats.json" 'd["total"]["bytes"] == sum(x["bytes"] for x in d["dumps"]) > 0' True
+# names: only the last dump extension (and .gz) goes; a name that is only
+# an extension keeps it
+mkdir -p "$tmp/names"
+cp "$tmp/a.jsonl" "$tmp/names/d.json.jsonl"
+cp "$tmp/a.jsonl" "$tmp/names/.jsonl"
+run $T --out-dir "$tmp/names/tok" "$tmp/names/d.json.jsonl" "$tmp/names/.jsonl"
+expect_rc 0 "--out-dir, odd names"
+[ "$(ls -A "$tmp/names/tok" | tr '\n' ' ')" = '.jsonl.tok d.json.tok ' ] ||
+	fail "--out-dir names: $(ls -A "$tmp/names/tok")"
 "$BIN/tok-dump" --no-ids "$tmp/tok/b.tok" >"$tmp/b.dump"
 $PY - "$tmp/b.dump" "$tmp/b.csv.gz" <<'EOF' || fail "b.tok records"
 import json, sys
@@ -114,6 +138,7 @@ for th in 1 2; do
 	run $T --threads $th --output "$tmp/late.tok" --stats "$tmp/late.json" "$tmp/late.jsonl"
 	expect_rc 0 "split field from the second record on"
 	expect_json "$tmp/late.json" 'd["dumps"][0]["named_splits"]' "{'test': 600}"
+	expect_json "$tmp/late.json" 'd["threads"]' $th
 done
 "$BIN/tok-dump" --meta "$tmp/tok/a.tok" >"$tmp/meta.json"
 expect_json "$tmp/meta.json" '[d["count"], d["max_len"], d["truncation"], d["vocab_size"], d["cls_id"], d["labels"]]' \
