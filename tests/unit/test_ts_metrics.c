@@ -2,7 +2,8 @@
  * is known (a ramp: the naive error is the slope; a pure season: the
  * seasonal naive error is zero), a model's errors per forecast step, MAPE's
  * zero rule and negative targets, the metrics JSON, predictions files with
- * their errors, and ts-report's loss chart; the edges of the arguments
+ * their errors, ts-report's loss chart and its page (parts, error ratio,
+ * per-step table, error signs, refused metrics); the edges of the arguments
  * (season 0, position -1, a bad split), the JSON's counts and times, and
  * season 0 for ts_metrics_write_test. */
 #include "testutil.h"
@@ -441,6 +442,7 @@ static void test_report_loss_chart(void **state)
 	struct ts_report_summary sum;
 	assert_int_equal(ts_report_render(&d, NULL, "test.h5", log, 1, &page, &len, &sum), 0);
 	assert_int_equal(sum.epochs, 2);
+	assert_null(strstr(page, "<th>step</th>")); /* horizon 1: no per-step table */
 	const char *chart = strstr(page, "Loss per epoch");
 	assert_non_null(chart);
 	double tr[2], va[2];
@@ -448,6 +450,117 @@ static void test_report_loss_chart(void **state)
 	line_ys(chart, "validation loss", va);
 	assert_true(va[0] < tr[0] && tr[0] < va[1] && va[1] < tr[1]);
 	free(page);
+	tsdata_free(&d);
+}
+
+/* Renders the report of d from the metrics object m (written to a file)
+ * at forecast step 1; the page (free) or NULL, and the summary. */
+static char *render_metrics(const struct tsdata *d, const json_t *m, struct ts_report_summary *sum)
+{
+	const char *path = test_path("page-metrics.json");
+	assert_int_equal(json_dump_file(m, path, 0), 0);
+	char *page;
+	size_t len;
+	memset(sum, 0, sizeof(*sum));
+	if (ts_report_render(d, path, "test.h5", NULL, 1, &page, &len, sum))
+		return NULL;
+	return page;
+}
+
+/* The same metrics edited by code, rendered: -1 expected, with err in the
+ * message. */
+static void refused(const struct tsdata *d, json_t *m, const char *err)
+{
+	struct ts_report_summary sum;
+	capture_begin();
+	char *page = render_metrics(d, m, &sum);
+	const char *msg = capture_end();
+	assert_null(page);
+	assert_non_null(strstr(msg, err));
+	json_decref(m);
+}
+
+/* What the report page says about a model whose forecasts are the truth
+ * + 1 on a ramp (step 3): the positions and examples of each part, the
+ * ratio of RMSEs, the per-step table (horizon 2), the sign of the errors
+ * (model +1 above naive's -3 in the error chart), the summary; metrics
+ * of another split or horizon, an index outside the series and no naive
+ * forecasts are refused; a model without its rmse counts as none; season
+ * 0 draws no seasonal row. */
+static void test_report_page(void **state)
+{
+	(void)state;
+	double v[100];
+	for (int i = 0; i < 100; i++)
+		v[i] = 2 + 3 * i;
+	struct tsdata d;
+	make_data(&d, v, 100, 5, 2, 0);
+	size_t rows = d.count[TS_TEST];
+	double *pred = malloc(rows * 2 * sizeof(double));
+	for (size_t r = 0; r < rows; r++)
+		for (int h = 0; h < 2; h++)
+			pred[r * 2 + h] = v[d.index[TS_TEST][r] + h] + 1;
+	json_t *m = ts_metrics_build(&d, TS_TEST, pred, rows, TS_UNITS_ORIGINAL);
+	assert_non_null(m);
+	struct ts_report_summary sum;
+	char *page = render_metrics(&d, m, &sum);
+	assert_non_null(page);
+	assert_int_equal(sum.forecasts, rows);
+	assert_int_equal(sum.have_model, 1);
+	const size_t *b = d.bounds.bound;
+	char want[256];
+	for (int s = 0; s < TS_NSPLITS; s++) {
+		snprintf(want, sizeof(want),
+			 "<tr><td class=\"l\">%s</td><td>%zu&ndash;%zu</td><td class=\"l\">%zu</td>"
+			 "<td class=\"l\">%zu</td><td>%zu</td></tr>",
+			 ts_split_names[s], b[s], b[s + 1] - 1, b[s], b[s + 1] - 1, d.count[s]);
+		assert_non_null(strstr(page, want));
+	}
+	snprintf(want, sizeof(want), "Model RMSE / naive RMSE = %.3f", 1.0 / sqrt((9 + 36) / 2.0));
+	assert_non_null(strstr(page, want));
+	assert_non_null(strstr(page, "<th>step</th>"));
+	const char *chart = strstr(page, "Error over the test period");
+	assert_non_null(chart);
+	double ym[2], yn[2];
+	line_ys(chart, "model", ym);
+	line_ys(chart, "naive", yn);
+	assert_true(ym[0] < yn[0] && ym[1] < yn[1]); /* +1 drawn above -3 */
+	free(page);
+
+	json_t *e = json_deep_copy(m);
+	json_object_set_new(e, "rmse", json_null());
+	assert_non_null(page = render_metrics(&d, e, &sum));
+	assert_int_equal(sum.have_model, 0);
+	assert_non_null(strstr(page, "No model forecasts yet"));
+	free(page);
+	json_decref(e);
+	e = json_deep_copy(m);
+	json_object_set_new(e, "season", json_integer(0));
+	assert_non_null(page = render_metrics(&d, e, &sum));
+	assert_null(strstr(page, "seasonal naive: value"));
+	free(page);
+	json_decref(e);
+
+	e = json_deep_copy(m);
+	json_object_set_new(e, "split", json_string("validation"));
+	refused(&d, e, "metrics of the validation split");
+	e = json_deep_copy(m);
+	json_object_set_new(e, "horizon", json_integer(3));
+	refused(&d, e, "horizon 3, the dataset's is 2");
+	e = json_deep_copy(m);
+	json_t *ix = json_object_get(json_object_get(e, "predictions"), "index");
+	json_array_set_new(ix, 0, json_integer(0));
+	refused(&d, e, "predictions.index[0] is not a position");
+	e = json_deep_copy(m);
+	ix = json_object_get(json_object_get(e, "predictions"), "index");
+	json_array_set_new(ix, rows - 1, json_integer(100 - 2 + 1)); /* its step 2 is past the end */
+	refused(&d, e, "is not a position");
+	e = json_deep_copy(m);
+	json_object_del(json_object_get(e, "predictions"), "naive");
+	refused(&d, e, "predictions need 'truth' and 'naive' arrays");
+
+	json_decref(m);
+	free(pred);
 	tsdata_free(&d);
 }
 
@@ -567,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_write_and_predictions_file),
 		cmocka_unit_test(test_write_test_from_file),
 		cmocka_unit_test(test_report_loss_chart),
+		cmocka_unit_test(test_report_page),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_write_test_season_off),
 	};
