@@ -3,7 +3,8 @@
  * seasonal naive error is zero), a model's errors per forecast step, MAPE's
  * zero rule and negative targets, the metrics JSON, predictions files with
  * their errors, ts-report's loss chart and its page (parts, error ratio,
- * per-step table, error signs, refused metrics); the edges of the arguments
+ * per-step table, error signs, refused metrics), ts_plot's ticks, escaping
+ * and chart parts; the edges of the arguments
  * (season 0, position -1, a bad split), the JSON's counts and times, and
  * season 0 for ts_metrics_write_test. */
 #include "testutil.h"
@@ -12,6 +13,7 @@
 
 #include "capture.h"
 #include "ts_metrics.h"
+#include "ts_plot.h"
 #include "ts_report.h"
 
 static int near(double a, double b)
@@ -564,6 +566,88 @@ static void test_report_page(void **state)
 	tsdata_free(&d);
 }
 
+/* Renders chart c into a malloc'd string (free). */
+static char *svg_of(const struct tsplot_chart *c)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+	assert_non_null(f);
+	assert_int_equal(tsplot_svg(f, c), 0);
+	fclose(f);
+	return s;
+}
+
+static int count_of(const char *s, const char *what)
+{
+	int n = 0;
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* ts_plot.h's charts: ticks at 1, 2 or 5 times a power of ten (whole ones
+ * when asked, the first at or above lo, the last at or below hi); HTML
+ * escaping; a line broken at a NaN with a marker per finite point; the
+ * zero rule; bands widen the x range; y is padded by 5%; tick labels
+ * with the decimals the step needs; time labels only for 0..nxlabels-1;
+ * a legend entry per named line; "no data" when nothing is finite. */
+static void test_tsplot(void **state)
+{
+	(void)state;
+	double first, step;
+	assert_int_equal(tsplot_ticks(0, 10, 5, 0, &first, &step), 6);
+	assert_true(first == 0 && step == 2);
+	assert_int_equal(tsplot_ticks(0.5, 3, 10, 1, &first, &step), 3);
+	assert_true(first == 1 && step == 1);
+	assert_int_equal(tsplot_ticks(0.5, 3, 10, 0, &first, &step), 6);
+	assert_true(first == 0.5 && step == 0.5);
+
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+	tsplot_html(f, "a&b<\"c\">'");
+	fclose(f);
+	assert_string_equal(s, "a&amp;b&lt;&quot;c&quot;&gt;&#39;");
+	free(s);
+
+	double x[4] = {0, 1, 2, 3}, y[4] = {-1, NAN, 1, 2};
+	struct tsplot_line l = {"a", x, y, 4, "#123456", TSPLOT_SOLID, 1, 1};
+	struct tsplot_band band = {0, 10, "wide", "#eeeeee"};
+	char *labels[5] = {"t0", "t1", "t2", "t3", "BAD"};
+	struct tsplot_chart c = {"t", "x", "y", 0, 0, &l, 1, &band, 1, NULL, 0, 0, 1};
+	s = svg_of(&c);
+	assert_int_equal(count_of(s, "<polyline"), 2); /* broken at the NaN */
+	assert_int_equal(count_of(s, "<circle"), 3);
+	assert_non_null(strstr(s, "stroke=\"#666\"/>")); /* the zero rule */
+	assert_non_null(strstr(s, ">10</text>"));       /* x to the band's end */
+	assert_non_null(strstr(s, ">-1</text>"));       /* y -1.15..2.15: step 1 */
+	assert_null(strstr(s, ">-1.0</text>"));
+	assert_non_null(strstr(s, "stroke-width=\"2.5\"")); /* the legend's line */
+	free(s);
+
+	c.nbands = 0; /* x 0..3: ticks every 0.5, one decimal */
+	s = svg_of(&c);
+	assert_non_null(strstr(s, ">0.5</text>"));
+	free(s);
+
+	band.x1 = 4; /* a tick at x = 4, past the labels */
+	c.nbands = 1;
+	c.xlabels = labels;
+	c.nxlabels = 4;
+	s = svg_of(&c);
+	assert_non_null(strstr(s, ">t3</text>"));
+	assert_null(strstr(s, "BAD"));
+	free(s);
+
+	double none[4] = {NAN, NAN, NAN, NAN};
+	l.y = none;
+	s = svg_of(&c);
+	assert_non_null(strstr(s, ">no data</text>"));
+	assert_null(strstr(s, "<polyline"));
+	free(s);
+}
+
 /* The edges of the arguments and of the JSON: the seasonal forecast that
  * needs position -1 (one before the series), season 0, a split out of
  * range; the skipped-zero count over every (row, step) value; the time of
@@ -681,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_write_test_from_file),
 		cmocka_unit_test(test_report_loss_chart),
 		cmocka_unit_test(test_report_page),
+		cmocka_unit_test(test_tsplot),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_write_test_season_off),
 	};
