@@ -1,5 +1,6 @@
 /* test_report.c - the report's library code: escaping, axis ticks, SVG
- * output, input checks, a full render of a small in-memory data set, the
+ * output (percent ticks, vertical markers, the histogram tail, the heat
+ * map text colours), input checks, a full render of a small in-memory data set, the
  * review-length percentiles and the learning curves' series.
  *
  * Also the fixture writer for tests/e2e/report.sh, which needs token-record
@@ -182,6 +183,8 @@ static void test_ticks(void **state)
 	assert_int_equal(n, 6); /* 0.65 .. 0.90 */
 	n = svg_ticks(1, 3, 10, 1, &first, &step);
 	assert_true(step == 1 && first == 1 && n == 3); /* epochs: whole numbers */
+	n = svg_ticks(0, 4, 1, 0, &first, &step); /* 4 -> 5 / 2 ticks -> 2 */
+	assert_true(step == 2 && first == 0 && n == 3);
 	assert_int_equal(svg_step_decimals(0.25), 2);
 	assert_int_equal(svg_step_decimals(0.2), 1);
 	assert_int_equal(svg_step_decimals(50), 0);
@@ -212,6 +215,40 @@ static void test_line_chart(void **state)
 	sbuf_free(&b);
 }
 
+/* A percent axis, a tick at zero that is not "-0", a marker outside the x
+ * range left out, a histogram's tail bar in its own shade and its x range
+ * to the last edge. */
+static void test_svg_parts(void **state)
+{
+	double x[2] = {1, 3}, y[2] = {-0.3, 0.7};
+	struct svg_series s = {"a", x, y, 2, "#000", 0, 0, 0};
+	struct svg_vline vl[2] = {{2, "inside", NULL}, {10, "outside", NULL}};
+	struct svg_chart c = {.title = "t", .xmin = 0, .xmax = 4, .ymin = -0.6, .ymax = 0.6,
+			      .series = &s, .nseries = 1, .vlines = vl, .nvlines = 2};
+	struct sbuf b;
+	sbuf_init(&b);
+	svg_line_chart(&b, &c);
+	const char *o = sbuf_str(&b);
+	assert_non_null(strstr(o, ">0.0</text>"));
+	assert_null(strstr(o, ">-0.0</text>"));
+	assert_non_null(strstr(o, ">inside</text>"));
+	assert_null(strstr(o, "outside"));
+	b.len = 0;
+	c.y_percent = 1;
+	c.ymin = 0.85;
+	c.ymax = 0.87;
+	svg_line_chart(&b, &c);
+	o = sbuf_str(&b);
+	assert_non_null(strstr(o, ">86%</text>")); /* step 0.01: no decimals */
+	double edges[4] = {0, 10, 20, 30}, counts[3] = {5, 3, 1};
+	struct svg_chart h = {.title = "h", .xmin = NAN, .xmax = NAN, .ymin = NAN, .ymax = NAN};
+	b.len = 0;
+	svg_histogram(&b, &h, edges, counts, 3, "reviews", "30 and more");
+	o = sbuf_str(&b);
+	assert_non_null(strstr(o, "fill=\"#9dbfdc\" stroke=\"#fff\" stroke-width=\"0.5\"><title>20 and more: 1"));
+	sbuf_free(&b);
+}
+
 static void test_heatmap(void **state)
 {
 	const char *labels[2] = {"neg", "pos"};
@@ -222,6 +259,9 @@ static void test_heatmap(void **state)
 	assert_non_null(strstr(sbuf_str(&b), ">17</text>"));
 	assert_non_null(strstr(sbuf_str(&b), "85.0%"));
 	assert_non_null(strstr(sbuf_str(&b), "90.0%"));
+	/* counts in white on the dark cells (85%), dark on the light ones */
+	assert_non_null(strstr(sbuf_str(&b), "fill=\"#fff\">17</text>"));
+	assert_non_null(strstr(sbuf_str(&b), "fill=\"#222\">3</text>"));
 	struct sbuf f;
 	sbuf_init(&f);
 	svg_standalone(&f, sbuf_str(&b));
@@ -583,6 +623,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ticks),
 		cmocka_unit_test(test_line_chart),
 		cmocka_unit_test(test_heatmap),
+		cmocka_unit_test(test_svg_parts),
 		cmocka_unit_test(test_metrics_checks),
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
 		cmocka_unit_test(test_render_empty),
