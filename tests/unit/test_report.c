@@ -233,6 +233,7 @@ static void test_svg_parts(void **state)
 	assert_null(strstr(o, ">-0.0</text>"));
 	assert_non_null(strstr(o, ">inside</text>"));
 	assert_null(strstr(o, "outside"));
+	assert_non_null(strstr(o, ">a</text>")); /* the legend entry */
 	b.len = 0;
 	c.y_percent = 1;
 	c.ymin = 0.85;
@@ -240,12 +241,23 @@ static void test_svg_parts(void **state)
 	svg_line_chart(&b, &c);
 	o = sbuf_str(&b);
 	assert_non_null(strstr(o, ">86%</text>")); /* step 0.01: no decimals */
+	/* a flat series gets a y range around its value, not 0 wide */
+	double flat[2] = {0.5, 0.5};
+	s.y = flat;
+	c.ymin = c.ymax = NAN;
+	c.y_percent = 0;
+	b.len = 0;
+	svg_line_chart(&b, &c);
+	o = sbuf_str(&b);
+	assert_null(strstr(o, "nan"));
+	assert_non_null(strstr(o, ">0.50</text>"));
 	double edges[4] = {0, 10, 20, 30}, counts[3] = {5, 3, 1};
 	struct svg_chart h = {.title = "h", .xmin = NAN, .xmax = NAN, .ymin = NAN, .ymax = NAN};
 	b.len = 0;
 	svg_histogram(&b, &h, edges, counts, 3, "reviews", "30 and more");
 	o = sbuf_str(&b);
 	assert_non_null(strstr(o, "fill=\"#9dbfdc\" stroke=\"#fff\" stroke-width=\"0.5\"><title>20 and more: 1"));
+	assert_non_null(strstr(o, ">30</text>")); /* x to the last edge */
 	sbuf_free(&b);
 }
 
