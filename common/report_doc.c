@@ -67,12 +67,17 @@ const char *fmt_dur(double sec)
 	char *s = rbuf();
 	if (!isfinite(sec))
 		return "n/a";
-	if (sec < 90)
+	if (sec < 90) {
 		snprintf(s, 96, "%.1f s", sec);
-	else if (sec < 3600)
-		snprintf(s, 96, "%.0f min %02.0f s", floor(sec / 60), fmod(round(sec), 60));
+		return s;
+	}
+	/* rounded once, so that the carry reaches the minutes and the hours
+	 * (119.6 s was "1 min 00 s", 3599.6 s "59 min 00 s") */
+	double r = round(sec);
+	if (r < 3600)
+		snprintf(s, 96, "%.0f min %02.0f s", floor(r / 60), fmod(r, 60));
 	else
-		snprintf(s, 96, "%.0f h %02.0f min", floor(sec / 3600), fmod(floor(sec / 60), 60));
+		snprintf(s, 96, "%.0f h %02.0f min", floor(r / 3600), fmod(floor(r / 60), 60));
 	return s;
 }
 

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "report_buf.h"
 #include "report_data.h"
+#include "report_doc.h"
 #include "report_render.h"
 #include "report_svg.h"
 #include "tokfile.h"
@@ -259,6 +260,29 @@ static void test_svg_parts(void **state)
 	assert_non_null(strstr(o, "fill=\"#9dbfdc\" stroke=\"#fff\" stroke-width=\"0.5\"><title>20 and more: 1"));
 	assert_non_null(strstr(o, ">30</text>")); /* x to the last edge */
 	sbuf_free(&b);
+}
+
+/* The report's number formats: thousands separators (no "-0", no
+ * trailing comma), durations in s / min s / h min with the rounding
+ * carried (119.6 s is 2 min 00 s, not 1 min 00 s), signed points. */
+static void test_formats(void **state)
+{
+	assert_string_equal(fmt_count(1234567), "1,234,567");
+	assert_string_equal(fmt_count(123), "123");
+	assert_string_equal(fmt_count(-1234), "-1,234");
+	assert_string_equal(fmt_count(-0.4), "0");
+	assert_string_equal(fmt_count(NAN), "n/a");
+	assert_string_equal(fmt_dur(41.25), "41.2 s");
+	assert_string_equal(fmt_dur(89.9), "89.9 s");
+	assert_string_equal(fmt_dur(263), "4 min 23 s");
+	assert_string_equal(fmt_dur(119.6), "2 min 00 s");
+	assert_string_equal(fmt_dur(3599.6), "1 h 00 min");
+	assert_string_equal(fmt_dur(3 * 3600 + 125), "3 h 02 min");
+	assert_string_equal(fmt_delta_pp(0.006), "+0.60 pp");
+	assert_string_equal(fmt_delta_pp(-0.006), "-0.60 pp");
+	assert_string_equal(fmt_pct(0.875, 2), "87.50%");
+	assert_string_equal(fmt_num(1.0 / 3, 3), "0.333");
+	assert_string_equal(fmt_num(INFINITY, 3), "n/a");
 }
 
 static void test_heatmap(void **state)
@@ -635,6 +659,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ticks),
 		cmocka_unit_test(test_line_chart),
 		cmocka_unit_test(test_heatmap),
+		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_svg_parts),
 		cmocka_unit_test(test_metrics_checks),
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
