@@ -1,6 +1,7 @@
 /* test_report.c - the report's library code: escaping, axis ticks, SVG
  * output (percent ticks, vertical markers, the histogram tail, the heat
- * map text colours), input checks, a full render of a small in-memory data set, the
+ * map text colours), the number formats and a table in both formats,
+ * input checks, a full render of a small in-memory data set, the
  * review-length percentiles and the learning curves' series.
  *
  * Also the fixture writer for tests/e2e/report.sh, which needs token-record
@@ -283,6 +284,33 @@ static void test_formats(void **state)
 	assert_string_equal(fmt_pct(0.875, 2), "87.50%");
 	assert_string_equal(fmt_num(1.0 / 3, 3), "0.333");
 	assert_string_equal(fmt_num(INFINITY, 3), "n/a");
+}
+
+/* One table of two columns (left, right) and one row, in both formats:
+ * the HTML marks the number column (heading and cell) "num", the
+ * Markdown has its header, a separator line aligned per column, the row. */
+static void test_doc_table(void **state)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	for (int md = 0; md < 2; md++) {
+		b.len = 0;
+		struct doc d = {.b = &b, .md = md};
+		doc_table(&d, "lr", "name", "n");
+		doc_tr(&d);
+		doc_td(&d, NULL, "a");
+		doc_td(&d, NULL, "%d", 7);
+		doc_tr_end(&d);
+		doc_table_end(&d);
+		const char *o = sbuf_str(&b);
+		if (md)
+			assert_non_null(strstr(o, "| name | n |\n|---|---:|\n| a | 7 |\n"));
+		else
+			assert_non_null(strstr(o, "<th>name</th><th class=\"num\">n</th>"
+						  "</tr></thead>\n<tbody>\n"
+						  "<tr><td>a</td><td class=\"num\">7</td></tr>"));
+	}
+	sbuf_free(&b);
 }
 
 static void test_heatmap(void **state)
@@ -660,6 +688,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_line_chart),
 		cmocka_unit_test(test_heatmap),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_doc_table),
 		cmocka_unit_test(test_svg_parts),
 		cmocka_unit_test(test_metrics_checks),
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
