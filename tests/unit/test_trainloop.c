@@ -925,6 +925,20 @@ static void test_eval_split(void **state)
 	free(params);
 }
 
+/* --device names: cpu is the CPU; an unknown name is refused, naming it. */
+static void test_device_resolve(void **state)
+{
+	(void)state;
+	enum device_kind k = DEVICE_CUDA;
+	assert_int_equal(device_resolve("cpu", &k), 0);
+	assert_int_equal(k, DEVICE_CPU);
+	capture_begin();
+	int rc = device_resolve("gpu", &k);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "unknown device 'gpu' (auto, cpu or cuda)"));
+}
+
 /* The same for a series (--task regress): the training and validation
  * losses are the MSE over the split's windows, replayed one window at a
  * time from the unchanged initial weights; the validation windows are
@@ -1064,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_vocab),
 		cmocka_unit_test(test_epoch_bookkeeping),
 		cmocka_unit_test(test_eval_split),
+		cmocka_unit_test(test_device_resolve),
 		cmocka_unit_test(test_regress_bookkeeping),
 		cmocka_unit_test(test_fingerprint_fields),
 	};
