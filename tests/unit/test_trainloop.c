@@ -742,6 +742,24 @@ static json_t *log_line(const char *path, int e)
 	return j;
 }
 
+/* One epoch with lr 0 on noise_h5 under name (batch: 0 for cfg_for's):
+ * the model file holds the initial weights.  *c is the run's settings,
+ * *mm the file's metadata; returns its parameters. */
+static float *initial_model(const char *name, int batch, struct train_cfg *c,
+			    struct model_meta *mm)
+{
+	*c = cfg_for(noise_h5, name);
+	c->optim.lr = 0;
+	if (batch)
+		c->batch = batch;
+	c->epochs = 1;
+	c->patience = 0;
+	assert_int_equal(train_run(c), TRAIN_OK);
+	float *params = modelfile_load(c->model_out, mm);
+	assert_non_null(params);
+	return params;
+}
+
 /* What an epoch's log line says, replayed: with --lr 0 the weights stay
  * the initial ones, so the training loss (mean over reviews, batches
  * weighted by their rows: 160 = 3 x 48 + 16), the accuracy and the mean
@@ -750,15 +768,9 @@ static json_t *log_line(const char *path, int e)
 static void test_epoch_bookkeeping(void **state)
 {
 	(void)state;
-	struct train_cfg c = cfg_for(noise_h5, "book");
-	c.optim.lr = 0;
-	c.batch = 48;
-	c.epochs = 1;
-	c.patience = 0;
-	assert_int_equal(train_run(&c), TRAIN_OK);
+	struct train_cfg c;
 	struct model_meta mm;
-	float *params = modelfile_load(c.model_out, &mm);
-	assert_non_null(params);
+	float *params = initial_model("book", 48, &c, &mm);
 	struct rnn_model *m = rnn_model_create(&mm.cfg, c.batch, W, 1);
 	assert_non_null(m);
 	memcpy(m->params, params, sizeof(float) * m->layout.total);
@@ -856,14 +868,9 @@ static int ev_on_batch(void *ctx, const struct batch *b, const float *probs,
 static void test_eval_split(void **state)
 {
 	(void)state;
-	struct train_cfg c = cfg_for(noise_h5, "evsplit");
-	c.optim.lr = 0;
-	c.epochs = 1;
-	c.patience = 0;
-	assert_int_equal(train_run(&c), TRAIN_OK);
+	struct train_cfg c;
 	struct model_meta mm;
-	float *params = modelfile_load(c.model_out, &mm);
-	assert_non_null(params);
+	float *params = initial_model("evsplit", 0, &c, &mm);
 	struct rnn_model *m = rnn_model_create(&mm.cfg, 48, W, 0);
 	struct rnn_model *small = rnn_model_create(&mm.cfg, 16, W, 0);
 	assert_true(m && small);
