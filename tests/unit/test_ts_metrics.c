@@ -529,7 +529,25 @@ static void test_report_page(void **state)
 	assert_true(ym[0] < yn[0] && ym[1] < yn[1]); /* +1 drawn above -3 */
 	free(page);
 
+	/* a forecast cell that is not a number (null) is a gap in the model's
+	 * lines, not a point at 0: two pieces in each chart of step 1 */
 	json_t *e = json_deep_copy(m);
+	json_t *fc = json_object_get(json_object_get(e, "predictions"), "forecast");
+	assert_int_equal(json_array_set_new(json_array_get(fc, 2), 0, json_null()), 0);
+	assert_non_null(page = render_metrics(&d, e, &sum));
+	int lines = 0;
+	for (const char *at = page; (at = strstr(at, "<title>model</title>")); at++, lines++) {
+		const char *end = strstr(at, "</g>");
+		int pieces = 0;
+		for (const char *q = at; (q = strstr(q, "<polyline")) && q < end; q++)
+			pieces++;
+		assert_int_equal(pieces, 2);
+	}
+	assert_int_equal(lines, 2); /* the forecast and its error */
+	free(page);
+	json_decref(e);
+
+	e = json_deep_copy(m);
 	json_object_set_new(e, "rmse", json_null());
 	assert_non_null(page = render_metrics(&d, e, &sum));
 	assert_int_equal(sum.have_model, 0);
