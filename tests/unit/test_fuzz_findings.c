@@ -79,6 +79,27 @@ static void test_vocab_nul_in_token(void **state)
 	assert_non_null(strstr(err, want));
 }
 
+/* Replaces dataset name of the open file f by one of type, rank and dims
+ * declared but never written (external: its values in /dev/zero, an HDF5
+ * external file, instead), as a faulty writer or a crafted file would. */
+static void declare_only(hid_t f, const char *name, hid_t type, int rank, const hsize_t *dims,
+			 int external)
+{
+	assert_true(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
+	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	hsize_t bytes = H5Tget_size(type);
+	for (int i = 0; i < rank; i++)
+		bytes *= dims[i];
+	if (external)
+		assert_true(H5Pset_external(dcpl, "/dev/zero", 0, bytes) >= 0);
+	hid_t sp = H5Screate_simple(rank, dims, NULL);
+	hid_t d = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	assert_true(d >= 0);
+	H5Dclose(d);
+	H5Sclose(sp);
+	H5Pclose(dcpl);
+}
+
 /* A small RNN classifier (hidden 2) saved to path, then reopened with
  * hidden set to 65536 and each recurrent and output tensor replaced by
  * one of the shape that hidden gives, declared but never written
@@ -113,19 +134,8 @@ static void write_hollow_model(const char *path, int external)
 	} t[] = {{"rnn.weight_ih_l0", 2, {65536, 3}}, {"rnn.weight_hh_l0", 2, {65536, 65536}},
 		 {"rnn.bias_ih_l0", 1, {65536}}, {"rnn.bias_hh_l0", 1, {65536}},
 		 {"fc.weight", 2, {2, 65536}}};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_true(H5Ldelete(f, t[i].name, H5P_DEFAULT) >= 0);
-		hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-		hsize_t bytes = t[i].dims[0] * (t[i].rank == 2 ? t[i].dims[1] : 1) * 4;
-		if (external)
-			assert_true(H5Pset_external(dcpl, "/dev/zero", 0, bytes) >= 0);
-		hid_t sp = H5Screate_simple(t[i].rank, t[i].dims, NULL);
-		hid_t d = H5Dcreate2(f, t[i].name, H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-		assert_true(d >= 0);
-		H5Dclose(d);
-		H5Sclose(sp);
-		H5Pclose(dcpl);
-	}
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		declare_only(f, t[i].name, H5T_IEEE_F32LE, t[i].rank, t[i].dims, external);
 	assert_true(H5Fclose(f) >= 0);
 	assert_int_equal(h5_seal(path), 0);
 }
@@ -178,17 +188,8 @@ static void write_hollow_series(const char *path, int external)
 	assert_true(f >= 0);
 	assert_int_equal(h5_attr_write_int(f, "series_length", n), 0);
 	assert_int_equal(h5_attr_write_ints(f, "split_bounds", bounds, 4), 0);
-	assert_true(H5Ldelete(f, TS_DS_VALUES, H5P_DEFAULT) >= 0);
-	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-	if (external)
-		assert_true(H5Pset_external(dcpl, "/dev/zero", 0, (hsize_t)n * 8) >= 0);
 	hsize_t dims[1] = {(hsize_t)n};
-	hid_t sp = H5Screate_simple(1, dims, NULL);
-	hid_t ds = H5Dcreate2(f, TS_DS_VALUES, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-	assert_true(ds >= 0);
-	H5Dclose(ds);
-	H5Sclose(sp);
-	H5Pclose(dcpl);
+	declare_only(f, TS_DS_VALUES, H5T_IEEE_F64LE, 1, dims, external);
 	assert_true(H5Fclose(f) >= 0);
 	assert_int_equal(h5_seal(path), 0);
 }
