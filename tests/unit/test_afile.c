@@ -2,19 +2,39 @@
  * outputs of one run may replace which (afile_track_outputs, the
  * *_rewrite artifacts), two outputs with one base name in two folders,
  * the signals that remove temporary files, and which stale temporary
- * files afile_open sweeps (only those whose writer is gone).
+ * files afile_open sweeps (only those whose writer is gone), and a write
+ * lost at close (fclose failing after the fsync: faultinj.h).
  * The process tracks its outputs (as every stage does), so each test
  * writes files of its own names.
  */
 #include "testutil.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "afile.h"
 #include "capture.h"
+#include "faultinj.h"
+
+/* fclose as the library sees it: the real one, then EIO when armed (a
+ * write lost at close, after the flush and the fsync passed) */
+static struct faultinj close_fault = FAULTINJ_OFF;
+
+int fclose(FILE *f)
+{
+	static int (*real)(FILE *);
+	if (!real)
+		real = faultinj_real("fclose");
+	int rc = real(f);
+	if (faultinj_fires(&close_fault)) {
+		errno = EIO;
+		return EOF;
+	}
+	return rc;
+}
 
 static int exists(const char *path)
 {
@@ -264,6 +284,31 @@ static void test_earlier_write_error_fails_commit(void **state)
 	assert_false(exists(tmp));
 }
 
+/* The data flushed and synced, then fclose reports a lost write: the
+ * commit fails naming the output and the error, the output is not made
+ * and the temporary file is gone. */
+static void test_close_error_fails_commit(void **state)
+{
+	(void)state;
+	const char *path = test_path("closeerr.tok");
+	struct afile af;
+	assert_int_equal(afile_open(&af, path), 0);
+	assert_true(fputs("written", af.fp) >= 0);
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s", af.tmp);
+	capture_begin();
+	faultinj_arm(&close_fault, 0);
+	int rc = afile_commit(&af);
+	faultinj_arm(&close_fault, -1);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "cannot write"));
+	assert_non_null(strstr(err, "closeerr.tok"));
+	assert_non_null(strstr(err, strerror(EIO)));
+	assert_false(exists(path));
+	assert_false(exists(tmp));
+}
+
 /* afile_reserve() for a writer that never created the file (HDF5 failed
  * before H5Fcreate): the commit fails, names the temporary file and says
  * that it could not be opened. */
@@ -297,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_empty_name),
 		cmocka_unit_test(test_earlier_write_error_fails_commit),
 		cmocka_unit_test(test_reserved_file_never_written),
+		cmocka_unit_test(test_close_error_fails_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

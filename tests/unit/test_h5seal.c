@@ -1,14 +1,34 @@
 /* test_h5seal.c - the integrity seal of HDF5 files made by h5_create
  * (h5util.h): sealed files check out, any flipped byte, truncation or
  * growth is refused with a message naming the file, an unsealed file is
- * refused only when a seal is required; and the case that made the seal
+ * refused only when a seal is required, a seal whose write is lost at
+ * close is an error; and the case that made the seal
  * necessary: a string attribute changed in HDF5's global heap reads back
  * changed with no error from HDF5 (fuzz_dataset found such files that make
  * HDF5 loop forever), while the seal refuses the file. */
 #include "testutil.h"
 
+#include <errno.h>
+
 #include "capture.h"
+#include "faultinj.h"
 #include "h5util.h"
+
+/* fclose as the library sees it: the real one, then EIO when armed */
+static struct faultinj close_fault = FAULTINJ_OFF;
+
+int fclose(FILE *f)
+{
+	static int (*real)(FILE *);
+	if (!real)
+		real = faultinj_real("fclose");
+	int rc = real(f);
+	if (faultinj_fires(&close_fault)) {
+		errno = EIO;
+		return EOF;
+	}
+	return rc;
+}
 
 static void make_file(const char *path)
 {
@@ -148,6 +168,26 @@ static void test_damaged_seal_line(void **state)
 	expect_refused(test_path("missing.h5"), 0, "cannot open");
 }
 
+/* The seal written, then fclose reports it lost (EIO): h5_seal fails
+ * naming the file and the error, where a file sealed for certain would
+ * have been committed. */
+static void test_seal_lost_at_close(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("lost.h5"));
+	make_file(path);
+	capture_begin();
+	faultinj_arm(&close_fault, 0);
+	int rc = h5_seal(path);
+	faultinj_arm(&close_fault, -1);
+	const char *err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err, "cannot write"));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, strerror(EIO)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_every_flip_is_refused),
 		cmocka_unit_test(test_global_heap_corruption),
 		cmocka_unit_test(test_damaged_seal_line),
+		cmocka_unit_test(test_seal_lost_at_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,22 @@
 #include "tokmeta_fixture.h"
 #include "trainloop.h"
 #include "tsfile.h"
+#include "faultinj.h"
+
+/* H5Dread as the library sees it: HDF5's, or a failure when armed (a read
+ * error partway through a split, which no file on disk gives on demand) */
+static struct faultinj read_fault = FAULTINJ_OFF;
+
+herr_t H5Dread(hid_t dset, hid_t mem_type, hid_t mem_space, hid_t file_space, hid_t plist,
+	       void *buf)
+{
+	static herr_t (*real)(hid_t, hid_t, hid_t, hid_t, hid_t, void *);
+	if (!real)
+		real = faultinj_real("H5Dread");
+	if (faultinj_fires(&read_fault))
+		return -1;
+	return real(dset, mem_type, mem_space, file_space, plist, buf);
+}
 
 #define V 400
 #define W 24
@@ -863,8 +879,8 @@ static int ev_on_batch(void *ctx, const struct batch *b, const float *probs,
 /* One pass of eval_split over the 64 validation reviews in batches of 48
  * + 16: the callback sees every row with C = 2 and the logits (not the
  * probabilities twice); the progress counts reviews, not batches; the
- * callback's -1 and a batch the model cannot hold each make it return
- * -1; NaN weights make it return 1 (diverged). */
+ * callback's -1, a batch the model cannot hold and a failed read each
+ * make it return -1; NaN weights make it return 1 (diverged). */
 static void test_eval_split(void **state)
 {
 	(void)state;
@@ -893,7 +909,9 @@ static void test_eval_split(void **state)
 	progress_start(&pg, null, PROGRESS_LINES, "validation", 2, 1e9);
 	struct metrics_acc *acc = metrics_acc_new(2, 0);
 	struct ev_seen s = {0};
+	faultinj_arm(&read_fault, -1); /* count the reads of one pass */
 	assert_int_equal(eval_split(&d, b, acc, ev_on_batch, &s, &pg), 0);
+	int reads = faultinj_calls(&read_fault);
 	assert_int_equal(s.calls, 2);
 	assert_int_equal(s.rows, 64);
 	assert_int_equal(s.C, 2);
@@ -914,6 +932,20 @@ static void test_eval_split(void **state)
 	assert_int_equal(rc_stop, -1);
 	assert_int_equal(stop.calls, 1);
 	assert_int_equal(rc_small, -1);
+
+	/* the pass's last read fails: -1, naming the file and the rows */
+	assert_true(reads >= 2);
+	capture_begin();
+	acc = metrics_acc_new(2, 0);
+	struct ev_seen part = {0};
+	faultinj_arm(&read_fault, reads - 1);
+	int rc_read = eval_split(&d, b, acc, ev_on_batch, &part, NULL);
+	faultinj_arm(&read_fault, -1);
+	metrics_acc_free(acc);
+	const char *err = capture_end();
+	assert_int_equal(rc_read, -1);
+	assert_non_null(strstr(err, c.data));
+	assert_non_null(strstr(err, "cannot read rows"));
 
 	/* NaN weights: the losses are not finite, the pass says diverged */
 	for (size_t i = 0; i < m->layout.total; i++)
