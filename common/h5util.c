@@ -857,20 +857,39 @@ int h5_write_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type,
 	return rc;
 }
 
-int h5_read_array(hid_t loc, const char *name, hid_t mem_type, int rank,
-		  const hsize_t *dims, void *data)
+int h5_read_array_alloc(hid_t loc, const char *name, hid_t mem_type, int rank,
+			const int64_t *dims, void **out)
 {
-	int64_t want[H5S_MAX_RANK];
-	if (rank < 0 || rank > H5S_MAX_RANK)
-		return error("h5_read_array: bad rank %d", rank);
+	*out = NULL;
+	size_t esz = H5Tget_size(mem_type);
+	if (rank < 0 || rank > H5S_MAX_RANK || esz == 0)
+		return error("h5_read_array_alloc: bad rank %d or memory type", rank);
 	for (int i = 0; i < rank; i++)
-		want[i] = (int64_t)dims[i];
+		if (dims[i] < 0)
+			return error("h5_read_array_alloc: dim %d is %lld", i, (long long)dims[i]);
 	hid_t d = h5_dataset_open(loc, name, H5_CACHE_DEFAULT);
 	if (d < 0)
 		return -1;
-	int rc = h5_dataset_check_shape(d, rank, want);
+	char nm[1100];
+	void *buf = NULL;
+	int rc = h5_dataset_check_shape(d, rank, dims);
 	if (!rc)
-		rc = h5_dataset_read(d, mem_type, data);
+		rc = h5_dataset_check_stored(d);
+	/* all in the file: n * esz fits a 64-bit size, not always a 32-bit one */
+	size_t n = 1;
+	for (int i = 0; !rc && i < rank; i++) {
+		if (dims[i] && n > SIZE_MAX / esz / (uint64_t)dims[i])
+			rc = error("%s: too large to read into memory", h5_name(d, nm, sizeof(nm)));
+		n *= (size_t)dims[i];
+	}
+	if (!rc && !(buf = malloc((n ? n : 1) * esz)))
+		rc = error("out of memory (%zu values of %s)", n, h5_name(d, nm, sizeof(nm)));
+	if (!rc)
+		rc = h5_dataset_read(d, mem_type, buf);
 	H5Dclose(d);
+	if (rc)
+		free(buf);
+	else
+		*out = buf;
 	return rc;
 }

@@ -170,13 +170,20 @@ int h5_dataset_write_rows(hid_t dset, hid_t mem_type, hsize_t row0, hsize_t n,
 int h5_dataset_read_rows(hid_t dset, hid_t mem_type, hsize_t row0, hsize_t n,
 			 void *buf);
 
-/* Create-and-write / open-check-and-read of a whole array in one call (for
- * model weights: h5_write_array(f, "fc.weight", H5T_IEEE_F32LE,
- * H5T_NATIVE_FLOAT, 2, dims, w)).  h5_read_array fails unless the stored
- * shape equals dims exactly.  Return 0 or -1 after error(). */
+/* Create-and-write of a whole array in one call (h5_write_array(f,
+ * "fc.weight", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims, w)).  Returns 0
+ * or -1 after error(). */
 int h5_write_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type,
 		   int rank, const hsize_t *dims, const void *data);
-int h5_read_array(hid_t loc, const char *name, hid_t mem_type, int rank,
-		  const hsize_t *dims, void *data);
+
+/* Check, allocate, read: dataset name under loc must have the shape dims
+ * (every dim >= 0) and every value stored in the file
+ * (h5_dataset_check_stored) before anything is allocated, so a reader
+ * may take dims from attributes: a few kB whose attributes declare 2^31
+ * values are refused, not allocated.  *out: a new buffer (free()) of
+ * every element in mem_type, at least one element long; NULL on error.
+ * Returns 0 or -1 after error() naming the dataset. */
+int h5_read_array_alloc(hid_t loc, const char *name, hid_t mem_type, int rank,
+			const int64_t *dims, void **out);
 
 #endif

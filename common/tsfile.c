@@ -253,35 +253,15 @@ static int bad(const char *path, const char *why)
 	return error("'%s': %s; re-run 'make %s'", path, why, path);
 }
 
-/* Checks dataset name under f before anything is allocated from the
- * attributes: the shape they give (dims), and values held in the file.  A
- * dataset declared but never written reads back as fill values whatever
- * its shape, and one in an external file (e.g. /dev/zero) is not in this
- * one: a file of a few kB with series_length 2^31 made the reader
- * allocate 16 GiB.  0, or -1 after error() naming the file and dataset. */
-static int check_stored(hid_t f, const char *name, int rank, const int64_t *dims)
-{
-	hid_t d = h5_dataset_open(f, name, H5_CACHE_DEFAULT);
-	if (d < 0)
-		return -1;
-	int rc = h5_dataset_check_shape(d, rank, dims);
-	if (!rc)
-		rc = h5_dataset_check_stored(d);
-	H5Dclose(d);
-	return rc;
-}
-
 static int read_series(hid_t f, const char *path, struct tsdata *d, int64_t n)
 {
 	struct tseries *se = &d->series;
 	int64_t want[1] = {n};
-	if (check_stored(f, TS_DS_VALUES, 1, want))
-		return bad(path, "cannot read the series");
-	se->values = malloc((size_t)n * sizeof(double));
-	if (!se->values)
-		return error("out of memory");
-	hsize_t dims[1] = {(hsize_t)n};
-	if (h5_read_array(f, TS_DS_VALUES, H5T_NATIVE_DOUBLE, 1, dims, se->values))
+	/* n comes from an attribute: checked against the dataset before any
+	 * allocation (a file of a few kB with series_length 2^31 made the
+	 * reader allocate 16 GiB) */
+	if (h5_read_array_alloc(f, TS_DS_VALUES, H5T_NATIVE_DOUBLE, 1, want,
+				(void **)&se->values))
 		return bad(path, "cannot read the series");
 	se->n = (size_t)n;
 	int e = h5_exists(f, TS_DS_TIME);
@@ -289,14 +269,16 @@ static int read_series(hid_t f, const char *path, struct tsdata *d, int64_t n)
 		return -1;
 	if (!e)
 		return 0;
-	if (check_stored(f, TS_DS_TIME, 1, want))
-		return bad(path, "cannot read the time labels");
 	hid_t ds = h5_dataset_open(f, TS_DS_TIME, H5_CACHE_DEFAULT);
 	if (ds < 0)
-		return -1;
-	hid_t t = h5_str_type(), space = -1;
-	char **raw = calloc((size_t)n, sizeof(char *));
+		return bad(path, "cannot read the time labels");
+	hid_t t = -1, space = -1;
+	char **raw = NULL;
 	int rc = -1;
+	if (h5_dataset_check_shape(ds, 1, want) || h5_dataset_check_stored(ds))
+		goto out;
+	t = h5_str_type();
+	raw = calloc((size_t)n, sizeof(char *));
 	if (t < 0)
 		goto out;
 	if (!raw) {
@@ -307,8 +289,10 @@ static int read_series(hid_t f, const char *path, struct tsdata *d, int64_t n)
 	if (space < 0 || CK(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw)) < 0)
 		goto out;
 	se->times = calloc((size_t)n, sizeof(char *));
-	if (!se->times)
+	if (!se->times) {
+		error("out of memory");
 		goto reclaim;
+	}
 	rc = 0;
 	for (int64_t i = 0; i < n; i++)
 		if (!(se->times[i] = strdup(raw[i] ? raw[i] : "")))
@@ -407,17 +391,8 @@ int tsdata_read(const char *path, struct tsdata *d)
 		char name[64];
 		snprintf(name, sizeof(name), "%s/%s", ts_split_names[s], TS_DS_INDEX);
 		int64_t want[1] = {(int64_t)cnt};
-		if (check_stored(f, name, 1, want)) {
-			bad(path, "a split's index does not match the split bounds");
-			goto out;
-		}
-		d->index[s] = malloc((cnt ? cnt : 1) * sizeof(int64_t));
-		if (!d->index[s]) {
-			error("out of memory");
-			goto out;
-		}
-		hsize_t dims[1] = {cnt};
-		if (h5_read_array(f, name, H5T_NATIVE_INT64, 1, dims, d->index[s])) {
+		if (h5_read_array_alloc(f, name, H5T_NATIVE_INT64, 1, want,
+					(void **)&d->index[s])) {
 			bad(path, "a split's index does not match the split bounds");
 			goto out;
 		}
@@ -457,29 +432,15 @@ int tsfile_read_split(const char *path, const struct tsdata *d, int split, float
 	int rc = -1;
 	char name[64];
 	if (inputs) {
-		hsize_t dims[3] = {cnt, W, 1};
 		int64_t want[3] = {(int64_t)cnt, (int64_t)W, 1};
 		snprintf(name, sizeof(name), "%s/%s", ts_split_names[split], TS_DS_INPUTS);
-		if (check_stored(f, name, 3, want))
-			goto out;
-		if (!(in = malloc((cnt * W + 1) * sizeof(float)))) {
-			error("out of memory");
-			goto out;
-		}
-		if (h5_read_array(f, name, H5T_NATIVE_FLOAT, 3, dims, in))
+		if (h5_read_array_alloc(f, name, H5T_NATIVE_FLOAT, 3, want, (void **)&in))
 			goto out;
 	}
 	if (targets) {
-		hsize_t dims[2] = {cnt, k};
 		int64_t want[2] = {(int64_t)cnt, (int64_t)k};
 		snprintf(name, sizeof(name), "%s/%s", ts_split_names[split], TS_DS_TARGETS);
-		if (check_stored(f, name, 2, want))
-			goto out;
-		if (!(tg = malloc((cnt * k + 1) * sizeof(float)))) {
-			error("out of memory");
-			goto out;
-		}
-		if (h5_read_array(f, name, H5T_NATIVE_FLOAT, 2, dims, tg))
+		if (h5_read_array_alloc(f, name, H5T_NATIVE_FLOAT, 2, want, (void **)&tg))
 			goto out;
 	}
 	rc = 0;

@@ -95,14 +95,16 @@ static void test_arrays_and_shapes(void **state)
 	const char *path = test_path("arrays.h5");
 	hid_t f = h5_create(path);
 	assert_true(f >= 0);
-	float w[2][3] = {{1, 2, 3}, {4, 5, 6}}, r[2][3];
-	hsize_t dims[2] = {2, 3}, bad[2] = {3, 2};
+	float w[2][3] = {{1, 2, 3}, {4, 5, 6}}, *r;
+	hsize_t dims[2] = {2, 3};
+	int64_t want23[2] = {2, 3}, bad[2] = {3, 2};
 	assert_int_equal(h5_write_array(f, "fc.weight", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, dims, w), 0);
-	assert_int_equal(h5_read_array(f, "fc.weight", H5T_NATIVE_FLOAT, 2, dims, r), 0);
+	assert_int_equal(h5_read_array_alloc(f, "fc.weight", H5T_NATIVE_FLOAT, 2, want23, (void **)&r), 0);
 	assert_memory_equal(w, r, sizeof(w));
+	free(r);
 	capture_begin();
-	int rc = h5_read_array(f, "fc.weight", H5T_NATIVE_FLOAT, 2, bad, r);
-	int rc2 = h5_read_array(f, "fc.bias", H5T_NATIVE_FLOAT, 1, dims, r);
+	int rc = h5_read_array_alloc(f, "fc.weight", H5T_NATIVE_FLOAT, 2, bad, (void **)&r);
+	int rc2 = h5_read_array_alloc(f, "fc.bias", H5T_NATIVE_FLOAT, 1, want23, (void **)&r);
 	const char *err = capture_end();
 	assert_int_equal(rc, -1);
 	assert_int_equal(rc2, -1);
@@ -307,6 +309,56 @@ static void test_check_stored(void **state)
 	H5Pclose(external);
 }
 
+/* h5_read_array_alloc: a dataset of the expected shape held in full is
+ * read into a new buffer; a shape other than the attributes' or values
+ * never written are refused before anything is allocated (*out NULL),
+ * naming the file and dataset. */
+static void test_read_array_alloc(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("alloc.h5"));
+	int64_t six[1] = {6}, seven[1] = {7}, huge[2] = {INT64_MAX / 2, 4}, none[1] = {0};
+	int32_t *v = (int32_t *)1;
+	hid_t f = stored_case(path, H5P_DEFAULT, 6);
+	assert_int_equal(h5_read_array_alloc(f, "d", H5T_NATIVE_INT32, 1, six, (void **)&v), 0);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(v[i], i + 1);
+	free(v);
+	capture_begin();
+	int rc_shape = h5_read_array_alloc(f, "d", H5T_NATIVE_INT32, 1, seven, (void **)&v);
+	int32_t *v2 = (int32_t *)1;
+	int rc_huge = h5_read_array_alloc(f, "d", H5T_NATIVE_INT32, 2, huge, (void **)&v2);
+	const char *err = capture_end();
+	assert_int_equal(rc_shape, -1);
+	assert_null(v);
+	assert_int_equal(rc_huge, -1);
+	assert_null(v2);
+	assert_non_null(strstr(err, "alloc.h5':/d: shape (6,), expected (7,)"));
+	assert_non_null(strstr(err, "alloc.h5':/d: shape (6,), expected (4611686018427387903, 4)"));
+	H5Fclose(f);
+
+	f = stored_case(path, H5P_DEFAULT, 0); /* declared, never written */
+	v = (int32_t *)1;
+	capture_begin();
+	int rc = h5_read_array_alloc(f, "d", H5T_NATIVE_INT32, 1, six, (void **)&v);
+	err = capture_end();
+	assert_int_equal(rc, -1);
+	assert_null(v);
+	assert_non_null(strstr(err, "alloc.h5':/d: its values were never written in full"));
+	H5Fclose(f);
+
+	/* no elements: a buffer of one element, nothing read */
+	f = h5_create(path);
+	hsize_t zero[1] = {0};
+	assert_int_equal(h5_write_array(f, "e", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, zero, NULL), 0);
+	double *e = NULL;
+	assert_int_equal(h5_read_array_alloc(f, "e", H5T_NATIVE_DOUBLE, 1, none, (void **)&e), 0);
+	assert_non_null(e);
+	free(e);
+	h5_close(f);
+}
+
 /* The file h5_create makes: the HDF5 superblock after a 512-byte user
  * block (the seal's room), the format pinned to HDF5 1.10 both ways. */
 static void test_create_layout(void **state)
@@ -493,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_call_site),
 		cmocka_unit_test(test_same_content_same_bytes),
 		cmocka_unit_test(test_check_stored),
+		cmocka_unit_test(test_read_array_alloc),
 		cmocka_unit_test(test_create_layout),
 		cmocka_unit_test(test_attr_refusals),
 		cmocka_unit_test(test_dataset_layout_and_shapes),
