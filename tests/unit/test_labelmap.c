@@ -80,6 +80,35 @@ static void test_bad_maps(void **state)
 	}
 }
 
+/* A comma too many is refused wherever it is (between two entries, first,
+ * last, or around blanks), saying so and showing the map up to it. */
+static void test_empty_entries(void **state)
+{
+	(void)state;
+	const struct {
+		const char *spec, *after;
+	} cases[] = {
+		{"a=b,,c=d", "after 'a=b,'"},
+		{"a=b,", "after 'a=b,'"},
+		{",a=b", "after ''"},
+		{"a=b, ,c=d", "after 'a=b,'"},
+		{"a=b,c=d,", "after 'a=b,c=d,'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		capture_begin();
+		struct labelmap *m = labelmap_parse(cases[i].spec);
+		const char *err = capture_end();
+		if (m)
+			fail_msg("map '%s' was accepted", cases[i].spec);
+		assert_non_null(strstr(err, "empty entry (a comma too many)"));
+		assert_non_null(strstr(err, cases[i].after));
+	}
+	struct labelmap *m = labelmap_parse(" a = b , c = d ");
+	assert_non_null(m);
+	assert_string_equal(labelmap_spec(m), "a=b,c=d");
+	labelmap_free(m);
+}
+
 static void test_sentiment(void **state)
 {
 	assert_string_equal(label_sentiment(" Good", 5), "positive");
@@ -257,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_3class),
 		cmocka_unit_test(test_custom_map),
 		cmocka_unit_test(test_bad_maps),
+		cmocka_unit_test(test_empty_entries),
 		cmocka_unit_test(test_map_limits_and_rules),
 		cmocka_unit_test(test_sentiment),
 		cmocka_unit_test(test_fracs_parse),
