@@ -294,7 +294,7 @@ static herr_t extra_cb(hid_t loc, const char *name, const H5A_info_t *info, void
 	if (is_known(name))
 		return 0;
 	if (x->m->n_extra >= MODEL_MAX_EXTRA) {
-		x->rc = error("more than %d unknown attributes", MODEL_MAX_EXTRA);
+		x->rc = file_error(loc, "more than %d unknown attributes", MODEL_MAX_EXTRA);
 		return 1;
 	}
 	hid_t a = H5CALL(H5Aopen(loc, name, H5P_DEFAULT));

@@ -268,6 +268,17 @@ static void huge_max_len(hid_t f)
 	assert_int_equal(h5_attr_write_int(f, "max_len", INT32_MAX), 0);
 }
 
+/* more unknown attributes than a model_meta holds: the message did not
+ * name the file (error() where the other readers' use file_error()) */
+static void many_extras(hid_t f) /* fill_meta's 2 extras and 15 more */
+{
+	for (int i = 0; i < MODEL_MAX_EXTRA - 1; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "extra_%02d", i);
+		assert_int_equal(h5_attr_write_str(f, name, "x"), 0);
+	}
+}
+
 static void test_load_errors(void **state)
 {
 	(void)state;
@@ -290,6 +301,7 @@ static void test_load_errors(void **state)
 	expect_load_error("foreign.h5", foreign, "not an rnnpipe model file");
 	expect_load_error("future.h5", future, "format version 99");
 	expect_load_error("nohidden.h5", no_hidden, "'hidden'");
+	expect_load_error("extras.h5", many_extras, "more than 16 unknown attributes");
 	/* not HDF5 at all, and missing */
 	const char *junk = test_path("junk.h5");
 	write_file(junk, "not hdf5", 8);
