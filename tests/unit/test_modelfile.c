@@ -9,7 +9,12 @@
  * boundary; a bad position or a newer format is refused); a checkpoint
  * gets the model file's tensor checks (attributes against the stored
  * shapes, missing and stray tensors, in every group); a failed save
- * leaves nothing behind. */
+ * leaves nothing behind.  Cases added by the mutation audit of modelfile.c
+ * (each check there fails a test when dropped or loosened): bad hashes,
+ * format 0, label counts, vocab_size, every special id, the last weight,
+ * a regression model's labels and normalisation, each position check,
+ * the fingerprint, a missing Adam group, the extras' limits, inference
+ * models refused by the checkpoint functions. */
 #include "testutil.h"
 
 #include <math.h>
@@ -137,16 +142,16 @@ static void test_round_trip(void **state)
 
 /* Saves a model to name, lets damage() change it, expects loading to fail
  * with a message that names the file and contains want. */
-static void expect_load_error(const char *name, void (*damage)(hid_t f), const char *want)
+static void expect_load_error_of(const struct model_meta *m, const char *name,
+				 void (*damage)(hid_t f), const char *want)
 {
-	struct model_meta m, back;
-	fill_meta(&m, cfg(RNN_CELL_GRU, 1, 0));
+	struct model_meta back;
 	struct rnn_layout l;
-	assert_int_equal(rnn_layout_build(&m.cfg, &l), 0);
+	assert_int_equal(rnn_layout_build(&m->cfg, &l), 0);
 	float *p = random_params(&l, 1);
 	char path[4096]; /* own copy: capture_begin() recycles test_path()'s */
 	snprintf(path, sizeof(path), "%s", test_path(name));
-	assert_int_equal(modelfile_save(path, &m, p), 0);
+	assert_int_equal(modelfile_save(path, m, p), 0);
 	hid_t f = h5_open(path, 1);
 	assert_true(f >= 0);
 	damage(f);
@@ -178,8 +183,15 @@ static void expect_load_error(const char *name, void (*damage)(hid_t f), const c
 			fail_msg("a message without the file name: %s", one);
 		line += len + (nl != NULL);
 	}
-	model_meta_free(&m);
 	free(p);
+}
+
+static void expect_load_error(const char *name, void (*damage)(hid_t f), const char *want)
+{
+	struct model_meta m;
+	fill_meta(&m, cfg(RNN_CELL_GRU, 1, 0));
+	expect_load_error_of(&m, name, damage, want);
+	model_meta_free(&m);
 }
 
 static void drop_fc(hid_t f)
@@ -268,6 +280,49 @@ static void huge_max_len(hid_t f)
 	assert_int_equal(h5_attr_write_int(f, "max_len", INT32_MAX), 0);
 }
 
+/* (the mutation audit: each check below was dropped or loosened without a
+ * test failing) */
+static void hash_short(hid_t f)
+{
+	assert_int_equal(h5_attr_write_str(f, "vocab_hash", "0123456789abcde"), 0);
+}
+static void hash_not_hex(hid_t f)
+{
+	assert_int_equal(h5_attr_write_str(f, "vocab_hash", "0123456789abcdeg"), 0);
+}
+static void version0(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "format_version", 0), 0);
+}
+static void two_labels(hid_t f)
+{
+	const char *names[2] = {"negative", "positive"};
+	assert_int_equal(h5_attr_write_strs(f, "label_names", names, 2), 0);
+}
+static void vocab_size_off(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "vocab_size", 49), 0);
+}
+static void sep_past_vocab(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "sep_id", 50), 0);
+}
+static void nan_last_weight(hid_t f) /* the last value of the last tensor */
+{
+	assert_true(H5Ldelete(f, "fc.bias", H5P_DEFAULT) >= 0);
+	float v[3] = {0.5f, 0, NAN};
+	hsize_t dims[1] = {3};
+	assert_int_equal(h5_write_array(f, "fc.bias", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, dims, v),
+			 0);
+}
+static void no_layers(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "layers", 0), 0);
+}
+static void bidir2(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "bidirectional", 2), 0);
+}
 /* more unknown attributes than a model_meta holds: the message did not
  * name the file (error() where the other readers' use file_error()) */
 static void many_extras(hid_t f) /* fill_meta's 2 extras and 15 more */
@@ -277,6 +332,33 @@ static void many_extras(hid_t f) /* fill_meta's 2 extras and 15 more */
 		snprintf(name, sizeof(name), "extra_%02d", i);
 		assert_int_equal(h5_attr_write_str(f, name, "x"), 0);
 	}
+}
+
+/* A regression model: no vocabulary, no label names, a normalisation */
+static void fill_regress_meta(struct model_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = (struct rnn_config){.cell = RNN_CELL_GRU, .task = RNN_TASK_REGRESS,
+				     .input_size = 2, .hidden = 4, .layers = 1, .outputs = 1,
+				     .pool = RNN_POOL_LAST};
+	m->truncation = strdup("head");
+	m->producer = strdup("test");
+	m->n_norm = 2;
+	m->norm_mean = malloc(2 * sizeof(double));
+	m->norm_std = malloc(2 * sizeof(double));
+	m->norm_mean[0] = 1, m->norm_mean[1] = 2;
+	m->norm_std[0] = 3, m->norm_std[1] = 4;
+}
+static void labels17(hid_t f) /* one past the labels a model can hold */
+{
+	const char *names[TOKFILE_MAX_LABELS + 1];
+	for (int i = 0; i <= TOKFILE_MAX_LABELS; i++)
+		names[i] = "x";
+	assert_int_equal(h5_attr_write_strs(f, "label_names", names, TOKFILE_MAX_LABELS + 1), 0);
+}
+static void norm_uneven(hid_t f)
+{
+	assert_int_equal(h5_attr_write_doubles(f, "norm_std", (const double[]){3}, 1), 0);
 }
 
 static void test_load_errors(void **state)
@@ -301,7 +383,24 @@ static void test_load_errors(void **state)
 	expect_load_error("foreign.h5", foreign, "not an rnnpipe model file");
 	expect_load_error("future.h5", future, "format version 99");
 	expect_load_error("nohidden.h5", no_hidden, "'hidden'");
+	expect_load_error("hash.h5", hash_short, "bad attribute 'vocab_hash'");
+	expect_load_error("hash2.h5", hash_not_hex, "bad attribute 'vocab_hash'");
+	expect_load_error("version0.h5", version0, "format version 0, this program reads version 1");
+	expect_load_error("labels.h5", two_labels, "2 label names for 3 outputs");
+	expect_load_error("vsize.h5", vocab_size_off,
+			  "vocab_size 49 differs from the embedding's 50 rows");
+	expect_load_error("sep.h5", sep_past_vocab,
+			  "attribute 'sep_id' is 50, outside the vocabulary of 50 ids");
+	expect_load_error("nanlast.h5", nan_last_weight,
+			  "tensor 'fc.bias' holds a non-finite value (nan) at row 2");
 	expect_load_error("extras.h5", many_extras, "more than 16 unknown attributes");
+	expect_load_error("layers.h5", no_layers, "attribute 'layers' is 0, outside 1..8");
+	expect_load_error("bidir.h5", bidir2, "attribute 'bidirectional' is 2, outside 0..1");
+	struct model_meta r;
+	fill_regress_meta(&r);
+	expect_load_error_of(&r, "labels17.h5", labels17, "17 label names for 1 outputs");
+	expect_load_error_of(&r, "norm.h5", norm_uneven, "norm_mean has 2 values, norm_std 1");
+	model_meta_free(&r);
 	/* not HDF5 at all, and missing */
 	const char *junk = test_path("junk.h5");
 	write_file(junk, "not hdf5", 8);
@@ -434,6 +533,37 @@ static void nan_sum(hid_t f)
 static void version3(hid_t f) { assert_int_equal(h5_attr_write_int(f, "format_version", 3), 0); }
 static void no_position(hid_t f) { assert_true(H5Adelete(f, "epoch_seqs") >= 0); }
 
+static void neg_batch(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch_batch", -1), 0); }
+static void right_past_seqs(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "epoch_correct", 113), 0);
+}
+static void batches_no_seqs(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "epoch_seqs", 0), 0);
+	assert_int_equal(h5_attr_write_int(f, "epoch_correct", 0), 0);
+}
+static void seqs_no_batches(hid_t f)
+{
+	assert_int_equal(h5_attr_write_int(f, "epoch_batch", 0), 0);
+	assert_int_equal(h5_attr_write_int(f, "epoch", 1), 0);
+}
+static void neg_norm_sum(hid_t f)
+{
+	assert_int_equal(h5_attr_write_double(f, "epoch_norm_sum", -1), 0);
+}
+static void neg_seconds(hid_t f)
+{
+	assert_int_equal(h5_attr_write_double(f, "epoch_seconds", -0.5), 0);
+}
+static void short_fingerprint(hid_t f)
+{
+	assert_int_equal(h5_attr_write_str(f, "fingerprint", "0011223344"), 0);
+}
+static void no_adam_v(hid_t f) { assert_true(H5Ldelete(f, "adam_v", H5P_DEFAULT) >= 0); }
+static void epoch0(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch", 0), 0); }
+static void neg_epoch(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch", -1), 0); }
+
 /* A checkpoint written inside an epoch (train stopped by a signal). */
 static void test_checkpoint_position(void **state)
 {
@@ -464,13 +594,29 @@ static void test_checkpoint_position(void **state)
 	/* refused: a position past the epoch's end, a NaN sum, a missing
 	 * position attribute, a newer format */
 	const char *txt;
-	void (*bad[4])(hid_t) = {past_the_end, nan_sum, no_position, version3};
-	const char *want[4] = {"past the epoch's 10 batches", "not finite", "epoch_seqs",
-			       "this program reads versions 1 to 2"};
-	for (int i = 0; i < 4; i++) {
+	void (*bad[])(hid_t) = {past_the_end, nan_sum, no_position, version3, neg_batch,
+				right_past_seqs, batches_no_seqs, seqs_no_batches, neg_norm_sum,
+				neg_seconds, short_fingerprint, no_adam_v, neg_epoch};
+	const char *want[] = {
+		"past the epoch's 10 batches",
+		"not finite",
+		"epoch_seqs",
+		"this program reads versions 1 to 2",
+		"attribute 'epoch_batch' is -1, below 0",
+		"inconsistent epoch position (7 batches, 112 sequences, 113 right)",
+		"inconsistent epoch position (7 batches, 0 sequences, 0 right)",
+		"inconsistent epoch position (0 batches, 112 sequences, 60 right)",
+		"a running sum is negative or not finite",
+		"a running sum is negative or not finite",
+		"cannot read checkpoint",
+		"no group 'adam_v'",
+		"attribute 'epoch' is -1, outside 0..2147483647",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ckpt_save(path, &m, a, NULL, &st), 0);
 		assert_int_equal(peek_edited(path, bad[i], &back, &txt), -1);
-		assert_non_null(strstr(txt, want[i]));
+		if (!strstr(txt, want[i]))
+			fail_msg("case %zu: no '%s' in: %s", i, want[i], txt);
 		assert_non_null(strstr(txt, path));
 	}
 	/* format 1 (no position) reads as at an epoch boundary */
@@ -482,6 +628,10 @@ static void test_checkpoint_position(void **state)
 	assert_int_equal(back.epoch, 2);
 	assert_true(back.epoch_batch == 0 && back.epoch_seqs == 0);
 	ckpt_state_free(&back);
+	/* at an epoch boundary, epoch 0 (no epoch finished) is no checkpoint */
+	assert_int_equal(ckpt_save(path, &m, a, NULL, &st), 0);
+	assert_int_equal(peek_edited(path, epoch0, &back, &txt), -1);
+	assert_non_null(strstr(txt, "attribute 'epoch' is 0 at an epoch boundary"));
 	free(st.fingerprint_text);
 	rnn_model_free(a);
 	model_meta_free(&m);
@@ -586,6 +736,68 @@ static void test_checkpoint_crafted(void **state)
 	model_meta_free(&m);
 }
 
+/* model_meta_set_extra's limits: a name of 63 bytes fits its field, one of
+ * 64 does not; 16 extras fit, a 17th does not (replacing one still works). */
+static void test_extra_limits(void **state)
+{
+	(void)state;
+	struct model_meta m;
+	memset(&m, 0, sizeof(m));
+	char name[80];
+	memset(name, 'a', 64);
+	name[63] = 0;
+	capture_begin();
+	assert_int_equal(model_meta_set_extra(&m, name, "x", NULL, 0), 0);
+	name[63] = 'a';
+	name[64] = 0;
+	assert_int_equal(model_meta_set_extra(&m, name, "x", NULL, 0), -1);
+	for (int i = 1; i < MODEL_MAX_EXTRA; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		assert_int_equal(model_meta_set_extra(&m, name, "x", NULL, 0), 0);
+	}
+	assert_int_equal(m.n_extra, MODEL_MAX_EXTRA);
+	assert_int_equal(model_meta_set_extra(&m, "one_more", "x", NULL, 0), -1);
+	assert_int_equal(model_meta_set_extra(&m, "e3", NULL, (const double[]){2}, 1), 0);
+	const char *txt = capture_end();
+	assert_non_null(strstr(txt, "more than 16 extra attributes"));
+	assert_int_equal(m.n_extra, MODEL_MAX_EXTRA);
+	assert_true(model_meta_extra(&m, "e3")->nums[0] == 2);
+	model_meta_free(&m);
+}
+
+/* A checkpoint holds Adam's state: an inference-only model (no gradients,
+ * no moments) can neither write one nor load one. */
+static void test_checkpoint_needs_training_model(void **state)
+{
+	(void)state;
+	struct model_meta m;
+	fill_meta(&m, cfg(RNN_CELL_GRU, 1, 0));
+	struct rnn_model *tr = rnn_model_create(&m.cfg, 4, 8, 1);
+	struct rnn_model *inf = rnn_model_create(&m.cfg, 4, 8, 0);
+	assert_non_null(tr);
+	assert_non_null(inf);
+	rnn_model_init(tr, 5);
+	rnn_model_init(inf, 5);
+	struct ckpt_state st = {.epoch = 1, .seed = 1, .best_metric = 0.5};
+	snprintf(st.fingerprint, sizeof(st.fingerprint), "00112233aabbccdd");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", test_path("ckpt-inference.h5"));
+	capture_begin();
+	assert_int_equal(ckpt_save(path, &m, inf, NULL, &st), -1);
+	const char *txt = capture_end();
+	assert_non_null(strstr(txt, "checkpoint: not a training model"));
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), -1);
+	assert_int_equal(ckpt_save(path, &m, tr, NULL, &st), 0);
+	capture_begin();
+	assert_int_equal(ckpt_load_tensors(path, inf, NULL), -1);
+	txt = capture_end();
+	assert_non_null(strstr(txt, "checkpoint: not a training model"));
+	rnn_model_free(tr);
+	rnn_model_free(inf);
+	model_meta_free(&m);
+}
+
 /* A save into a folder that cannot be created leaves nothing. */
 static void test_failed_save(void **state)
 {
@@ -617,6 +829,8 @@ int main(void)
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_checkpoint_position),
 		cmocka_unit_test(test_checkpoint_crafted),
+		cmocka_unit_test(test_extra_limits),
+		cmocka_unit_test(test_checkpoint_needs_training_model),
 		cmocka_unit_test(test_failed_save),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
