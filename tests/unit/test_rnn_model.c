@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 
+#include <cblas.h>
 #include <math.h>
 
 #include "rnn_model.h"
@@ -59,6 +60,16 @@ static void make_batch(struct tbatch *t, const struct rnn_config *c, int B, int 
 		t->b.inputs = t->inputs;
 		t->b.targets = t->targets;
 	}
+}
+
+/* Before anything sets a count, the model runs on 1 thread and pins
+ * OpenBLAS to 1 as well (its own default is every core): the first test,
+ * before any other creates a model. */
+static void test_threads_default(void **state)
+{
+	assert_int_equal(rnn_threads(), 1);
+	if (openblas_get_num_procs() > 1)
+		assert_int_equal(openblas_get_num_threads(), 1);
 }
 
 static void test_layout_names_and_shapes(void **state)
@@ -139,6 +150,55 @@ static void test_config_errors(void **state)
 	assert_int_equal(rnn_task_parse("regress"), RNN_TASK_REGRESS);
 	assert_int_equal(rnn_cell_parse("transformer"), -1);
 	assert_string_equal(rnn_pool_name(RNN_POOL_MEAN), "mean");
+	/* each bound of rnn_config_check on its own (the mutation audit found
+	 * each removable): the edge that passes, the one past it that fails */
+	c = classify_cfg(RNN_CELL_RNN, RNN_MAX_LAYERS, 0, RNN_POOL_LAST);
+	assert_int_equal(rnn_layout_build(&c, &l), 0);
+	c = classify_cfg(RNN_CELL_RNN, 1, 0, RNN_POOL_LAST_PADDED + 1);
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	c = (struct rnn_config){.cell = RNN_CELL_RNN, .task = RNN_TASK_REGRESS + 1, .input_size = 1,
+			       .hidden = 2, .layers = 1, .outputs = 1}; /* else a good regression */
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	c = classify_cfg(RNN_CELL_RNN, 1, 0, RNN_POOL_LAST);
+	c.vocab = 0;
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	c = classify_cfg(RNN_CELL_RNN, 1, 0, RNN_POOL_LAST);
+	c.embed = 0;
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	c = classify_cfg(RNN_CELL_RNN, 1, 0, RNN_POOL_LAST);
+	c.hidden = 0;
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	c = classify_cfg(RNN_CELL_RNN, 1, -1, RNN_POOL_LAST);
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	c = classify_cfg(RNN_CELL_LSTM, 1, 0, RNN_POOL_LAST);
+	c.hidden = (1 << 22); /* 4 gates: (1 << 24) rows, the most a tensor has */
+	assert_int_equal(rnn_layout_build(&c, &l), 0);
+	c.hidden++;
+	assert_int_equal(rnn_layout_build(&c, &l), -1);
+	struct rnn_config r2 = {.cell = RNN_CELL_RNN, .task = RNN_TASK_REGRESS, .input_size = 1,
+				.hidden = 2, .layers = 1, .outputs = 1};
+	assert_int_equal(rnn_layout_build(&r2, &l), 0);
+	r2.embed = 3; /* an embedding without a vocabulary */
+	assert_int_equal(rnn_layout_build(&r2, &l), -1);
+	r2.embed = 0;
+	r2.input_size = 0;
+	assert_int_equal(rnn_layout_build(&r2, &l), -1);
+	r2.input_size = 1 << 24;
+	assert_int_equal(rnn_layout_build(&r2, &l), 0);
+	r2.input_size++;
+	assert_int_equal(rnn_layout_build(&r2, &l), -1);
+	r2.input_size = 1;
+	r2.outputs = 0;
+	assert_int_equal(rnn_layout_build(&r2, &l), -1);
+	/* every name, and "?" past the last */
+	assert_string_equal(rnn_pool_name(RNN_POOL_LAST_PADDED), "last-padded");
+	assert_string_equal(rnn_pool_name(RNN_POOL_LAST_PADDED + 1), "?");
+	assert_string_equal(rnn_cell_name(RNN_CELL_GRU), "gru");
+	assert_string_equal(rnn_cell_name(RNN_CELL_GRU + 1), "?");
+	assert_string_equal(rnn_task_name(RNN_TASK_REGRESS), "regress");
+	assert_string_equal(rnn_task_name(RNN_TASK_REGRESS + 1), "?");
+	assert_int_equal(rnn_cell_parse(NULL), -1);
+	assert_int_equal(rnn_pool_parse(NULL), -1);
 }
 
 /* Our PRNG must never change: initial weights of every seeded run depend on
@@ -548,6 +608,7 @@ static void test_determinism(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threads_default),
 		cmocka_unit_test(test_layout_names_and_shapes),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_rng_recorded),
