@@ -2,7 +2,9 @@
  * names, configuration checks, initialisation, the PRNG, batch checks,
  * padding invariance, batch-composition independence, nothing carried
  * over from the previous batch, prediction,
- * gradient accumulation, clipping, the NaN guard, determinism.
+ * gradient accumulation, clipping, the NaN guard, determinism; an
+ * embedding wider than the layer, the optimiser's checks, train_step's
+ * clipping, a model initialised again being a fresh one.
  *
  * Needs no shared material.  Training-trajectory and optimiser tests are in
  * test_rnn_train.c; math against PyTorch in test_rnn_golden.c and
@@ -303,6 +305,46 @@ static void test_batch_errors(void **state)
 	assert_int_equal(rnn_model_forward(m, &t.b, &loss), -1); /* loss without labels */
 	assert_int_equal(rnn_model_forward(m, &t.b, NULL), 0);
 	assert_int_equal(rnn_model_backward(m, &t.b), -1);
+	/* (the mutation audit) each check on its own: more steps than the
+	 * model's, a negative label, no lengths; a backward pass after a
+	 * failed forward or of another length than the forward's */
+	t.b.labels = t.labels;
+	struct tbatch t7;
+	make_batch(&t7, &c, 4, 7, 2, 0, 0); /* valid ids everywhere */
+	assert_int_equal(rnn_model_forward(m, &t7.b, &loss), -1);
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), 0);
+	t.labels[3] = -1;
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), -1);
+	t.labels[3] = 0;
+	/* the forward that failed does not count: the one before it was of
+	 * another batch of this shape */
+	assert_int_equal(rnn_model_backward(m, &t.b), -1);
+	t.b.lengths = NULL;
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), -1);
+	t.b.lengths = t.lengths;
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), 0);
+	struct rnn_batch shorter = t.b;
+	shorter.T = 5;
+	assert_int_equal(rnn_model_backward(m, &shorter), -1);
+	assert_int_equal(rnn_model_backward(m, &t.b), 0);
+	assert_null(rnn_model_create(&c, 4, 0, 1));
+	assert_null(rnn_model_create(&c, 0, 6, 1));
+	rnn_model_free(m);
+
+	/* regression: inputs needed, targets needed for a loss */
+	struct rnn_config rc = {.cell = RNN_CELL_GRU, .task = RNN_TASK_REGRESS, .input_size = 4,
+				.hidden = 3, .layers = 1, .outputs = 2, .pool = RNN_POOL_LAST};
+	m = rnn_model_create(&rc, 4, 6, 1);
+	assert_non_null(m);
+	rnn_model_init(m, 3);
+	struct tbatch rt;
+	make_batch(&rt, &m->layout.cfg, 4, 6, 1, 0, 0);
+	assert_int_equal(rnn_model_forward(m, &rt.b, &loss), 0);
+	rt.b.targets = NULL;
+	assert_int_equal(rnn_model_forward(m, &rt.b, &loss), -1);
+	assert_int_equal(rnn_model_forward(m, &rt.b, NULL), 0);
+	rt.b.inputs = NULL;
+	assert_int_equal(rnn_model_forward(m, &rt.b, NULL), -1);
 	rnn_model_free(m);
 
 	/* last-padded reads every position: the pad ids must be valid */
@@ -312,6 +354,8 @@ static void test_batch_errors(void **state)
 	make_batch(&t, &c, 4, 6, 1, 0, 0);
 	assert_int_equal(rnn_model_forward(m, &t.b, NULL), 0);
 	assert_int_equal(rnn_model_step(m, &(struct rnn_optim){.lr = 1e-3}), -1); /* inference */
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), 0);
+	assert_int_equal(rnn_model_backward(m, &t.b), -1); /* inference */
 	rnn_model_free(m);
 }
 
@@ -567,6 +611,208 @@ static void test_clip_and_nan_guard(void **state)
 	rnn_model_free(m);
 }
 
+/* An embedding much wider than the recurrent layer's output (E 384, D 1):
+ * the backward pass's ping-pong buffers hold the layer-0 input gradient,
+ * (T, B, E), not only (T, B, D) (sized by D alone, it ran past the end of
+ * the workspace).  Its embedding gradient against central differences. */
+static void test_wide_embedding(void **state)
+{
+	struct rnn_config c = {.cell = RNN_CELL_RNN, .task = RNN_TASK_CLASSIFY, .vocab = 20,
+			       .embed = 384, .hidden = 1, .layers = 1, .outputs = 2,
+			       .pool = RNN_POOL_MEAN};
+	struct rnn_model *m = rnn_model_create(&c, 16, 40, 1);
+	assert_non_null(m);
+	rnn_model_init(m, 31);
+	struct rng r;
+	rng_seed(&r, 32);
+	int32_t ids[16 * 40], len[16], lab[16];
+	for (int i = 0; i < 16 * 40; i++)
+		ids[i] = (int32_t)(rng_next(&r) % 20);
+	for (int i = 0; i < 16; i++) {
+		len[i] = 1 + (int)(rng_next(&r) % 40);
+		lab[i] = i & 1;
+	}
+	struct rnn_batch b = {.B = 16, .T = 40, .ids = ids, .lengths = len, .labels = lab};
+	float loss;
+	rnn_model_zero_grad(m);
+	assert_int_equal(rnn_model_forward(m, &b, &loss), 0);
+	assert_int_equal(rnn_model_backward(m, &b), 0);
+	const float h = 1e-2f;
+	for (int k = 0; k < 6; k++) {
+		size_t e = (size_t)ids[k * 37] * c.embed + (size_t)(k * 61) % c.embed;
+		float keep = m->p.embedding[e], lp, lm;
+		m->p.embedding[e] = keep + h;
+		assert_int_equal(rnn_model_forward(m, &b, &lp), 0);
+		m->p.embedding[e] = keep - h;
+		assert_int_equal(rnn_model_forward(m, &b, &lm), 0);
+		m->p.embedding[e] = keep;
+		double num = ((double)lp - lm) / (2 * h), ana = m->g.embedding[e];
+		assert_close(ana, num, 2e-4 + 1e-2 * fabs(num));
+	}
+	rnn_model_free(m);
+}
+
+/* The optimiser refuses each bad setting on its own, moving nothing; a
+ * max_norm of 0 clips nothing; the NaN guard also stops a step whose
+ * loss alone is not finite (float overflow of a finite double) and one
+ * whose gradient alone is not (added by the mutation audit: each check
+ * could be dropped without a test failing). */
+static void test_optimiser_guards(void **state)
+{
+	struct rnn_config c = classify_cfg(RNN_CELL_RNN, 1, 0, RNN_POOL_LAST);
+	struct rnn_model *m = rnn_model_create(&c, 8, 12, 1);
+	assert_non_null(m);
+	rnn_model_init(m, 13);
+	struct tbatch t;
+	make_batch(&t, &c, 8, 12, 7, 0, 0);
+	size_t P = m->layout.total;
+	float *before = malloc(sizeof(float) * P), *g = malloc(sizeof(float) * P), out[24], loss;
+	fwd_bwd(m, &t.b, out, &loss, g);
+	memcpy(before, m->params, sizeof(float) * P);
+	struct rnn_optim bad[6];
+	for (int i = 0; i < 6; i++)
+		rnn_optim_defaults(&bad[i]);
+	bad[0].lr = -1e-3;
+	bad[1].beta1 = 1;
+	bad[2].beta2 = 1;
+	bad[3].beta2 = -0.5;
+	bad[4].eps = -1e-8;
+	bad[5].weight_decay = -0.1;
+	for (int i = 0; i < 6; i++) {
+		if (rnn_model_step(m, &bad[i]) != -1)
+			fail_msg("bad Adam setting %d taken", i);
+		assert_int_equal(m->adam_step, 0);
+		assert_memory_equal(before, m->params, sizeof(float) * P);
+	}
+	/* max_norm 0: no clipping, whatever the norm */
+	double norm = rnn_model_grad_norm(m);
+	assert_true(norm > 0);
+	assert_close(rnn_model_clip_grad(m, 0), norm, 0);
+	assert_memory_equal(g, m->grads, sizeof(float) * P);
+	struct rnn_optim o;
+	rnn_optim_defaults(&o);
+	double n;
+	/* the loss overflows float (6e38 in double), the gradient is finite */
+	m->p.fc_b[0] = 3e38f;
+	m->p.fc_b[1] = -3e38f;
+	for (int i = 0; i < 8; i++)
+		t.labels[i] = 1;
+	rnn_model_zero_grad(m);
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), 0);
+	assert_true(isinf(loss));
+	assert_int_equal(rnn_model_backward(m, &t.b), 0);
+	assert_true(isfinite(rnn_model_grad_norm(m)));
+	memcpy(before, m->params, sizeof(float) * P);
+	assert_int_equal(rnn_model_train_step(m, &t.b, &o, 0, &loss, &n), 1);
+	assert_true(isinf(loss));
+	assert_int_equal(m->adam_step, 0);
+	assert_memory_equal(before, m->params, sizeof(float) * P);
+	/* a finite loss, an infinite gradient: the recurrent layer outputs 0
+	 * (all its weights 0), so the logits are fc.bias (0) and the loss
+	 * log 3; fc.weight's columns of 3e38, -3e38, 3e38 then send
+	 * 3e38 * (1/3 + 2/3 + 1/3) back to the layer: inf in float */
+	rnn_model_init(m, 13);
+	for (int i = 0; i < m->layout.n_tensors; i++)
+		if (!strncmp(m->layout.tensors[i].name, "rnn.", 4))
+			memset(m->params + m->layout.tensors[i].offset, 0,
+			       sizeof(float) * m->layout.tensors[i].numel);
+	for (int k = 0; k < 3; k++) {
+		m->p.fc_b[k] = 0;
+		for (int j = 0; j < 5; j++)
+			m->p.fc_w[k * 5 + j] = k == 1 ? -3e38f : 3e38f;
+	}
+	struct rnn_batch one = t.b;
+	one.B = 1;
+	memcpy(before, m->params, sizeof(float) * P);
+	assert_int_equal(rnn_model_train_step(m, &one, &o, 0, &loss, &n), 1);
+	assert_close(loss, log(3.0), 1e-6);
+	assert_false(isfinite(n));
+	assert_int_equal(m->adam_step, 0);
+	assert_memory_equal(before, m->params, sizeof(float) * P);
+	free(before);
+	free(g);
+	rnn_model_free(m);
+}
+
+/* train_step clips when max_norm > 0: its step is, bit for bit, the one
+ * of zero_grad, forward, backward, clip_grad and step by hand (and not
+ * the unclipped one); *norm is the norm before clipping. */
+static void test_train_step_clips(void **state)
+{
+	struct rnn_config c = classify_cfg(RNN_CELL_LSTM, 1, 1, RNN_POOL_MEAN);
+	struct rnn_model *a = rnn_model_create(&c, 8, 12, 1);
+	struct rnn_model *b = rnn_model_create(&c, 8, 12, 1);
+	struct rnn_model *u = rnn_model_create(&c, 8, 12, 1);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(u);
+	rnn_model_init(a, 17);
+	rnn_model_init(b, 17);
+	rnn_model_init(u, 17);
+	struct tbatch t;
+	make_batch(&t, &c, 8, 12, 18, 0, 0);
+	struct rnn_optim o;
+	rnn_optim_defaults(&o);
+	o.lr = 0.1;
+	float la, lb;
+	double na;
+	assert_int_equal(rnn_model_train_step(a, &t.b, &o, 0.05f, &la, &na), 0);
+	rnn_model_zero_grad(b);
+	assert_int_equal(rnn_model_forward(b, &t.b, &lb), 0);
+	assert_int_equal(rnn_model_backward(b, &t.b), 0);
+	double nb = rnn_model_clip_grad(b, 0.05f);
+	assert_true(nb > 0.05);
+	assert_int_equal(rnn_model_step(b, &o), 0);
+	assert_memory_equal(&la, &lb, sizeof(la));
+	assert_memory_equal(&na, &nb, sizeof(na));
+	assert_memory_equal(a->params, b->params, sizeof(float) * a->layout.total);
+	assert_int_equal(rnn_model_train_step(u, &t.b, &o, 0, NULL, NULL), 0);
+	assert_true(memcmp(a->params, u->params, sizeof(float) * a->layout.total) != 0);
+	rnn_model_free(a);
+	rnn_model_free(b);
+	rnn_model_free(u);
+}
+
+/* rnn_model_init on a model that has trained starts it afresh: the next
+ * steps give, bit for bit, what a new model's give (the Adam step count,
+ * the moments and the embedding rows touched are all reset).  Clipping on,
+ * so that a gradient row left out of the norm would show. */
+static void test_reinit_is_fresh(void **state)
+{
+	struct rnn_config c = classify_cfg(RNN_CELL_GRU, 1, 0, RNN_POOL_MEAN);
+	struct rnn_model *used = rnn_model_create(&c, 8, 12, 1);
+	struct rnn_model *fresh = rnn_model_create(&c, 8, 12, 1);
+	assert_non_null(used);
+	assert_non_null(fresh);
+	struct rnn_optim o;
+	rnn_optim_defaults(&o);
+	struct tbatch t1, t2;
+	make_batch(&t1, &c, 8, 12, 41, 0, 0);
+	make_batch(&t2, &c, 8, 12, 42, 0, 0);
+	rnn_model_init(used, 5);
+	assert_int_equal(rnn_model_train_step(used, &t1.b, &o, 0.01f, NULL, NULL), 0);
+	assert_int_equal(rnn_model_forward(used, &t1.b, NULL), 0);
+	assert_int_equal(rnn_model_backward(used, &t1.b), 0); /* rows marked, not stepped */
+	rnn_model_init(used, 6);
+	rnn_model_init(fresh, 6);
+	assert_int_equal(used->adam_step, 0);
+	/* a backward pass straight after init (no zero_grad) */
+	assert_int_equal(rnn_model_forward(used, &t2.b, NULL), 0);
+	assert_int_equal(rnn_model_backward(used, &t2.b), 0);
+	assert_int_equal(rnn_model_forward(fresh, &t2.b, NULL), 0);
+	assert_int_equal(rnn_model_backward(fresh, &t2.b), 0);
+	double nu = rnn_model_grad_norm(used), nf = rnn_model_grad_norm(fresh);
+	assert_memory_equal(&nu, &nf, sizeof(nu));
+	assert_memory_equal(used->grads, fresh->grads, sizeof(float) * used->layout.total);
+	for (int s = 0; s < 2; s++) {
+		assert_int_equal(rnn_model_train_step(used, &t2.b, &o, 0.01f, NULL, NULL), 0);
+		assert_int_equal(rnn_model_train_step(fresh, &t2.b, &o, 0.01f, NULL, NULL), 0);
+	}
+	assert_memory_equal(used->params, fresh->params, sizeof(float) * used->layout.total);
+	rnn_model_free(used);
+	rnn_model_free(fresh);
+}
+
 /* Same seed, same batches: bit-identical parameters, also with 2 threads. */
 static void test_determinism(void **state)
 {
@@ -621,6 +867,10 @@ int main(void)
 		cmocka_unit_test(test_predict_and_inference_model),
 		cmocka_unit_test(test_grad_accumulation),
 		cmocka_unit_test(test_clip_and_nan_guard),
+		cmocka_unit_test(test_wide_embedding),
+		cmocka_unit_test(test_optimiser_guards),
+		cmocka_unit_test(test_train_step_clips),
+		cmocka_unit_test(test_reinit_is_fresh),
 		cmocka_unit_test(test_determinism),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
