@@ -1,12 +1,17 @@
 /* test_wordpiece.c - vocabulary loading and WordPiece tokenization on small
  * hand-made vocabularies: greedy longest match, whole-word [UNK], the word
  * length limit, literal special tokens, NFC option, bad UTF-8 offsets, the
- * text hash, framing and truncation sides, vocab.txt errors and line ends.
+ * text hash, framing and truncation sides, vocab.txt errors and line ends;
+ * pre-tokenisation on its own (character classes at every range edge,
+ * splitting, NFC after cleaning, the specials and their checks), so that
+ * it is tested where the shared golden files are absent.
  * The Hugging Face golden files are checked by test_wordpiece_golden.c.
  */
 #include "testutil.h"
 
 #include <fcntl.h>
+
+#include <utf8proc.h>
 
 #include "hash.h"
 #include "pretok.h"
@@ -253,6 +258,20 @@ static void test_char_classes(void **state)
 		{0x1f3ac, PRETOK_WORD},   {0x0306, PRETOK_WORD},    {0x0378, PRETOK_WORD},
 		{0x0439, PRETOK_WORD},    {'a', PRETOK_WORD},       {'7', PRETOK_WORD},
 		{0x3042, PRETOK_WORD},    {0xac00, PRETOK_WORD},    {0x10ffff, PRETOK_WORD},
+		/* the last and first code point of each CJK range, the other
+		 * ASCII punctuation, and the punctuation categories beyond
+		 * ASCII (the mutation audit: each bound could move, each
+		 * category go, without the tests above failing; the golden
+		 * files, when there, catch some) */
+		{0x4dbf, PRETOK_ISOLATE}, {0x2a6df, PRETOK_ISOLATE}, {0x2a700, PRETOK_ISOLATE},
+		{0x2b73f, PRETOK_ISOLATE}, {0x2b740, PRETOK_ISOLATE}, {0x2ceaf, PRETOK_ISOLATE},
+		{0xfaff, PRETOK_ISOLATE}, {0x2fa1f, PRETOK_ISOLATE}, {0x33ff, PRETOK_WORD},
+		{0x2ceb0, PRETOK_WORD},   {0x2fa20, PRETOK_WORD},   {':', PRETOK_ISOLATE},
+		{'<', PRETOK_ISOLATE},    {'=', PRETOK_ISOLATE},    {'>', PRETOK_ISOLATE},
+		{'@', PRETOK_ISOLATE},    {'|', PRETOK_ISOLATE},    {'/', PRETOK_ISOLATE},
+		{0x203f, PRETOK_ISOLATE}, /* Pc */ {0x3008, PRETOK_ISOLATE}, /* Ps */
+		{0x3009, PRETOK_ISOLATE}, /* Pe */ {0x00bb, PRETOK_ISOLATE}, /* Pf */
+		{0x2030, PRETOK_ISOLATE}, /* Po */ {0x2010, PRETOK_ISOLATE}, /* Pd */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (pretok_class(cases[i].cp) != cases[i].cls) {
@@ -260,6 +279,81 @@ static void test_char_classes(void **state)
 			       cases[i].cls);
 			fail();
 		}
+}
+
+/* ---- pretok_run itself ---- */
+
+/* Words of pretok_run as text: "w1|w2|<id>|..." (a special as <id>). */
+struct words {
+	char s[512];
+	size_t n;
+};
+static int word_cb(void *ctx, const uint32_t *cp, size_t n, int32_t special)
+{
+	struct words *w = ctx;
+	if (w->n)
+		w->s[w->n++] = '|';
+	if (!cp) {
+		w->n += (size_t)snprintf(w->s + w->n, sizeof(w->s) - w->n, "<%d>", special);
+		return 0;
+	}
+	if (n == 0)
+		w->n += (size_t)snprintf(w->s + w->n, sizeof(w->s) - w->n, "(empty)");
+	for (size_t i = 0; i < n; i++)
+		w->n += (size_t)utf8proc_encode_char((utf8proc_int32_t)cp[i],
+						     (utf8proc_uint8_t *)w->s + w->n);
+	w->s[w->n] = 0;
+	return 0;
+}
+static void words_are(struct pretok *p, const char *text, const char *want)
+{
+	struct words w = {{0}, 0};
+	assert_int_equal(pretok_run(p, text, strlen(text), word_cb, &w, NULL, NULL), 0);
+	if (strcmp(w.s, want))
+		fail_msg("'%s': words '%s', want '%s'", text, w.s, want);
+}
+
+/* The word splitting and the special tokens, without a vocabulary: no
+ * empty word before punctuation; NFC after cleaning (a dropped character
+ * between a letter and its combining mark does not stop them composing);
+ * a special after a '[' that is none; the first listed special wins where
+ * two match; pretok_init's checks of the specials. */
+static void test_pretok_words(void **state)
+{
+	struct pretok_special sp[3] = {{"[SEP]", 5, 3}, {"[AB]", 4, 7}, {"[AB]X", 5, 8}};
+	struct pretok p;
+	assert_int_equal(pretok_init(&p, 10, 0, sp, 3), 0);
+	words_are(&p, "a..b", "a|.|.|b");
+	words_are(&p, ".a. ,", ".|a|.|,");
+	words_are(&p, "x[[SEP]", "x|[|<3>");
+	words_are(&p, "[AB]X", "<7>|X");
+	pretok_free(&p);
+	assert_int_equal(pretok_init(&p, 10, 1, NULL, 0), 0);
+	words_are(&p, "\xd0\xb8\xe2\x80\x8b\xcc\x86 b", "\xd0\xb9|b"); /* и ZWSP breve: й */
+	pretok_free(&p);
+	/* specials: at most 15 bytes, starting with '[', at most 8 */
+	struct pretok_special bad[1] = {{"[ABCDEFGHIJKLMN", 16, 1}};
+	memcpy(bad[0].text, "[ABCDEFGHIJKLMNO", 16); /* 16 bytes, no NUL */
+	capture_begin();
+	assert_int_equal(pretok_init(&p, 10, 0, bad, 1), -1);
+	pretok_free(&p);
+	struct pretok_special nob[1] = {{"SEP]", 4, 1}};
+	assert_int_equal(pretok_init(&p, 10, 0, nob, 1), -1);
+	pretok_free(&p);
+	struct pretok_special many[PRETOK_MAX_SPECIALS + 1];
+	for (int i = 0; i <= PRETOK_MAX_SPECIALS; i++) {
+		memset(&many[i], 0, sizeof(many[i]));
+		many[i].len = (uint32_t)snprintf(many[i].text, sizeof(many[i].text), "[S%d]", i);
+		many[i].id = i;
+	}
+	assert_int_equal(pretok_init(&p, 10, 0, many, PRETOK_MAX_SPECIALS + 1), -1);
+	pretok_free(&p);
+	const char *msg = capture_end();
+	assert_non_null(strstr(msg, "must start with '['"));
+	assert_non_null(strstr(msg, "too many special tokens"));
+	assert_int_equal(pretok_init(&p, 10, 0, many, PRETOK_MAX_SPECIALS), 0);
+	words_are(&p, "[S7][S8]", "<7>|[|S8|]");
+	pretok_free(&p);
 }
 
 /* ---- framing ---- */
@@ -378,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_bad_utf8),
 		cmocka_unit_test(test_text_hash),
 		cmocka_unit_test(test_char_classes),
+		cmocka_unit_test(test_pretok_words),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_trunc_side_names),
 		cmocka_unit_test(test_vocab_errors),
