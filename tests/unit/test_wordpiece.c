@@ -429,12 +429,68 @@ static void test_vocab_errors(void **state)
 	vocab_fails("crlfblank.txt", "[UNK]\r\na\r\n\r\n", "crlfblank.txt:3: empty token");
 	vocab_fails("badutf.txt", "[UNK]\nab\xc3(\n", "badutf.txt:2: invalid UTF-8 at byte 3");
 	vocab_fails("nounk.txt", "a\nb\n", "nounk.txt: no [UNK] token");
+	/* a bad sequence that ends the token (the check stopped one short) */
+	vocab_fails("badend.txt", "[UNK]\nab\xc3\nc\n", "badend.txt:2: invalid UTF-8 at byte 3");
 	capture_begin();
 	struct vocab *v = vocab_load(test_path("does-not-exist.txt"));
 	const char *msg = capture_end();
 	assert_null(v);
 	assert_non_null(strstr(msg, "cannot open"));
 	assert_non_null(strstr(msg, "does-not-exist.txt"));
+	/* a folder: said so, not "cannot read" */
+	capture_begin();
+	v = vocab_load(test_tmpdir());
+	msg = capture_end();
+	assert_null(v);
+	assert_non_null(strstr(msg, "is not a regular file"));
+}
+
+/* A larger vocabulary, in which code points repeat under many parents:
+ * every three-letter token of 16 letters and its "##" continuation.  Each
+ * token is found by vocab_id and by WordPiece as itself (a trie edge taken
+ * for another parent's, or a slot of the string table missed, shows here
+ * and not in the small vocabularies above); ids past the last have no
+ * token; a "#" token without any "##" piece is a plain token. */
+static void test_vocab_many(void **state)
+{
+	enum { L = 16, N = L * L * L };
+	size_t cap = 16 + (size_t)N * 14, n = 0;
+	char *text = malloc(cap);
+	n += (size_t)snprintf(text, cap, "[PAD]\n[UNK]\n#\n");
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < N; i++)
+			n += (size_t)snprintf(text + n, cap - n, "%s%c%c%c\n", k ? "##" : "",
+					      'a' + i / (L * L), 'a' + i / L % L, 'a' + i % L);
+	struct vocab *v = vocab_from("many.txt", text);
+	assert_non_null(v);
+	assert_int_equal(vocab_size(v), 3 + 2 * N);
+	assert_null(vocab_token(v, vocab_size(v)));
+	struct wordpiece *wp = wordpiece_new(v, NULL);
+	assert_non_null(wp);
+	for (uint32_t id = 0; id < vocab_size(v); id++) {
+		const char *t = vocab_token(v, id);
+		assert_int_equal(vocab_id(v, t, strlen(t)), (int32_t)id);
+	}
+	for (int i = 0; i < N; i++) {
+		int j = N - 1 - i;
+		char w[8] = {(char)('a' + i / (L * L)), (char)('a' + i / L % L), (char)('a' + i % L),
+			     (char)('a' + j / (L * L)), (char)('a' + j / L % L), (char)('a' + j % L), 0};
+		uint32_t want[2] = {3 + (uint32_t)i, 3 + N + (uint32_t)j};
+		encode_ok(wp, w, want, 2);
+	}
+	assert_int_equal(vocab_id(v, "##", 2), -1);
+	assert_int_equal(vocab_id(v, "ab", 2), -1);
+	wordpiece_free(wp);
+	vocab_free(v);
+	free(text);
+	/* "#" and no continuation pieces */
+	v = vocab_from("hash.txt", "[UNK]\n#\nb\n");
+	assert_non_null(v);
+	wp = wordpiece_new(v, NULL);
+	assert_non_null(wp);
+	encode_ok(wp, "# b#", (uint32_t[]){1, 2, 1}, 3);
+	wordpiece_free(wp);
+	vocab_free(v);
 }
 
 static void test_vocab_line_ends(void **state)
@@ -477,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_trunc_side_names),
 		cmocka_unit_test(test_vocab_errors),
 		cmocka_unit_test(test_vocab_line_ends),
+		cmocka_unit_test(test_vocab_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
