@@ -235,6 +235,67 @@ static void test_rng_recorded(void **state)
 	assert_true(fabs(s2 / 200000 - 1) < 0.02);
 }
 
+/* rng_below is unbiased where a plain multiply-shift is not: for n =
+ * 3 * 2^62 the product maps 4 inputs onto 3 values, one of them twice,
+ * so without Lemire's rejection v % 3 == 0 comes half the time, not a
+ * third.  The shuffle reaches every permutation of 3 (Sattolo's variant
+ * reaches only the 2 cycles) and swaps the first two elements too; seed2
+ * streams differ from each other, from rng_seed's and from another seed's
+ * (7's stream 1 is not 8's stream 0); rng_zipf follows its power law. */
+static void test_rng_below_shuffle_zipf(void **state)
+{
+	struct rng r;
+	rng_seed(&r, 99);
+	const uint64_t n = 3ULL << 62;
+	int zero = 0;
+	for (int i = 0; i < 6000; i++) {
+		uint64_t v = rng_below(&r, n);
+		assert_true(v < n);
+		zero += v % 3 == 0;
+	}
+	assert_true(zero > 1800 && zero < 2200); /* 2000 expected, 3000 if biased */
+	int seen[6] = {0}, swapped = 0;
+	for (int i = 0; i < 600; i++) {
+		uint32_t a[3] = {0, 1, 2}, b[2] = {0, 1};
+		rng_shuffle_u32(&r, a, 3);
+		seen[a[0] * 2 + (a[1] > a[2])]++;
+		rng_shuffle_u32(&r, b, 2);
+		swapped += b[0] == 1;
+	}
+	for (int k = 0; k < 6; k++)
+		assert_true(seen[k] > 50); /* 100 each expected */
+	assert_true(swapped > 240 && swapped < 360);
+	struct rng s1, s2, s0;
+	rng_seed2(&s1, 7, 1);
+	rng_seed2(&s2, 7, 2);
+	rng_seed(&s0, 7);
+	uint64_t x1 = rng_next(&s1), x2 = rng_next(&s2), x0 = rng_next(&s0);
+	assert_true(x1 != x2 && x1 != x0 && x2 != x0);
+	rng_seed2(&s1, 7, 1);
+	assert_true(rng_next(&s1) == x1);
+	/* recorded (an independent implementation of rng.h's recipe): every
+	 * epoch's batch order comes from it, and resuming a run relies on it */
+	assert_true(x1 == 0x16cd47cafa1617c5ULL);
+	rng_seed2(&s2, 8, 0); /* not seed 7's next stream */
+	assert_true(rng_next(&s2) != x1);
+	/* zipf: the power law x^-s on [1, 100], floored: P(rank 1) is
+	 * (1 - 2^-0.5) / (1 - 100^-0.5) = 0.3254 for s 1.5, ln 2 / ln 100 =
+	 * 0.1505 for s 1; ranks reach the top of the range */
+	const double s_[2] = {1.5, 1.0}, p1[2] = {0.3254, 0.1505};
+	for (int k = 0; k < 2; k++) {
+		int ones = 0;
+		uint32_t top = 0;
+		for (int i = 0; i < 5000; i++) {
+			uint32_t z = rng_zipf(&r, s_[k], 100);
+			assert_true(z >= 1 && z <= 100);
+			ones += z == 1;
+			top = z > top ? z : top;
+		}
+		assert_close(ones / 5000.0, p1[k], 0.025);
+		assert_true(top > 60);
+	}
+}
+
 static void test_init_distributions(void **state)
 {
 	struct rnn_config c = {.cell = RNN_CELL_GRU, .task = RNN_TASK_CLASSIFY, .vocab = 2000,
@@ -858,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_layout_names_and_shapes),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_rng_recorded),
+		cmocka_unit_test(test_rng_below_shuffle_zipf),
 		cmocka_unit_test(test_init_distributions),
 		cmocka_unit_test(test_batch_errors),
 		cmocka_unit_test(test_padding_invariance),
