@@ -847,8 +847,12 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 	int version = 0;
 	if (read_meta(f, CKPT_FORMAT, 1, CKPT_VERSION, meta, &version))
 		goto fail;
-	if (h5_attr_read_str(f, "fingerprint", &s) || strlen(s) != 16)
+	if (h5_attr_read_str(f, "fingerprint", &s))
 		goto fail;
+	if (strlen(s) != 16) {
+		file_error(f, "bad attribute 'fingerprint' (%zu characters, not 16)", strlen(s));
+		goto fail;
+	}
 	memcpy(st->fingerprint, s, 17);
 	free(s);
 	s = NULL;
@@ -857,8 +861,12 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 	    h5_attr_read_int(f, "adam_step", &v))
 		goto fail;
 	st->adam_step = (long)v;
-	if (h5_attr_read_str(f, "seed", &s) || parse_hex64(s, &st->seed))
+	if (h5_attr_read_str(f, "seed", &s))
 		goto fail;
+	if (parse_hex64(s, &st->seed)) {
+		file_error(f, "bad attribute 'seed'");
+		goto fail;
+	}
 	free(s);
 	s = NULL;
 	if (h5_attr_read_double(f, "best_metric", &st->best_metric) ||

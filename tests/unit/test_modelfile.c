@@ -560,6 +560,7 @@ static void short_fingerprint(hid_t f)
 {
 	assert_int_equal(h5_attr_write_str(f, "fingerprint", "0011223344"), 0);
 }
+static void bad_seed(hid_t f) { assert_int_equal(h5_attr_write_str(f, "seed", "not a seed"), 0); }
 static void no_adam_v(hid_t f) { assert_true(H5Ldelete(f, "adam_v", H5P_DEFAULT) >= 0); }
 static void epoch0(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch", 0), 0); }
 static void neg_epoch(hid_t f) { assert_int_equal(h5_attr_write_int(f, "epoch", -1), 0); }
@@ -596,7 +597,7 @@ static void test_checkpoint_position(void **state)
 	const char *txt;
 	void (*bad[])(hid_t) = {past_the_end, nan_sum, no_position, version3, neg_batch,
 				right_past_seqs, batches_no_seqs, seqs_no_batches, neg_norm_sum,
-				neg_seconds, short_fingerprint, no_adam_v, neg_epoch};
+				neg_seconds, short_fingerprint, bad_seed, no_adam_v, neg_epoch};
 	const char *want[] = {
 		"past the epoch's 10 batches",
 		"not finite",
@@ -608,7 +609,8 @@ static void test_checkpoint_position(void **state)
 		"inconsistent epoch position (0 batches, 112 sequences, 60 right)",
 		"a running sum is negative or not finite",
 		"a running sum is negative or not finite",
-		"cannot read checkpoint",
+		"bad attribute 'fingerprint' (10 characters, not 16)",
+		"bad attribute 'seed'",
 		"no group 'adam_v'",
 		"attribute 'epoch' is -1, outside 0..2147483647",
 	};
