@@ -281,7 +281,7 @@ rc=0
 	fail "train --task regress --vocab: exit $rc, $(cat "$tmp/usage.err")"
 # an empty path (an unset variable) is bad usage before any training, not
 # a failed rename after the last epoch
-for opt in model log summary checkpoint; do
+for opt in model log summary checkpoint vocab data; do
 	rc=0
 	train --epochs 1 --model "$tmp/e.h5" --log "$tmp/e.log" --summary "$tmp/e.json" \
 		--checkpoint "$tmp/e.ckpt.h5" --"$opt" '' 2>"$tmp/empty.err" || rc=$?
@@ -289,6 +289,48 @@ for opt in model log summary checkpoint; do
 		fail "--$opt '': exit $rc, $(cat "$tmp/empty.err")"
 	[ ! -e "$tmp/e.log" ] || fail "--$opt '': trained anyway"
 done
+# --sparse-embedding and --dense-embedding together are bad usage
+rc=0
+train --epochs 1 --model "$tmp/e.h5" --log "$tmp/e.log" --summary "$tmp/e.json" --no-checkpoint \
+	--sparse-embedding --dense-embedding 2>"$tmp/usage.err" || rc=$?
+[ $rc -eq 2 ] && grep -q -- "--sparse-embedding and --dense-embedding exclude each other" \
+	"$tmp/usage.err" && [ ! -e "$tmp/e.log" ] ||
+	fail "--sparse-embedding --dense-embedding: exit $rc, $(cat "$tmp/usage.err")"
+# every option reaches the run (train.json's config says what was run),
+# and --no-checkpoint writes none, not even where --checkpoint points
+mkdir "$tmp/o"
+train --epochs 1 --cell lstm --bidirectional --optimizer adamw --weight-decay 0.25 --clip 0.5 \
+	--seed 7 --patience 0 --threads 0 --dense-embedding --model "$tmp/o/m.h5" \
+	--log "$tmp/o/log.jsonl" --summary "$tmp/o/train.json" --checkpoint "$tmp/o/ck.h5" \
+	--no-checkpoint --quiet
+for k in '"cell": "lstm"' '"bidirectional": true' '"optimizer": "adamw"' '"weight_decay": 0.25' \
+	'"clip": 0.5' '"seed": 7' '"patience": 0' '"sparse_embedding": false' \
+	"\"threads\": $(getconf _NPROCESSORS_ONLN)"; do
+	has "$tmp/o/train.json" "$k"
+done
+[ ! -e "$tmp/o/ck.h5" ] || fail "--no-checkpoint wrote the checkpoint"
+# --preset notebook: the notebook's values where no option is given
+# (--cell as a separate word, --pool=X as one), the options where one is
+"$BIN/train" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --preset notebook --epochs 1 \
+	--cell gru --pool=max --model "$tmp/o/nb.h5" --log "$tmp/o/nb.jsonl" \
+	--summary "$tmp/o/nb.json" --no-checkpoint --progress none --quiet
+for k in '"preset": "notebook"' '"cell": "gru"' '"pooling": "max"' '"epochs": 1' '"embed": 256' \
+	'"hidden": 128' '"layers": 1' '"batch": 32' '"lr": 0.001'; do
+	has "$tmp/o/nb.json" "$k"
+done
+# a rebuilt trainer (here: the binary with one byte more) does not resume
+# the old one's checkpoint: the run starts over
+cp "$BIN/train" "$tmp/o/train2"
+printf x >>"$tmp/o/train2"
+train --epochs 1 --model "$tmp/o/rb.h5" --log "$tmp/o/rb.jsonl" --summary "$tmp/o/rb.json" \
+	--checkpoint "$tmp/o/rb.ckpt.h5" --quiet
+"$tmp/o/train2" --data "$A/dataset.h5" --vocab "$A/vocab.txt" --embed 16 --hidden 16 --batch 16 \
+	--lr 0.01 --pool mean --progress none --epochs 2 --model "$tmp/o/rb.h5" \
+	--log "$tmp/o/rb.jsonl" --summary "$tmp/o/rb.json" --checkpoint "$tmp/o/rb.ckpt.h5" \
+	--resume 2>"$tmp/o/rb.err"
+grep -q "checkpoint '$tmp/o/rb.ckpt.h5' is of another run (program=" "$tmp/o/rb.err" &&
+	has "$tmp/o/rb.json" '"resumed_from_epoch": null' ||
+	fail "a rebuilt train resumed the old one's run: $(cat "$tmp/o/rb.err")"
 # (without a device; tests/e2e/device_cli.sh has the details)
 if ! grep -q '"device": "cuda"' "$A/train.json"; then
 	rc=0; "$BIN/train" --data "$A/dataset.h5" --device cuda 2>"$tmp/cuda.err" || rc=$?

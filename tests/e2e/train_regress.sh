@@ -18,6 +18,11 @@ train --epochs 4 --model "$tmp/m.h5" --log "$tmp/log.jsonl" --summary "$tmp/trai
 grep -q '"accuracy": null' "$tmp/log.jsonl" || fail "log: accuracy should be null"
 grep -q '"task": "regress"' "$tmp/train.json" || fail "train.json task"
 grep -q '"window": 24' "$tmp/train.json" || fail "train.json window"
+# a forecast reads the end of its window: --pool last unless one is given
+grep -q '"pooling": "last"' "$tmp/train.json" || fail "train.json pooling: not last"
+train --epochs 1 --pool mean --model "$tmp/pm.h5" --log "$tmp/pm.jsonl" --summary "$tmp/pm.json" \
+	--no-checkpoint
+grep -q '"pooling": "mean"' "$tmp/pm.json" || fail "train --task regress --pool mean: not mean"
 h5dump -A "$tmp/m.h5" >"$tmp/attrs.txt"
 for a in norm_mean norm_std window horizon source; do
 	grep -q "ATTRIBUTE \"$a\"" "$tmp/attrs.txt" || fail "model lacks attribute $a"
