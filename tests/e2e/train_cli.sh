@@ -370,6 +370,15 @@ rc=0
 	--quiet 2>"$tmp/miss.err" || rc=$?
 [ $rc -eq 1 ] && grep -q "'$tmp/missing.h5': no such file; re-run 'make " "$tmp/miss.err" &&
 	! grep -q "integrity" "$tmp/miss.err" || fail "evaluate on a missing file: exit $rc, $(cat "$tmp/miss.err")"
+# --dump '' is bad usage (an unset variable), and --data means nothing
+# with --dump: '' there is accepted
+rc=0
+"$BIN/evaluate" --model "$A/model.h5" --dump '' --metrics "$tmp/k-m.json" --quiet \
+	2>"$tmp/miss.err" || rc=$?
+[ $rc -eq 2 ] && grep -q -- "--dump: empty file name" "$tmp/miss.err" ||
+	fail "evaluate --dump '': exit $rc, $(cat "$tmp/miss.err")"
+"$BIN/evaluate" --model "$A/model.h5" --dump "$tmp/odd.jsonl" --data '' --metrics "$tmp/k-m.json" \
+	--predictions '' --quiet 2>/dev/null || fail "evaluate --dump with --data '': exit $?"
 rc=0; "$BIN/evaluate" --split nonsense 2>/dev/null || rc=$?
 [ $rc -eq 2 ] || fail "evaluate --split nonsense: exit $rc"
 # --vocab and --labels shape how a raw dump is read: without --dump they

@@ -60,6 +60,28 @@ done
 # --predictions '' (no predictions file) is what regress does: accepted
 "$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" --metrics "$tmp/e-m.json" \
 	--predictions '' --quiet || fail "evaluate --task regress --predictions '': exit $?"
+# --task regress scores the test split of the time-series dataset: another
+# split or a dump is bad usage (exit 2, nothing written); --season is a
+# regression option, --season 0 included
+for opt in "--split validation" "--dump $tmp/x.jsonl"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" \
+		--metrics "$tmp/u-m.json" --quiet $opt 2>"$tmp/e4" || rc=$?
+	[ $rc -eq 2 ] && grep -q -- "--task regress evaluates the test split" "$tmp/e4" &&
+		[ ! -e "$tmp/u-m.json" ] || fail "evaluate --task regress $opt: exit $rc, $(cat "$tmp/e4")"
+done
+rc=0
+"$BIN/evaluate" --model "$tmp/m.h5" --data "$tmp/ts.h5" --metrics "$tmp/u-m.json" --season 0 \
+	--quiet 2>"$tmp/e4" || rc=$?
+[ $rc -eq 2 ] && grep -q -- "--season goes with --task regress" "$tmp/e4" ||
+	fail "evaluate --season 0 without --task regress: exit $rc, $(cat "$tmp/e4")"
+# a failed regression evaluation exits 1 without metrics
+rc=0
+"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/missing.h5" \
+	--metrics "$tmp/u-m.json" --quiet 2>"$tmp/e4" || rc=$?
+[ $rc -eq 1 ] && [ ! -e "$tmp/u-m.json" ] ||
+	fail "evaluate --task regress on a missing dataset: exit $rc, $(cat "$tmp/e4")"
 rc=0; train --epochs 1 --task classify --model "$tmp/x.h5" --no-checkpoint 2>"$tmp/e2" || rc=$?
 [ $rc -eq 1 ] && grep -q "ts.h5" "$tmp/e2" || fail "classify training on a time-series file"
 rm -rf "$tmp"
