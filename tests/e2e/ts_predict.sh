@@ -158,6 +158,9 @@ expect 1 "$tmp/bad.csv:21: 'x' in column 'Value' is not a number" P --csv "$tmp/
 expect 1 "no column 'Passengers'" P --csv "$tmp/s.csv" --column Passengers
 [ -s "$tmp/out" ] && fail "a refused run printed a forecast"
 expect 1 "--vocab applies to review classifiers" P --vocab x.txt 1 2 3
+expect 1 "is a time-series model: --logits applies to review classifiers" P --jsonl --logits 1 2 3
+# a model that cannot be read is a failure (exit 1), not bad usage
+expect 1 "$tmp/missing.h5" "$BIN/predict" --model "$tmp/missing.h5" 1 2 3
 
 # a review classifier (the demo dump, one tiny epoch) given numbers
 DEMO=${RNNPIPE_TOP:-$PWD}/data/demo/reviews-2026-10.jsonl
