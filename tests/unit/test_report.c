@@ -131,6 +131,11 @@ static void test_html_escape(void **state)
 	b.len = 0;
 	sbuf_html(&b, "abc<", 3); /* only n bytes */
 	assert_string_equal(sbuf_str(&b), "abc");
+	b.len = 0;
+	/* U+0000-U+001F, DEL and the C1 controls U+0080-U+009F become spaces;
+	 * U+00A0 (no-break space), the first character after them, stays */
+	sbuf_html(&b, "a\x1f" "b\x7f" "c\xc2\x9f" "d\xc2\xa0" "e", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "a b c d\xc2\xa0" "e");
 	sbuf_free(&b);
 }
 
@@ -150,6 +155,10 @@ static void test_md_escape(void **state)
 	sbuf_md(&b, "see http://x.io, WWW.y.org or me@z.com: ok. 10:30", (size_t)-1);
 	assert_string_equal(sbuf_str(&b),
 			    "see http\\://x.io, WWW\\.y.org or me\\@z.com: ok. 10:30");
+	b.len = 0;
+	/* also "www." as the first bytes of a text, and "://" as its last */
+	sbuf_md(&b, "www.x.io and ftp://", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "www\\.x.io and ftp\\://");
 	b.len = 0;
 	sbuf_html(&b, "http://x.io www.y.org a@b.c", (size_t)-1); /* HTML: as is */
 	assert_string_equal(sbuf_str(&b), "http://x.io www.y.org a@b.c");
