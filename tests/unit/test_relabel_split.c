@@ -349,6 +349,7 @@ static void test_split_named_wins(void **state)
 	make_labelled(p, "named", 1000, 4); /* every 4th names "test" */
 	json_t *st = NULL;
 	assert_int_equal(run_split("named", &p, 1, 0, &st), 0);
+	assert_true(json_is_true(json_object_get(st, "named_splits_honoured")));
 	json_t *test = json_object_get(json_object_get(st, "splits"), "test");
 	assert_int_equal(jint(test, "named", NULL), 250);
 	assert_true(jint(test, "n", NULL) >= 250);
@@ -364,10 +365,54 @@ static void test_split_named_wins(void **state)
 
 	/* --ignore-named: placed by hash alone */
 	assert_int_equal(run_split("ignored", &p, 1, 1, &st), 0);
+	assert_true(json_is_false(json_object_get(st, "named_splits_honoured")));
 	test = json_object_get(json_object_get(st, "splits"), "test");
 	assert_int_equal(jint(test, "named", NULL), 0);
 	assert_true(jint(test, "n", NULL) < 200);
 	json_decref(st);
+}
+
+/* A run that fails says so in its stats ("status": "failed"): an output
+ * that cannot be created (under a regular file), and one that cannot be
+ * committed (its name is a folder, found only at the rename). */
+static void test_split_failed_stats(void **state)
+{
+	const char *p = strdup(test_path("fs.tok"));
+	make_labelled(p, "fs", 100, 0);
+	for (int k = 0; k < 2; k++) {
+		struct splitter_opts o = {.fracs = {0.8, 0.1, 0.1}};
+		char *out[4] = {NULL};
+		for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
+			char name[64];
+			snprintf(name, sizeof(name), "fs%d-%s.tok", k, tok_split_name(s));
+			o.out[s] = out[s] = strdup(test_path(name));
+		}
+		if (k == 0) { /* fs0-test.tok is a file; the output goes under it */
+			FILE *f = fopen(out[SPLIT_TEST], "w");
+			assert_non_null(f);
+			fclose(f);
+			size_t n = strlen(out[SPLIT_TEST]) + 8;
+			char *under = malloc(n);
+			snprintf(under, n, "%s/x.tok", out[SPLIT_TEST]);
+			free(out[SPLIT_TEST]);
+			o.out[SPLIT_TEST] = out[SPLIT_TEST] = under;
+		} else { /* fs1-test.tok is a folder with a file in it */
+			assert_int_equal(mkdir(out[SPLIT_TEST], 0755), 0);
+			char inner[4200];
+			snprintf(inner, sizeof(inner), "%s/keep", out[SPLIT_TEST]);
+			FILE *f = fopen(inner, "w");
+			assert_non_null(f);
+			fclose(f);
+		}
+		json_t *st = NULL;
+		assert_int_equal(splitter_run(&p, 1, &o, &st), -1);
+		assert_non_null(st);
+		assert_string_equal(json_string_value(json_object_get(st, "status")), "failed");
+		json_decref(st);
+		for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++)
+			free(out[s]);
+	}
+	free((char *)p);
 }
 
 static void test_split_drops_repeats(void **state)
@@ -386,8 +431,9 @@ static void test_split_drops_repeats(void **state)
 }
 
 /* Named splits of all three kinds, unlabeled records, two inputs and
- * repeats: "mix" (300 records, record i names split 1 + i % 3, label -1
- * every 5th, else i % 2), "plain" (200, unnamed) and "plain" again (its
+ * repeats: "mix" (300 records, record i names split 1 + i % 3, every 5th
+ * unlabeled: label -1, or 2 (one past the labels, as a damaged file may
+ * carry), else i % 2), "plain" (200, unnamed) and "plain" again (its
  * first 50 texts: repeats, dropped).  Each named record is in the split it
  * named and counted as named; each record keeps its own input as source;
  * the stats' classes and fractions (of the 500 kept) match the files. */
@@ -407,7 +453,7 @@ static void test_split_named_all_kinds_and_stats(void **state)
 		char text[64];
 		snprintf(text, sizeof(text), "mix %d", i);
 		uint32_t ids[3] = {2, 5, 3};
-		int label = i % 5 == 4 ? -1 : i % 2;
+		int label = i % 5 == 4 ? (i % 10 == 4 ? -1 : 2) : i % 2;
 		const char *raw = label < 0 ? "meh" : label ? "positive" : "negative";
 		struct tokrec rec = {
 			.hash = hash64(text, strlen(text)), .label = label,
@@ -444,7 +490,7 @@ static void test_split_named_all_kinds_and_stats(void **state)
 		long n = 0, cls[3] = {0}; /* negative, positive, unlabeled */
 		while (tokreader_next(r, &rec) == 1) {
 			n++;
-			cls[rec.label < 0 ? 2 : rec.label]++;
+			cls[rec.label < 0 || rec.label > 1 ? 2 : rec.label]++;
 			assert_true(rec.source < (uint32_t)rm->n_sources);
 			const char *src = rm->sources[rec.source].name;
 			if (rec.text_len > 4 && !memcmp(rec.text, "mix ", 4)) {
@@ -486,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_split_fractions_and_no_overlap),
 		cmocka_unit_test(test_split_adding_moves_nothing),
 		cmocka_unit_test(test_split_named_wins),
+		cmocka_unit_test(test_split_failed_stats),
 		cmocka_unit_test(test_split_drops_repeats),
 		cmocka_unit_test(test_split_named_all_kinds_and_stats),
 	};
