@@ -81,6 +81,18 @@ run $L --ignore-named --output "$tmp/v5.txt" "$tmp/a.jsonl"
 expect_rc 2 "--ignore-named without --fractions"
 expect_err "--ignore-named needs --fractions"
 [ ! -e "$tmp/v5.txt" ] || fail "--ignore-named without --fractions wrote a vocabulary"
+# without --fractions, or with --ignore-named, no split is asked of a
+# record: its split field is not read, and a value split would not know
+# is no bad record
+printf '%s\n' '{"text": "кино фильм сюжет", "split": "holdout"}' \
+	'{"text": "финал музыка кино", "split": "train"}' >"$tmp/sp.jsonl"
+run $L --size 50 --output "$tmp/sp6.txt" --stats "$tmp/sp6.json" "$tmp/sp.jsonl"
+expect_rc 0 "learn-vocab on a dump with an unknown split"
+expect_json "$tmp/sp6.json" '[(x["ok"], x["bad"]) for x in d["dumps"]]' "[(2, 0)]"
+run $L --size 50 --fractions 80/10/10 --ignore-named --output "$tmp/sp7.txt" --stats "$tmp/sp7.json" \
+	"$tmp/sp.jsonl"
+expect_rc 0 "learn-vocab --ignore-named on a dump with an unknown split"
+expect_json "$tmp/sp7.json" '[(x["ok"] + x["not_train"], x["bad"]) for x in d["dumps"]]' "[(2, 0)]"
 # outputs that cannot be written fail before the dumps are read (the
 # vocabulary was learned and committed, then the stats failed, exit 1; an
 # unwritable vocabulary failed only after the learning)
