@@ -120,6 +120,26 @@ run $SP --ignore-named --fractions 100/0/0 --train "$tmp/s4/train.tok" \
 expect_json "$tmp/s4.json" '[d["splits"][s]["n"] for s in ("train", "validation", "test")]' "[2305, 0, 0]"
 run $SP --train "$tmp/same.tok" --validation "$tmp/same.tok" "$tmp/merged3.tok"
 expect_rc 2 "split to one file twice"
+run $SP --train "$tmp/s8/train.tok" --validation "$tmp/same.tok" --test "$tmp/same.tok" \
+	"$tmp/merged3.tok"
+expect_rc 2 "split to one file twice (validation and test)"
+expect_err "must be three different files"
+for bad in 80/10 80/10/5 80/-10/30 x/y/z; do
+	run $SP --fractions "$bad" --train "$tmp/s8/train.tok" --validation "$tmp/s8/validation.tok" \
+		--test "$tmp/s8/test.tok" "$tmp/merged3.tok"
+	expect_rc 2 "split --fractions $bad"
+done
+[ ! -e "$tmp/s8" ] || fail "a refused split wrote: $(ls "$tmp/s8")"
+# an output (the stats, a split) that is an input of the run is refused,
+# and the input is left as it was
+cp "$tmp/merged3.tok" "$tmp/in3.tok"
+for opt in --stats --test; do
+	run $SP --train "$tmp/s8/train.tok" --validation "$tmp/s8/validation.tok" \
+		--test "$tmp/s8/test.tok" "$opt" "$tmp/./in3.tok" "$tmp/in3.tok"
+	expect_rc 1 "split $opt naming its input"
+	expect_err "is an input of this run"
+	cmp "$tmp/merged3.tok" "$tmp/in3.tok" || fail "split $opt naming its input replaced it"
+done
 # the same file under two spellings (or through a symlinked folder) shared
 # one temporary name: two writers interleaved in it, and a file with no
 # trailer was left under the final name.  Refused before anything is written.
