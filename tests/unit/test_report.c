@@ -361,6 +361,15 @@ static void test_metrics_checks(void **state)
 	json_t *m;
 	const char *p = test_path("metrics.json");
 	assert_int_equal(report_load_metrics(test_path("absent.json"), &m), 1);
+	/* a path through a regular file (ENOTDIR) is absent too, not an error */
+	write_file(p, "{}", 2);
+	assert_int_equal(report_load_metrics(test_path("metrics.json/m.json"), &m), 1);
+	/* the ends of a range are in it: accuracy and macro F1 of 1 */
+	const char *perfect = "{\"n\": 2, \"accuracy\": 1, \"macro_f1\": 1.0, \"roc_auc\": 1, "
+			      "\"confusion_matrix\": [[1, 0], [0, 1]]}";
+	write_file(p, perfect, strlen(perfect));
+	assert_int_equal(report_load_metrics(p, &m), 0);
+	json_decref(m);
 	const char *good = "{\"n\": 4, \"accuracy\": 0.5, \"macro_f1\": 0.5, "
 			   "\"confusion_matrix\": [[1, 1], [1, 1]]}";
 	write_file(p, good, strlen(good));
@@ -413,6 +422,13 @@ static void test_jsonl_and_tsv_checks(void **state)
 	assert_int_equal(n, 2);
 	assert_true(isnan(e[0].val_loss) && e[1].loss == 0.5);
 	free(e);
+	/* epoch 0 is a whole number too */
+	const char *zero = "{\"epoch\": 0, \"accuracy\": 1}\n";
+	write_file(p, zero, strlen(zero));
+	assert_int_equal(report_load_train_log(p, &e, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(e[0].epoch == 0 && e[0].accuracy == 1);
+	free(e);
 	const char *bad = "{\"epoch\": 1}\n{\"epoch\": \"two\"}\n";
 	write_file(p, bad, strlen(bad));
 	assert_int_equal(report_load_train_log(p, &e, &n), -1);
@@ -422,12 +438,14 @@ static void test_jsonl_and_tsv_checks(void **state)
 	int k;
 	const char *tsv = test_path("pred.tsv");
 	const char *ok = "hash\tlabel\tpredicted\tprob_neg\tprob_pos\n"
-			 "00000000000000ff\tpos\tneg\t0.6\t0.4\n";
+			 "00000000000000ff\tpos\tneg\t0.6\t0.4\n"
+			 "00000000000000fe\tneg\tneg\t1\t0\n"; /* both ends of [0, 1] */
 	write_file(tsv, ok, strlen(ok));
 	assert_int_equal(report_load_predictions(tsv, &r, &n, labels, &k), 0);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 2);
 	assert_int_equal(k, 2);
 	assert_true(r[0].hash == 0xff && r[0].label == 1 && r[0].predicted == 0);
+	assert_true(r[1].prob[0] == 1 && r[1].prob[1] == 0);
 	free(r);
 	for (int i = 0; i < k; i++)
 		free(labels[i]);
@@ -438,6 +456,15 @@ static void test_jsonl_and_tsv_checks(void **state)
 		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6\n",
 		"id\tlabel\tpredicted\tprob_neg\tprob_pos\n",
 		"",
+		/* 17 hex digits; a blank line before the header; one prob_
+		 * column; a row with more fields than the header; a file of
+		 * one blank line; a probability with a tail */
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n000000000000000ff\tpos\tneg\t0.6\t0.4\n",
+		"\nhash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6\t0.4\n",
+		"hash\tlabel\tpredicted\tprob_pos\n00000000000000ff\tpos\tpos\t0.6\n",
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6\t0.4\t0\n",
+		"\n",
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6x\t0.4\n",
 	};
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
 		write_file(tsv, bads[i], strlen(bads[i]));
@@ -446,6 +473,24 @@ static void test_jsonl_and_tsv_checks(void **state)
 		for (int j = 0; j < k; j++)
 			free(labels[j]);
 	}
+}
+
+/* The promotion metric of a history line is the first it has of
+ * val_macro_f1, val_accuracy, best_val_loss, val_loss (scripts/retrain's
+ * PROMOTE_METRIC), not the last. */
+static void test_history_metric(void **state)
+{
+	struct history_row *h;
+	int n;
+	const char *p = test_path("history.jsonl");
+	const char *text = "{\"run\": \"r1\", \"val_loss\": 0.3, \"val_accuracy\": 0.9}\n";
+	write_file(p, text, strlen(text));
+	assert_int_equal(report_load_history(p, &h, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].metric, "val_accuracy");
+	assert_close(h[0].metric_value, 0.9, 0);
+	free(h[0].run);
+	free(h);
 }
 
 /* A report with nothing at all still renders, saying what is missing. */
@@ -701,6 +746,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_svg_parts),
 		cmocka_unit_test(test_metrics_checks),
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
+		cmocka_unit_test(test_history_metric),
 		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_load_numbers),
 		cmocka_unit_test(test_length_percentiles),
