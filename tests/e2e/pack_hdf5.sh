@@ -71,10 +71,27 @@ grep -qF "'$tmp/wide/train.tok': rows of 1048576 ids (max_len) make chunks of 10
 grep -q "H5D\|chunk size must be" "$tmp/wide.err" && fail "chunks over 4 GiB: a raw HDF5 message"
 [ ! -e "$tmp/wide/dataset.h5" ] || fail "chunks over 4 GiB: left dataset.h5"
 
+# split files tokenized without truncation (max_len 0): the rows are as
+# wide as the longest review of all the splits
+"$BIN/synth-tok" --count 50 --split train --seed 3 --max-len 0 --len-mu 3 "$tmp/ml0/train.tok"
+"$BIN/synth-tok" --count 20 --split test --seed 4 --max-len 0 --len-mu 3 "$tmp/ml0/test.tok"
+w=$("$BIN/tok-dump" --no-text --no-ids "$tmp"/ml0/*.tok | sed 's/.*"n_full":\([0-9]*\).*/\1/' |
+	sort -n | tail -1)
+[ "$w" -gt 2 ] || fail "max_len 0 inputs: longest row $w"
+"$BIN/pack-hdf5" --quiet --out "$tmp/ml0/dataset.h5" "$tmp"/ml0/{test,train}.tok
+h5dump -H "$tmp/ml0/dataset.h5" | grep -qF "SIMPLE { ( 50, $w ) / ( 50, $w ) }" ||
+	fail "max_len 0: train rows are not $w wide: $(h5dump -H "$tmp/ml0/dataset.h5" | grep SIMPLE)"
+
 # bad usage exits 2
 rc=0
 "$BIN/pack-hdf5" --out "$tmp/x.h5" "$tmp/split/train.tok" "$tmp/split/train.tok" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "the same split twice: exit $rc, expected 2"
+cp "$tmp/split/train.tok" "$tmp/split/extra.tok"
+rc=0
+"$BIN/pack-hdf5" --out "$tmp/x.h5" "$tmp/split/extra.tok" 2>"$tmp/x.err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q "the file name must say its split" "$tmp/x.err" ||
+	fail "a file name without a split: exit $rc, $(cat "$tmp/x.err")"
+[ ! -e "$tmp/x.h5" ] || fail "a file name without a split: wrote the dataset"
 rc=0
 "$BIN/pack-hdf5" --deflate 11 "$tmp/split/train.tok" 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "--deflate 11: exit $rc, expected 2"
