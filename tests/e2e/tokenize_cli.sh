@@ -194,6 +194,33 @@ for opt in text-field label-field split-field output out-dir stats vocab; do
 	expect_err "--$opt: empty $what"
 	[ ! -e "$tmp/e.tok" ] || fail "--$opt '' wrote a token file"
 done
+run $T --output "$tmp/e.tok" --split-field '' "$tmp/a.jsonl"
+expect_err "--split-field: empty field name ('none' ignores a split field)"
+# --output and --out-dir together, --output with two dumps, and two dumps
+# --out-dir would write to one file are bad usage, before anything is read
+mkdir -p "$tmp/x" "$tmp/y"
+cp "$tmp/a.jsonl" "$tmp/x/a.jsonl"
+cp "$tmp/a.jsonl" "$tmp/y/a.jsonl"
+run $T --output "$tmp/u.tok" --out-dir "$tmp/u" "$tmp/a.jsonl"
+expect_rc 2 "--output with --out-dir"
+expect_err "give --output or --out-dir, not both"
+run $T --output "$tmp/u.tok" "$tmp/x/a.jsonl" "$tmp/y/a.jsonl"
+expect_rc 2 "--output with two dumps"
+expect_err "--output takes one dump; use --out-dir for 2"
+run $T --out-dir "$tmp/u" "$tmp/x/a.jsonl" "$tmp/y/a.jsonl"
+expect_rc 2 "--out-dir with two dumps of one name"
+expect_err "'$tmp/x/a.jsonl' and '$tmp/y/a.jsonl' would both write '$tmp/u/a.tok'"
+[ ! -e "$tmp/u.tok" ] && [ ! -e "$tmp/u" ] || fail "refused tokenize runs wrote output"
+# --print-ids reads texts only, unless a label field is named: then a
+# record without it is bad (and not printed)
+printf '%s\n' '{"text": "a b", "label": "x"}' '{"text": "b a"}' >"$tmp/nl.jsonl"
+run $T --print-ids "$tmp/nl.jsonl"
+expect_rc 0 "--print-ids of a dump without labels"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "--print-ids: $(cat "$tmp/out")"
+run $T --print-ids --label-field label "$tmp/nl.jsonl"
+expect_rc 0 "--print-ids --label-field"
+[ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "--print-ids --label-field label: $(cat "$tmp/out")"
+expect_err "$tmp/nl.jsonl:2: "
 # bad records past --max-print: the count points to the stats file only
 # when there is one (it said "see the stats file" without --stats)
 run $T --max-print 0 --output "$tmp/mp.tok" "$tmp/many.jsonl"
