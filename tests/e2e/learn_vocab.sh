@@ -81,6 +81,9 @@ run $L --ignore-named --output "$tmp/v5.txt" "$tmp/a.jsonl"
 expect_rc 2 "--ignore-named without --fractions"
 expect_err "--ignore-named needs --fractions"
 [ ! -e "$tmp/v5.txt" ] || fail "--ignore-named without --fractions wrote a vocabulary"
+run $L --fractions 80/10 --output "$tmp/v5.txt" "$tmp/a.jsonl"
+expect_rc 2 "--fractions 80/10"
+[ ! -e "$tmp/v5.txt" ] || fail "--fractions 80/10 wrote a vocabulary"
 # without --fractions, or with --ignore-named, no split is asked of a
 # record: its split field is not read, and a value split would not know
 # is no bad record

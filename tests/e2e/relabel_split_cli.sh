@@ -178,6 +178,12 @@ expect_err "are the same file"
 cmp "$tmp/merged3.tok" "$tmp/s5/test.tok" || fail "split --stats naming an output: replaced"
 [ "$(ls "$tmp/s5")" = test.tok ] || fail "split --stats naming an output wrote: $(ls "$tmp/s5")"
 ls "$tmp" "$tmp/s5" | grep -q '\.tmp\.' && fail "a temporary file was left"
+# a label map that cannot be read is bad usage (exit 2), nothing written
+for map in bogus 'positive=' '=negative'; do
+	run $FR --labels "$map" --output "$tmp/lm.tok" "$tmp/tok/d1.tok"
+	expect_rc 2 "filter-relabel --labels '$map'"
+	[ ! -e "$tmp/lm.tok" ] || fail "filter-relabel --labels '$map' wrote"
+done
 # an empty path is bad usage, not a failure after the work (exit 1)
 for opt in output stats; do
 	run $FR "--$opt" '' "$tmp/tok/d1.tok"
