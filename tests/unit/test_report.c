@@ -385,6 +385,7 @@ static void test_metrics_checks(void **state)
 		"\"roc\": {\"fpr\": [0, 1], \"tpr\": [0]}}",
 		"{\"n\": 4, \"accuracy\": 0.5,",
 		"[1, 2]",
+		"{\"n\": 0, \"accuracy\": 0.5, \"macro_f1\": 0.5, \"confusion_matrix\": []}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		write_file(p, bad[i], strlen(bad[i]));
@@ -491,6 +492,59 @@ static void test_history_metric(void **state)
 	assert_close(h[0].metric_value, 0.9, 0);
 	free(h[0].run);
 	free(h);
+}
+
+/* report_load's choices: class names from predictions.tsv when there is
+ * no metrics.json; examples topped up with mistakes when too few reviews
+ * are right; train.json's "config" must be an object; split files must
+ * agree on max_len. */
+static void test_load_choices(void **state)
+{
+	const char *pred = test_path("choices.tsv");
+	/* 3 wrong, 1 right: 4 examples asked, 2 mistakes + 1 right, then a
+	 * third mistake in the place no right one could take */
+	const char *pt = "hash\tlabel\tpredicted\tprob_neg\tprob_pos\n"
+			 "0000000000000001\tneg\tpos\t0.1\t0.9\n"
+			 "0000000000000002\tneg\tpos\t0.2\t0.8\n"
+			 "0000000000000003\tpos\tneg\t0.7\t0.3\n"
+			 "0000000000000004\tpos\tpos\t0.4\t0.6\n";
+	write_file(pred, pt, strlen(pt));
+	struct report_inputs in = {.predictions = pred, .n_examples = 4, .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	assert_int_equal(d.n_classes, 2);
+	assert_string_equal(d.labels[0], "neg");
+	assert_string_equal(d.labels[1], "pos");
+	assert_int_equal(d.n_examples, 4);
+	int wrong = 0;
+	for (int i = 0; i < d.n_examples; i++)
+		wrong += d.examples[i].p.label != d.examples[i].p.predicted;
+	assert_int_equal(wrong, 3);
+	report_data_free(&d);
+
+	const char *tj = test_path("choices-train.json");
+	write_file(tj, "{\"config\": 5}", strlen("{\"config\": 5}"));
+	struct report_inputs in2 = {.train_json = tj, .n_examples = 4, .example_chars = 100};
+	assert_int_equal(report_load(&d, &in2), -1);
+	report_data_free(&d);
+
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", test_path_kept("choices-ml"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (int s = 0; s < 2; s++) {
+		struct tokmeta m;
+		fixture_meta(&m, s ? 20 : 10); /* train max_len 10, validation 20 */
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s.tok", dir, tok_split_name(s + 1));
+		struct tokwriter *w = tokwriter_open(path, &m);
+		assert_non_null(w);
+		assert_int_equal(add_rec(w, 7 + (uint64_t)s, 1, s + 1, 0, 1, 5, "x"), 0);
+		assert_int_equal(tokwriter_commit(w), 0);
+		tokmeta_free(&m);
+	}
+	struct report_inputs in3 = {.split_dir = dir, .n_examples = 4, .example_chars = 100};
+	assert_int_equal(report_load(&d, &in3), -1);
+	report_data_free(&d);
 }
 
 /* A report with nothing at all still renders, saying what is missing. */
@@ -747,6 +801,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_metrics_checks),
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
 		cmocka_unit_test(test_history_metric),
+		cmocka_unit_test(test_load_choices),
 		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_load_numbers),
 		cmocka_unit_test(test_length_percentiles),
