@@ -547,6 +547,78 @@ static void test_load_choices(void **state)
 	report_data_free(&d);
 }
 
+/* The HTML report of metrics.json text m, history.jsonl text h and
+ * train.json text t (NULL: none); the caller frees it. */
+static char *render_with(const char *m, const char *h, const char *t)
+{
+	const char *mp = test_path("rw-metrics.json"), *hp = test_path("rw-history.jsonl");
+	const char *tp = test_path("rw-train.json");
+	write_file(mp, m, strlen(m));
+	write_file(hp, h, strlen(h));
+	if (t)
+		write_file(tp, t, strlen(t));
+	struct report_inputs in = {.metrics = mp, .history = hp, .train_json = t ? tp : NULL,
+				   .n_examples = 4, .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	struct report_options opt = {.title = "t", .generated = 0};
+	struct report_output out;
+	assert_int_equal(report_render(&d, &in, &opt, &out), 0);
+	char *html = strdup(sbuf_str(&out.html));
+	report_output_free(&out);
+	report_data_free(&d);
+	return html;
+}
+
+/* Which history run is this one, and which is the model in service: a
+ * line is this run only when its numbers equal metrics.json's; a line
+ * with "promoted": null counts as promoted; a run id that is not of the
+ * retrain form is cut, not read as a date; the model line spells the
+ * cell in capitals, layers and direction. */
+static void test_render_history_baseline(void **state)
+{
+	const char *m = "{\"n\": 40, \"accuracy\": 0.9, \"macro_f1\": 0.9, "
+			"\"confusion_matrix\": [[18, 2], [2, 18]]}";
+	/* the last line's accuracy is 0.05 below this run's (its macro F1 and
+	 * n are this run's): another run, not this one */
+	char *h = render_with(m,
+			      "{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
+			      "\"promoted\": true}\n"
+			      "{\"run\": \"20261130T030012Q\", \"accuracy\": 0.85, \"macro_f1\": 0.9, "
+			      "\"n\": 40, \"promoted\": null}\n",
+			      "{\"config\": {\"cell\": \"lstm\", \"embed\": 8, \"hidden\": 4, "
+			      "\"layers\": 2, \"bidirectional\": true, \"max_len\": 16, "
+			      "\"vocab_size\": 100}}");
+	assert_null(strstr(h, "Not promoted"));
+	/* the baseline is the null-promoted line, its id cut to 14 characters */
+	assert_non_null(strstr(h, "accuracy vs last promoted run (20261130T03001)"));
+	assert_non_null(strstr(h, "+5.00 pp"));
+	assert_non_null(strstr(h, "bidirectional LSTM, embedding 8, hidden 4, 2 layers, max_len 16"));
+	/* every run promoted: no ringed (not promoted) points */
+	assert_null(strstr(h, "Ringed points"));
+	free(h);
+	/* the last line is this run (same numbers), promoted: the baseline is
+	 * the run before it */
+	h = render_with(m,
+			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
+			"\"promoted\": true}\n"
+			"{\"run\": \"b\", \"accuracy\": 0.9, \"macro_f1\": 0.9, \"n\": 40, "
+			"\"promoted\": true}\n",
+			NULL);
+	assert_non_null(strstr(h, "accuracy vs last promoted run (a)"));
+	assert_non_null(strstr(h, "+10.00 pp"));
+	free(h);
+	/* this run, "promoted": null (not known): no "Not promoted" banner */
+	h = render_with(m,
+			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
+			"\"promoted\": true}\n"
+			"{\"run\": \"b\", \"accuracy\": 0.9, \"macro_f1\": 0.9, \"n\": 40, "
+			"\"promoted\": null}\n",
+			NULL);
+	assert_null(strstr(h, "Not promoted"));
+	free(h);
+}
+
 /* A report with nothing at all still renders, saying what is missing. */
 static void test_render_empty(void **state)
 {
@@ -802,6 +874,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_jsonl_and_tsv_checks),
 		cmocka_unit_test(test_history_metric),
 		cmocka_unit_test(test_load_choices),
+		cmocka_unit_test(test_render_history_baseline),
 		cmocka_unit_test(test_render_empty),
 		cmocka_unit_test(test_load_numbers),
 		cmocka_unit_test(test_length_percentiles),
