@@ -228,6 +228,28 @@ for s in (">r000</td>", ">r015</td>", "</details>", "The last 30 runs of 46:", "
 assert h.count(">r015</td>") == 1
 PY
 
+# options that shape the output: --examples, --example-chars, the stem
+# of --md's SVG files; SOURCE_DATE_EPOCH=0 is a time, "12abc" is not
+"$BIN" "${full[@]}" --examples 2 --example-chars 20 --html "$T/opt/r.html" --md "$T/opt/a.md" \
+	--md-svg --quiet || fail "--examples 2 --example-chars 20: exit $?"
+grep -q 'Shown: the 1 most confident mistakes and 1 confident correct predictions' \
+	"$T/opt/r.html" || fail "--examples 2: not 1 mistake and 1 right"
+grep -qF 'Фильм отстой. Не сов …' "$T/opt/r.html" || fail "--example-chars 20: no 20-character review"
+[ -s "$T/opt/a-loss.svg" ] || fail "--md a.md --md-svg: no a-loss.svg ($(ls "$T/opt"))"
+SOURCE_DATE_EPOCH=0 "$BIN" "${full[@]}" --html "$T/opt/e0.html" --md "" --quiet ||
+	fail "SOURCE_DATE_EPOCH=0: exit $?"
+grep -q '1970-01-01 00:00 UTC' "$T/opt/e0.html" || fail "SOURCE_DATE_EPOCH=0: not 1970-01-01"
+SOURCE_DATE_EPOCH=12abc "$BIN" "${full[@]}" --html "$T/opt/ex.html" --md "" 2>"$T/opt/ex.err" ||
+	fail "SOURCE_DATE_EPOCH=12abc: exit $?"
+grep -q "SOURCE_DATE_EPOCH '12abc' is not a number; using the current time" "$T/opt/ex.err" ||
+	fail "SOURCE_DATE_EPOCH=12abc: $(cat "$T/opt/ex.err")"
+# --md-svg without a Markdown report writes no SVG file (it wrote
+# report-*.svg into the current folder)
+mkdir -p "$T/cwd"
+(cd "$T/cwd" && "$OLDPWD/$BIN" "${full[@]/#tests\//$OLDPWD/tests/}" --html "$T/opt/n.html" --md "" \
+	--md-svg --quiet) || fail "--md '' --md-svg: exit $?"
+[ -z "$(ls -A "$T/cwd")" ] || fail "--md '' --md-svg wrote: $(ls "$T/cwd")"
+
 # 4. malformed inputs: exit 1, the message names the file (and line)
 "$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
 rc=$?
