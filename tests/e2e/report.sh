@@ -47,7 +47,8 @@ $PY tests/e2e/report_check.py "$T/full/report.html" \
 	'40 reviews placed by a split their dump named' '>200 (62.5%)<' \
 	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;' \
 	'Фильм отстой. Не советую смотреть.' '2026-10-02T03:00:15Z' 'this run' \
-	'2025-11-30 00:00 UTC' || fail "full report: HTML check"
+	'2025-11-30 00:00 UTC' '<p>5 of 40 test reviews are misclassified' \
+	'style="width:66.67%;background' || fail "full report: HTML check"
 # a review that is one long word (a URL, "аааа...") wraps inside its column:
 # without a break-anywhere rule it widened the examples table past the page,
 # and every review was cut off at the right edge

@@ -156,9 +156,13 @@ static void test_md_escape(void **state)
 	assert_string_equal(sbuf_str(&b),
 			    "see http\\://x.io, WWW\\.y.org or me\\@z.com: ok. 10:30");
 	b.len = 0;
-	/* also "www." as the first bytes of a text, and "://" as its last */
+	/* also "www." as the first bytes of a text, and "://" as its last;
+	 * ":/" is no link; a tab is a space in a table cell */
 	sbuf_md(&b, "www.x.io and ftp://", (size_t)-1);
 	assert_string_equal(sbuf_str(&b), "www\\.x.io and ftp\\://");
+	b.len = 0;
+	sbuf_md(&b, "a:/x:/\tb", (size_t)-1);
+	assert_string_equal(sbuf_str(&b), "a:/x:/ b");
 	b.len = 0;
 	sbuf_html(&b, "http://x.io www.y.org a@b.c", (size_t)-1); /* HTML: as is */
 	assert_string_equal(sbuf_str(&b), "http://x.io www.y.org a@b.c");
