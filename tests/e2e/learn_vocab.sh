@@ -81,6 +81,12 @@ run $L --ignore-named --output "$tmp/v5.txt" "$tmp/a.jsonl"
 expect_rc 2 "--ignore-named without --fractions"
 expect_err "--ignore-named needs --fractions"
 [ ! -e "$tmp/v5.txt" ] || fail "--ignore-named without --fractions wrote a vocabulary"
+# --min-frequency and --max-alphabet reach the learner (its stats say so)
+run $L --size 200 --min-frequency 3 --max-alphabet 20 --output "$tmp/mf.txt" --stats "$tmp/mf.json" \
+	"$tmp/a.jsonl"
+expect_rc 0 "--min-frequency 3 --max-alphabet 20"
+expect_json "$tmp/mf.json" '[d["options"]["min_frequency"], d["options"]["max_alphabet"]]' "[3, 20]"
+expect_json "$tmp/mf.json" 'd["learner"]["dropped_alphabet"] > 0' True
 run $L --fractions 80/10 --output "$tmp/v5.txt" "$tmp/a.jsonl"
 expect_rc 2 "--fractions 80/10"
 [ ! -e "$tmp/v5.txt" ] || fail "--fractions 80/10 wrote a vocabulary"

@@ -124,6 +124,10 @@ run $SP --train "$tmp/s8/train.tok" --validation "$tmp/same.tok" --test "$tmp/sa
 	"$tmp/merged3.tok"
 expect_rc 2 "split to one file twice (validation and test)"
 expect_err "must be three different files"
+run $SP --train "$tmp/same.tok" --validation "$tmp/s8/validation.tok" --test "$tmp/same.tok" \
+	"$tmp/merged3.tok"
+expect_rc 2 "split to one file twice (train and test)"
+expect_err "must be three different files"
 for bad in 80/10 80/10/5 80/-10/30 x/y/z; do
 	run $SP --fractions "$bad" --train "$tmp/s8/train.tok" --validation "$tmp/s8/validation.tok" \
 		--test "$tmp/s8/test.tok" "$tmp/merged3.tok"

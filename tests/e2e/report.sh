@@ -251,6 +251,14 @@ mkdir -p "$T/cwd"
 	--md-svg --quiet) || fail "--md '' --md-svg: exit $?"
 [ -z "$(ls -A "$T/cwd")" ] || fail "--md '' --md-svg wrote: $(ls "$T/cwd")"
 
+# an HTML report that cannot be written: exit 1, and neither the SVG
+# files nor the Markdown are written after it
+: >"$T/afile"
+"$BIN" "${full[@]}" --html "$T/afile/r.html" --md "$T/hf/r.md" --md-svg --quiet 2>/dev/null
+rc=$?
+[ $rc -eq 1 ] || fail "--html under a file: exit $rc"
+[ ! -e "$T/hf" ] || fail "--html under a file: wrote $(ls "$T/hf")"
+
 # 4. malformed inputs: exit 1, the message names the file (and line)
 "$BIN" "${full[@]}" --metrics $FX/bad-metrics.json --html "$T/x.html" --md "" 2>"$T/bad.err"
 rc=$?
