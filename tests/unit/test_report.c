@@ -390,6 +390,7 @@ static void test_metrics_checks(void **state)
 		"{\"n\": 4, \"accuracy\": 0.5,",
 		"[1, 2]",
 		"{\"n\": 0, \"accuracy\": 0.5, \"macro_f1\": 0.5, \"confusion_matrix\": []}",
+		"{\"n\": 4, \"accuracy\": -0.1, \"macro_f1\": 0.5, \"confusion_matrix\": [[4]]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		write_file(p, bad[i], strlen(bad[i]));
@@ -437,6 +438,13 @@ static void test_jsonl_and_tsv_checks(void **state)
 	const char *bad = "{\"epoch\": 1}\n{\"epoch\": \"two\"}\n";
 	write_file(p, bad, strlen(bad));
 	assert_int_equal(report_load_train_log(p, &e, &n), -1);
+	/* the checks reach the last key (lr) and val_macro_f1's upper end */
+	const char *badv[] = {"{\"epoch\": 1, \"lr\": -0.001}\n",
+			      "{\"epoch\": 1, \"val_macro_f1\": 1.5}\n"};
+	for (size_t i = 0; i < sizeof(badv) / sizeof(*badv); i++) {
+		write_file(p, badv[i], strlen(badv[i]));
+		assert_int_equal(report_load_train_log(p, &e, &n), -1);
+	}
 
 	struct pred_row *r;
 	char *labels[REPORT_MAX_CLASSES];
@@ -470,6 +478,9 @@ static void test_jsonl_and_tsv_checks(void **state)
 		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6\t0.4\t0\n",
 		"\n",
 		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n00000000000000ff\tpos\tneg\t0.6x\t0.4\n",
+		/* a hash with a non-hex digit; a "prob_" column without a label */
+		"hash\tlabel\tpredicted\tprob_neg\tprob_pos\n000000000000000g\tpos\tneg\t0.6\t0.4\n",
+		"hash\tlabel\tpredicted\tprob_neg\tprob_\n00000000000000ff\tneg\tneg\t0.6\t0.4\n",
 	};
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
 		write_file(tsv, bads[i], strlen(bads[i]));
