@@ -45,12 +45,14 @@ cmp -s "$tmp/ds.h5" "$tmp/ds3.h5" && fail "--seed changes nothing"
 for i in $(seq 89); do echo "0 0"; done >"$tmp/zeros.txt"
 "$BIN/ts-metrics" --dataset "$tmp/ds.h5" --predictions "$tmp/zeros.txt" --out "$tmp/m.json"
 for key in '"rmse": ' '"mae": ' '"naive_rmse": ' '"naive_mae": ' '"seasonal_rmse": ' \
-	'"n": 89' '"per_step"' '"forecast"' '"truth"'; do
+	'"n": 89' '"per_step"' '"forecast"' '"truth"' "\"dataset\": \"$tmp/ds.h5\"" \
+	"\"predictions_file\": \"$tmp/zeros.txt\"" '"predictions_units": "normalised"'; do
 	grep -qF "$key" "$tmp/m.json" || fail "metrics.json lacks $key"
 done
 grep -q '"rmse": null' "$tmp/m.json" && fail "rmse is null with forecasts"
 "$BIN/ts-metrics" --dataset "$tmp/ds.h5" --baselines >"$tmp/base.json"
 grep -q '"rmse": null' "$tmp/base.json" || fail "--baselines reports a model rmse"
+grep -q '"predictions"' "$tmp/base.json" && fail "--baselines prints a predictions list"
 # the train split's first examples are less than a season (50) into the
 # series: no seasonal figures (null) and a note; it exited 1 ("before the
 # series starts")
@@ -69,7 +71,9 @@ grep -q '"season": null,' "$tmp/base0.json" && ! grep -q seasonal "$tmp/base0.js
 "$BIN/ts-report" --quiet --dataset "$tmp/ds.h5" --season 25 --out "$tmp/r25.html"
 grep -q 'seasonal naive: value 25 steps earlier' "$tmp/r25.html" || fail "ts-report --season 25"
 for cmd in "ts-report --dataset $tmp/ds.h5 --metrics $tmp/m.json --season 25 --out $tmp/r26.html" \
-	"evaluate --season 12" "ts-metrics --baselines --dataset $tmp/ds.h5 --season -2"; do
+	"evaluate --season 12" "ts-metrics --baselines --dataset $tmp/ds.h5 --season -2" \
+	"ts-metrics --dataset $tmp/ds.h5" \
+	"ts-metrics --baselines --predictions $tmp/zeros.txt --dataset $tmp/ds.h5"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$BIN"/$cmd >/dev/null 2>&1
@@ -77,6 +81,14 @@ for cmd in "ts-report --dataset $tmp/ds.h5 --metrics $tmp/m.json --season 25 --o
 	set -e
 	[ $rc -eq 2 ] || fail "usage '$cmd': exit $rc, expected 2"
 done
+# metrics that cannot be written: exit 1
+: >"$tmp/afile"
+set +e
+"$BIN/ts-metrics" --quiet --dataset "$tmp/ds.h5" --predictions "$tmp/zeros.txt" \
+	--out "$tmp/afile/m.json" 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "ts-metrics --out under a file: exit $rc, $(cat "$tmp/err")"
 # a short predictions file: file:line, exit 1, nothing written
 head -n 50 "$tmp/zeros.txt" >"$tmp/short.txt"
 set +e
