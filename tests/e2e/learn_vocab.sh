@@ -81,6 +81,10 @@ run $L --ignore-named --output "$tmp/v5.txt" "$tmp/a.jsonl"
 expect_rc 2 "--ignore-named without --fractions"
 expect_err "--ignore-named needs --fractions"
 [ ! -e "$tmp/v5.txt" ] || fail "--ignore-named without --fractions wrote a vocabulary"
+# a failed run's stats say so, for the run and for the dump that failed
+run $L --size 200 --on-error fail --output "$tmp/fl.txt" --stats "$tmp/fl.json" "$tmp/b.csv"
+expect_rc 1 "--on-error fail on a bad record"
+expect_json "$tmp/fl.json" '[d["status"], d["dumps"][0]["status"]]' "['failed', 'failed']"
 # --min-frequency and --max-alphabet reach the learner (its stats say so)
 run $L --size 200 --min-frequency 3 --max-alphabet 20 --output "$tmp/mf.txt" --stats "$tmp/mf.json" \
 	"$tmp/a.jsonl"
