@@ -623,6 +623,20 @@ static void test_render_history_baseline(void **state)
 	assert_non_null(strstr(h, "accuracy vs last promoted run (a)"));
 	assert_non_null(strstr(h, "+10.00 pp"));
 	free(h);
+	/* a run worse than the one in service: its card says so; no roc_auc,
+	 * no ROC AUC card; the ROC curve's axes name the second class the
+	 * positive one */
+	const char *m2 = "{\"n\": 40, \"accuracy\": 0.9, \"macro_f1\": 0.9, "
+			 "\"confusion_matrix\": [[18, 2], [2, 18]], \"labels\": [\"neg\", \"pos\"], "
+			 "\"roc\": {\"fpr\": [0, 0.1, 1], \"tpr\": [0, 0.9, 1]}}";
+	h = render_with(m2,
+			"{\"run\": \"a\", \"accuracy\": 0.95, \"macro_f1\": 0.95, \"n\": 40, "
+			"\"promoted\": true}\n",
+			NULL);
+	assert_non_null(strstr(h, "<div class=\"v worse\">-5.00 pp</div>"));
+	assert_null(strstr(h, "<div class=\"k\">ROC AUC</div>"));
+	assert_non_null(strstr(h, "true positive rate (recall of pos)"));
+	free(h);
 	/* this run, "promoted": null (not known): no "Not promoted" banner */
 	h = render_with(m,
 			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
