@@ -211,6 +211,18 @@ run $T --out-dir "$tmp/u" "$tmp/x/a.jsonl" "$tmp/y/a.jsonl"
 expect_rc 2 "--out-dir with two dumps of one name"
 expect_err "'$tmp/x/a.jsonl' and '$tmp/y/a.jsonl' would both write '$tmp/u/a.tok'"
 [ ! -e "$tmp/u.tok" ] && [ ! -e "$tmp/u" ] || fail "refused tokenize runs wrote output"
+# --split-field none ignores the dump's split field; --print-ids reads
+# none either (a split it would not know is no bad record)
+printf '%s\n' '{"text": "a b", "label": "x", "split": "test"}' \
+	'{"text": "b a", "label": "x", "split": "holdout"}' >"$tmp/sf.jsonl"
+run $T --split-field none --output "$tmp/sf.tok" "$tmp/sf.jsonl"
+expect_rc 0 "--split-field none"
+"$BIN/tok-dump" --no-text --no-ids "$tmp/sf.tok" >"$tmp/sf.txt"
+[ "$(wc -l <"$tmp/sf.txt")" -eq 2 ] && ! grep -q '"split":"test"' "$tmp/sf.txt" ||
+	fail "--split-field none: $(cat "$tmp/sf.txt")"
+run $T --print-ids "$tmp/sf.jsonl"
+expect_rc 0 "--print-ids of a dump with an unknown split"
+[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "--print-ids, unknown split: $(cat "$tmp/out" "$tmp/err")"
 # --print-ids reads texts only, unless a label field is named: then a
 # record without it is bad (and not printed)
 printf '%s\n' '{"text": "a b", "label": "x"}' '{"text": "b a"}' >"$tmp/nl.jsonl"
