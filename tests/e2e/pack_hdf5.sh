@@ -82,6 +82,16 @@ w=$("$BIN/tok-dump" --no-text --no-ids "$tmp"/ml0/*.tok | sed 's/.*"n_full":\([0
 h5dump -H "$tmp/ml0/dataset.h5" | grep -qF "SIMPLE { ( 50, $w ) / ( 50, $w ) }" ||
 	fail "max_len 0: train rows are not $w wide: $(h5dump -H "$tmp/ml0/dataset.h5" | grep SIMPLE)"
 
+# --bucket-window N sorts the rows by length within windows of N rows
+# (here one window: the whole split); without it they keep their order
+"$BIN/synth-tok" --count 60 --split train --seed 5 --max-len 128 --len-mu 3 "$tmp/bw/train.tok"
+"$BIN/pack-hdf5" --quiet --bucket-window 60 --out "$tmp/bw/sorted.h5" "$tmp/bw/train.tok"
+"$BIN/pack-hdf5" --quiet --out "$tmp/bw/kept.h5" "$tmp/bw/train.tok"
+lengths() { h5dump -d /train/lengths -y -w 0 "$1" | sed -n '/^   DATA {/{n;p;q}' | tr -d ' ' | tr ',' '\n'; }
+lengths "$tmp/bw/sorted.h5" | sort -n -c || fail "--bucket-window 60: lengths not sorted"
+lengths "$tmp/bw/kept.h5" | sort -n -c 2>/dev/null && fail "without --bucket-window: lengths sorted"
+[ "$(lengths "$tmp/bw/sorted.h5" | wc -l)" -eq 60 ] || fail "--bucket-window 60: not 60 lengths"
+
 # bad usage exits 2
 rc=0
 "$BIN/pack-hdf5" --out "$tmp/x.h5" "$tmp/split/train.tok" "$tmp/split/train.tok" 2>/dev/null || rc=$?
