@@ -537,6 +537,18 @@ static void test_load_choices(void **state)
 	assert_int_equal(wrong, 3);
 	report_data_free(&d);
 
+	/* metrics.json without "labels": the class names of predictions.tsv */
+	const char *mp = test_path("choices-metrics.json");
+	const char *mt = "{\"n\": 4, \"accuracy\": 0.25, \"macro_f1\": 0.2, "
+			 "\"confusion_matrix\": [[0, 2], [1, 1]]}";
+	write_file(mp, mt, strlen(mt));
+	in.metrics = mp;
+	assert_int_equal(report_load(&d, &in), 0);
+	assert_int_equal(d.n_classes, 2);
+	assert_string_equal(d.labels[0], "neg");
+	assert_string_equal(d.labels[1], "pos");
+	report_data_free(&d);
+
 	const char *tj = test_path("choices-train.json");
 	write_file(tj, "{\"config\": 5}", strlen("{\"config\": 5}"));
 	struct report_inputs in2 = {.train_json = tj, .n_examples = 4, .example_chars = 100};
