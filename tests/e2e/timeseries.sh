@@ -41,6 +41,15 @@ cmp -s "$tmp/ds.h5" "$tmp/ds2.h5" || fail "ts-prepare is not reproducible"
 "$BIN/ts-prepare" --quiet --synthetic 600 --window 16 --horizon 2 --seed 2 --out "$tmp/ds3.h5"
 cmp -s "$tmp/ds.h5" "$tmp/ds3.h5" && fail "--seed changes nothing"
 
+# --trend is added per step: the train part (t = 0..139 of 200) of a
+# noiseless series with --trend 1 has a mean 69.5 above that of --trend 0
+tmean() { "$BIN/ts-prepare" --synthetic 200 --noise 0 --trend "$1" --window 8 \
+	--out "$tmp/tr$1.h5" 2>&1 | sed -n 's/.* train mean \([^,]*\), std .*/\1/p'; }
+m0=$(tmean 0)
+m1=$(tmean 1)
+awk -v a="$m0" -v b="$m1" 'BEGIN { d = b - a - 69.5; exit !(a != "" && d < 1e-3 && d > -1e-3) }' ||
+	fail "--trend 1: train mean $m1, with --trend 0 $m0"
+
 # ---- metrics from a predictions file (89 test examples, 2 values each) ----
 for i in $(seq 89); do echo "0 0"; done >"$tmp/zeros.txt"
 "$BIN/ts-metrics" --dataset "$tmp/ds.h5" --predictions "$tmp/zeros.txt" --out "$tmp/m.json"
