@@ -649,6 +649,16 @@ static void test_render_history_baseline(void **state)
 	assert_null(strstr(h, "<div class=\"k\">ROC AUC</div>"));
 	assert_non_null(strstr(h, "true positive rate (recall of pos)"));
 	free(h);
+	/* same accuracy and macro F1 as this run but another n: another run,
+	 * and the baseline */
+	h = render_with(m,
+			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
+			"\"promoted\": true}\n"
+			"{\"run\": \"b\", \"accuracy\": 0.9, \"macro_f1\": 0.9, \"n\": 39, "
+			"\"promoted\": true}\n",
+			NULL);
+	assert_non_null(strstr(h, "accuracy vs last promoted run (b)"));
+	free(h);
 	/* this run, "promoted": null (not known): no "Not promoted" banner */
 	h = render_with(m,
 			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
