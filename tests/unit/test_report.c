@@ -659,6 +659,15 @@ static void test_render_history_baseline(void **state)
 			NULL);
 	assert_non_null(strstr(h, "accuracy vs last promoted run (b)"));
 	free(h);
+	/* three classes: no ROC curve, though metrics.json has points; a run
+	 * stopped by a NaN is marked bad */
+	const char *m3 = "{\"n\": 3, \"accuracy\": 1, \"macro_f1\": 1, "
+			 "\"confusion_matrix\": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "
+			 "\"roc\": {\"fpr\": [0, 1], \"tpr\": [0, 1]}}";
+	h = render_with(m3, "", "{\"stopped\": \"nan\"}");
+	assert_non_null(strstr(h, "ROC curve: only drawn for two classes"));
+	assert_non_null(strstr(h, "<td class=\"bad\">nan</td>"));
+	free(h);
 	/* this run, "promoted": null (not known): no "Not promoted" banner */
 	h = render_with(m,
 			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
