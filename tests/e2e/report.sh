@@ -48,7 +48,8 @@ $PY tests/e2e/report_check.py "$T/full/report.html" \
 	'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;' \
 	'Фильм отстой. Не советую смотреть.' '2026-10-02T03:00:15Z' 'this run' \
 	'2025-11-30 00:00 UTC' '<p>5 of 40 test reviews are misclassified' \
-	'style="width:66.67%;background' || fail "full report: HTML check"
+	'style="width:66.67%;background' '<td class="num worse">-0.60 pp</td>' \
+	'<td class="num better">+1.08 pp</td>' || fail "full report: HTML check"
 # a review that is one long word (a URL, "аааа...") wraps inside its column:
 # without a break-anywhere rule it widened the examples table past the page,
 # and every review was cut off at the right edge
