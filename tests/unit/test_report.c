@@ -428,6 +428,12 @@ static void test_jsonl_and_tsv_checks(void **state)
 	assert_int_equal(n, 2);
 	assert_true(isnan(e[0].val_loss) && e[1].loss == 0.5);
 	free(e);
+	/* CRLF line ends, a blank CRLF line among them */
+	const char *crlf = "{\"epoch\": 1}\r\n\r\n{\"epoch\": 2}\r\n";
+	write_file(p, crlf, strlen(crlf));
+	assert_int_equal(report_load_train_log(p, &e, &n), 0);
+	assert_int_equal(n, 2);
+	free(e);
 	/* epoch 0 is a whole number too */
 	const char *zero = "{\"epoch\": 0, \"accuracy\": 1}\n";
 	write_file(p, zero, strlen(zero));
