@@ -578,6 +578,27 @@ static void test_load_choices(void **state)
 	struct report_inputs in3 = {.split_dir = dir, .n_examples = 4, .example_chars = 100};
 	assert_int_equal(report_load(&d, &in3), -1);
 	report_data_free(&d);
+
+	/* metrics.json without "labels" and no predictions: the class names
+	 * of the split files */
+	snprintf(dir, sizeof(dir), "%s", test_path_kept("choices-sd"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	struct tokmeta m;
+	fixture_meta(&m, 10);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/train.tok", dir);
+	struct tokwriter *w = tokwriter_open(path, &m);
+	assert_non_null(w);
+	assert_int_equal(add_rec(w, 9, 1, 1, 0, 1, 5, "x"), 0);
+	assert_int_equal(tokwriter_commit(w), 0);
+	struct report_inputs in4 = {.metrics = mp, .split_dir = dir, .n_examples = 4,
+				    .example_chars = 100};
+	assert_int_equal(report_load(&d, &in4), 0);
+	assert_int_equal(d.n_classes, 2);
+	assert_string_equal(d.labels[0], m.labels[0]);
+	assert_string_equal(d.labels[1], m.labels[1]);
+	report_data_free(&d);
+	tokmeta_free(&m);
 }
 
 /* The HTML report of metrics.json text m, history.jsonl text h and
