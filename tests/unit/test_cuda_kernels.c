@@ -91,7 +91,10 @@ static void make_lengths(struct rng *r, int B, int T, int32_t *len)
 
 static void test_embedding(void **state)
 {
-	static const int shapes[][4] = {{7, 5, 33, 50}, {64, 32, 64, 500}, {1, 1, 8, 3}}; /* T B E V */
+	/* T B E V; V = 64, a power of two: the padding key V needs one more
+	 * bit than the ids */
+	static const int shapes[][4] = {
+		{7, 5, 33, 50}, {64, 32, 64, 500}, {1, 1, 8, 3}, {6, 5, 40, 64}};
 	int fails = 0;
 	struct rng r;
 	rng_seed(&r, 11);
@@ -136,6 +139,41 @@ static void test_embedding(void **state)
 			assert_int_equal(embedding_sort_cuda(T, B, d_ids, with_len ? d_len : NULL, &so, NULL),
 					 0);
 			assert_int_equal(embedding_backward_sorted_cuda(E, &so, d_dx, d_demb, NULL), 0);
+			/* the sort itself (embedding_sort's contract): every position
+			 * once, ids ascending, each id's positions in increasing order
+			 * (the CPU's order of additions), padding (key V) last */
+			assert_int_equal(so.n, T * B);
+			uint32_t *keys = malloc(sizeof(uint32_t) * T * B);
+			int32_t *pos = malloc(sizeof(int32_t) * T * B);
+			dget(keys, so.keys, sizeof(uint32_t) * T * B);
+			dget(pos, so.pos, sizeof(int32_t) * T * B);
+			int sort_bad = 0;
+			for (int i = 0; i < T * B; i++) {
+				const int p = pos[i], t = p / B, b = p % B;
+				const int real = !lp || t < len[b];
+				const uint32_t want = real ? (uint32_t)ids[b * T + t] : (uint32_t)V;
+				sort_bad += p < 0 || p >= T * B || keys[i] != want ||
+					    (i > 0 && (keys[i] < keys[i - 1] ||
+						       (keys[i] == keys[i - 1] && p <= pos[i - 1])));
+			}
+			if (sort_bad)
+				printf("FAIL embedding sort T%d B%d V%d len%d: %d positions out of order\n",
+				       T, B, V, with_len, sort_bad);
+			fails += sort_bad != 0;
+			free(keys);
+			free(pos);
+			/* refused before anything runs: more positions than the
+			 * workspace was carved for, or less CUB scratch than needed */
+			struct embedding_sort bad_so = so;
+			bad_so.P = T * B - 1;
+			assert_int_equal(embedding_sort_cuda(T, B, d_ids, with_len ? d_len : NULL, &bad_so,
+							     NULL),
+					 -1);
+			bad_so = so;
+			bad_so.tmp_bytes = 0;
+			assert_int_equal(embedding_sort_cuda(T, B, d_ids, with_len ? d_len : NULL, &bad_so,
+							     NULL),
+					 -1);
 			dget(demb, d_demb, sizeof(float) * ne);
 			snprintf(what, sizeof(what), "embedding bwd sorted T%d B%d E%d len%d", T, B, E,
 				 with_len);
