@@ -119,7 +119,9 @@ static void test_embedding(void **state)
 			embedding_forward_cpu(T, B, E, ids, lp, emb, x_ref);
 			int32_t *d_ids = dput(ids, sizeof(int32_t) * B * T);
 			int32_t *d_len = dput(len, sizeof(int32_t) * B);
-			float *d_emb = dput(emb, sizeof(float) * ne), *d_x = dput(NULL, sizeof(float) * nx);
+			/* x starts as garbage (dx): padding positions must be written
+			 * as zeros, not skipped */
+			float *d_emb = dput(emb, sizeof(float) * ne), *d_x = dput(dx, sizeof(float) * nx);
 			assert_int_equal(embedding_forward_cuda(T, B, E, d_ids, with_len ? d_len : NULL,
 								d_emb, d_x, NULL),
 					 0);
@@ -210,7 +212,7 @@ static void test_embedding(void **state)
 			size_t ns = (size_t)B * T * In, nxs = (size_t)T * B * In;
 			float *seq = fnormal(&r, ns, 1.0), *xs_ref = fnew(nxs), *xs = fnew(nxs);
 			sequence_forward_cpu(T, B, In, seq, lp, xs_ref);
-			float *d_seq = dput(seq, sizeof(float) * ns), *d_xs = dput(NULL, sizeof(float) * nxs);
+			float *d_seq = dput(seq, sizeof(float) * ns), *d_xs = dput(dx, sizeof(float) * nxs);
 			assert_int_equal(sequence_forward_cuda(T, B, In, d_seq, with_len ? d_len : NULL,
 							       d_xs, NULL),
 					 0);
