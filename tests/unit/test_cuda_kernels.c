@@ -892,6 +892,10 @@ static void test_gradutil(void **state)
 	dget(&cnt, d_cnt, sizeof(cnt));
 	assert_int_equal(cnt, cnt_ref);
 	assert_int_equal(cnt, 35);
+	/* the count starts from zero in every call, not from the last one */
+	assert_int_equal(count_nonfinite_cuda(n, d_x, d_cnt, NULL), 0);
+	dget(&cnt, d_cnt, sizeof(cnt));
+	assert_int_equal(cnt, 35);
 	cuda_free(d_x);
 	cuda_free(d_sum);
 	cuda_free(d_cnt);
