@@ -672,7 +672,8 @@ static void test_linear(void **state)
 	linear_backward_cpu(B, N, K, x, w, dy, dx_ref, dw_ref, db_ref);
 	float *d_x = dput(x, sizeof(float) * B * N), *d_w = dput(w, sizeof(float) * K * N);
 	float *d_b = dput(b, sizeof(float) * K), *d_y = dput(NULL, sizeof(float) * B * K);
-	float *d_dy = dput(dy, sizeof(float) * B * K), *d_dx = dput(NULL, sizeof(float) * B * N);
+	/* dx starts as garbage (x): it must be overwritten, not added to */
+	float *d_dy = dput(dy, sizeof(float) * B * K), *d_dx = dput(x, sizeof(float) * B * N);
 	float *d_dw = dput(dw0, sizeof(float) * K * N), *d_db = dput(db0, sizeof(float) * K);
 	assert_int_equal(linear_forward_cuda(B, N, K, d_x, d_w, d_b, d_y, NULL), 0);
 	assert_int_equal(linear_backward_cuda(B, N, K, d_x, d_w, d_dy, d_dx, d_dw, d_db, NULL), 0);
