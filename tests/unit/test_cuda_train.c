@@ -345,6 +345,97 @@ static void test_lazy_adam_clip_guard(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/* The fused step (norm, clipping, guard, Adam/AdamW, lazy rows) is, bit for
+ * bit, the CPU's clipping and rnn_model_step applied to the device's own
+ * raw gradients: the comparisons with the CPU model above leave 1e-3 of
+ * room for the gradients' summation order, in which a clipping factor off
+ * by 1e-6 or a wrong bias-correction step hides (Adam's update hardly
+ * depends on its gradient's scale).  Two steps from the same state: the
+ * CPU model runs forward and backward on the batch (for its touched rows),
+ * then takes the device's gradients (rnn_cuda_download_grads: unclipped),
+ * scales them by the factor step_finish_kernel derives from the device's
+ * norm, and steps; parameters and both moments must then be the device's
+ * exactly.  The norm is checked against the downloaded gradients' sum of
+ * squares (double sums in two orders: 1e-12). */
+static void test_fused_step_exact(void **state)
+{
+	static const struct {
+		int k;
+		float max_norm;
+		double wd;
+	} picks[] = {
+		{2, 0.01f, 0.0},  /* gru lazy Adam, clipped */
+		{3, 0.0f, 0.01},  /* lstm last-padded AdamW, no clipping */
+		{4, 0.05f, 0.01}, /* rnn bi, atomic embedding gradient, Adam's L2 decay */
+		{6, 0.02f, 0.0},  /* gru regression */
+	};
+	int fails = 0;
+	for (size_t q = 0; q < sizeof(picks) / sizeof(picks[0]); q++) {
+		const struct tcase *tc = &cases[picks[q].k];
+		struct rnn_model *cpu = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
+		struct rnn_model *back = rnn_model_create(&tc->cfg, tc->B, tc->T, 1);
+		assert_non_null(cpu);
+		assert_non_null(back);
+		rnn_model_init(cpu, 6000 + q);
+		struct rnn_cuda_model *d = cuda_model(tc, CUDA_REC_DEFAULT, 1, cpu);
+		struct rnn_optim o;
+		optim_of(tc, &o);
+		o.lr = 0.01;
+		if (picks[q].wd > 0)
+			o.weight_decay = picks[q].wd;
+		const size_t n = cpu->layout.total, bytes = sizeof(float) * n;
+		float *g = malloc(bytes);
+		assert_non_null(g);
+		for (int s = 0; s < 2; s++) {
+			struct tbatch tb;
+			batch_make(&tb, &cpu->layout.cfg, tc->B, tc->T, 7000 + 10 * q + s);
+			float loss, lc;
+			double norm;
+			assert_int_equal(rnn_cuda_train_step(d, &tb.b, &o, picks[q].max_norm, &loss,
+							     &norm),
+					 0);
+			assert_int_equal(rnn_cuda_download_grads(d, g), 0);
+			rnn_model_zero_grad(cpu);
+			assert_int_equal(rnn_model_forward(cpu, &tb.b, &lc), 0);
+			assert_int_equal(rnn_model_backward(cpu, &tb.b), 0);
+			memcpy(cpu->grads, g, bytes);
+			double sq = 0.0;
+			for (size_t i = 0; i < n; i++)
+				sq += (double)g[i] * g[i];
+			const int clip = picks[q].max_norm > 0 && norm > picks[q].max_norm;
+			if (clip) {
+				float f = (float)(picks[q].max_norm / (norm + 1e-6));
+				for (size_t i = 0; i < n; i++)
+					cpu->grads[i] *= f;
+			}
+			assert_int_equal(rnn_model_step(cpu, &o), 0);
+			assert_int_equal(rnn_cuda_download(d, back), 0);
+			char what[128];
+			snprintf(what, sizeof(what), "[%s] fused step %d (clip %d", tc->name, s + 1,
+				 clip);
+			int bad = !(fabs(norm - sqrt(sq)) <= 1e-12 * sqrt(sq)) ||
+				  back->adam_step != cpu->adam_step;
+			printf("%-4s %s): norm %.17g, of the gradients %.17g, adam step %ld %ld\n",
+			       bad ? "FAIL" : "ok", what, norm, sqrt(sq), back->adam_step,
+			       cpu->adam_step);
+			fails += bad;
+			size_t len = strlen(what);
+			snprintf(what + len, sizeof(what) - len, ") weights");
+			fails += cmp_exact(what, back->params, cpu->params, n) != 0;
+			snprintf(what + len, sizeof(what) - len, ") adam m");
+			fails += cmp_exact(what, back->adam_m, cpu->adam_m, n) != 0;
+			snprintf(what + len, sizeof(what) - len, ") adam v");
+			fails += cmp_exact(what, back->adam_v, cpu->adam_v, n) != 0;
+			batch_free(&tb);
+		}
+		free(g);
+		rnn_cuda_free(d);
+		rnn_model_free(cpu);
+		rnn_model_free(back);
+	}
+	assert_int_equal(fails, 0);
+}
+
 /* Forward and predict, on training and inference-only device models. */
 static void test_forward_predict(void **state)
 {
@@ -546,7 +637,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_guard_and_checks),
 		cmocka_unit_test(test_forward_predict), cmocka_unit_test(test_one_step_gradients),
 		cmocka_unit_test(test_ten_steps),       cmocka_unit_test(test_lazy_adam_clip_guard),
-		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_determinism),     cmocka_unit_test(test_fused_step_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
