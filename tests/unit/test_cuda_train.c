@@ -523,6 +523,13 @@ static void test_guard_and_checks(void **state)
 	assert_int_equal(rnn_cuda_forward(d, &big, NULL, NULL), -1);
 	o.lr = -1;
 	assert_int_equal(rnn_cuda_train_step(d, &tb.b, &o, 1.0f, &loss, &norm), -1);
+	/* betas of 1 (no bias correction possible: 1 - beta^t is 0) */
+	rnn_optim_defaults(&o);
+	o.beta1 = 1.0;
+	assert_int_equal(rnn_cuda_train_step(d, &tb.b, &o, 1.0f, &loss, &norm), -1);
+	rnn_optim_defaults(&o);
+	o.beta2 = 1.0;
+	assert_int_equal(rnn_cuda_train_step(d, &tb.b, &o, 1.0f, &loss, &norm), -1);
 	/* an inference-only model does not train */
 	struct rnn_cuda_model *inf = cuda_model(tc, CUDA_REC_SMEM, 0, h);
 	rnn_optim_defaults(&o);
