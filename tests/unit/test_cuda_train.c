@@ -570,6 +570,20 @@ static void test_roundtrip(void **state)
 	assert_memory_equal(back->adam_m, h->adam_m, bytes);
 	assert_memory_equal(back->adam_v, h->adam_v, bytes);
 	assert_int_equal(back->adam_step, 17);
+	/* an inference-only host model has no Adam state: uploading it
+	 * starts the device's afresh (zero moments, step 0) */
+	struct rnn_model *plain = rnn_model_create(&tc->cfg, tc->B, tc->T, 0);
+	assert_non_null(plain);
+	rnn_model_init(plain, 11);
+	assert_int_equal(rnn_cuda_upload(d, plain), 0);
+	assert_int_equal(rnn_cuda_download(d, back), 0);
+	assert_memory_equal(back->params, plain->params, bytes);
+	assert_int_equal(back->adam_step, 0);
+	size_t moved = 0;
+	for (size_t i = 0; i < h->layout.total; i++)
+		moved += back->adam_m[i] != 0.0f || back->adam_v[i] != 0.0f;
+	assert_int_equal(moved, 0);
+	rnn_model_free(plain);
 	char buf[256];
 	printf("%s\n", rnn_cuda_describe(d, buf, sizeof(buf)));
 	assert_non_null(strstr(buf, "cuda"));
