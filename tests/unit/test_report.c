@@ -2,7 +2,8 @@
  * output (percent ticks, vertical markers, the histogram tail, the heat
  * map text colours), the number formats and a table in both formats,
  * input checks, a full render of a small in-memory data set, the
- * review-length percentiles and the learning curves' series.
+ * review-length percentiles, the learning curves' series and the Data
+ * section's tables on a hand-made report.
  *
  * Also the fixture writer for tests/e2e/report.sh, which needs token-record
  * files and may only make them with tokwriter:
@@ -942,6 +943,175 @@ static void test_learning_curves(void **state)
 	report_data_free(&d);
 }
 
+/* ---- the Data section on a hand-made report ---- */
+
+/* Renders report_section_data of d in both formats; the caller frees
+ * html and md. */
+static void render_data(const struct report_data *d, char **html, char **md)
+{
+	struct sbuf b;
+	for (int m = 0; m < 2; m++) {
+		sbuf_init(&b);
+		struct report_options opt = {.title = "t"};
+		struct report_output out;
+		memset(&out, 0, sizeof(out));
+		struct doc o = {.b = &b, .md = m, .opt = &opt, .out = &out};
+		report_section_data(&o, d);
+		*(m ? md : html) = strdup(sbuf_str(&b));
+		sbuf_free(&b);
+		report_output_free(&out);
+	}
+}
+
+/* Adds a stats file of kind with JSON text js to d. */
+static void data_stats(struct report_data *d, const char *path, const char *kind, const char *js)
+{
+	json_error_t err;
+	struct stats_file *s = &d->stats[d->n_stats++];
+	s->path = strdup(path);
+	s->kind = kind;
+	s->json = json_loads(js, 0, &err);
+	assert_non_null(s->json);
+}
+
+static void data_free(struct report_data *d)
+{
+	for (int i = 0; i < d->n_stats; i++) {
+		free(d->stats[i].path);
+		json_decref(d->stats[i].json);
+	}
+	free(d->data.lengths);
+	free(d->data.per_source);
+	free(d->data.meta.sources);
+}
+
+/* Fails, printing doc, unless every string of want is in it (have 1) or
+ * none is (have 0). */
+static void expect_in(const char *doc, const char *const *want, int have)
+{
+	for (int i = 0; want[i]; i++)
+		if (!strstr(doc, want[i]) != !have) {
+			printf("the section %s '%s':\n%s\n", have ? "lacks" : "has", want[i], doc);
+			fail();
+		}
+}
+
+/* The Data section's numbers on a hand-made report: the not-labelled
+ * column, kept reviews per dump (the unlabelled counted), tokenize's
+ * table per dump (named by "path", a count of 0 bad not marked, totals of
+ * counts only) and its fallback to every top-level count, the reasons
+ * left out (summed over files; an unknown format's per-item details,
+ * label counts and other counts are no reasons), the first 10 bad
+ * records and how many more, and the length table's groups, max_len row
+ * and open-ended last group; a split with no reviews has no class bar. */
+static void test_data_section(void **state)
+{
+	(void)state;
+	struct report_data d;
+	memset(&d, 0, sizeof(d));
+	struct data_info *di = &d.data;
+	di->present = 1;
+	di->meta.n_labels = 2;
+	di->meta.labels[0] = "neg";
+	di->meta.labels[1] = "pos";
+	di->meta.max_len = 10;
+	di->meta.vocab_size = 100;
+	di->meta.n_sources = 1;
+	di->meta.sources = calloc(1, sizeof(*di->meta.sources));
+	di->meta.sources[0].name = "dump-a";
+	di->per_source = calloc(REPORT_MAX_CLASSES + 1, sizeof(uint64_t));
+	di->per_source[0] = 1;
+	di->per_source[1] = 1;
+	di->per_source[REPORT_MAX_CLASSES] = 1;
+	di->split[0] = (struct split_stats){.present = 1, .count = 3, .truncated = 1};
+	di->split[0].per_class[0] = 1;
+	di->split[0].per_class[1] = 1;
+	di->split[0].per_class[REPORT_MAX_CLASSES] = 1;
+	di->split[1].present = 1;
+	di->n_lengths = 41;
+	di->lengths = malloc(41 * sizeof(uint32_t));
+	for (int i = 0; i < 40; i++)
+		di->lengths[i] = (uint32_t)i + 1;
+	di->lengths[40] = 200;
+	data_stats(&d, "tok1.json", "tokenize",
+		   "{\"dumps\": [{\"path\": \"dump-a.jsonl\", \"records\": 5, \"ok\": 4, \"bad\": 1, "
+		   "\"mb_per_s\": 1.5}, {\"path\": \"dump-b.csv\", \"records\": 3, \"ok\": 3, "
+		   "\"bad\": 0, \"mb_per_s\": 2.5}], "
+		   "\"bad_records\": {\"total\": 1, \"by_reason\": {\"bad_json\": 1}}}");
+	data_stats(&d, "tok2.json", "tokenize",
+		   "{\"bad_records\": {\"total\": 2, \"by_reason\": {}}}");
+	data_stats(&d, "tok3.json", "tokenize",
+		   "{\"records\": 2, \"skipped\": 3, \"inputs\": [{\"dropped\": 5}], "
+		   "\"labels\": {\"bad\": 6}, \"raw_labels\": {\"neutral\": 7}}");
+	data_stats(&d, "filter.json", "filter-relabel",
+		   "{\"dropped\": {\"neutral\": 2}, \"inputs\": [{\"file\": \"a\", \"in\": 5, "
+		   "\"kept\": 4, \"dropped\": {\"neutral\": 1, \"dup\": 0}}], "
+		   "\"errors\": [\"e1\", \"e2\", \"e3\", \"e4\", \"e5\", \"e6\", \"e7\", \"e8\", "
+		   "\"e9\", \"e10\", \"e11\"]}");
+	data_stats(&d, "split.json", "split",
+		   "{\"splits\": {\"train\": {\"n\": 3}}, \"duplicates_dropped\": 4}");
+	char *html, *md;
+	render_data(&d, &html, &md);
+	const char *want_md[] = {
+		/* a column for reviews whose label is not mapped */
+		"| split | reviews | share | neg | pos | not labelled | truncated |",
+		/* a dump's name from its "path" */
+		"| dump-a.jsonl | 5 | 4 | 1 |",
+		/* counts summed, MB/s (not a count) not */
+		"| total | 10 | 7 | 1 |  |  |",
+		/* kept reviews include the unlabelled one */
+		"| dump-a | 3 | 1 (33.3%) | 1 (33.3%) |",
+		/* one reason in two files: summed */
+		"| tokenize | bad records | records tokenize could not read | 3 | 2 |",
+		"| tokenize | skipped |  | 3 | 1 |",
+		"| split | duplicates\\_dropped | same text in two split inputs | 4 | 1 |",
+		/* the first 10 messages, then how many more */
+		"- e9\n- e10\n- ... 1 more in 'filter.json' (errors)\n",
+		/* bins of 1 token grouped by 2; max_len 10 in the group 10-11 only;
+		 * the last group open-ended from 38 */
+		"| 8-9 | 2 | 4.9% |",
+		"| 10-11 (max\\_len) | 2 | 4.9% |",
+		"| 38-39 and more | 4 | 9.8% |",
+		NULL};
+	expect_in(md, want_md, 1);
+	/* counts of an unknown format that are per item, label counts or
+	 * not about left-out reviews are no reasons */
+	const char *not_md[] = {"| tokenize | inputs", "| tokenize | labels",
+				"| tokenize | raw", "| tokenize | records", NULL};
+	expect_in(md, not_md, 0);
+	/* no bar for a split with no reviews; a count of 0 is not marked */
+	const char *not_html[] = {"nan%", "<td class=\"num worse\">0</td>", NULL};
+	expect_in(html, not_html, 0);
+	free(html);
+	free(md);
+	data_free(&d);
+
+	/* no sources in the split files; tokenize stats of another format
+	 * (one documented key only: every top-level count); reviews of 1-6
+	 * tokens */
+	memset(&d, 0, sizeof(d));
+	di->present = 1;
+	di->meta.n_labels = 2;
+	di->meta.labels[0] = "neg";
+	di->meta.labels[1] = "pos";
+	di->split[0] = (struct split_stats){.present = 1, .count = 3};
+	di->split[0].per_class[0] = 3;
+	di->n_lengths = 6;
+	di->lengths = malloc(6 * sizeof(uint32_t));
+	for (int i = 0; i < 6; i++)
+		di->lengths[i] = (uint32_t)i + 1;
+	data_stats(&d, "tok.json", "tokenize", "{\"records\": 7, \"lines\": 9}");
+	render_data(&d, &html, &md);
+	/* the histogram spans at least 8 tokens (the 95th percentile is 5) */
+	const char *want_b[] = {"| dump | records | lines |\n|---|---:|---:|\n| tok.json | 7 | 9 |",
+				"*Not available: no split files to count the kept reviews per dump*",
+				"| 6-6 | 1 | 16.7% |", "| 7-7 | 0 | 0.0% |", NULL};
+	expect_in(md, want_b, 1);
+	free(html);
+	free(md);
+	data_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
@@ -966,6 +1136,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_load_numbers),
 		cmocka_unit_test(test_length_percentiles),
 		cmocka_unit_test(test_learning_curves),
+		cmocka_unit_test(test_data_section),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
