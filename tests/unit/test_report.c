@@ -1112,6 +1112,136 @@ static void test_data_section(void **state)
 	data_free(&d);
 }
 
+/* The HTML report of in (and its Markdown in *md when md is not NULL);
+ * the caller frees them. */
+static char *render_inputs(const struct report_inputs *in, char **md)
+{
+	struct report_data d;
+	assert_int_equal(report_load(&d, in), 0);
+	struct report_options opt = {.title = "t", .generated = 0};
+	struct report_output out;
+	assert_int_equal(report_render(&d, in, &opt, &out), 0);
+	char *html = strdup(sbuf_str(&out.html));
+	if (md)
+		*md = strdup(sbuf_str(&out.md));
+	report_output_free(&out);
+	report_data_free(&d);
+	return html;
+}
+
+/* Details of the header, training and history sections: a run id almost
+ * of the extended form is cut, not read; train.json's plain extras are
+ * listed, its objects not; the not-promoted banner compares metrics only
+ * when both runs name the same one; "promoted": null reads n/a; one run
+ * draws no chart; the chart's y axis spans at least 5 points; with 31
+ * runs the chart shows the last 30 and the table folds the first; a model
+ * max_len of 0 is not the longest review. */
+static void test_render_details(void **state)
+{
+	(void)state;
+	const char *m = "{\"n\": 40, \"accuracy\": 0.9, \"macro_f1\": 0.9, "
+			"\"confusion_matrix\": [[18, 2], [2, 18]]}";
+	char *h = render_with(m,
+			      "{\"run\": \"2026-11-30X03:00:12Z\", \"accuracy\": 0.8, "
+			      "\"macro_f1\": 0.8, \"n\": 40, \"promoted\": true}\n",
+			      "{\"note\": \"x\", \"extra\": {\"a\": 1}}");
+	/* a run id like the extended form but without its 'T': cut, not read */
+	assert_non_null(strstr(h, "accuracy vs last promoted run (2026-11-30X03:)"));
+	/* train.json's other plain values listed, objects not */
+	assert_non_null(strstr(h, "<tr><td>note</td><td>x</td></tr>"));
+	assert_null(strstr(h, "<td>extra</td>"));
+	free(h);
+
+	/* not promoted, and promoted on another metric than the run in
+	 * service: no "vs" between the two */
+	h = render_with(m,
+			"{\"run\": \"a\", \"accuracy\": 0.95, \"macro_f1\": 0.95, \"n\": 40, "
+			"\"promoted\": true, \"val_accuracy\": 0.8}\n"
+			"{\"run\": \"b\", \"accuracy\": 0.9, \"macro_f1\": 0.9, \"n\": 40, "
+			"\"promoted\": false, \"val_macro_f1\": 0.7}\n",
+			NULL);
+	assert_non_null(strstr(h, "did worse than the model in service (val_macro_f1 0.7000), "
+				  "which stays in use: run a"));
+	free(h);
+
+	/* this run in the history with "promoted": null: "n/a", not "yes" */
+	const char *m0 = "{\"n\": 2, \"accuracy\": 0.5, \"macro_f1\": 0.33, "
+			 "\"confusion_matrix\": [[0, 0], [1, 1]], \"labels\": [\"neg\", \"pos\"]}";
+	const char *hp = test_path("details-history.jsonl"), *mp = test_path("details-metrics.json");
+	const char *ht = "{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
+			 "\"promoted\": true}\n"
+			 "{\"run\": \"b\", \"accuracy\": 0.5, \"macro_f1\": 0.33, \"n\": 2, "
+			 "\"promoted\": null}\n";
+	write_file(hp, ht, strlen(ht));
+	write_file(mp, m0, strlen(m0));
+	struct report_inputs in = {.metrics = mp, .history = hp, .n_examples = 4,
+				   .example_chars = 100};
+	char *md;
+	h = render_inputs(&in, &md);
+	assert_non_null(strstr(h, "<td class=\"num\">n/a</td><td>n/a</td></tr>"));
+	free(h);
+	free(md);
+
+	/* one run only (this one, in the history): no chart */
+	h = render_with(m, "{\"run\": \"a\", \"accuracy\": 0.9, \"macro_f1\": 0.9, \"n\": 40}\n",
+			NULL);
+	assert_null(strstr(h, "Metrics per run"));
+	free(h);
+
+	/* accuracy and macro F1 within 3 points: the y axis spans at least 5
+	 * (ticks 78% to 84%) */
+	const char *m83 = "{\"n\": 40, \"accuracy\": 0.83, \"macro_f1\": 0.83, "
+			  "\"confusion_matrix\": [[17, 3], [4, 16]]}";
+	h = render_with(m83,
+			"{\"run\": \"a\", \"accuracy\": 0.8, \"macro_f1\": 0.8, \"n\": 40, "
+			"\"promoted\": true}\n",
+			NULL);
+	const char *chart = figure_svg(h, "Metrics per run");
+	assert_non_null(strstr(chart, ">78%</text>"));
+	assert_non_null(strstr(chart, ">84%</text>"));
+	free(h);
+
+	/* 30 history runs and this one: the chart shows the last 30 (not the
+	 * first run, r01), the table folds the one before them */
+	char hist[30 * 128];
+	size_t hl = 0;
+	for (int i = 1; i <= 30; i++)
+		hl += (size_t)snprintf(hist + hl, sizeof(hist) - hl,
+				       "{\"run\": \"r%02d\", \"accuracy\": 0.8, \"macro_f1\": 0.8, "
+				       "\"n\": 40, \"promoted\": true}\n", i);
+	h = render_with(m, hist, NULL);
+	chart = figure_svg(h, "Metrics of the last 30 runs");
+	assert_null(strstr(chart, "r01"));
+	assert_non_null(strstr(chart, "r02"));
+	assert_non_null(strstr(h, "The 1 earlier run</summary>"));
+	free(h);
+
+	/* split files never truncated, and a model whose max_len is 0 as well:
+	 * not the longest review */
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", test_path_kept("details-sd"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	struct tokmeta tm;
+	fixture_meta(&tm, 0);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/train.tok", dir);
+	struct tokwriter *w = tokwriter_open(path, &tm);
+	assert_non_null(w);
+	assert_int_equal(add_rec(w, 9, 1, 1, 0, 1, 5, "x"), 0);
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&tm);
+	const char *tp = test_path("details-train.json");
+	const char *tt = "{\"config\": {\"cell\": \"gru\", \"max_len\": 0}}";
+	write_file(tp, tt, strlen(tt));
+	struct report_inputs in2 = {.split_dir = dir, .train_json = tp,
+				    .metrics = test_path("none.json"), .n_examples = 4,
+				    .example_chars = 100};
+	h = render_inputs(&in2, NULL);
+	assert_non_null(strstr(h, "GRU, embedding n/a"));
+	assert_non_null(strstr(h, "max_len 0, vocabulary"));
+	free(h);
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
@@ -1137,6 +1267,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_length_percentiles),
 		cmocka_unit_test(test_learning_curves),
 		cmocka_unit_test(test_data_section),
+		cmocka_unit_test(test_render_details),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
