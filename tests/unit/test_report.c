@@ -1242,6 +1242,104 @@ static void test_render_details(void **state)
 	free(h);
 }
 
+/* report_load at its limits: a confusion matrix of REPORT_MAX_CLASSES
+ * classes is fine, predictions of one class more are not; a split record
+ * whose label is one past the names counts as not labelled; examples
+ * come from the split metrics.json names, their equally confident
+ * mistakes taken by hash, their text whole without an ellipsis when it
+ * fits; REPORT_MAX_STATS stats files are fine, one more is not. */
+static void test_load_limits(void **state)
+{
+	(void)state;
+	enum { K = REPORT_MAX_CLASSES };
+	char text[8192];
+	size_t tl = (size_t)snprintf(text, sizeof(text), "{\"n\": %d, \"accuracy\": 1, "
+				     "\"macro_f1\": 1, \"confusion_matrix\": [", K);
+	for (int i = 0; i < K; i++) {
+		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s[", i ? ", " : "");
+		for (int j = 0; j < K; j++)
+			tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s%d", j ? ", " : "",
+					       i == j);
+		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "]");
+	}
+	snprintf(text + tl, sizeof(text) - tl, "]}");
+	const char *mp = test_path("limits-metrics.json");
+	write_file(mp, text, strlen(text));
+	json_t *mj = NULL;
+	assert_int_equal(report_load_metrics(mp, &mj), 0);
+	json_decref(mj);
+
+	/* K + 1 prob_ columns */
+	tl = (size_t)snprintf(text, sizeof(text), "hash\tlabel\tpredicted");
+	for (int i = 0; i <= K; i++)
+		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "\tprob_c%d", i);
+	snprintf(text + tl, sizeof(text) - tl, "\n");
+	const char *pp = test_path("limits-pred.tsv");
+	write_file(pp, text, strlen(text));
+	struct pred_row *rows = NULL;
+	char *labels[REPORT_MAX_CLASSES + 4] = {0};
+	int n = 0, nl = 0;
+	assert_int_equal(report_load_predictions(pp, &rows, &n, labels, &nl), -1);
+
+	/* train: labels 0, 1 and 2 (of 2 names); validation: two reviews */
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", test_path_kept("limits-sd"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (int s = 0; s < 2; s++) {
+		struct tokmeta m;
+		fixture_meta(&m, 10);
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s.tok", dir, tok_split_name(s + 1));
+		struct tokwriter *w = tokwriter_open(path, &m);
+		assert_non_null(w);
+		if (s == 0)
+			for (int l = 0; l < 3; l++)
+				assert_int_equal(add_rec(w, 1 + (uint64_t)l, l, 1, 0, 1, 5, "t"), 0);
+		else
+			assert_int_equal(add_rec(w, 0x11, 1, 2, 0, 1, 4, "val text") ||
+					 add_rec(w, 0x12, 1, 2, 0, 2, 3, "other"), 0);
+		assert_int_equal(tokwriter_commit(w), 0);
+		tokmeta_free(&m);
+	}
+	const char *mt = "{\"n\": 2, \"accuracy\": 0, \"macro_f1\": 0, \"split\": \"validation\", "
+			 "\"confusion_matrix\": [[0, 0], [2, 0]]}";
+	write_file(mp, mt, strlen(mt));
+	const char *pt = "hash\tlabel\tpredicted\tprob_negative\tprob_positive\n"
+			 "0000000000000012\tpositive\tnegative\t0.8\t0.2\n"
+			 "0000000000000011\tpositive\tnegative\t0.8\t0.2\n";
+	write_file(pp, pt, strlen(pt));
+	struct report_inputs in = {.metrics = mp, .predictions = pp, .split_dir = dir,
+				   .n_examples = 1, .example_chars = 100};
+	struct report_data d;
+	assert_int_equal(report_load(&d, &in), 0);
+	const struct split_stats *st = &d.data.split[0];
+	assert_true(st->per_class[0] == 1 && st->per_class[1] == 1 && st->per_class[2] == 0 &&
+		    st->per_class[REPORT_MAX_CLASSES] == 1);
+	assert_int_equal(d.n_examples, 1);
+	assert_int_equal(d.examples[0].p.hash, 0x11);
+	assert_non_null(d.examples[0].text);
+	assert_string_equal(d.examples[0].text, "val text");
+	report_data_free(&d);
+	char *md;
+	free(render_inputs(&in, &md));
+	assert_non_null(strstr(md, "| 0000000000000011 | val text |\n"));
+	free(md);
+
+	const char *sp = test_path("limits-stats.json");
+	write_file(sp, "{\"records\": 1}", strlen("{\"records\": 1}"));
+	const char *stats[REPORT_MAX_STATS + 1];
+	for (int i = 0; i <= REPORT_MAX_STATS; i++)
+		stats[i] = sp;
+	struct report_inputs in2 = {.tok_stats = stats, .n_tok_stats = REPORT_MAX_STATS,
+				    .n_examples = 1, .example_chars = 100};
+	assert_int_equal(report_load(&d, &in2), 0);
+	assert_int_equal(d.n_stats, REPORT_MAX_STATS);
+	report_data_free(&d);
+	in2.n_tok_stats++;
+	assert_int_equal(report_load(&d, &in2), -1);
+	report_data_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--write-tok"))
@@ -1268,6 +1366,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_learning_curves),
 		cmocka_unit_test(test_data_section),
 		cmocka_unit_test(test_render_details),
+		cmocka_unit_test(test_load_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
