@@ -5,20 +5,19 @@
  * the library's own signature, in its own file: the test program's
  * definition is the one the project's library (linked statically) calls,
  * and the definition forwards to the real one (faultinj_real), then asks
- * faultinj_fires() whether this call is the one to fail:
+ * faultinj_fires() whether this call is the one to fail (fclose is here:
+ * define FAULTINJ_FCLOSE before including this header; its fault is
+ * fclose_fault):
  *
- *	static struct faultinj close_fault = FAULTINJ_OFF;
- *	int fclose(FILE *f)
+ *	static struct faultinj read_fault = FAULTINJ_OFF;
+ *	herr_t H5Dread(hid_t d, hid_t mt, hid_t ms, hid_t fs, hid_t pl, void *buf)
  *	{
- *		static int (*real)(FILE *);
+ *		static herr_t (*real)(hid_t, hid_t, hid_t, hid_t, hid_t, void *);
  *		if (!real)
- *			real = faultinj_real("fclose");
- *		int rc = real(f);
- *		if (faultinj_fires(&close_fault)) {
- *			errno = EIO;
- *			return EOF;
- *		}
- *		return rc;
+ *			real = faultinj_real("H5Dread");
+ *		if (faultinj_fires(&read_fault))
+ *			return -1;
+ *		return real(d, mt, ms, fs, pl, buf);
  *	}
  *
  * Counting is atomic: the batch reader calls HDF5 from its prefetch thread.
@@ -75,5 +74,27 @@ static inline int faultinj_calls(struct faultinj *f)
 {
 	return __atomic_load_n(&f->calls, __ATOMIC_SEQ_CST);
 }
+
+#ifdef FAULTINJ_FCLOSE
+#include <errno.h>
+
+/* fclose as the project's library sees it, for the test that defines
+ * FAULTINJ_FCLOSE before including this header: the real one (the data is
+ * flushed and the file closed), then EIO when fclose_fault fires. */
+static struct faultinj fclose_fault = FAULTINJ_OFF;
+
+int fclose(FILE *f)
+{
+	static int (*real)(FILE *);
+	if (!real)
+		real = (int (*)(FILE *))faultinj_real("fclose");
+	int rc = real(f);
+	if (faultinj_fires(&fclose_fault)) {
+		errno = EIO;
+		return EOF;
+	}
+	return rc;
+}
+#endif
 
 #endif

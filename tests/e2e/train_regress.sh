@@ -47,30 +47,28 @@ h5diff "$tmp/m.h5" "$tmp/r.h5" >/dev/null || fail "resumed regression weights di
 # wrong combinations fail with a message
 rc=0; "$BIN/evaluate" --model "$tmp/m.h5" --data "$tmp/ts.h5" 2>"$tmp/e1" || rc=$?
 [ $rc -eq 1 ] && grep -q "evaluate --task regress" "$tmp/e1" || fail "classify evaluate of a regression model"
+# evaluate --task regress with the options after want: bad usage (exit 2)
+# saying want, no metrics written
+regress_usage() {
+	local want=$1 rc=0
+	shift
+	"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" \
+		--metrics "$tmp/u-m.json" --quiet "$@" 2>"$tmp/e3" || rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$want" "$tmp/e3" && [ ! -e "$tmp/u-m.json" ] ||
+		fail "evaluate --task regress $*: exit $rc, $(cat "$tmp/e3")"
+}
 # --predictions and --logits are a classifier's outputs: with --task
 # regress they were silently ignored (exit 0, no file); now bad usage
-for opt in "--predictions $tmp/p.tsv" --logits; do
-	rc=0
-	# shellcheck disable=SC2086
-	"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" \
-		--metrics "$tmp/e-m.json" --quiet $opt 2>"$tmp/e3" || rc=$?
-	[ $rc -eq 2 ] && grep -q -- "error: ${opt%% *} does not apply to --task regress" "$tmp/e3" &&
-		[ ! -e "$tmp/e-m.json" ] || fail "evaluate --task regress $opt: exit $rc, $(cat "$tmp/e3")"
-done
+regress_usage "error: --predictions does not apply to --task regress" --predictions "$tmp/p.tsv"
+regress_usage "error: --logits does not apply to --task regress" --logits
 # --predictions '' (no predictions file) is what regress does: accepted
 "$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" --metrics "$tmp/e-m.json" \
 	--predictions '' --quiet || fail "evaluate --task regress --predictions '': exit $?"
 # --task regress scores the test split of the time-series dataset: another
 # split or a dump is bad usage (exit 2, nothing written); --season is a
 # regression option, --season 0 included
-for opt in "--split validation" "--dump $tmp/x.jsonl"; do
-	rc=0
-	# shellcheck disable=SC2086
-	"$BIN/evaluate" --task regress --model "$tmp/m.h5" --data "$tmp/ts.h5" \
-		--metrics "$tmp/u-m.json" --quiet $opt 2>"$tmp/e4" || rc=$?
-	[ $rc -eq 2 ] && grep -q -- "--task regress evaluates the test split" "$tmp/e4" &&
-		[ ! -e "$tmp/u-m.json" ] || fail "evaluate --task regress $opt: exit $rc, $(cat "$tmp/e4")"
-done
+regress_usage "--task regress evaluates the test split" --split validation
+regress_usage "--task regress evaluates the test split" --dump "$tmp/x.jsonl"
 rc=0
 "$BIN/evaluate" --model "$tmp/m.h5" --data "$tmp/ts.h5" --metrics "$tmp/u-m.json" --season 0 \
 	--quiet 2>"$tmp/e4" || rc=$?

@@ -17,24 +17,8 @@
 
 #include "afile.h"
 #include "capture.h"
+#define FAULTINJ_FCLOSE
 #include "faultinj.h"
-
-/* fclose as the library sees it: the real one, then EIO when armed (a
- * write lost at close, after the flush and the fsync passed) */
-static struct faultinj close_fault = FAULTINJ_OFF;
-
-int fclose(FILE *f)
-{
-	static int (*real)(FILE *);
-	if (!real)
-		real = faultinj_real("fclose");
-	int rc = real(f);
-	if (faultinj_fires(&close_fault)) {
-		errno = EIO;
-		return EOF;
-	}
-	return rc;
-}
 
 static int exists(const char *path)
 {
@@ -297,9 +281,9 @@ static void test_close_error_fails_commit(void **state)
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s", af.tmp);
 	capture_begin();
-	faultinj_arm(&close_fault, 0);
+	faultinj_arm(&fclose_fault, 0);
 	int rc = afile_commit(&af);
-	faultinj_arm(&close_fault, -1);
+	faultinj_arm(&fclose_fault, -1);
 	const char *err = capture_end();
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "cannot write"));

@@ -11,24 +11,9 @@
 #include <errno.h>
 
 #include "capture.h"
+#define FAULTINJ_FCLOSE
 #include "faultinj.h"
 #include "h5util.h"
-
-/* fclose as the library sees it: the real one, then EIO when armed */
-static struct faultinj close_fault = FAULTINJ_OFF;
-
-int fclose(FILE *f)
-{
-	static int (*real)(FILE *);
-	if (!real)
-		real = faultinj_real("fclose");
-	int rc = real(f);
-	if (faultinj_fires(&close_fault)) {
-		errno = EIO;
-		return EOF;
-	}
-	return rc;
-}
 
 static void make_file(const char *path)
 {
@@ -178,9 +163,9 @@ static void test_seal_lost_at_close(void **state)
 	snprintf(path, sizeof(path), "%s", test_path("lost.h5"));
 	make_file(path);
 	capture_begin();
-	faultinj_arm(&close_fault, 0);
+	faultinj_arm(&fclose_fault, 0);
 	int rc = h5_seal(path);
-	faultinj_arm(&close_fault, -1);
+	faultinj_arm(&fclose_fault, -1);
 	const char *err = capture_end();
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "cannot write"));
