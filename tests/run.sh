@@ -35,8 +35,12 @@ run_one() { # name, command...
 	# (UBSan writes to stderr whatever log_path says: its reports land in
 	# the test's log)
 	if [ -n "$(ls -A "$san")" ] || grep -q 'runtime error: ' "$log"; then
+		# (the summary is read before the log is appended to: grep refuses
+		# a file that is also its output, and dropped the log's lines)
+		local summary
+		summary=$(grep -h -E 'ERROR: |SUMMARY: |runtime error' "$san"/* "$log" 2>/dev/null)
 		{ echo "sanitizer reports (exit was $rc):"; cat "$san"/* 2>/dev/null
-		  echo "sanitizer summary:"; grep -h -E 'ERROR: |SUMMARY: |runtime error' "$san"/* "$log"
+		  echo "sanitizer summary:"; printf '%s\n' "$summary"
 		} >>"$log"
 		rc=86
 	fi

@@ -427,6 +427,9 @@ static void test_vocab_errors(void **state)
 	vocab_fails("empty.txt", "", "empty.txt: empty vocabulary file");
 	vocab_fails("blank.txt", "[UNK]\na\n\nb\n", "blank.txt:3: empty token");
 	vocab_fails("crlfblank.txt", "[UNK]\r\na\r\n\r\n", "crlfblank.txt:3: empty token");
+	/* an empty first line: the CR check must not look before the buffer
+	 * (ASan builds see that read) */
+	vocab_fails("blank1.txt", "\n[UNK]\na\n", "blank1.txt:1: empty token");
 	vocab_fails("badutf.txt", "[UNK]\nab\xc3(\n", "badutf.txt:2: invalid UTF-8 at byte 3");
 	vocab_fails("nounk.txt", "a\nb\n", "nounk.txt: no [UNK] token");
 	/* a bad sequence that ends the token (the check stopped one short) */
