@@ -36,6 +36,14 @@ expect_json "$tmp/merged.json" 'd["inputs"][1]["dropped"]' \
 	"{'unknown_label': 0, 'label': 0, 'duplicate': 2, 'conflict': 1}"
 expect_json "$tmp/merged.json" 'd["unknown_labels"]["examples"]' \
 	"[\"$tmp/d1.jsonl:6: unknown label 'great' (not in --labels negative=negative,neutral=drop,positive=positive)\"]"
+# unknown labels past --max-print: the rest are counted in the stats file,
+# which the message names (without --stats it says how to get one)
+run $FR --output "$tmp/mp.tok" --stats "$tmp/mp.json" --max-print 0 "$tmp/tok/d1.tok"
+expect_rc 0 "filter-relabel --max-print 0"
+expect_err "'$tmp/mp.json' counts them by reason"
+run $FR --output "$tmp/mp.tok" --max-print 0 "$tmp/tok/d1.tok"
+expect_rc 0 "filter-relabel --max-print 0, no --stats"
+expect_err "give --stats FILE"
 "$BIN/tok-dump" --no-ids "$tmp/merged.tok" >"$tmp/merged.dump"
 $PY - "$tmp/merged.dump" "$tmp" <<'EOF' || fail "merged records"
 import json, sys

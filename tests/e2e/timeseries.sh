@@ -159,7 +159,8 @@ for args in "--synthetic 100 --csv $tmp/bad.csv" "" "--window 0 --synthetic 100"
 	"--synthetic 100 --train 0.9 --validation 0.1" "--synthetic 100 --validation 0" \
 	"--csv $tmp/bad.csv --train 0.95 --validation 0.1" "--synthetic 100 --train 0" \
 	"--synthetic 100 --column Value" "--synthetic 100 --time-column none" \
-	"--synthetic 100 --periods 5,x --amplitudes 1,1"; do
+	"--synthetic 100 --periods 5,x --amplitudes 1,1" \
+	"--synthetic 100 --periods 0 --amplitudes 1"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$BIN/ts-prepare" $args --out "$tmp/u.h5" 2>/dev/null
