@@ -81,6 +81,12 @@ w=$("$BIN/tok-dump" --no-text --no-ids "$tmp"/ml0/*.tok | sed 's/.*"n_full":\([0
 "$BIN/pack-hdf5" --quiet --out "$tmp/ml0/dataset.h5" "$tmp"/ml0/{test,train}.tok
 h5dump -H "$tmp/ml0/dataset.h5" | grep -qF "SIMPLE { ( 50, $w ) / ( 50, $w ) }" ||
 	fail "max_len 0: train rows are not $w wide: $(h5dump -H "$tmp/ml0/dataset.h5" | grep SIMPLE)"
+# ... and with no review at all, the width of [CLS] [SEP]: 2
+mkdir -p "$tmp/ml0e"
+"$BIN/synth-tok" --count 0 --split train --seed 3 --max-len 0 "$tmp/ml0e/train.tok"
+"$BIN/pack-hdf5" --quiet --out "$tmp/ml0e/dataset.h5" "$tmp/ml0e/train.tok"
+h5dump -H "$tmp/ml0e/dataset.h5" | grep -qF "SIMPLE { ( 0, 2 ) / ( 0, 2 ) }" ||
+	fail "max_len 0, no reviews: $(h5dump -H "$tmp/ml0e/dataset.h5" | grep SIMPLE)"
 
 # --bucket-window N sorts the rows by length within windows of N rows
 # (here one window: the whole split); without it they keep their order
