@@ -890,6 +890,29 @@ static void test_adam(void **state)
 		fails += cmp_exact(what, p2, p, N) != 0;
 		snprintf(what, sizeof(what), "adam rows m (adamw %d)", adamw);
 		fails += cmp_exact(what, m2, m, N) != 0;
+		/* 60 rows and no gradient (g NULL: rows whose gradient is 0): the
+		 * list ends where its allocation does (64 entries, from the 5th),
+		 * and the grid has warps past the last row (8 blocks of 8 warps):
+		 * one that read its row would read past the allocation, which the
+		 * emulator faults on */
+		int32_t rows64[64];
+		for (int i = 0; i < 64; i++)
+			rows64[i] = (i * 37) % (N / E);
+		int32_t *d_rows64 = dput(rows64, sizeof(rows64));
+		adam_rows_cpu(60, rows64 + 4, E, p, NULL, m, v, 1e-2, 0.9, 0.99, 1e-8, wd, adamw, 5);
+		assert_int_equal(adam_rows_cuda(60, d_rows64 + 4, E, d_p, NULL, d_m, d_v, 1e-2, 0.9,
+						0.99, 1e-8, wd, adamw, 5, NULL),
+				 0);
+		dget(p2, d_p, sizeof(float) * N);
+		dget(m2, d_m, sizeof(float) * N);
+		dget(v2, d_v, sizeof(float) * N);
+		snprintf(what, sizeof(what), "adam 60 rows, no gradient, p (adamw %d)", adamw);
+		fails += cmp_exact(what, p2, p, N) != 0;
+		snprintf(what, sizeof(what), "adam 60 rows, no gradient, m (adamw %d)", adamw);
+		fails += cmp_exact(what, m2, m, N) != 0;
+		snprintf(what, sizeof(what), "adam 60 rows, no gradient, v (adamw %d)", adamw);
+		fails += cmp_exact(what, v2, v, N) != 0;
+		cuda_free(d_rows64);
 		cuda_free(d_rows);
 		cuda_free(d_p);
 		cuda_free(d_m);
