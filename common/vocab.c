@@ -188,10 +188,14 @@ static char *read_whole(const char *path, size_t *len)
 		return NULL;
 	}
 	size_t got = fread(buf, 1, n, f);
-	int bad = ferror(f) || got != n;
+	int err = ferror(f) ? errno : 0;
 	fclose(f);
-	if (bad) {
-		error("cannot read '%s'", path);
+	if (err || got != n) {
+		if (err)
+			error("cannot read '%s': %s", path, strerror(err));
+		else
+			error("cannot read '%s': %zu of its %zu bytes (changed while read?)", path,
+			      got, n);
 		free(buf);
 		return NULL;
 	}

@@ -17,6 +17,20 @@
 #include "pretok.h"
 #include "vocab.h"
 #include "wordpiece.h"
+#include "faultinj.h"
+
+/* fread as the library sees it: the real one, then only half of what it
+ * read when armed (a file that shrank between its size and its read) */
+static struct faultinj short_read = FAULTINJ_OFF;
+
+size_t fread(void *buf, size_t size, size_t n, FILE *f)
+{
+	static size_t (*real)(void *, size_t, size_t, FILE *);
+	if (!real)
+		real = (size_t (*)(void *, size_t, size_t, FILE *))faultinj_real("fread");
+	size_t got = real(buf, size, n, f);
+	return faultinj_fires(&short_read) ? got / 2 : got;
+}
 
 /* ---- helpers ---- */
 
@@ -427,6 +441,19 @@ static void test_vocab_errors(void **state)
 	vocab_fails("empty.txt", "", "empty.txt: empty vocabulary file");
 	vocab_fails("blank.txt", "[UNK]\na\n\nb\n", "blank.txt:3: empty token");
 	vocab_fails("crlfblank.txt", "[UNK]\r\na\r\n\r\n", "crlfblank.txt:3: empty token");
+	/* a file that shrank between its size and its read: refused, not a
+	 * vocabulary of what was read */
+	write_file(test_path("short.txt"), SMALL, strlen(SMALL));
+	capture_begin();
+	faultinj_arm(&short_read, 0);
+	struct vocab *sv = vocab_load(test_path("short.txt"));
+	faultinj_arm(&short_read, -1);
+	const char *serr = capture_end();
+	assert_null(sv);
+	char want[128];
+	snprintf(want, sizeof(want), "short.txt': %zu of its %zu bytes (changed while read?)",
+		 strlen(SMALL) / 2, strlen(SMALL));
+	assert_non_null(strstr(serr, want));
 	/* an empty first line: the CR check must not look before the buffer
 	 * (ASan builds see that read) */
 	vocab_fails("blank1.txt", "\n[UNK]\na\n", "blank1.txt:1: empty token");
