@@ -201,11 +201,11 @@ static char *read_file(const char *path, size_t *len)
 		if (got < 65536)
 			break;
 	}
-	int bad = ferror(f);
+	int err = ferror(f) ? errno : 0;
 	fclose(f);
-	if (bad) {
+	if (err) {
 		free(buf);
-		return error("cannot read '%s'", path), NULL;
+		return error("cannot read '%s': %s", path, strerror(err)), NULL;
 	}
 	buf[n] = 0;
 	*len = n;
@@ -543,8 +543,9 @@ static int make_meta(struct run *r)
 				     "or re-run 'make %s'",
 				     c->vocab, a, vs, c->data, b, tm->vocab_size, c->data);
 		}
-		if (!(mm->vocab_text = read_file(c->vocab, &mm->vocab_len)) ||
-		    !(mm->vocab_path = strdup(c->vocab)))
+		if (!(mm->vocab_text = read_file(c->vocab, &mm->vocab_len)))
+			return -1; /* read_file said why */
+		if (!(mm->vocab_path = strdup(c->vocab)))
 			return error("out of memory");
 		if (strlen(mm->vocab_text) != mm->vocab_len)
 			return error("'%s' holds a NUL byte; it cannot be embedded in the model",
