@@ -103,11 +103,15 @@ struct labelmap *labelmap_parse(const char *spec)
 	for (const char *p = spec; *p;) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		/* "a=b,,c=d", ",a=b" and "a=b," alike: a comma too many */
-		const char *last = end && !end[1] ? end + 1 : p;
-		if (last != p || strspn(p, " \t\r\n") >= n)
+		/* a comma too many: after the last entry ("a=b,"), or before an
+		 * empty or blank one ("a=b,,c=d", ",a=b"); the map is shown up
+		 * to that comma */
+		if (end && !end[1])
 			return fail(m, given, "empty entry (a comma too many) after", spec,
-				    (size_t)(last - spec));
+				    (size_t)(end + 1 - spec));
+		if (strspn(p, " \t\r\n") >= n)
+			return fail(m, given, "empty entry (a comma too many) after", spec,
+				    (size_t)(p - spec));
 		const char *eq = memchr(p, '=', n);
 		if (!eq)
 			return fail(m, given, "no '=' in", p, n);
