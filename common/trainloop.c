@@ -17,7 +17,6 @@
  * checkpoint written when a signal stopped the run inside an epoch adds
  * the batches done of it (skipped on resume) and the epoch's running sums.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -32,7 +31,6 @@
 #include "badlog.h"
 #include "batches.h"
 #include "error.h"
-#include "grow.h"
 #include "evalloop.h"
 #include "hash.h"
 #include "metrics.h"
@@ -181,35 +179,6 @@ static double idle_fraction(const struct rnn_cuda_timing *t)
 {
 	double total = t->busy_s + t->idle_s;
 	return total > 0 ? t->idle_s / total : NAN;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return error("cannot open '%s': %s", path, strerror(errno)), NULL;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (GROW_ARRAY_QUIET(buf, cap, n + 65536 + 1, 2 * 65536)) {
-			free(buf);
-			fclose(f);
-			return error("out of memory reading '%s'", path), NULL;
-		}
-		size_t got = fread(buf + n, 1, 65536, f);
-		n += got;
-		if (got < 65536)
-			break;
-	}
-	int err = ferror(f) ? errno : 0;
-	fclose(f);
-	if (err) {
-		free(buf);
-		return error("cannot read '%s': %s", path, strerror(err)), NULL;
-	}
-	buf[n] = 0;
-	*len = n;
-	return buf;
 }
 
 /* ---- feeds: where batches come from ---- */
@@ -528,7 +497,8 @@ static int make_meta(struct run *r)
 		return -1;
 	mm->dataset_hash = r->dataset_hash;
 	if (c->vocab) {
-		struct vocab *v = vocab_load(c->vocab);
+		/* the text embedded is the bytes checked here: one read */
+		struct vocab *v = vocab_load_text(c->vocab, &mm->vocab_text, &mm->vocab_len);
 		if (!v)
 			return -1;
 		uint64_t vh = vocab_hash(v);
@@ -543,13 +513,8 @@ static int make_meta(struct run *r)
 				     "or re-run 'make %s'",
 				     c->vocab, a, vs, c->data, b, tm->vocab_size, c->data);
 		}
-		if (!(mm->vocab_text = read_file(c->vocab, &mm->vocab_len)))
-			return -1; /* read_file said why */
 		if (!(mm->vocab_path = strdup(c->vocab)))
 			return error("out of memory");
-		if (strlen(mm->vocab_text) != mm->vocab_len)
-			return error("'%s' holds a NUL byte; it cannot be embedded in the model",
-				     c->vocab);
 	}
 	return 0;
 }

@@ -248,6 +248,29 @@ struct vocab *vocab_load(const char *path)
 	return vocab_parse(path, buf, size);
 }
 
+struct vocab *vocab_load_text(const char *path, char **text, size_t *len)
+{
+	size_t size;
+	char *buf = read_whole(path, &size);
+	if (!buf)
+		return NULL;
+	char *copy = malloc(size + 1); /* vocab_parse cuts buf's lines in place */
+	if (!copy) {
+		free(buf);
+		error("out of memory reading '%s'", path);
+		return NULL;
+	}
+	memcpy(copy, buf, size + 1);
+	struct vocab *v = vocab_parse(path, buf, size);
+	if (!v) {
+		free(copy);
+		return NULL;
+	}
+	*text = copy;
+	*len = size;
+	return v;
+}
+
 struct vocab *vocab_load_buffer(const char *name, const char *data, size_t len)
 {
 	char *buf = malloc(len + 1);

@@ -22,6 +22,10 @@ struct vocab_specials {
 /* Loads path; NULL after error() (missing file, bad UTF-8, empty, no [UNK],
  * duplicates). Free with vocab_free(). */
 struct vocab *vocab_load(const char *path);
+/* vocab_load(), and *text (malloc'd, NUL at [*len]) the bytes it parsed:
+ * one read, so the text is the vocabulary that was checked (train embeds
+ * it in the model).  The bytes hold no NUL (a token with one is refused). */
+struct vocab *vocab_load_text(const char *path, char **text, size_t *len);
 /* The same from a copy of data[0..len), the bytes of a vocab.txt (e.g.
  * embedded in a model file); name is used in messages.  The hash is that
  * of the bytes, as for a file. */

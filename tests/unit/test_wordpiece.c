@@ -547,6 +547,27 @@ static void test_vocab_line_ends(void **state)
 	encode_ok(wp, "приветик [SEP] b", (uint32_t[]){2, 3, 1, 1, 1, 4}, 6);
 	wordpiece_free(wp);
 	vocab_free(v);
+
+	/* vocab_load_text: the bytes parsed, CRs and all (train embeds them) */
+	write_file(test_path("crlf2.txt"), content, strlen(content));
+	char *text = NULL;
+	size_t len = 0;
+	v = vocab_load_text(test_path("crlf2.txt"), &text, &len);
+	assert_non_null(v);
+	assert_int_equal(len, strlen(content));
+	assert_memory_equal(text, content, len + 1);
+	assert_int_equal(vocab_hash(v), hash64(text, len));
+	free(text);
+	vocab_free(v);
+	/* refused: no text, nothing held (ASan builds see a leak) */
+	write_file(test_path("dup2.txt"), "[UNK]\na\na\n", 10);
+	text = NULL;
+	capture_begin();
+	v = vocab_load_text(test_path("dup2.txt"), &text, &len);
+	const char *msg = capture_end();
+	assert_null(v);
+	assert_null(text);
+	assert_non_null(strstr(msg, "dup2.txt:3: duplicate token 'a'"));
 }
 
 int main(void)
