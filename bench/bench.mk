@@ -26,9 +26,12 @@ bench-tools: $(BENCH_PROGS)
 $(BENCH_PROGS): $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
+
+# the speed tools read their texts with bench/texts.c
+$(BUILD)/bench/wordpiece_speed $(BUILD)/bench/vocab_learn_speed: $(BUILD)/obj/bench/texts.o
 
 bench: build
 	$(Q)bench/run --build $(BUILD) $(if $(filter 1,$(QUICK)),--quick) $(BENCH_ARGS)
 
--include $(BENCH_PROGS:$(BUILD)/bench/%=$(BUILD)/obj/bench/%.d)
+-include $(BENCH_PROGS:$(BUILD)/bench/%=$(BUILD)/obj/bench/%.d) $(BUILD)/obj/bench/texts.d
