@@ -134,4 +134,15 @@ for opt in text-field output stats; do
 	expect_err "--$opt: empty $what"
 	[ ! -e "$tmp/e.txt" ] || fail "--$opt '' wrote a vocabulary"
 done
+# a dump that breaks off after good records (a cut gzip stream): the run
+# fails, no vocabulary of what was read, the stats say where
+gzip -c "$tmp/a.jsonl" >"$tmp/cut.jsonl.gz"
+size=$(stat -c %s "$tmp/cut.jsonl.gz")
+truncate -s $((size - 100)) "$tmp/cut.jsonl.gz"
+run $L --size 200 --output "$tmp/cut.txt" --stats "$tmp/cut.json" "$tmp/cut.jsonl.gz"
+expect_rc 1 "a cut gzip dump"
+expect_err "$tmp/cut.jsonl.gz"
+[ ! -e "$tmp/cut.txt" ] || fail "a cut gzip dump: a vocabulary was written"
+expect_json "$tmp/cut.json" '[d["status"], d["dumps"][0]["status"], d["dumps"][0]["ok"] > 0]' \
+	"['failed', 'failed', True]"
 echo "ok"
