@@ -1,4 +1,5 @@
 /* error.c - the one place messages are printed (see error.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,14 @@ int bad_input(const char *file, long line, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%s\n", buf);
 	return -1;
+}
+
+int getline_end(FILE *f, const char *name)
+{
+	int err = errno; /* getline's, before anything else can change it */
+	if (feof(f) && !ferror(f))
+		return 0;
+	return error("cannot read '%s': %s", name, strerror(err ? err : EIO));
 }
 
 void die(int code, const char *fmt, ...)

@@ -9,6 +9,7 @@
 #define RNNPIPE_ERROR_H
 
 #include <stdarg.h>
+#include <stdio.h>
 
 enum {
 	EXIT_OK = 0,
@@ -40,6 +41,14 @@ int bad_input(const char *file, long line, const char *fmt, ...)
 /* Writes "file:line: reason" into buf (for stats files); returns buf. */
 char *bad_input_fmt(char *buf, size_t size, const char *file, long line,
 		    const char *fmt, va_list ap);
+
+/* After a getline() loop on f (read from the file name, "stdin" for
+ * stdin) ended with -1: 0 at the real end of the file, else -1 after
+ * error("cannot read 'name': reason").  glibc's getline() also returns -1
+ * when it cannot grow its buffer (ENOMEM), with neither the end-of-file
+ * nor the error flag set: a loop that checks only ferror() took that for
+ * the end and dropped the rest of the file silently. */
+int getline_end(FILE *f, const char *name);
 
 /* Prints a message and exits with code (only for stages/). */
 void die(int code, const char *fmt, ...)

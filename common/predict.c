@@ -154,8 +154,8 @@ static int values_from_stdin(const char *model, double **v, size_t *n)
 		else
 			rc = push_value(v, n, &cap, x);
 	}
-	if (!rc && ferror(stdin))
-		rc = error("cannot read stdin");
+	if (!rc)
+		rc = getline_end(stdin, "stdin");
 	free(line);
 	return rc;
 }
@@ -309,8 +309,8 @@ int predict_reviews(const char *model, const char *vocab, int jsonl, int logits,
 			rc = classifier_run(c) || print_rows(&o);
 			classifier_clear(c);
 		}
-		if (!rc && ferror(stdin))
-			rc = error("cannot read stdin");
+		if (!rc)
+			rc = getline_end(stdin, "stdin");
 		free(line);
 	}
 	classifier_close(c);

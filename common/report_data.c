@@ -105,8 +105,8 @@ static int read_jsonl(const char *path, jsonl_fn fn, void *ctx)
 			rc = fn(path, line, j, ctx);
 		json_decref(j);
 	}
-	if (!rc && ferror(f))
-		rc = error("cannot read '%s': %s", path, strerror(errno));
+	if (!rc)
+		rc = getline_end(f, path);
 	free(buf);
 	fclose(f);
 	return rc;
@@ -432,10 +432,10 @@ int report_load_predictions(const char *path, struct pred_row **rows, int *n,
 			}
 		}
 	}
+	if (!rc)
+		rc = getline_end(fp, path);
 	if (!rc && line == 0)
 		rc = bad_input(path, 0, "empty file (no header)");
-	if (!rc && ferror(fp))
-		rc = error("cannot read '%s': %s", path, strerror(errno));
 	free(buf);
 	fclose(fp);
 	if (rc) {

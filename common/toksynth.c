@@ -86,6 +86,8 @@ static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
 		p->seq[p->n] = s;
 		p->len[p->n++] = k;
 	}
+	if (!rc)
+		rc = getline_end(f, path);
 	free(line);
 	fclose(f);
 	if (!rc && p->n == 0)

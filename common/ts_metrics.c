@@ -375,8 +375,8 @@ int ts_predictions_read(const char *path, size_t rows, size_t k, double **out)
 		}
 		r++;
 	}
-	if (!rc && ferror(fp))
-		rc = error("cannot read '%s': %s", path, strerror(errno));
+	if (!rc)
+		rc = getline_end(fp, path);
 	if (!rc && r != rows)
 		rc = bad_input(path, ln, "%zu forecast line%s, expected %zu (one per example "
 			       "of the split)", r, r == 1 ? "" : "s", rows);

@@ -420,8 +420,8 @@ int tseries_read_csv(const char *path, const char *column, const char *time_colu
 			break;
 		}
 	}
-	if (!rc && !c.failed && ferror(fp))
-		rc = error("cannot read '%s': %s", path, strerror(errno));
+	if (!rc && !c.failed)
+		rc = getline_end(fp, path);
 	if (!rc && !c.failed && csv_fini(&p, field_cb, row_cb, &c))
 		rc = bad_input(path, c.line, "broken quoting: a quoted field is not closed (%s)",
 			       csv_strerror(csv_error(&p)));
