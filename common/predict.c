@@ -9,6 +9,7 @@
 #include "error.h"
 #include "grow.h"
 #include "hash.h"
+#include "jsonoom.h"
 #include "predict.h"
 #include "pretok.h"
 #include "tsfile.h"
@@ -64,13 +65,22 @@ static int print_rows(const struct out *o)
 /* The review of one input line: a JSON string, a JSON object's "text" (or
  * "review", "comment_text") field, or else the line as it is.  NULL for a
  * JSON object without such a string field: it holds no review to classify
- * (a JSONL file whose field has another name), and its source is none. */
-static const char *line_text(char *line, size_t len, size_t *out_len, json_t **hold)
+ * (a JSONL file whose field has another name), and its source is none.
+ * NULL with *oom set when jansson ran out of memory: the line was not
+ * read, and is neither text nor a review-less object. */
+static const char *line_text(char *line, size_t len, size_t *out_len, json_t **hold, int *oom)
 {
 	*hold = NULL;
 	*out_len = len;
+	*oom = 0;
 	if (len && (line[0] == '{' || line[0] == '"')) {
-		json_t *j = json_loadb(line, len, JSON_DECODE_ANY, NULL);
+		json_error_t e;
+		unsigned long mark = jsonoom_mark();
+		json_t *j = json_loadb(line, len, JSON_DECODE_ANY, &e);
+		if (!j && jsonoom_since(mark)) {
+			*oom = 1;
+			return NULL;
+		}
 		if (j && json_is_string(j)) {
 			*hold = j;
 			*out_len = json_string_length(j);
@@ -267,7 +277,12 @@ int predict_reviews(const char *model, const char *vocab, int jsonl, int logits,
 				line[--len] = 0;
 			json_t *hold;
 			size_t tl;
-			const char *t = line_text(line, (size_t)len, &tl, &hold);
+			int oom;
+			const char *t = line_text(line, (size_t)len, &tl, &hold, &oom);
+			if (oom) {
+				rc = jsonoom_error("stdin");
+				break;
+			}
 			double num;
 			/* the reasons a line is not a review, as "<stdin>:N: reason"
 			 * (the classifier knows no line: its error() and a

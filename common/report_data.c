@@ -13,6 +13,7 @@
 #include "error.h"
 #include "grow.h"
 #include "hash.h"
+#include "jsonoom.h"
 #include "report_data.h"
 
 /* 1 when path exists, 0 when it does not (announced), -1 on another error. */
@@ -56,9 +57,12 @@ static int want_num(const char *path, long line, json_t *o, const char *key, int
 json_t *report_read_json(const char *path)
 {
 	json_error_t e;
+	unsigned long mark = jsonoom_mark();
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
 	if (!j) {
-		if (e.line > 0)
+		if (jsonoom_since(mark))
+			jsonoom_error(path);
+		else if (e.line > 0)
 			bad_input(path, e.line, "not valid JSON: %s", e.text);
 		else
 			error("cannot read '%s': %s", path, e.text);
@@ -94,9 +98,11 @@ static int read_jsonl(const char *path, jsonl_fn fn, void *ctx)
 		if (buf[sp] == 0)
 			continue;
 		json_error_t e;
+		unsigned long mark = jsonoom_mark();
 		json_t *j = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &e);
 		if (!j) {
-			rc = bad_input(path, line, "not valid JSON: %s", e.text);
+			rc = jsonoom_since(mark) ? jsonoom_error(path)
+						 : bad_input(path, line, "not valid JSON: %s", e.text);
 			break;
 		}
 		if (!json_is_object(j))

@@ -1,4 +1,5 @@
 /* toksynth.c - synthetic token-record files (see toksynth.h). */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "error.h"
 #include "grow.h"
 #include "hash.h"
+#include "jsonoom.h"
 #include "rng.h"
 #include "tokfile.h"
 #include "toksynth.h"
@@ -38,7 +40,7 @@ static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
 	memset(p, 0, sizeof(*p));
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return error("cannot open '%s'", path);
+		return error("cannot open '%s': %s", path, strerror(errno));
 	char *line = NULL;
 	size_t cap = 0, cap_seq = 0;
 	long lineno = 0;
@@ -46,7 +48,12 @@ static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		json_error_t e;
+		unsigned long mark = jsonoom_mark();
 		json_t *j = json_loads(line, 0, &e);
+		if (!j && jsonoom_since(mark)) {
+			rc = jsonoom_error(path);
+			break;
+		}
 		json_t *a = j ? json_object_get(j, "ids_full") : NULL;
 		if (!a)
 			a = j ? json_object_get(j, "ids") : NULL;
