@@ -32,6 +32,7 @@
 #include "dumpread.h"
 #include "error.h"
 #include "grow.h"
+#include "jsonoom.h"
 #include "pretok.h"
 #include "tokfile.h"
 
@@ -638,16 +639,21 @@ static const char *json_type_name(const json_t *v)
 	return "?";
 }
 
-/* Parses one line into d->json.  DUMP_REC (an object) or DUMP_BAD. */
-static int json_parse_line(struct decstate *d, struct dumprec *rec, long line,
-			   const char *s, size_t len)
+/* Parses one line of path into d->json.  DUMP_REC (an object), DUMP_BAD,
+ * or DUMP_FATAL after error() when jansson ran out of memory (that is no
+ * fault of the record: it says nothing of the line). */
+static int json_parse_line(struct decstate *d, struct dumprec *rec, const char *path,
+			   long line, const char *s, size_t len)
 {
 	json_error_t e;
 	json_decref(d->json);
 	/* a key given twice is refused, not resolved silently: which "text"
 	 * the dump meant cannot be known */
+	unsigned long mark = jsonoom_mark();
 	d->json = json_loadb(s, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &e);
 	if (!d->json) {
+		if (jsonoom_since(mark))
+			return error("out of memory reading '%s'", path);
 		enum json_error_code code = json_error_code(&e);
 		if (code == json_error_duplicate_key)
 			return set_bad(d, rec, line, DUMP_BAD_JSON,
@@ -757,7 +763,9 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 {
 	char cands[256];
 	struct decstate *d = &r->d;
-	int rc = json_parse_line(d, rec, line, s, len);
+	int rc = json_parse_line(d, rec, r->path, line, s, len);
+	if (rc == DUMP_FATAL)
+		r->fatal = 1;
 	if (rc != DUMP_REC)
 		return rc;
 	json_t *j = d->json;
@@ -784,11 +792,18 @@ static int jsonl_record(struct dumpreader *r, struct dumprec *rec, long line,
 		if (!k && r->o.split_field && *r->o.split_field)
 			return set_bad(d, rec, line, DUMP_BAD_SPLIT, "no split field '%s'",
 				       r->o.split_field);
-		r->split_name = k ? strdup(k) : NULL;
+		if (k && !(r->split_name = strdup(k))) {
+			r->fatal = 1;
+			return error("out of memory reading '%s'", r->path);
+		}
 		r->split_searched = 1;
 	}
-	if (!r->text_name || (!r->label_name && !r->o.text_only))
-		return set_bad(d, rec, line, DUMP_BAD_JSON, "out of memory");
+	/* field names that could not be kept: the reader cannot go on (it
+	 * was a bad record, and the next record tried again) */
+	if (!r->text_name || (!r->label_name && !r->o.text_only)) {
+		r->fatal = 1;
+		return error("out of memory reading '%s'", r->path);
+	}
 	return json_extract(d, rec, line, r->text_name, r->label_name, r->split_name,
 			    !r->o.split_field);
 }
@@ -922,8 +937,10 @@ static void push_bad(struct dumpreader *r, long line, int kind, const char *fmt,
 	if (!row)
 		return;
 	row->text_off = r->ready.n;
-	if (buf_add(&r->ready, msg, strlen(msg) + 1))
+	if (buf_add(&r->ready, msg, strlen(msg) + 1)) {
+		r->n_rows--;
 		r->oom = 1;
+	}
 }
 
 static int find_col(struct dumpreader *r, const char *given, const char *const *cands)
@@ -1011,7 +1028,8 @@ static void csv_header(struct dumpreader *r)
 	r->text_name = col_name(r, r->c_text);
 	r->label_name = r->c_label >= 0 ? col_name(r, r->c_label) : NULL;
 	r->split_name = r->c_split >= 0 ? col_name(r, r->c_split) : NULL;
-	if (!r->text_name || (r->c_label >= 0 && !r->label_name))
+	if (!r->text_name || (r->c_label >= 0 && !r->label_name) ||
+	    (r->c_split >= 0 && !r->split_name))
 		r->oom = 1;
 }
 
@@ -1075,18 +1093,21 @@ static void csv_row(struct dumpreader *r)
 	row->split = split;
 	row->text_off = r->ready.n;
 	row->text_len = text_len;
-	if (buf_add(&r->ready, text, text_len))
-		r->oom = 1;
-	row->label_off = r->ready.n;
+	row->label_off = r->ready.n + text_len;
 	row->label_len = lab_len;
-	if (buf_add(&r->ready, lab, lab_len))
+	/* a row whose text could not be kept is not handed out */
+	if (buf_add(&r->ready, text, text_len) || buf_add(&r->ready, lab, lab_len)) {
+		r->n_rows--;
 		r->oom = 1;
+	}
 }
 
 static void csv_cb_row(int c, void *data)
 {
 	struct dumpreader *r = data;
 	r->rows_ended++;
+	if (r->oom) /* a field of the row is missing: reported after csv_parse */
+		return;
 	if (!r->header_done)
 		csv_header(r);
 	else if (!r->fatal)
@@ -1159,6 +1180,11 @@ static void csv_feed(struct dumpreader *r, const char *p, size_t n, int nl, long
 	}
 	if (got < n) {
 		int e = csv_error(&r->csv);
+		if (e == CSV_ENOMEM) {
+			r->fatal = 1;
+			error("out of memory reading '%s'", r->path);
+			return;
+		}
 		if (e != CSV_EPARSE) {
 			r->fatal = 1;
 			bad_input(r->path, pl, "csv parser failed: %s", csv_strerror(e));
@@ -1380,7 +1406,7 @@ int dumpdecoder_decode(struct dumpdecoder *dec, long line, const char *s, size_t
 		       struct dumprec *rec)
 {
 	const struct dumpreader *r = dec->r;
-	int rc = json_parse_line(&dec->d, rec, line, s, len);
+	int rc = json_parse_line(&dec->d, rec, r->path, line, s, len);
 	if (rc != DUMP_REC)
 		return rc;
 	return json_extract(&dec->d, rec, line, r->text_name, r->label_name, r->split_name,

@@ -130,7 +130,9 @@ int dumpreader_next_raw(struct dumpreader *r, struct dumprec *rec);
 struct dumpdecoder;
 struct dumpdecoder *dumpdecoder_new(const struct dumpreader *r);
 /* Decodes a raw line exactly as dumpreader_next() would have: DUMP_REC or
- * DUMP_BAD.  rec's pointers are valid until the next call on dec. */
+ * DUMP_BAD, or DUMP_FATAL after error() when out of memory (the reader's
+ * dump cannot be read on).  rec's pointers are valid until the next call
+ * on dec. */
 int dumpdecoder_decode(struct dumpdecoder *dec, long line, const char *s, size_t len,
 		       struct dumprec *rec);
 void dumpdecoder_free(struct dumpdecoder *dec);

@@ -111,6 +111,10 @@ static int decode_item(struct worker *w, struct batch *b, struct item *it)
 	struct dumprec rec;
 	it->raw = 0;
 	int rc = dumpdecoder_decode(w->dec, it->line, b->data + it->text_off, it->text_len, &rec);
+	if (rc == DUMP_FATAL) { /* out of memory, reported */
+		b->oom = 2;
+		return -1;
+	}
 	if (rc == DUMP_BAD) {
 		item_bad(b, it, rec.bad, rec.reason);
 		return b->oom ? -1 : 0;
@@ -228,8 +232,8 @@ static int fill_batch(struct dumpreader *r, struct batch *b)
 static int emit_batch(const char *path, const struct encdump_opts *o, struct batch *b,
 		      encdump_fn fn, void *ctx, struct encdump_stats *st)
 {
-	if (b->oom)
-		return error("out of memory tokenizing '%s'", path);
+	if (b->oom) /* 2: the decoder said so */
+		return b->oom == 2 ? -1 : error("out of memory tokenizing '%s'", path);
 	for (int i = 0; i < b->n; i++) {
 		const struct item *it = &b->items[i];
 		st->records++;
