@@ -17,6 +17,7 @@
 #include "error.h"
 #include "grow.h"
 #include "hash.h"
+#include "jsonoom.h"
 #include "tokfile.h"
 
 #define HEADER_SIZE 24
@@ -95,16 +96,27 @@ int tokmeta_copy_settings(struct tokmeta *d, const struct tokmeta *s, int with_l
 	d->producer = xstrdup0(s->producer);
 	d->n_labels = with_labels ? s->n_labels : 0;
 	memset(d->labels, 0, sizeof(d->labels));
+	int lost = (s->truncation && !d->truncation) || (s->producer && !d->producer);
 	for (int i = 0; i < d->n_labels; i++)
-		d->labels[i] = xstrdup0(s->labels[i]);
+		lost |= !(d->labels[i] = xstrdup0(s->labels[i]));
 	d->sources = NULL;
 	d->n_sources = 0;
+	if (lost) { /* a copy without them would pass for the real thing */
+		tokmeta_free(d);
+		return error("out of memory");
+	}
 	return 0;
 }
 
 int tokmeta_copy(struct tokmeta *d, const struct tokmeta *s)
 {
-	return tokmeta_copy_settings(d, s, 1) || tokmeta_add_sources(d, s) < 0 ? -1 : 0;
+	if (tokmeta_copy_settings(d, s, 1))
+		return -1;
+	if (tokmeta_add_sources(d, s) < 0) {
+		tokmeta_free(d);
+		return -1;
+	}
+	return 0;
 }
 
 int tokmeta_same_labels(const struct tokmeta *a, const struct tokmeta *b)
@@ -146,13 +158,20 @@ json_t *tokmeta_to_json(const struct tokmeta *m)
 	char hex[17];
 	hash64_hex(m->vocab_hash, hex);
 	json_t *labels = json_array(), *sources = json_array();
-	for (int i = 0; i < m->n_labels; i++)
-		json_array_append_new(labels, json_string(m->labels[i]));
-	for (int i = 0; i < m->n_sources; i++) {
+	/* a label or source left out would make another file's metadata */
+	int lost = !labels || !sources;
+	for (int i = 0; i < m->n_labels && !lost; i++)
+		lost = json_array_append_new(labels, json_string(m->labels[i]));
+	for (int i = 0; i < m->n_sources && !lost; i++) {
 		char h[17];
 		hash64_hex(m->sources[i].hash, h);
-		json_array_append_new(sources, json_pack("{s:s, s:s}", "name",
-				      m->sources[i].name, "hash", h));
+		lost = json_array_append_new(sources, json_pack("{s:s, s:s}", "name",
+					     m->sources[i].name, "hash", h));
+	}
+	if (lost) {
+		json_decref(labels);
+		json_decref(sources);
+		return NULL;
 	}
 	json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s}",
 			      "vocab_hash", hex, "vocab_size", (json_int_t)m->vocab_size,
@@ -163,8 +182,10 @@ json_t *tokmeta_to_json(const struct tokmeta *m)
 			      "labels", labels, "sources", sources,
 			      "producer", m->producer ? m->producer : "");
 	/* only when set: files tokenized without --nfc keep their bytes */
-	if (j && m->nfc)
-		json_object_set_new(j, "nfc", json_true());
+	if (j && m->nfc && json_object_set_new(j, "nfc", json_true())) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -190,6 +211,8 @@ static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
 	m->sep_id = sep;
 	m->truncation = strdup(trunc);
 	m->producer = strdup(producer);
+	if (!m->truncation || !m->producer)
+		return error("out of memory");
 	m->nfc = json_is_true(json_object_get(j, "nfc"));
 	size_t i;
 	json_t *v;
@@ -198,7 +221,9 @@ static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
 	json_array_foreach(labels, i, v) {
 		if (!json_is_string(v))
 			return error("'%s': bad label list", path);
-		m->labels[m->n_labels++] = strdup(json_string_value(v));
+		if (!(m->labels[m->n_labels] = strdup(json_string_value(v))))
+			return error("out of memory");
+		m->n_labels++;
 	}
 	json_array_foreach(sources, i, v) {
 		const char *name, *h;
@@ -238,11 +263,13 @@ struct tokwriter *tokwriter_open(const char *path, const struct tokmeta *meta)
 		error("out of memory");
 		return NULL;
 	}
+	unsigned long mark = jsonoom_mark();
 	json_t *j = tokmeta_to_json(meta);
 	char *js = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (!js) {
-		error("cannot encode metadata for '%s'", path);
+		error("cannot encode metadata for '%s'%s", path,
+		      jsonoom_since(mark) ? ": out of memory" : "");
 		free(w);
 		return NULL;
 	}
@@ -369,6 +396,11 @@ struct tokreader *tokreader_open(const char *path)
 		return NULL;
 	}
 	r->path = strdup(path);
+	if (!r->path) {
+		error("out of memory");
+		tokreader_close(r);
+		return NULL;
+	}
 	r->fp = fopen(path, "rb");
 	if (!r->fp) {
 		error("cannot open '%s': %s", path, strerror(errno));
@@ -394,15 +426,26 @@ struct tokreader *tokreader_open(const char *path)
 		return reader_fail(r, "truncated or corrupted metadata (its length is past the "
 				      "end of the file)");
 	char *js = malloc((size_t)mlen + 1);
-	if (!js || fread(js, 1, mlen, r->fp) != mlen) {
+	if (!js) {
+		error("out of memory reading '%s'", path);
+		tokreader_close(r);
+		return NULL;
+	}
+	if (fread(js, 1, mlen, r->fp) != mlen) {
 		free(js);
 		return reader_fail(r, "truncated metadata");
 	}
 	js[mlen] = 0;
 	r->sum_seed = version >= 2 ? hash64_update(HASH64_SEED, js, mlen) : HASH64_SEED;
 	json_error_t e;
+	unsigned long mark = jsonoom_mark();
 	json_t *j = json_loads(js, 0, &e);
 	free(js);
+	if (!j && jsonoom_since(mark)) {
+		jsonoom_error(path);
+		tokreader_close(r);
+		return NULL;
+	}
 	if (!j)
 		return reader_fail(r, "metadata is not JSON");
 	int bad = meta_from_json(&r->meta, j, path);

@@ -72,7 +72,7 @@ struct tokmeta {
 };
 
 void tokmeta_free(struct tokmeta *m);
-/* Deep copy; returns 0 or -1. */
+/* Deep copy; returns 0, or -1 after error() with dst left empty. */
 int tokmeta_copy(struct tokmeta *dst, const struct tokmeta *src);
 /* The start of a merged file's metadata: a deep copy of src without its
  * sources, and without its labels unless with_labels.  Returns 0 or -1. */
