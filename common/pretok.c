@@ -243,6 +243,8 @@ static int run_segment_nfc(struct pretok *p, const char *str, size_t len, size_t
 	utf8proc_uint8_t *dst = NULL;
 	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)p->nbuf, (utf8proc_ssize_t)n,
 					  &dst, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (m == UTF8PROC_ERROR_NOMEM)
+		return error("out of memory (NFC normalisation)");
 	if (m < 0)
 		return error("NFC normalisation failed: %s", utf8proc_errmsg(m));
 	int rc = run_segment(p, (const char *)dst, (size_t)m, base, fn, ctx, hs, bad_offset);
