@@ -416,7 +416,11 @@ int tseries_read_csv(const char *path, const char *column, const char *time_colu
 			csv_set_delim(&p, delim);
 		}
 		if (csv_parse(&p, s, (size_t)len, field_cb, row_cb, &c) != (size_t)len) {
-			rc = bad_input(path, c.line, "broken quoting (%s)", csv_strerror(csv_error(&p)));
+			if (csv_error(&p) == CSV_ENOMEM) /* libcsv's field buffer */
+				rc = error("out of memory reading '%s'", path);
+			else
+				rc = bad_input(path, c.line, "broken quoting (%s)",
+					       csv_strerror(csv_error(&p)));
 			break;
 		}
 	}
