@@ -379,8 +379,12 @@ static int run_batches(struct pool *p, struct dumpreader *r, const char *path,
 			break;
 		struct batch *b = &p->slots[seq % p->nslots];
 		*rstat = fill_batch(r, b);
-		if (b->n == 0)
+		if (b->n == 0) {
+			/* no room for its first record: not the end of the dump */
+			if (b->oom)
+				rc = error("out of memory tokenizing '%s'", path);
 			break;
+		}
 		if (p->nw) {
 			pthread_mutex_lock(&p->mu);
 			b->done = 0;
@@ -435,6 +439,11 @@ int encdump_run(const char *path, const struct encdump_opts *o, encdump_fn fn, v
 	st->text_field = dup_or_null(dumpreader_text_field(r));
 	st->label_field = dup_or_null(dumpreader_label_field(r));
 	st->split_field = dup_or_null(dumpreader_split_field(r));
+	/* the stats would name no field */
+	if (!rc && ((dumpreader_text_field(r) && !st->text_field) ||
+		    (dumpreader_label_field(r) && !st->label_field) ||
+		    (dumpreader_split_field(r) && !st->split_field)))
+		rc = error("out of memory tokenizing '%s'", path);
 	st->bytes = dumpreader_bytes(r);
 	dumpreader_close(r);
 	st->seconds = progress_now() - t0;
