@@ -82,7 +82,8 @@ static int open_inputs(struct relabel *R, const char *const *paths)
 		if (!(meta->labels[meta->n_labels++] = strdup(labelmap_class(R->lm, k))))
 			return error("out of memory");
 	free(meta->producer);
-	meta->producer = strdup(R->o->producer ? R->o->producer : "filter-relabel");
+	if (!(meta->producer = strdup(R->o->producer ? R->o->producer : "filter-relabel")))
+		return error("out of memory"); /* not a file with no producer */
 	return u64map_init(&R->map, expect);
 }
 

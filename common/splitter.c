@@ -42,7 +42,8 @@ static int open_inputs(struct split_run *S)
 		expect += tokreader_count(S->r[i]);
 	}
 	free(meta->producer);
-	meta->producer = strdup(S->o->producer ? S->o->producer : "split");
+	if (!(meta->producer = strdup(S->o->producer ? S->o->producer : "split")))
+		return error("out of memory"); /* not files with no producer */
 	return u64map_init(&S->seen, expect);
 }
 
