@@ -122,15 +122,19 @@ int toksynth_write(const char *path, const struct toksynth_opts *o)
 	m.sep_id = TOKSYNTH_SEP;
 	m.truncation = strdup("head");
 	m.producer = strdup("toksynth");
+	int lost = !m.truncation || !m.producer;
 	static const char *names3[] = {"negative", "neutral", "positive"};
 	static const char *names2[] = {"negative", "positive"};
 	const char **names = o->n_labels == 3 ? names3 : names2;
 	for (int i = 0; i < o->n_labels; i++)
-		m.labels[m.n_labels++] = strdup(names[i]);
+		lost |= !(m.labels[m.n_labels++] = strdup(names[i]));
 	char src[64];
 	snprintf(src, sizeof(src), "synthetic-seed-%llu", (unsigned long long)o->seed);
-	tokmeta_add_source(&m, src, hash64(src, strlen(src)));
-	struct tokwriter *w = tokwriter_open(path, &m);
+	if (lost) /* not a file whose metadata lacks them */
+		error("out of memory");
+	struct tokwriter *w = NULL;
+	if (!lost && tokmeta_add_source(&m, src, hash64(src, strlen(src))) >= 0)
+		w = tokwriter_open(path, &m);
 	tokmeta_free(&m);
 	if (!w) {
 		pool_free(&pool);
