@@ -7,6 +7,8 @@
 #include "afile.h"
 #include "badlog.h"
 #include "error.h"
+#include "jsonoom.h"
+#include "pretok.h"
 
 void badlog_init(struct badlog *b, long max_print)
 {
@@ -35,6 +37,8 @@ void badlog_add(struct badlog *b, const char *kind, const char *file, long line,
 		char *e = strdup(msg);
 		if (e)
 			b->example[b->n_examples++] = e;
+		else
+			b->lost = 1;
 	}
 	if (b->max_print < 0 || b->printed < b->max_print) {
 		fprintf(stderr, "%s\n", msg);
@@ -66,12 +70,21 @@ void badlog_summary(const struct badlog *b, const char *what, const char *stats_
 json_t *badlog_json(const struct badlog *b)
 {
 	json_t *by = json_object(), *ex = json_array();
-	for (int k = 0; k < b->n_kinds; k++)
-		json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
-	for (int i = 0; i < b->n_examples; i++)
-		json_array_append_new(ex, json_string(b->example[i]));
-	return json_pack("{s:I, s:o, s:o}", "total", (json_int_t)b->total, "by_reason", by,
-			 "examples", ex);
+	/* a reason or an example left out would make other stats */
+	int lost = b->lost || !by || !ex;
+	for (int k = 0; k < b->n_kinds && !lost; k++)
+		lost = json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
+	for (int i = 0; i < b->n_examples && !lost; i++) /* one not UTF-8 is left out */
+		lost = json_array_append_new(ex, json_string(b->example[i])) &&
+		       utf8_check(b->example[i], strlen(b->example[i])) == strlen(b->example[i]);
+	json_t *j = lost ? NULL
+			 : json_pack("{s:I, s:o, s:o}", "total", (json_int_t)b->total,
+				     "by_reason", json_incref(by), "examples", json_incref(ex));
+	json_decref(by);
+	json_decref(ex);
+	if (!j)
+		error("out of memory (bad-record counts)");
+	return j;
 }
 
 void badlog_free(struct badlog *b)
@@ -88,20 +101,34 @@ void strcount_add(struct strcount *c, const char *s, size_t n)
 			c->count[i]++;
 			return;
 		}
-	if (c->n < STRCOUNT_MAX && (c->s[c->n] = strndup(s, n))) {
-		c->count[c->n++] = 1;
-		return;
+	if (c->n < STRCOUNT_MAX) {
+		if ((c->s[c->n] = strndup(s, n))) {
+			c->count[c->n++] = 1;
+			return;
+		}
+		c->lost = 1;
 	}
 	c->other++;
 }
 
 json_t *strcount_json(const struct strcount *c)
 {
-	json_t *j = json_object();
-	for (int i = 0; i < c->n; i++) /* keys that are not UTF-8 are left out */
-		json_object_set_new(j, c->s[i], json_integer(c->count[i]));
-	if (c->other)
-		json_object_set_new(j, "(other)", json_integer(c->other));
+	json_t *j = c->lost ? NULL : json_object();
+	int lost = !j;
+	for (int i = 0; i < c->n && !lost; i++) {
+		/* keys that are not UTF-8 are left out (their json_integer is
+		 * freed by the refusal); a failed allocation is not */
+		json_t *v = json_integer(c->count[i]);
+		lost = !v || (json_object_set_new(j, c->s[i], v) &&
+					utf8_check(c->s[i], strlen(c->s[i])) == strlen(c->s[i]));
+	}
+	if (!lost && c->other)
+		lost = json_object_set_new(j, "(other)", json_integer(c->other));
+	if (lost) {
+		json_decref(j);
+		error("out of memory (label counts)");
+		return NULL;
+	}
 	return j;
 }
 
@@ -114,9 +141,11 @@ void strcount_free(struct strcount *c)
 
 int json_write_file(const char *path, const json_t *j)
 {
+	unsigned long mark = jsonoom_mark();
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	if (!s)
-		return error("cannot encode JSON for '%s'", path);
+		return error("cannot encode JSON for '%s'%s", path,
+			     jsonoom_since(mark) ? ": out of memory" : "");
 	size_t n = strlen(s);
 	s[n] = '\n'; /* json_dumps leaves room for the NUL; replace it */
 	int rc = afile_write_all(path, s, n + 1);
@@ -126,18 +155,24 @@ int json_write_file(const char *path, const json_t *j)
 
 int json_write_afile(struct afile *af, const json_t *j)
 {
+	unsigned long mark = jsonoom_mark();
 	if (json_dumpf(j, af->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				       JSON_REAL_PRECISION(10)) ||
 	    fputc('\n', af->fp) == EOF) {
-		error("cannot write '%s'", af->path);
+		error("cannot write '%s'%s", af->path, jsonoom_since(mark) ? ": out of memory" : "");
 		afile_abort(af);
 		return -1;
 	}
 	return afile_commit(af);
 }
 
+/* jansson's failed allocations when the stats file was opened: stats that
+ * cannot be built after more failed, did for lack of memory (stats_commit) */
+static _Thread_local unsigned long stats_mark;
+
 int stats_open(struct afile *af, const char *path, const char *const *outputs, int n)
 {
+	stats_mark = jsonoom_mark();
 	if (afile_open(af, path))
 		return -1;
 	for (int i = 0; i < n; i++)
@@ -151,8 +186,12 @@ int stats_open(struct afile *af, const char *path, const char *const *outputs, i
 
 int stats_commit(struct afile *af, const json_t *j)
 {
-	if (!j) {
-		error("cannot encode the stats for '%s'", af->path);
+	/* jansson short of memory since the stats file was opened: the
+	 * stats may lack what an unchecked json_object_set_new or
+	 * json_array_append_new dropped, so they are not written */
+	int oom = jsonoom_since(stats_mark);
+	if (!j || oom) {
+		error("cannot encode the stats for '%s'%s", af->path, oom ? ": out of memory" : "");
 		afile_abort(af);
 		return -1;
 	}

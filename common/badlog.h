@@ -23,6 +23,8 @@ struct badlog {
 	int n_examples;
 	long max_print;  /* messages printed to stderr (<0: all) */
 	long printed;
+	int lost;        /* an example could not be kept (out of memory):
+			    badlog_json() fails rather than leave it out */
 };
 
 void badlog_init(struct badlog *b, long max_print);
@@ -37,7 +39,8 @@ long badlog_count(const struct badlog *b, const char *kind);
  * stats file), to --max-print and --stats. */
 void badlog_summary(const struct badlog *b, const char *what, const char *stats_path);
 /* {"total": n, "by_reason": {kind: n...}, "examples": ["file:line: ..."]};
- * new reference, NULL on out of memory. */
+ * new reference, or NULL after error() when out of memory (now, or when
+ * an example could not be kept: the stats would show fewer). */
 json_t *badlog_json(const struct badlog *b);
 void badlog_free(struct badlog *b);
 
@@ -49,9 +52,12 @@ struct strcount {
 	char *s[STRCOUNT_MAX];
 	long count[STRCOUNT_MAX];
 	long other;
+	int lost;  /* a value could not be kept (out of memory) */
 };
 void strcount_add(struct strcount *c, const char *s, size_t n);
-/* {"value": n, ..., "(other)": n}: new reference. */
+/* {"value": n, ..., "(other)": n}: new reference, or NULL after error()
+ * when out of memory (now, or when strcount_add could not keep a value:
+ * it would have been counted as "(other)"). */
 json_t *strcount_json(const struct strcount *c);
 void strcount_free(struct strcount *c);
 
@@ -77,8 +83,9 @@ int json_write_afile(struct afile *af, const json_t *j);
  * Returns 0, or -1 after error() with nothing left open. */
 int stats_open(struct afile *af, const char *path, const char *const *outputs, int n);
 /* Commits the stats j into af (json_write_afile), then the outputs the run
- * committed meanwhile; j NULL (it could not be built) aborts af and says
- * so.  On failure none of those outputs is renamed into place.  Returns 0
+ * committed meanwhile; j NULL (it could not be built), or a jansson
+ * allocation that failed on this thread since stats_open() (j may lack a
+ * part), aborts af and says so.  On failure none of those outputs is renamed into place.  Returns 0
  * or -1 after error(). */
 int stats_commit(struct afile *af, const json_t *j);
 

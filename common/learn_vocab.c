@@ -8,6 +8,7 @@
 #include "badlog.h"
 #include "dumpread.h"
 #include "error.h"
+#include "jsonoom.h"
 #include "learn_vocab.h"
 #include "progress.h"
 #include "splitassign.h"
@@ -22,6 +23,7 @@ struct run {
 	struct texthasher *th; /* hashes texts for the split; NULL: learn from all */
 	struct dump_opts dopts;
 	struct badlog bad;
+	unsigned long json_mark; /* jsonoom_mark() at the start */
 };
 
 /* Feeds one dump's texts to the learner; appends its counts to per_dump.
@@ -112,9 +114,14 @@ static int write_stats(const struct run *r, struct afile *af, int rc, json_t *pe
 		"merges", (json_int_t)ls.merges, "size", (json_int_t)ls.size,
 		"last_merge_count", (json_int_t)ls.last_merge_count,
 		"read_seconds", read_s, "learn_seconds", learn_s);
-	if (!j) {
+	/* jansson short of memory during the run: the stats may lack what an
+	 * unchecked json_array_append_new dropped (a dump) */
+	int oom = jsonoom_since(r->json_mark);
+	if (!j || oom) {
+		json_decref(j);
 		afile_abort(af);
-		return error("cannot encode the stats for '%s'", o->stats_path);
+		return error("cannot encode the stats for '%s'%s", o->stats_path,
+			     oom ? ": out of memory" : "");
 	}
 	int w = json_write_afile(af, j);
 	json_decref(j);
@@ -130,6 +137,7 @@ int learn_vocab_run(const struct learn_vocab_opts *o, char *const *dumps, int n)
 	lo.nfc = o->nfc;
 	struct run r = {
 		.o = o,
+		.json_mark = jsonoom_mark(),
 		.l = vocab_learner_new(&lo),
 		.th = o->fracs ? texthasher_new(lo.max_chars_per_word, o->nfc) : NULL,
 		.dopts = {

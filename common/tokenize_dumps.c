@@ -175,6 +175,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		.nfc = o->nfc,
 	};
 	json_t *per_dump = json_array();
+	int stats_lost = 0; /* a dump's label counts ran out of memory */
 	long t_records = 0, t_ok = 0, t_bad = 0;
 	uint64_t t_bytes = 0;
 	double t_sec = 0;
@@ -212,6 +213,9 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		if (o->print_ids && fflush(stdout))
 			rc = error("cannot write to stdout");
 		free(ob.line);
+		/* (jansson's own failures are stats_commit's to see; a path that
+		 * is not UTF-8 leaves its entry out, as it always did) */
+		stats_lost |= st.labels.lost;
 		json_array_append_new(per_dump, dump_json(dumps[i], outs[i], &st, rc != 0));
 		if (!rc)
 			info("'%s': %ld reviews, %ld bad, %ld truncated, %.1f MB in %.2f s (%.1f MB/s)%s%s",
@@ -241,6 +245,10 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 			"mb_per_s", t_sec > 0 ? t_bytes / 1e6 / t_sec : 0.0,
 			"bad_records", badlog_json(&bad));
 		per_dump = NULL;
+		if (stats_lost) { /* not stats that leave a dump's labels out */
+			json_decref(j);
+			j = NULL;
+		}
 		if (stats_commit(&stats_af, j))
 			rc = -1;
 		json_decref(j);
