@@ -1,0 +1,1150 @@
+/* test_oom.c - running out of memory in the input readers and the text
+ * stages' library code: every allocation of a call made to fail in turn.
+ *
+ * The test program defines malloc, calloc, realloc, free, aligned_alloc and
+ * posix_memalign (forwarding to glibc's __libc_* functions), so the calls
+ * of the project's library, of glibc itself (fopen, getline, strdup) and of
+ * the shared libraries (jansson, zlib, libcsv, utf8proc) all come here.  A
+ * target is run once to warm up (lazy buffers), once counted, then with
+ * allocation n made to fail for n = 1, 2, 3, ... until a run reaches no
+ * n-th allocation: first only the n-th fails (mode 1), then the n-th and
+ * every one after it (mode 2, so error paths that allocate are met too).
+ * Every run must either fail, returning an error, with a message that says
+ * memory ran out ("out of memory", "Cannot allocate memory") and never one
+ * that calls the input bad ("not valid JSON"), or succeed (glibc's stdio
+ * and qsort do without the memory) with the result of the run without
+ * faults (output files hashed; stats files without their times); and
+ * leave no allocation of its own behind.  stderr goes to a file meanwhile,
+ * read back after each run.
+ *
+ * Covered (31 targets): vocabulary load (file, buffer, with its text), the
+ * WordPiece tokenizer, labelmap_parse, u64map, the dump reader over JSON
+ * Lines (decoded, and raw lines through a dumpdecoder), CSV, TSV and gzip
+ * (JSON Lines and CSV), token files (write, read, toksynth with real id
+ * sequences), the vocabulary learner, badlog and strcount with their JSON
+ * and json_write_file, opts_parse, relabel_run, splitter_run,
+ * tokenize_dumps (one thread, stats file), learn_vocab_run (stats file),
+ * the report readers (train log, metrics, predictions, history, one JSON
+ * file, report_load with split files and stats), tseries_read_csv,
+ * tseries_synthetic, ts_predictions_read and getline_end.
+ * Left out: HDF5 (1.10 is unusable after one failed allocation inside
+ * H5Pcreate: packed datasets, models, checkpoints, the time-series
+ * dataset, predict and train), multithreaded tokenize (which thread
+ * allocates first is not fixed, so the n-th allocation is not one place),
+ * writers of JSON outputs other than the stats files (trainloop,
+ * metrics, evaluate, predict's output), and jansson's allocations of a
+ * power of two from 32 bytes (its lexer's token buffer, and hash-table
+ * buckets of the same sizes): jansson 2.14 ignores a failed growth of the
+ * token buffer and then aborts on an assertion (docs/reliability.md),
+ * which no caller can prevent.
+ * Skipped under AddressSanitizer, which owns malloc.  OOM_TARGET=name runs
+ * one target; OOM_BT=k prints a backtrace at allocation k of each run (to
+ * find where a leaked or misreported allocation is).
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "afile.h"
+#include "badlog.h"
+#include "dumpread.h"
+#include "error.h"
+#include "hash.h"
+#include "jsonoom.h"
+#include "labelmap.h"
+#include "learn_vocab.h"
+#include "opts.h"
+#include "relabel.h"
+#include "report_data.h"
+#include "splitter.h"
+#include "tokenize_dumps.h"
+#include "tokfile.h"
+#include "tokmeta_fixture.h"
+#include "toksynth.h"
+#include "ts_metrics.h"
+#include "tseries.h"
+#include "u64map.h"
+#include "vocab.h"
+#include "vocab_learn.h"
+#include "wordpiece.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define OOM_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OOM_UNDER_ASAN 1
+#endif
+#endif
+
+#ifndef OOM_UNDER_ASAN
+/* ---- the allocator ---- */
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+
+/* Allocations made while a window is open, by address: open addressing
+ * with a generation per window, so a new window starts empty for free. */
+#define LIVE_BITS 19
+#define LIVE_CAP ((size_t)1 << LIVE_BITS)
+#define TOMB ((void *)1)
+struct slot {
+	void *p;
+	size_t size;
+	uint32_t gen, seq;
+};
+static struct slot live[LIVE_CAP];
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t gen;       /* of the open window; 0: none */
+static int counting;       /* allocations are counted (and may fail) */
+static long calls;         /* allocations counted in this window */
+static long fail_at;       /* 0: none */
+static int fail_mode;      /* 1: only fail_at; 2: fail_at and every later one */
+static long injected;      /* failures injected in this window */
+static long n_live, n_used; /* live entries; slots used in this window */
+static long bt_at;         /* OOM_BT */
+static int bt_fd = -1;
+
+static size_t slot_of(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> (64 - LIVE_BITS)); }
+
+static void record(void *p, size_t size)
+{
+	if (!gen || !counting || !p)
+		return;
+	if (n_used > (long)(LIVE_CAP / 2)) {
+		static const char m[] = "test_oom: too many allocations in one window\n";
+		if (write(bt_fd >= 0 ? bt_fd : 2, m, sizeof(m) - 1) < 0)
+			abort();
+		abort();
+	}
+	size_t i = slot_of(p), tomb = LIVE_CAP;
+	for (;; i = (i + 1) & (LIVE_CAP - 1)) {
+		if (live[i].gen != gen)
+			break;
+		if (live[i].p == TOMB && tomb == LIVE_CAP)
+			tomb = i;
+	}
+	if (tomb == LIVE_CAP) {
+		tomb = i;
+		n_used++;
+	}
+	live[tomb] = (struct slot){p, size, gen, (uint32_t)calls};
+	n_live++;
+}
+
+static void forget(void *p)
+{
+	if (!gen || !p)
+		return;
+	for (size_t i = slot_of(p); live[i].gen == gen; i = (i + 1) & (LIVE_CAP - 1))
+		if (live[i].p == p) {
+			live[i].p = TOMB;
+			n_live--;
+			return;
+		}
+}
+
+/* jansson 2.14's lexer ignores a failed growth of its token buffer
+ * (lex_save) and goes on with a byte missing, to an assertion that aborts
+ * (lex_scan_string, lex_unget_unsave).  Those buffers are powers of two
+ * from 32 bytes, asked for through jsonoom_malloc: such allocations are
+ * neither counted nor failed (hash tables' buckets, the same sizes, with
+ * them). */
+static int jansson_buffer(const void *ra, size_t n)
+{
+	return (uintptr_t)ra - (uintptr_t)jsonoom_malloc < 64 && n >= 32 && !(n & (n - 1));
+}
+
+/* Counts one allocation; 1 when it is to fail. */
+static int fails(const void *ra, size_t n)
+{
+	if (!gen || !counting || jansson_buffer(ra, n))
+		return 0;
+	long k = ++calls;
+	if (k == bt_at) {
+		void *f[32];
+		backtrace_symbols_fd(f, backtrace(f, 32), bt_fd >= 0 ? bt_fd : 2);
+	}
+	if (fail_at && (k == fail_at || (fail_mode == 2 && k > fail_at))) {
+		injected++;
+		return 1;
+	}
+	return 0;
+}
+
+void *malloc(size_t n)
+{
+	pthread_mutex_lock(&mu);
+	void *p = NULL;
+	if (!fails(__builtin_return_address(0), n) && (p = __libc_malloc(n)))
+		record(p, n);
+	pthread_mutex_unlock(&mu);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+void *calloc(size_t n, size_t size)
+{
+	pthread_mutex_lock(&mu);
+	void *p = NULL;
+	if (!fails(__builtin_return_address(0), n * size) && (p = __libc_calloc(n, size)))
+		record(p, n * size);
+	pthread_mutex_unlock(&mu);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+void *realloc(void *old, size_t n)
+{
+	if (old && !n) { /* glibc frees it */
+		free(old);
+		return NULL;
+	}
+	pthread_mutex_lock(&mu);
+	void *p = NULL;
+	if (!fails(__builtin_return_address(0), n) && (p = __libc_realloc(old, n))) {
+		forget(old);
+		record(p, n);
+	}
+	pthread_mutex_unlock(&mu);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+void free(void *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&mu);
+	forget(p);
+	pthread_mutex_unlock(&mu);
+	__libc_free(p);
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+	pthread_mutex_lock(&mu);
+	void *p = NULL;
+	if (!fails(__builtin_return_address(0), n) && (p = __libc_memalign(align, n)))
+		record(p, n);
+	pthread_mutex_unlock(&mu);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p = aligned_alloc(align, n);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+/* Stops counting (and failing) while the test itself works inside a
+ * window: hashing an output file.  Frees still close entries. */
+static void pause_counting(int pause)
+{
+	pthread_mutex_lock(&mu);
+	counting = !pause;
+	pthread_mutex_unlock(&mu);
+}
+
+/* ---- running a target ---- */
+
+typedef int (*target_fn)(uint64_t *digest);
+
+static long total_runs, total_injected;
+static int failures;
+
+/* The file's bytes as a digest part (not counted: the test's own work). */
+static uint64_t file_digest(const char *path)
+{
+	pause_counting(1);
+	uint64_t h = 0;
+	if (hash64_file(path, &h))
+		h = 1;
+	pause_counting(0);
+	return h;
+}
+
+struct run {
+	int rc;
+	uint64_t digest;
+	long calls, injected, leaked;
+	uint32_t leak_seq;
+	size_t leak_size;
+	char text[4096]; /* what it printed */
+};
+
+static void run_once(target_fn fn, long at, int mode, struct run *r)
+{
+	off_t off = lseek(2, 0, SEEK_END);
+	pthread_mutex_lock(&mu);
+	gen++;
+	calls = injected = n_live = n_used = 0;
+	fail_at = at;
+	fail_mode = mode;
+	counting = 1;
+	pthread_mutex_unlock(&mu);
+	r->digest = 0;
+	r->rc = fn(&r->digest);
+	pthread_mutex_lock(&mu);
+	counting = 0;
+	r->calls = calls;
+	r->injected = injected;
+	r->leaked = n_live;
+	r->leak_seq = 0;
+	r->leak_size = 0;
+	if (n_live)
+		for (size_t i = 0; i < LIVE_CAP; i++)
+			if (live[i].gen == gen && live[i].p != TOMB) {
+				r->leak_seq = live[i].seq;
+				r->leak_size = live[i].size;
+				break;
+			}
+	gen++; /* closes the window: later frees find nothing */
+	pthread_mutex_unlock(&mu);
+	ssize_t n = pread(2, r->text, sizeof(r->text) - 1, off);
+	r->text[n > 0 ? n : 0] = '\0';
+}
+
+/* The problem with run r of a target whose clean run gave `want`, or NULL. */
+static const char *judge(const struct run *r, uint64_t want)
+{
+	static char why[256];
+	if (r->leaked) {
+		snprintf(why, sizeof(why), "%ld allocation%s left (e.g. allocation %u, %zu bytes)",
+			 r->leaked, r->leaked == 1 ? "" : "s", r->leak_seq, r->leak_size);
+		return why;
+	}
+	if (strstr(r->text, "not valid JSON"))
+		return "out of memory reported as bad JSON";
+	if (r->rc == 0) {
+		if (r->digest != want)
+			return "returned success with a different result";
+		return NULL;
+	}
+	if (!r->injected)
+		return "failed with no allocation failing";
+	if (!r->text[0])
+		return "failed without a message";
+	if (!strstr(r->text, "out of memory") && !strstr(r->text, "Cannot allocate memory"))
+		return "failed with a message that does not say memory ran out";
+	return NULL;
+}
+
+static void run_target(const char *name, target_fn fn)
+{
+	const char *only = getenv("OOM_TARGET");
+	if (only && *only && strcmp(only, name))
+		return;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* stderr into a file, read back after each run */
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(test_path("stderr.txt"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0 && saved >= 0);
+	dup2(fd, 2);
+	close(fd);
+	bt_fd = saved;
+
+	static struct run r;
+	int bad = 0;
+	long runs = 0, inj = 0;
+	fn(&r.digest); /* warm-up: lazily made buffers and tables */
+	run_once(fn, 0, 0, &r);
+	uint64_t want = r.digest;
+	long n_alloc = r.calls;
+	if (r.rc || r.leaked) {
+		dprintf(saved, "%s: the run without faults failed (rc %d, %ld left):\n%s\n", name,
+			r.rc, r.leaked, r.text);
+		bad++;
+	}
+	for (int mode = 1; mode <= 2; mode++)
+		for (long at = 1;; at++) {
+			run_once(fn, at, mode, &r);
+			runs++;
+			inj += r.injected;
+			const char *why = judge(&r, want);
+			if (why) {
+				if (bad < 3)
+					dprintf(saved, "%s: allocation %ld failing (mode %d): %s (rc %d); "
+						"it printed:\n%s\n", name, at, mode, why, r.rc, r.text);
+				bad++;
+			}
+			if (!r.injected)
+				break;
+			if (at > n_alloc + 1000) {
+				dprintf(saved, "%s: allocation counts do not settle\n", name);
+				bad++;
+				break;
+			}
+		}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	bt_fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("%-22s %5ld allocations, %5ld runs, %6ld failures injected, %7.1f ms%s\n", name,
+	       n_alloc, runs, inj, ms, bad ? "  FAILED" : "");
+	fflush(stdout);
+	total_runs += runs;
+	total_injected += inj;
+	failures += bad;
+}
+
+/* ---- fixtures ---- */
+
+static const char vocab_text[] =
+	"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n!\n,\n.\na\nb\nc\nd\ne\nf\ng\nh\ni\nl\nm\nn\no\n"
+	"r\ns\nt\nu\nw\n##a\n##d\n##e\n##i\n##l\n##m\n##n\n##o\n##r\n##s\n##t\nthe\nfilm\n"
+	"good\nbad\nmovie\n##ing\nwas\nnot\n";
+
+static const char jsonl_text[] =
+	"{\"text\": \"The film was good!\", \"label\": \"positive\", \"split\": \"train\"}\n"
+	"{\"text\": \"a bad movie\", \"label\": \"negative\"}\n"
+	"{\"text\": \"\\u00e9t\\u00e9, not good\", \"label\": 2, \"split\": \"test\"}\n"
+	"{\"text\": \"broken\", \"label\": \n"
+	"{\"text\": 5, \"label\": \"negative\"}\n"
+	"\n"
+	"{\"text\": \"the movie was bad, bad, bad\", \"label\": \"negative\", \"split\": \"validation\"}\n";
+
+static const char csv_text[] =
+	"text,label,split\n"
+	"\"The film, was good\",positive,train\n"
+	"\"multi\nline review\",negative,\n"
+	"a bad movie,neutral,test\n"
+	"bad \"quoting,positive,train\n"
+	"too,many,fields,here\n"
+	"the end,good,validation\n";
+
+static const char tsv_text[] = "review\tsentiment\nthe film\tgood\nnot good\tbad\n";
+
+static char *p_vocab, *p_jsonl, *p_csv, *p_tsv, *p_jsonl_gz, *p_csv_gz, *p_ids, *p_tok_a,
+	*p_tok_b, *p_split_dir, *p_series, *p_pred, *p_split_out[3];
+static struct vocab *fx_vocab;
+
+static void put_gz(const char *path, const char *data)
+{
+	gzFile gz = gzopen(path, "wb");
+	assert_non_null(gz);
+	assert_int_equal(gzwrite(gz, data, (unsigned)strlen(data)), (int)strlen(data));
+	assert_int_equal(gzclose(gz), Z_OK);
+}
+
+static void put(const char *path, const char *text) { write_file(path, text, strlen(text)); }
+
+/* A token file of n labelled reviews (split named for every third). */
+static void make_tok(const char *path, const char *source, int n, int labelled, int seed)
+{
+	struct tokmeta m;
+	test_tokmeta(&m, 0xabcdef, 1000, 8, labelled);
+	tokmeta_add_source(&m, source, 7);
+	struct tokwriter *w = tokwriter_open(path, &m);
+	assert_non_null(w);
+	for (int i = 0; i < n; i++) {
+		char text[64];
+		snprintf(text, sizeof(text), "review %d of %d", i % 29 + seed, seed);
+		const char *lab[] = {"positive", "negative", "neutral", "odd"};
+		uint32_t ids[4] = {2, 10 + (uint32_t)i, 11, 3};
+		struct tokrec rec = {
+			.hash = hash64(text, strlen(text)), .label = labelled ? i % 2 : -1,
+			.split = (uint8_t)(i % 3 == 0 ? i % 4 : 0), .source = 0,
+			.line = (uint32_t)i + 1, .n_full = 4 + (uint32_t)i % 9, .n_ids = 4,
+			.ids = ids, .label_raw = lab[i % 4], .label_raw_len = strlen(lab[i % 4]),
+			.text = text, .text_len = strlen(text)};
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+	tokmeta_free(&m);
+}
+
+static void setup_fixtures(void)
+{
+	p_vocab = test_path_kept("vocab.txt");
+	put(p_vocab, vocab_text);
+	p_jsonl = test_path_kept("reviews-train.jsonl");
+	put(p_jsonl, jsonl_text);
+	p_csv = test_path_kept("reviews.csv");
+	put(p_csv, csv_text);
+	p_tsv = test_path_kept("reviews.tsv");
+	put(p_tsv, tsv_text);
+	p_jsonl_gz = test_path_kept("reviews.jsonl.gz");
+	put_gz(p_jsonl_gz, jsonl_text);
+	p_csv_gz = test_path_kept("reviews.csv.gz");
+	put_gz(p_csv_gz, csv_text);
+	p_ids = test_path_kept("ids.jsonl");
+	put(p_ids, "{\"ids\": [101, 5, 6, 7, 102]}\n{\"ids_full\": [101, 9, 9, 102]}\n"
+		   "{\"ids\": [101, 1, 2, 3, 4, 5, 6, 7, 8, 102]}\n");
+	p_tok_a = test_path_kept("a.tok");
+	make_tok(p_tok_a, "dumps/a.jsonl", 40, 0, 1);
+	p_tok_b = test_path_kept("b.tok");
+	make_tok(p_tok_b, "dumps/b.csv", 30, 0, 4);
+	p_split_dir = test_path_kept("split");
+	mkdir(p_split_dir, 0755);
+	const char *names[] = {"split/train.tok", "split/validation.tok", "split/test.tok"};
+	for (int s = 0; s < 3; s++)
+		make_tok(test_path(names[s]), "dumps/a.jsonl", 12 + s, 1, 10 * s);
+	p_split_out[0] = test_path_kept("s-train.tok");
+	p_split_out[1] = test_path_kept("s-validation.tok");
+	p_split_out[2] = test_path_kept("s-test.tok");
+	p_series = test_path_kept("series.csv");
+	put(p_series, "month,passengers\n1949-01,112\n1949-02,118\n\n1949-03,132\n"
+		      "1949-04,129\n1949-05,121\n1949-06,135\n");
+	p_pred = test_path_kept("pred.txt");
+	put(p_pred, "# forecasts\n1.5 2.5\n3,4\n\n5\t6e1\n");
+	fx_vocab = vocab_load(p_vocab);
+	assert_non_null(fx_vocab);
+}
+
+static uint64_t mix(uint64_t h, uint64_t x) { return (h ^ x) * 0x100000001b3ULL + 0x9e37; }
+static uint64_t mix_mem(uint64_t h, const void *p, size_t n) { return mix(h, hash64(p, n)); }
+
+/* ---- targets ---- */
+
+static int t_vocab_load(uint64_t *dg)
+{
+	struct vocab *v = vocab_load(p_vocab);
+	if (!v)
+		return -1;
+	*dg = mix(vocab_size(v), vocab_hash(v));
+	*dg = mix(*dg, (uint64_t)vocab_id(v, "##ing", 5));
+	vocab_free(v);
+	return 0;
+}
+
+static int t_vocab_buffer(uint64_t *dg)
+{
+	struct vocab *v = vocab_load_buffer("model.h5:vocab", vocab_text, strlen(vocab_text));
+	if (!v)
+		return -1;
+	*dg = mix(vocab_size(v), vocab_hash(v));
+	vocab_free(v);
+	return 0;
+}
+
+static int t_vocab_text(uint64_t *dg)
+{
+	char *text;
+	size_t len;
+	struct vocab *v = vocab_load_text(p_vocab, &text, &len);
+	if (!v)
+		return -1;
+	*dg = mix_mem(vocab_hash(v), text, len);
+	free(text);
+	vocab_free(v);
+	return 0;
+}
+
+static int t_wordpiece(uint64_t *dg)
+{
+	struct wordpiece_opts o = WORDPIECE_OPTS_DEFAULT;
+	o.nfc = 1;
+	struct wordpiece *wp = wordpiece_new(fx_vocab, &o);
+	if (!wp)
+		return -1;
+	static const char text[] = "The filming was not good!  \xc3\xa9t\xc3\xa9, [SEP] bad\tmovies";
+	struct idvec ids = {0}, framed = {0};
+	uint64_t th = 0;
+	size_t bad = 0;
+	int rc = wordpiece_encode(wp, text, strlen(text), &ids, &th, &bad);
+	if (!rc)
+		rc = wordpiece_frame(ids.v, ids.n, 6, TRUNC_HEAD_TAIL, 2, 3, &framed);
+	if (!rc)
+		*dg = mix(mix_mem(th, ids.v, ids.n * 4), hash64(framed.v, framed.n * 4));
+	idvec_free(&ids);
+	idvec_free(&framed);
+	wordpiece_free(wp);
+	return rc ? -1 : 0;
+}
+
+static int t_labelmap(uint64_t *dg)
+{
+	struct labelmap *m = labelmap_parse("negative=neg,neutral=drop,positive=pos,5=pos,1=neg");
+	if (!m)
+		return -1;
+	*dg = mix_mem((uint64_t)labelmap_n_classes(m), labelmap_spec(m), strlen(labelmap_spec(m)));
+	*dg = mix(*dg, (uint64_t)labelmap_lookup(m, " Good ", 6));
+	labelmap_free(m);
+	struct labelmap *p = labelmap_parse("3class");
+	if (!p)
+		return -1;
+	*dg = mix(*dg, (uint64_t)labelmap_n_classes(p));
+	labelmap_free(p);
+	return 0;
+}
+
+static int t_u64map(uint64_t *dg)
+{
+	struct u64map m;
+	if (u64map_init(&m, 4))
+		return -1;
+	int rc = 0;
+	for (uint64_t k = 1; k <= 300 && !rc; k++) {
+		int found;
+		uint32_t *v = u64map_put(&m, k * 0x9e3779b97f4a7c15ULL, &found);
+		if (!v)
+			rc = -1;
+		else
+			*v = (uint32_t)k;
+	}
+	if (!rc)
+		*dg = mix(m.n, *u64map_get(&m, 77 * 0x9e3779b97f4a7c15ULL));
+	u64map_free(&m);
+	return rc;
+}
+
+/* Reads a dump to its end; the digest covers every record and reason. */
+static int read_dump(const char *path, int format, int raw, uint64_t *dg)
+{
+	struct dump_opts o = {.format = format};
+	struct dumpreader *r = dumpreader_open(path, &o);
+	if (!r)
+		return -1;
+	struct dumpdecoder *dec = NULL;
+	struct dumprec rec;
+	int k, rc = 0;
+	uint64_t h = 0;
+	while ((k = raw ? dumpreader_next_raw(r, &rec) : dumpreader_next(r, &rec)) != DUMP_END) {
+		if (k == DUMP_FATAL) {
+			rc = -1;
+			break;
+		}
+		if (k == DUMP_RAW) {
+			if (!dec && !(dec = dumpdecoder_new(r))) {
+				rc = -1;
+				break;
+			}
+			k = dumpdecoder_decode(dec, rec.line, rec.text, rec.text_len, &rec);
+			if (k == DUMP_FATAL) {
+				rc = -1;
+				break;
+			}
+		}
+		h = mix(h, (uint64_t)k * 1000 + (uint64_t)rec.line);
+		if (k == DUMP_REC)
+			h = mix(mix_mem(mix_mem(h, rec.text, rec.text_len), rec.label, rec.label_len),
+				(uint64_t)rec.split);
+		else
+			h = mix_mem(mix(h, (uint64_t)rec.bad), rec.reason, strlen(rec.reason));
+	}
+	if (!rc) {
+		const char *t = dumpreader_text_field(r), *l = dumpreader_label_field(r);
+		h = mix_mem(h, t ? t : "", t ? strlen(t) : 0);
+		h = mix_mem(h, l ? l : "", l ? strlen(l) : 0);
+		h = mix(h, dumpreader_bytes(r));
+	}
+	dumpdecoder_free(dec);
+	dumpreader_close(r);
+	*dg = h;
+	return rc;
+}
+
+static int t_dump_jsonl(uint64_t *dg) { return read_dump(p_jsonl, DUMP_AUTO, 0, dg); }
+static int t_dump_jsonl_raw(uint64_t *dg) { return read_dump(p_jsonl, DUMP_JSONL, 1, dg); }
+static int t_dump_csv(uint64_t *dg) { return read_dump(p_csv, DUMP_AUTO, 0, dg); }
+static int t_dump_tsv(uint64_t *dg) { return read_dump(p_tsv, DUMP_TSV, 0, dg); }
+static int t_dump_jsonl_gz(uint64_t *dg) { return read_dump(p_jsonl_gz, DUMP_AUTO, 0, dg); }
+static int t_dump_csv_gz(uint64_t *dg) { return read_dump(p_csv_gz, DUMP_CSV, 0, dg); }
+
+static int t_tokfile_write(uint64_t *dg)
+{
+	struct tokmeta m;
+	memset(&m, 0, sizeof(m));
+	m.vocab_hash = 5;
+	m.vocab_size = 1000;
+	m.max_len = 8;
+	m.pad_id = 0, m.unk_id = 1, m.cls_id = 2, m.sep_id = 3;
+	m.truncation = (char *)"head";
+	m.producer = (char *)"test_oom";
+	m.labels[0] = (char *)"negative";
+	m.labels[1] = (char *)"positive";
+	m.n_labels = 2;
+	struct toksource src[2] = {{(char *)"a.jsonl", 1}, {(char *)"b.csv", 2}};
+	m.sources = src;
+	m.n_sources = 2;
+	const char *out = test_path("w.tok");
+	struct tokwriter *w = tokwriter_open(out, &m);
+	if (!w)
+		return -1;
+	for (uint32_t i = 0; i < 50; i++) {
+		uint32_t ids[5] = {2, i, i + 1, i + 2, 3};
+		struct tokrec rec = {.hash = i * 77, .label = (int32_t)(i % 2), .split = 1,
+				     .source = i % 2, .line = i + 1, .n_full = 5, .n_ids = 5,
+				     .ids = ids, .label_raw = "pos", .label_raw_len = 3,
+				     .text = "some text", .text_len = 9};
+		if (tokwriter_add(w, &rec)) {
+			tokwriter_abort(w);
+			return -1;
+		}
+	}
+	if (tokwriter_commit(w))
+		return -1;
+	*dg = file_digest(out);
+	return 0;
+}
+
+static int t_tokfile_read(uint64_t *dg)
+{
+	struct tokreader *r = tokreader_open(p_tok_a);
+	if (!r)
+		return -1;
+	const struct tokmeta *m = tokreader_meta(r);
+	uint64_t h = mix(m->vocab_hash, (uint64_t)m->n_sources);
+	struct tokrec rec;
+	int k, rc = 0;
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		while ((k = tokreader_next(r, &rec)) == 1)
+			h = mix_mem(mix_mem(h, rec.ids, rec.n_ids * 4), rec.text, rec.text_len);
+		if (k < 0 || (pass == 0 && tokreader_rewind(r)))
+			rc = -1;
+	}
+	struct tokmeta copy;
+	if (!rc && tokmeta_copy(&copy, m))
+		rc = -1;
+	else if (!rc) {
+		json_t *j = tokmeta_to_json(&copy);
+		if (!j)
+			rc = error("out of memory");
+		json_decref(j);
+		tokmeta_free(&copy);
+	}
+	tokreader_close(r);
+	*dg = h;
+	return rc;
+}
+
+static int t_toksynth(uint64_t *dg)
+{
+	struct toksynth_opts o = TOKSYNTH_OPTS_DEFAULT;
+	o.count = 20;
+	o.ids_from = p_ids;
+	o.max_len = 16;
+	const char *out = test_path("synth.tok");
+	if (toksynth_write(out, &o))
+		return -1;
+	*dg = file_digest(out);
+	return 0;
+}
+
+static int t_vocab_learner(uint64_t *dg)
+{
+	struct vocab_learn_opts o = VOCAB_LEARN_OPTS_DEFAULT;
+	o.vocab_size = 60;
+	o.min_frequency = 1;
+	struct vocab_learner *l = vocab_learner_new(&o);
+	if (!l)
+		return -1;
+	static const char *texts[] = {"the film was good, the filming was better",
+				      "a bad movie; bad acting [SEP] and badly filmed",
+				      "\xc3\xa9t\xc3\xa9 \xd1\x84\xd0\xb8\xd0\xbb\xd1\x8c\xd0\xbc", "bad \xff utf-8"};
+	int rc = 0;
+	for (size_t i = 0; i < 4 && !rc; i++) {
+		size_t bad;
+		int k = vocab_learner_add(l, texts[i], strlen(texts[i]), &bad);
+		if (k < 0 && k != WP_BAD_UTF8)
+			rc = -1;
+	}
+	const char *out = test_path("learned.txt");
+	if (!rc)
+		rc = vocab_learner_write(l, out);
+	if (!rc)
+		*dg = mix(file_digest(out), vocab_learner_stats(l).merges);
+	vocab_learner_free(l);
+	return rc;
+}
+
+static int t_badlog(uint64_t *dg)
+{
+	struct badlog b;
+	badlog_init(&b, 2);
+	for (int i = 0; i < 14; i++)
+		badlog_add(&b, i % 3 ? "invalid_json" : "too_long", "d.jsonl", i + 1, "reason %d", i);
+	struct strcount c = {0};
+	for (int i = 0; i < 70; i++) {
+		char s[8];
+		snprintf(s, sizeof(s), "l%d", i % 66);
+		strcount_add(&c, s, strlen(s));
+	}
+	json_t *j = json_pack("{s:o, s:o}", "bad", badlog_json(&b), "labels", strcount_json(&c));
+	int rc = -1;
+	if (!j)
+		error("cannot build the stats: out of memory");
+	else if (!(rc = json_write_file(test_path("badlog.json"), j)))
+		*dg = file_digest(test_path("badlog.json"));
+	json_decref(j);
+	strcount_free(&c);
+	badlog_free(&b);
+	return rc;
+}
+
+static int t_opts(uint64_t *dg)
+{
+	long n = 3;
+	double x = 0;
+	const char *fmt = "auto", *s = NULL;
+	int flag = 0;
+	struct opt_list list = {0};
+	const struct opt opts[] = {
+		{"count", OPT_INT, &n, "N", "a count", 1, 100},
+		{"rate", OPT_DOUBLE, &x, "X", "a rate", 0, 1},
+		{"format", OPT_CHOICE, &fmt, "auto|jsonl|csv", "format", 0, 0},
+		{"name", OPT_STR, &s, "NAME", "a name", 0, 0},
+		{"input", OPT_LIST, &list, "FILE", "inputs", 0, 0},
+		{"flag", OPT_FLAG, &flag, NULL, "a flag", 0, 0},
+		{0},
+	};
+	const struct opts_program prog = {"oom", "[OPTIONS] X...", "a test", opts, 1, -1};
+	char *argv[] = {"oom", "--count", "7", "--input", "a", "--input=b", "x", "--rate=0.5",
+			"--input", "c", "--input", "d", "--input", "e", "--format", "csv", "-",
+			"--flag", "--", "--name", NULL};
+	char **args;
+	int nargs;
+	int rc = opts_parse(&prog, 20, argv, &args, &nargs);
+	if (rc == OPTS_OK)
+		*dg = mix(mix((uint64_t)list.n, (uint64_t)nargs), (uint64_t)n);
+	opt_list_free(&list);
+	return rc == OPTS_OK ? 0 : -1;
+}
+
+/* The stats file's content without its times (seconds, speeds): what a
+ * run without faults also writes. */
+static uint64_t strip_times(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+	if (json_is_object(j)) {
+		json_object_foreach_safe(j, tmp, k, v) {
+			if (strstr(k, "seconds") || strstr(k, "per_s"))
+				json_object_del(j, k);
+			else
+				strip_times(v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			strip_times(v);
+	}
+	return 0;
+}
+
+static uint64_t stats_digest(const char *path)
+{
+	pause_counting(1);
+	uint64_t h = 1;
+	json_t *j = json_load_file(path, 0, NULL);
+	if (j) {
+		strip_times(j);
+		char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+		if (s)
+			h = hash64(s, strlen(s));
+		free(s);
+		json_decref(j);
+	}
+	pause_counting(0);
+	return h;
+}
+
+/* relabel_run as filter-relabel runs it: its stats file opened first and
+ * committed with the stats it returned. */
+static int t_relabel(uint64_t *dg)
+{
+	struct labelmap *map = labelmap_parse("binary");
+	if (!map)
+		return -1;
+	const char *out = test_path("merged.tok"), *sp = test_path("relabel.stats.json");
+	struct relabel_opts o = {map, 0, 3, "test", sp};
+	const char *in[] = {p_tok_a, p_tok_b};
+	struct afile af;
+	json_t *st = NULL;
+	int rc = stats_open(&af, sp, &out, 1);
+	if (!rc) {
+		rc = relabel_run(in, 2, out, &o, &st);
+		if (stats_commit(&af, st))
+			rc = -1;
+	}
+	if (!rc)
+		*dg = mix(file_digest(out), stats_digest(sp));
+	json_decref(st);
+	labelmap_free(map);
+	return rc;
+}
+
+static int t_splitter(uint64_t *dg)
+{
+	struct splitter_opts o = {.fracs = {0.8, 0.1, 0.1}, .producer = "test"};
+	for (int s = 0; s < 3; s++)
+		o.out[s + 1] = p_split_out[s];
+	const char *in[] = {p_tok_a, p_tok_b}, *sp = test_path("split.stats.json");
+	struct afile af;
+	json_t *st = NULL;
+	int rc = stats_open(&af, sp, o.out + 1, 3);
+	if (!rc) {
+		rc = splitter_run(in, 2, &o, &st);
+		if (stats_commit(&af, st))
+			rc = -1;
+	}
+	if (!rc) {
+		for (int s = 0; s < 3; s++)
+			*dg = mix(*dg, file_digest(o.out[s + 1]));
+		*dg = mix(*dg, stats_digest(sp));
+	}
+	json_decref(st);
+	return rc;
+}
+
+static int t_tokenize(uint64_t *dg)
+{
+	struct tokenize_opts o = {
+		.vocab_path = p_vocab, .max_len = 8, .truncation = "head+tail",
+		.dump = {.format = DUMP_AUTO}, .threads = 1, .max_print = 2,
+		.stats_path = test_path("tokenize.stats.json"),
+	};
+	char *dumps[] = {p_jsonl, p_csv_gz};
+	char *outs[] = {test_path("t1.tok"), test_path("t2.tok")};
+	int rc = tokenize_dumps(&o, dumps, outs, 2);
+	if (!rc)
+		*dg = mix(mix(file_digest(outs[0]), file_digest(outs[1])),
+			  stats_digest(o.stats_path));
+	return rc;
+}
+
+static int t_learn_vocab(uint64_t *dg)
+{
+	struct split_fracs fr = {0.8, 0.1, 0.1};
+	struct learn_vocab_opts o = {
+		.output = test_path("lv-vocab.txt"), .stats_path = test_path("lv.stats.json"),
+		.size = 50, .min_frequency = 1, .fractions = "0.8,0.1,0.1", .fracs = &fr,
+		.format = DUMP_AUTO, .max_record_mb = 1, .max_print = 1,
+	};
+	char *dumps[] = {p_jsonl, p_tsv};
+	int rc = learn_vocab_run(&o, dumps, 2);
+	if (!rc)
+		*dg = mix(file_digest(o.output), stats_digest(o.stats_path));
+	return rc;
+}
+
+#define FIXTURE(name) "tests/fixtures/report/" name
+
+static int t_report_train_log(uint64_t *dg)
+{
+	struct epoch_row *rows;
+	int n;
+	if (report_load_train_log(FIXTURE("train-log.jsonl"), &rows, &n))
+		return -1;
+	*dg = mix_mem((uint64_t)n, rows, n * sizeof(*rows));
+	free(rows);
+	return 0;
+}
+
+static int t_report_metrics(uint64_t *dg)
+{
+	json_t *m;
+	if (report_load_metrics(FIXTURE("metrics.json"), &m))
+		return -1;
+	*dg = json_object_size(m);
+	json_decref(m);
+	json_t *t = report_read_json(FIXTURE("train.json"));
+	if (!t)
+		return -1;
+	*dg = mix(*dg, json_object_size(t));
+	json_decref(t);
+	return 0;
+}
+
+static int t_report_predictions(uint64_t *dg)
+{
+	struct pred_row *rows;
+	int n, nl;
+	char *labels[REPORT_MAX_CLASSES];
+	if (report_load_predictions(FIXTURE("predictions.tsv"), &rows, &n, labels, &nl))
+		return -1;
+	*dg = mix_mem((uint64_t)nl, rows, n * sizeof(*rows));
+	for (int i = 0; i < nl; i++)
+		free(labels[i]);
+	free(rows);
+	return 0;
+}
+
+static int t_report_history(uint64_t *dg)
+{
+	struct history_row *rows;
+	int n;
+	if (report_load_history(FIXTURE("history.jsonl"), &rows, &n))
+		return -1;
+	*dg = (uint64_t)n;
+	for (int i = 0; i < n; i++) {
+		*dg = mix_mem(*dg, rows[i].run, strlen(rows[i].run));
+		*dg = mix(*dg, (uint64_t)(rows[i].accuracy * 1e6));
+		free(rows[i].run);
+	}
+	free(rows);
+	return 0;
+}
+
+static int t_report_load(uint64_t *dg)
+{
+	const char *tok[] = {FIXTURE("tok-a.stats.json"), FIXTURE("tok-b.stats.json")};
+	struct report_inputs in = {
+		.train_log = FIXTURE("train-log.jsonl"), .train_json = FIXTURE("train.json"),
+		.metrics = FIXTURE("metrics.json"), .predictions = FIXTURE("predictions.tsv"),
+		.history = FIXTURE("history.jsonl"), .split_dir = p_split_dir,
+		.tok_stats = tok, .n_tok_stats = 2, .filter_stats = FIXTURE("filter.stats.json"),
+		.split_stats = FIXTURE("split.stats.json"), .n_examples = 4, .example_chars = 40,
+	};
+	struct report_data d;
+	int rc = report_load(&d, &in);
+	if (!rc) {
+		*dg = mix(mix((uint64_t)d.n_epochs, (uint64_t)d.n_preds), (uint64_t)d.n_stats);
+		*dg = mix(mix(*dg, d.data.n_lengths), (uint64_t)d.n_examples);
+		*dg = mix(*dg, d.data.split[1].count);
+	}
+	report_data_free(&d);
+	return rc;
+}
+
+static int t_tseries_csv(uint64_t *dg)
+{
+	struct tseries s;
+	if (tseries_read_csv(p_series, NULL, NULL, &s))
+		return -1;
+	*dg = mix_mem(mix(s.n, s.blank_lines), s.values, s.n * sizeof(double));
+	*dg = mix_mem(*dg, s.times[s.n - 1], strlen(s.times[s.n - 1]));
+	tseries_free(&s);
+	return 0;
+}
+
+static int t_tseries_synthetic(uint64_t *dg)
+{
+	struct ts_synth p = {.n = 50, .waves = 2, .period = {12, 5}, .amp = {1, 0.5},
+			     .level = 10, .trend = 0.1, .noise = 0.2, .seed = 3};
+	struct tseries s;
+	if (tseries_synthetic(&p, &s))
+		return -1;
+	*dg = mix_mem(s.n, s.values, s.n * sizeof(double));
+	tseries_free(&s);
+	return 0;
+}
+
+static int t_ts_predictions(uint64_t *dg)
+{
+	double *v;
+	if (ts_predictions_read(p_pred, 3, 2, &v))
+		return -1;
+	*dg = hash64(v, 6 * sizeof(double));
+	free(v);
+	return 0;
+}
+
+/* The helper itself: getline's ENOMEM is an error, not the end of file. */
+static int t_getline_end(uint64_t *dg)
+{
+	FILE *f = fopen(p_csv, "r");
+	if (!f)
+		return error("cannot open '%s': %s", p_csv, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	uint64_t h = 0;
+	while ((len = getline(&line, &cap, f)) >= 0)
+		h = mix_mem(h, line, (size_t)len);
+	int rc = getline_end(f, p_csv);
+	free(line);
+	fclose(f);
+	*dg = h;
+	return rc;
+}
+
+static void test_oom(void **state)
+{
+	(void)state;
+	error_set_quiet(1);
+	/* big blocks from the heap, not mmap: each run would otherwise map,
+	 * fault in and unmap the vocabulary learner's tables again */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	setup_fixtures();
+	const char *bt = getenv("OOM_BT");
+	bt_at = bt ? atol(bt) : 0;
+	if (bt_at) { /* backtrace() loads libgcc_s on its first call */
+		void *f[4];
+		backtrace(f, 4);
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+#define T(fn) run_target(#fn + 2, fn)
+	T(t_vocab_load);
+	T(t_vocab_buffer);
+	T(t_vocab_text);
+	T(t_wordpiece);
+	T(t_labelmap);
+	T(t_u64map);
+	T(t_dump_jsonl);
+	T(t_dump_jsonl_raw);
+	T(t_dump_csv);
+	T(t_dump_tsv);
+	T(t_dump_jsonl_gz);
+	T(t_dump_csv_gz);
+	T(t_tokfile_write);
+	T(t_tokfile_read);
+	T(t_toksynth);
+	T(t_vocab_learner);
+	T(t_badlog);
+	T(t_opts);
+	T(t_relabel);
+	T(t_splitter);
+	T(t_tokenize);
+	T(t_learn_vocab);
+	T(t_report_train_log);
+	T(t_report_metrics);
+	T(t_report_predictions);
+	T(t_report_history);
+	T(t_report_load);
+	T(t_tseries_csv);
+	T(t_tseries_synthetic);
+	T(t_ts_predictions);
+	T(t_getline_end);
+#undef T
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("total: %ld runs, %ld failures injected, %.2f s\n", total_runs, total_injected,
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	vocab_free(fx_vocab);
+	if (failures)
+		fail_msg("%d runs went wrong (above)", failures);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oom),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else /* OOM_UNDER_ASAN */
+
+int main(void)
+{
+	printf("SKIP: AddressSanitizer owns malloc; the out-of-memory test needs its own\n");
+	return TEST_SKIP_EXIT;
+}
+
+#endif
