@@ -8,6 +8,7 @@
 #include "badlog.h"
 #include "error.h"
 #include "jsonoom.h"
+#include "jsonw.h"
 #include "pretok.h"
 
 void badlog_init(struct badlog *b, long max_print)
@@ -142,12 +143,13 @@ void strcount_free(struct strcount *c)
 int json_write_file(const char *path, const json_t *j)
 {
 	unsigned long mark = jsonoom_mark();
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	size_t n;
+	char *s = jsonw_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
+			      &n);
 	if (!s)
 		return error("cannot encode JSON for '%s'%s", path,
 			     jsonoom_since(mark) ? ": out of memory" : "");
-	size_t n = strlen(s);
-	s[n] = '\n'; /* json_dumps leaves room for the NUL; replace it */
+	s[n] = '\n'; /* the room of the NUL */
 	int rc = afile_write_all(path, s, n + 1);
 	free(s);
 	return rc;

@@ -18,6 +18,7 @@
 #include "grow.h"
 #include "hash.h"
 #include "jsonoom.h"
+#include "jsonw.h"
 #include "tokfile.h"
 
 #define HEADER_SIZE 24
@@ -265,7 +266,7 @@ struct tokwriter *tokwriter_open(const char *path, const struct tokmeta *meta)
 	}
 	unsigned long mark = jsonoom_mark();
 	json_t *j = tokmeta_to_json(meta);
-	char *js = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *js = j ? jsonw_dumps(j, JSON_COMPACT | JSON_SORT_KEYS, NULL) : NULL;
 	json_decref(j);
 	if (!js) {
 		error("cannot encode metadata for '%s'%s", path,
