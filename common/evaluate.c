@@ -379,22 +379,24 @@ int evaluate_classifier(const struct evaluate_opts *o)
 	struct metrics m;
 	if (metrics_compute(ev.acc, &m))
 		goto out;
+	/* metrics_json's one-flag build (metrics.c): a key that could not be
+	 * added fails the run, not a file with the key missing */
 	j = json_object();
-	json_object_set_new(j, "split", json_string(o->dump ? "dump" : o->split));
+	int bad = json_object_set_new(j, "split", json_string(o->dump ? "dump" : o->split));
 	json_t *mj = metrics_json(&m, mm->labels);
-	if (!mj) {
+	bad |= !mj || json_object_update(j, mj);
+	json_decref(mj);
+	bad |= json_object_set_new(j, "model", json_string(o->model));
+	bad |= json_object_set_new(j, "dataset", o->dump ? json_null() : json_string(o->data));
+	if (o->dump) {
+		bad |= json_object_set_new(j, "dump", json_string(o->dump));
+		bad |= json_object_set_new(j, "dropped", json_integer(ev.dropped));
+		bad |= json_object_set_new(j, "unknown_labels", json_integer(ev.unknown));
+	}
+	if (bad) {
 		metrics_free(&m);
 		error("out of memory");
 		goto out;
-	}
-	json_object_update(j, mj);
-	json_decref(mj);
-	json_object_set_new(j, "model", json_string(o->model));
-	json_object_set_new(j, "dataset", o->dump ? json_null() : json_string(o->data));
-	if (o->dump) {
-		json_object_set_new(j, "dump", json_string(o->dump));
-		json_object_set_new(j, "dropped", json_integer(ev.dropped));
-		json_object_set_new(j, "unknown_labels", json_integer(ev.unknown));
 	}
 	if (json_write_afile(&ev.metrics, j) || (ev.pred.fp && afile_commit(&ev.pred))) {
 		metrics_free(&m);

@@ -241,44 +241,47 @@ static json_t *num(double x)
 
 json_t *metrics_json(const struct metrics *m, char *const *labels)
 {
+	/* jansson's _new setters take the value, also when they fail, and
+	 * fail on NULL (a constructor out of memory): one flag collects it all,
+	 * so no key or element goes missing without the whole object failing */
 	const int C = m->C;
 	json_t *j = json_object(), *names = json_array(), *cm = json_array(),
 	       *per = json_array();
-	if (!j || !names || !cm || !per) {
-		json_decref(j);
-		json_decref(names);
-		json_decref(cm);
-		json_decref(per);
-		return NULL;
-	}
+	int bad = 0;
 	for (int k = 0; k < C; k++) {
-		json_array_append_new(names, json_string(labels[k]));
+		bad |= json_array_append_new(names, json_string(labels[k]));
 		json_t *row = json_array();
 		for (int p = 0; p < C; p++)
-			json_array_append_new(row, json_integer((json_int_t)m->confusion[k * C + p]));
-		json_array_append_new(cm, row);
-		json_array_append_new(per, json_pack("{s:s, s:o, s:o, s:o, s:I}", "label", labels[k],
-						     "precision", num(m->precision[k]), "recall",
-						     num(m->recall[k]), "f1", num(m->f1[k]),
-						     "support", (json_int_t)m->support[k]));
+			bad |= json_array_append_new(
+				row, json_integer((json_int_t)m->confusion[k * C + p]));
+		bad |= json_array_append_new(cm, row);
+		bad |= json_array_append_new(
+			per, json_pack("{s:s, s:o, s:o, s:o, s:I}", "label", labels[k], "precision",
+				       num(m->precision[k]), "recall", num(m->recall[k]), "f1",
+				       num(m->f1[k]), "support", (json_int_t)m->support[k]));
 	}
-	json_object_set_new(j, "n", json_integer((json_int_t)m->n));
-	json_object_set_new(j, "loss", num(m->loss));
-	json_object_set_new(j, "accuracy", num(m->accuracy));
-	json_object_set_new(j, "macro_f1", num(m->macro_f1));
-	json_object_set_new(j, "labels", names);
-	json_object_set_new(j, "confusion_matrix", cm);
-	json_object_set_new(j, "per_class", per);
-	json_object_set_new(j, "roc_auc", num(m->roc_auc));
+	bad |= json_object_set_new(j, "n", json_integer((json_int_t)m->n));
+	bad |= json_object_set_new(j, "loss", num(m->loss));
+	bad |= json_object_set_new(j, "accuracy", num(m->accuracy));
+	bad |= json_object_set_new(j, "macro_f1", num(m->macro_f1));
+	bad |= json_object_set_new(j, "labels", names);
+	bad |= json_object_set_new(j, "confusion_matrix", cm);
+	bad |= json_object_set_new(j, "per_class", per);
+	bad |= json_object_set_new(j, "roc_auc", num(m->roc_auc));
 	if (m->n_roc) {
 		json_t *fpr = json_array(), *tpr = json_array();
 		for (size_t i = 0; i < m->n_roc; i++) {
-			json_array_append_new(fpr, json_real(m->fpr[i]));
-			json_array_append_new(tpr, json_real(m->tpr[i]));
+			bad |= json_array_append_new(fpr, json_real(m->fpr[i]));
+			bad |= json_array_append_new(tpr, json_real(m->tpr[i]));
 		}
-		json_object_set_new(j, "roc", json_pack("{s:o, s:o}", "fpr", fpr, "tpr", tpr));
+		bad |= json_object_set_new(j, "roc",
+					   json_pack("{s:o, s:o}", "fpr", fpr, "tpr", tpr));
 	} else {
-		json_object_set_new(j, "roc", json_null());
+		bad |= json_object_set_new(j, "roc", json_null());
+	}
+	if (bad) {
+		json_decref(j);
+		return NULL;
 	}
 	return j;
 }

@@ -122,6 +122,51 @@ static long each_failure(const char *what, writer_fn w, void *arg, const char *c
 	return n;
 }
 
+/* ---- metrics_json ---- */
+
+static int metrics_json_case(void *arg)
+{
+	const struct metrics *m = arg;
+	char *labels[] = {"negative", "positive"};
+	json_t *j = metrics_json(m, labels);
+	json_decref(j);
+	return j ? 0 : -1;
+}
+
+static void test_metrics_json(void **state)
+{
+	(void)state;
+	struct metrics_acc *a = metrics_acc_new(2, 1);
+	assert_non_null(a);
+	float p[2 * 20];
+	int32_t y[20];
+	for (int i = 0; i < 20; i++) {
+		p[2 * i] = (float)(i % 7) / 7;
+		p[2 * i + 1] = 1 - p[2 * i];
+		y[i] = i % 2;
+	}
+	assert_int_equal(metrics_acc_add(a, 20, p, y, 10.0), 0);
+	struct metrics m;
+	assert_int_equal(metrics_compute(a, &m), 0);
+	/* metrics_json prints nothing (its caller does) and writes no file:
+	 * each failing allocation must give NULL */
+	oom_arm(0);
+	assert_int_equal(metrics_json_case(&m), 0);
+	long n = oom_disarm();
+	for (long at = 1; at <= n; at++) {
+		oom_arm(at);
+		int rc = metrics_json_case(&m);
+		oom_disarm();
+		if (rc == 0) {
+			printf("metrics_json: allocation %ld of %ld failing: an object\n", at, n);
+			fail();
+		}
+	}
+	printf("metrics_json: %ld failure points\n", n);
+	metrics_free(&m);
+	metrics_acc_free(a);
+}
+
 /* ---- jsonw_dumps ---- */
 
 /* An object of 12 keys: its text, and with each jansson allocation of the
@@ -199,11 +244,141 @@ static void test_json_write_file(void **state)
 	json_decref(j);
 }
 
+/* ---- a small dataset and vocabulary, a model trained on them ---- */
+
+#define V 40
+#define W 12
+
+static char *vocab_txt, *data_h5, *model_h5, *ckpt1_h5;
+
+static void write_vocab(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n", f);
+	for (int i = 4; i < V; i++)
+		fprintf(f, "w%d\n", i);
+	fclose(f);
+}
+
+static void write_tok(const char *path, uint64_t vhash, int split, int n)
+{
+	struct tokmeta m;
+	test_tokmeta(&m, vhash, V, W, 1);
+	tokmeta_add_source(&m, "test", 1);
+	struct tokwriter *w = tokwriter_open(path, &m);
+	assert_non_null(w);
+	tokmeta_free(&m);
+	struct rng r;
+	rng_seed2(&r, 5, (uint64_t)split);
+	uint32_t ids[W];
+	for (int i = 0; i < n; i++) {
+		int label = (int)rng_below(&r, 2);
+		uint32_t len = 4 + (uint32_t)rng_below(&r, W - 3);
+		ids[0] = 2;
+		for (uint32_t t = 1; t + 1 < len; t++)
+			ids[t] = 4 + (uint32_t)rng_below(&r, V - 4);
+		ids[len - 1] = 3;
+		struct tokrec rec = {
+			.hash = hash64(&i, sizeof(i)) ^ (uint64_t)split, .label = label,
+			.split = (uint8_t)split, .n_full = len, .n_ids = len, .ids = ids,
+			.label_raw = label ? "positive" : "negative", .label_raw_len = 8,
+			.text = "x", .text_len = 1,
+		};
+		assert_int_equal(tokwriter_add(w, &rec), 0);
+	}
+	assert_int_equal(tokwriter_commit(w), 0);
+}
+
+static struct train_cfg train_cfg_for(const char *name, int epochs)
+{
+	struct train_cfg c;
+	train_cfg_defaults(&c);
+	char buf[256];
+	c.data = data_h5;
+	c.vocab = vocab_txt;
+	snprintf(buf, sizeof(buf), "%s.model.h5", name);
+	c.model_out = test_path_kept(buf);
+	snprintf(buf, sizeof(buf), "%s.log", name);
+	c.log_out = test_path_kept(buf);
+	snprintf(buf, sizeof(buf), "%s.json", name);
+	c.summary_out = test_path_kept(buf);
+	snprintf(buf, sizeof(buf), "%s.ckpt.h5", name);
+	c.checkpoint = test_path_kept(buf);
+	c.embed = 4;
+	c.hidden = 4;
+	c.batch = 8;
+	c.epochs = epochs;
+	c.patience = 3;
+	c.optim.lr = 0.01;
+	c.progress = PROGRESS_NONE;
+	c.quiet = 1;
+	return c;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	vocab_txt = test_path_kept("vocab.txt");
+	write_vocab(vocab_txt);
+	struct vocab *v = vocab_load(vocab_txt);
+	assert_non_null(v);
+	uint64_t vhash = vocab_hash(v);
+	vocab_free(v);
+	data_h5 = test_path_kept("data.h5");
+	const char *splits[3] = {"train", "validation", "test"};
+	int counts[3] = {24, 8, 8};
+	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
+	o.chunk_rows = 8;
+	struct dswriter *w = NULL;
+	for (int s = 0; s < 3; s++) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "data.%s.tok", splits[s]);
+		char *tok = test_path_kept(buf);
+		write_tok(tok, vhash, s + 1, counts[s]);
+		struct tokreader *r = tokreader_open(tok);
+		assert_non_null(r);
+		if (!w)
+			assert_non_null(w = dswriter_open(data_h5, tokreader_meta(r), 0, &o));
+		assert_int_equal(dswriter_add_split(w, splits[s], r, tok), 0);
+		tokreader_close(r);
+	}
+	assert_int_equal(dswriter_commit(w), 0);
+	/* the model evaluate and predict read; a checkpoint of 1 epoch of 2 */
+	struct train_cfg c = train_cfg_for("base", 1);
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	model_h5 = (char *)c.model_out;
+	ckpt1_h5 = (char *)c.checkpoint;
+	return 0;
+}
+
+/* ---- evaluate ---- */
+
+static int evaluate_case(void *arg)
+{
+	return evaluate_classifier(arg) != 0;
+}
+
+static void test_evaluate(void **state)
+{
+	(void)state;
+	struct evaluate_opts o = {
+		.model = model_h5, .data = data_h5, .split = "test",
+		.metrics_out = test_path_kept("eval.json"),
+		.pred_out = test_path_kept("eval.tsv"), .batch = 4, .threads = 1, .logits = 1,
+		.quiet = 1, .dev = DEVICE_CPU,
+	};
+	const char *art[] = {o.metrics_out, o.pred_out, NULL};
+	each_failure("evaluate", evaluate_case, &o, art);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonw_dumps),
 		cmocka_unit_test(test_json_write_file),
+		cmocka_unit_test(test_metrics_json),
+		cmocka_unit_test(test_evaluate),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, NULL);
 }
