@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #include "afile.h"
-#include "badlog.h"
 #include "batches.h"
 #include "error.h"
 #include "evalloop.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "modelfile.h"
 #include "progress.h"
@@ -542,43 +542,49 @@ static int write_log(const struct run *r)
 	return rc;
 }
 
-static int write_summary(const struct run *r, int epochs_run)
+/* train.json's text (docs/artifacts.md), ending in a newline; *len its
+ * length.  NULL after error(). */
+static char *summary_text(const struct run *r, int epochs_run, size_t *len)
 {
 	const struct train_cfg *c = r->c;
-	if (!c->summary_out)
-		return 0;
 	const struct model_meta *mm = &r->meta;
+	/* jansson's _new setters take the value, also when they fail, and
+	 * fail on NULL (a constructor out of memory): bad collects them, so a
+	 * key that could not be added fails the write (metrics.c) */
+	int bad = 0;
 	json_t *labels = json_array();
 	for (int i = 0; i < mm->n_labels; i++)
-		json_array_append_new(labels, json_string(mm->labels[i]));
+		bad |= json_array_append_new(labels, json_string(mm->labels[i]));
 	json_t *cfg = json_object();
-	json_object_set_new(cfg, "task", json_string(rnn_task_name(mm->cfg.task)));
-	json_object_set_new(cfg, "cell", json_string(rnn_cell_name(mm->cfg.cell)));
-	json_object_set_new(cfg, "embed", json_integer(mm->cfg.embed));
-	json_object_set_new(cfg, "hidden", json_integer(mm->cfg.hidden));
-	json_object_set_new(cfg, "layers", json_integer(mm->cfg.layers));
-	json_object_set_new(cfg, "bidirectional", json_boolean(mm->cfg.bidirectional));
-	json_object_set_new(cfg, "pooling", json_string(rnn_pool_name(mm->cfg.pool)));
-	json_object_set_new(cfg, "batch", json_integer(c->batch));
-	json_object_set_new(cfg, "lr", json_real(c->optim.lr));
-	json_object_set_new(cfg, "optimizer", json_string(c->optim.adamw ? "adamw" : "adam"));
-	json_object_set_new(cfg, "weight_decay", json_real(c->optim.weight_decay));
-	json_object_set_new(cfg, "sparse_embedding", json_boolean(c->optim.sparse_embedding));
-	json_object_set_new(cfg, "clip", c->clip > 0 ? json_real(c->clip) : json_null());
-	json_object_set_new(cfg, "epochs", json_integer(c->epochs));
-	json_object_set_new(cfg, "patience", json_integer(c->patience));
-	json_object_set_new(cfg, "max_len", json_integer(mm->max_len));
-	json_object_set_new(cfg, "seed", json_integer((json_int_t)c->seed));
+	bad |= json_object_set_new(cfg, "task", json_string(rnn_task_name(mm->cfg.task)));
+	bad |= json_object_set_new(cfg, "cell", json_string(rnn_cell_name(mm->cfg.cell)));
+	bad |= json_object_set_new(cfg, "embed", json_integer(mm->cfg.embed));
+	bad |= json_object_set_new(cfg, "hidden", json_integer(mm->cfg.hidden));
+	bad |= json_object_set_new(cfg, "layers", json_integer(mm->cfg.layers));
+	bad |= json_object_set_new(cfg, "bidirectional", json_boolean(mm->cfg.bidirectional));
+	bad |= json_object_set_new(cfg, "pooling", json_string(rnn_pool_name(mm->cfg.pool)));
+	bad |= json_object_set_new(cfg, "batch", json_integer(c->batch));
+	bad |= json_object_set_new(cfg, "lr", json_real(c->optim.lr));
+	bad |= json_object_set_new(cfg, "optimizer",
+				   json_string(c->optim.adamw ? "adamw" : "adam"));
+	bad |= json_object_set_new(cfg, "weight_decay", json_real(c->optim.weight_decay));
+	bad |= json_object_set_new(cfg, "sparse_embedding",
+				   json_boolean(c->optim.sparse_embedding));
+	bad |= json_object_set_new(cfg, "clip", c->clip > 0 ? json_real(c->clip) : json_null());
+	bad |= json_object_set_new(cfg, "epochs", json_integer(c->epochs));
+	bad |= json_object_set_new(cfg, "patience", json_integer(c->patience));
+	bad |= json_object_set_new(cfg, "max_len", json_integer(mm->max_len));
+	bad |= json_object_set_new(cfg, "seed", json_integer((json_int_t)c->seed));
 	if (mm->cfg.task == RNN_TASK_CLASSIFY) {
-		json_object_set_new(cfg, "vocab_size", json_integer(mm->vocab_size));
-		json_object_set_new(cfg, "classes", json_integer(mm->cfg.outputs));
-		json_object_set_new(cfg, "labels", labels);
+		bad |= json_object_set_new(cfg, "vocab_size", json_integer(mm->vocab_size));
+		bad |= json_object_set_new(cfg, "classes", json_integer(mm->cfg.outputs));
+		bad |= json_object_set_new(cfg, "labels", labels);
 	} else {
 		json_decref(labels);
-		json_object_set_new(cfg, "window", json_integer(mm->max_len));
-		json_object_set_new(cfg, "horizon", json_integer(mm->cfg.outputs));
+		bad |= json_object_set_new(cfg, "window", json_integer(mm->max_len));
+		bad |= json_object_set_new(cfg, "horizon", json_integer(mm->cfg.outputs));
 	}
-	json_object_set_new(cfg, "preset", c->preset ? json_string(c->preset) : json_null());
+	bad |= json_object_set_new(cfg, "preset", c->preset ? json_string(c->preset) : json_null());
 
 	double seconds = r->prior_seconds + (progress_now() - r->t0);
 	double tsec = r->prior_train_seconds + r->train_seconds;
@@ -587,55 +593,92 @@ static int write_summary(const struct run *r, int epochs_run)
 	for (int i = 0; i < r->m->layout.n_tensors; i++)
 		nparams += r->m->layout.tensors[i].numel;
 	json_t *j = json_object();
-	json_object_set_new(j, "config", cfg);
-	json_object_set_new(j, "device", json_string(device_kind_name(c->device)));
-	json_object_set_new(j, "device_description", json_string(r->dm.desc));
-	json_object_set_new(j, "threads", json_integer(c->threads));
-	json_object_set_new(j, "epochs_run", json_integer(epochs_run));
-	json_object_set_new(j, "best_epoch", r->st.best_epoch ? json_integer(r->st.best_epoch)
-							      : json_null());
-	json_object_set_new(j, "best_val_loss",
-			    r->st.best_epoch ? jreal(r->st.best_metric) : json_null());
-	json_object_set_new(j, "stopped", r->st.stopped ? json_string(r->st.stopped) : json_null());
-	json_object_set_new(j, "seconds", json_real(seconds));
-	json_object_set_new(j, "seq_per_s", jreal(tsec > 0 ? (double)seqs / tsec : NAN));
-	json_object_set_new(j, "train_examples", json_integer((json_int_t)feed_rows(&r->tr)));
-	json_object_set_new(j, "validation_examples", json_integer((json_int_t)feed_rows(&r->va)));
-	json_object_set_new(j, "parameters", json_integer((json_int_t)nparams));
-	json_object_set_new(j, "resumed_from_epoch",
-			    r->resumed ? json_integer(r->resumed_from) : json_null());
-	json_object_set_new(j, "model", json_string(c->model_out));
-	json_object_set_new(j, "dataset", json_string(c->data));
+	bad |= json_object_set_new(j, "config", cfg);
+	bad |= json_object_set_new(j, "device", json_string(device_kind_name(c->device)));
+	bad |= json_object_set_new(j, "device_description", json_string(r->dm.desc));
+	bad |= json_object_set_new(j, "threads", json_integer(c->threads));
+	bad |= json_object_set_new(j, "epochs_run", json_integer(epochs_run));
+	bad |= json_object_set_new(j, "best_epoch",
+				   r->st.best_epoch ? json_integer(r->st.best_epoch) : json_null());
+	bad |= json_object_set_new(j, "best_val_loss",
+				   r->st.best_epoch ? jreal(r->st.best_metric) : json_null());
+	bad |= json_object_set_new(j, "stopped",
+				   r->st.stopped ? json_string(r->st.stopped) : json_null());
+	bad |= json_object_set_new(j, "seconds", json_real(seconds));
+	bad |= json_object_set_new(j, "seq_per_s", jreal(tsec > 0 ? (double)seqs / tsec : NAN));
+	bad |= json_object_set_new(j, "train_examples",
+				   json_integer((json_int_t)feed_rows(&r->tr)));
+	bad |= json_object_set_new(j, "validation_examples",
+				   json_integer((json_int_t)feed_rows(&r->va)));
+	bad |= json_object_set_new(j, "parameters", json_integer((json_int_t)nparams));
+	bad |= json_object_set_new(j, "resumed_from_epoch",
+				   r->resumed ? json_integer(r->resumed_from) : json_null());
+	bad |= json_object_set_new(j, "model", json_string(c->model_out));
+	bad |= json_object_set_new(j, "dataset", json_string(c->data));
 	struct rnn_cuda_timing dt;
 	if (devmodel_timing(&r->dm, &dt)) {
 		/* this process's train steps on the device (docs/training.md) */
 		json_t *t = json_object();
-		json_object_set_new(t, "steps", json_integer(dt.steps));
-		json_object_set_new(t, "busy_s", json_real(dt.busy_s));
-		json_object_set_new(t, "idle_s", json_real(dt.idle_s));
-		json_object_set_new(t, "idle_fraction", jreal(idle_fraction(&dt)));
-		json_object_set_new(t, "gaps", json_integer(dt.gaps));
-		json_object_set_new(t, "max_idle_s", json_real(dt.max_idle_s));
-		json_object_set_new(j, "device_timing", t);
+		bad |= json_object_set_new(t, "steps", json_integer(dt.steps));
+		bad |= json_object_set_new(t, "busy_s", json_real(dt.busy_s));
+		bad |= json_object_set_new(t, "idle_s", json_real(dt.idle_s));
+		bad |= json_object_set_new(t, "idle_fraction", jreal(idle_fraction(&dt)));
+		bad |= json_object_set_new(t, "gaps", json_integer(dt.gaps));
+		bad |= json_object_set_new(t, "max_idle_s", json_real(dt.max_idle_s));
+		bad |= json_object_set_new(j, "device_timing", t);
 	}
-	int rc = json_write_file(c->summary_out, j);
+	char *s = bad ? NULL
+		      : jsonw_dumps(j,
+				    JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
+				    len);
 	json_decref(j);
+	if (!s) {
+		error("out of memory");
+		return NULL;
+	}
+	s[(*len)++] = '\n'; /* the room of the NUL */
+	return s;
+}
+
+static int write_summary(const struct run *r, int epochs_run)
+{
+	if (!r->c->summary_out)
+		return 0;
+	size_t len;
+	char *s = summary_text(r, epochs_run, &len);
+	int rc = s ? afile_write_all(r->c->summary_out, s, len) : -1;
+	free(s);
 	return rc;
+}
+
+/* Line i of the checkpoint's training log, parsed; NULL after error()
+ * (out of memory: the lines are the run's own, sealed in the file). */
+static json_t *log_line(const char *ckpt, const struct ckpt_state *cs, int i)
+{
+	json_error_t e;
+	json_t *j = json_loads(cs->log[i], 0, &e);
+	if (!j)
+		error("cannot read line %d of the log in checkpoint '%s': %s", i + 1, ckpt,
+		      e.text[0] ? e.text : "out of memory");
+	return j;
 }
 
 /* The epoch before the checkpoint's last at which this run's --patience
  * stops, replayed over the validation losses of its log (the rule of
- * validate_epoch and stop_reason); 0 when it does not stop there. */
-static int patience_stop_epoch(const struct ckpt_state *cs, int patience)
+ * validate_epoch and stop_reason); 0 when it does not stop there, -1 after
+ * error(). */
+static int patience_stop_epoch(const char *ckpt, const struct ckpt_state *cs, int patience)
 {
 	if (patience <= 0)
 		return 0;
 	double best = INFINITY;
 	int bad = 0;
 	for (int i = 0; i < cs->n_log; i++) {
-		json_t *j = json_loads(cs->log[i], 0, NULL);
-		json_t *v = j ? json_object_get(j, "val_loss") : NULL;
-		int e = j ? (int)json_integer_value(json_object_get(j, "epoch")) : 0;
+		json_t *j = log_line(ckpt, cs, i);
+		if (!j)
+			return -1;
+		json_t *v = json_object_get(j, "val_loss");
+		int e = (int)json_integer_value(json_object_get(j, "epoch"));
 		int have = json_is_number(v);
 		double loss = have ? json_number_value(v) : 0;
 		json_decref(j);
@@ -684,7 +727,11 @@ static int try_resume(struct run *r, const char *fp_hex)
 	}
 	/* a run of another --patience went on past where this one stops: its
 	 * best weights may be of a later epoch than this run may keep */
-	int pe = feed_is_open(&r->va) ? patience_stop_epoch(&cs, c->patience) : 0;
+	int pe = feed_is_open(&r->va) ? patience_stop_epoch(c->checkpoint, &cs, c->patience) : 0;
+	if (pe < 0) {
+		ckpt_state_free(&cs);
+		return -1;
+	}
 	if (pe) {
 		info("note: checkpoint '%s' has %d epochs, but --patience %d stops after epoch "
 		     "%d; starting from scratch",
@@ -707,6 +754,20 @@ static int try_resume(struct run *r, const char *fp_hex)
 		ckpt_state_free(&cs);
 		return 0;
 	}
+	/* the pure training time of earlier runs is not stored: estimate it
+	 * from the logged rates so seq_per_s stays meaningful */
+	double prior_train_seconds = 0;
+	for (int i = 0; i < cs.n_log; i++) {
+		json_t *j = log_line(c->checkpoint, &cs, i);
+		if (!j) {
+			ckpt_state_free(&cs);
+			return -1;
+		}
+		double sps = json_number_value(json_object_get(j, "seq_per_s"));
+		if (sps > 0)
+			prior_train_seconds += (double)feed_rows(&r->tr) / sps;
+		json_decref(j);
+	}
 	if (ckpt_load_tensors(c->checkpoint, r->m, r->best)) {
 		ckpt_state_free(&cs);
 		return -1;
@@ -719,15 +780,7 @@ static int try_resume(struct run *r, const char *fp_hex)
 	r->resumed_from = cs.epoch;
 	r->prior_seconds = cs.seconds;
 	r->prior_seqs = cs.seqs;
-	/* the pure training time of earlier runs is not stored: estimate it
-	 * from the logged rates so seq_per_s stays meaningful */
-	for (int i = 0; i < cs.n_log; i++) {
-		json_t *j = json_loads(cs.log[i], 0, NULL);
-		double sps = j ? json_number_value(json_object_get(j, "seq_per_s")) : 0;
-		if (sps > 0)
-			r->prior_train_seconds += (double)feed_rows(&r->tr) / sps;
-		json_decref(j);
-	}
+	r->prior_train_seconds = prior_train_seconds;
 	if (cs.epoch_batch)
 		info("resuming from '%s' in epoch %d after batch %" PRIu64 "/%" PRIu64,
 		     c->checkpoint, cs.epoch + 1, cs.epoch_batch, cs.epoch_batches);
@@ -925,7 +978,7 @@ static int validate(struct run *r, struct metrics *vm)
 
 static int add_log(struct run *r, json_t *j)
 {
-	char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	char *s = jsonw_dumps(j, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10), NULL);
 	if (!s)
 		return error("out of memory");
 	char **log = realloc(r->st.log, sizeof(char *) * (r->st.n_log + 1));
@@ -1071,22 +1124,25 @@ static int log_epoch(struct run *r, const struct epoch_line *l)
 {
 	const struct metrics *vm = l->vm;
 	json_t *j = json_object();
-	json_object_set_new(j, "epoch", json_integer(l->epoch));
-	json_object_set_new(j, "loss", jreal(l->loss));
-	json_object_set_new(j, "accuracy", jreal(l->acc));
-	json_object_set_new(j, "val_loss", vm ? jreal(vm->loss) : json_null());
-	json_object_set_new(j, "val_accuracy", vm ? jreal(vm->accuracy) : json_null());
-	json_object_set_new(j, "val_macro_f1", vm ? jreal(vm->macro_f1) : json_null());
-	json_object_set_new(j, "seconds", json_real(l->esecs));
-	json_object_set_new(j, "seq_per_s", jreal(l->secs > 0 ? l->seqs / l->secs : NAN));
-	json_object_set_new(j, "lr", json_real(r->c->optim.lr));
-	json_object_set_new(j, "grad_norm", jreal(l->norm));
+	int bad = 0; /* as in write_summary */
+	bad |= json_object_set_new(j, "epoch", json_integer(l->epoch));
+	bad |= json_object_set_new(j, "loss", jreal(l->loss));
+	bad |= json_object_set_new(j, "accuracy", jreal(l->acc));
+	bad |= json_object_set_new(j, "val_loss", vm ? jreal(vm->loss) : json_null());
+	bad |= json_object_set_new(j, "val_accuracy", vm ? jreal(vm->accuracy) : json_null());
+	bad |= json_object_set_new(j, "val_macro_f1", vm ? jreal(vm->macro_f1) : json_null());
+	bad |= json_object_set_new(j, "seconds", json_real(l->esecs));
+	bad |= json_object_set_new(j, "seq_per_s", jreal(l->secs > 0 ? l->seqs / l->secs : NAN));
+	bad |= json_object_set_new(j, "lr", json_real(r->c->optim.lr));
+	bad |= json_object_set_new(j, "grad_norm", jreal(l->norm));
 	if (l->timed) {
 		/* this epoch's train steps on the device (docs/training.md) */
-		json_object_set_new(j, "device_busy_s", json_real(l->dt1.busy_s - l->dt0.busy_s));
-		json_object_set_new(j, "device_idle_s", json_real(l->dt1.idle_s - l->dt0.idle_s));
+		bad |= json_object_set_new(j, "device_busy_s",
+					   json_real(l->dt1.busy_s - l->dt0.busy_s));
+		bad |= json_object_set_new(j, "device_idle_s",
+					   json_real(l->dt1.idle_s - l->dt0.idle_s));
 	}
-	int rc = add_log(r, j);
+	int rc = bad ? error("out of memory") : add_log(r, j);
 	json_decref(j);
 	return rc;
 }
@@ -1137,8 +1193,16 @@ static int finish_run(struct run *r, const char *stopped, struct progress *lg)
 	}
 	const float *final = r->best && r->st.best_epoch > 0 ? r->best : r->m->params;
 	r->meta.best_epoch = r->st.best_epoch;
-	if (modelfile_save(c->model_out, &r->meta, final) || write_log(r) ||
-	    write_summary(r, r->st.epoch))
+	/* the summary's text first: one that cannot be built (out of memory)
+	 * fails the run before any file, not after the model */
+	size_t len = 0;
+	char *summary = c->summary_out ? summary_text(r, r->st.epoch, &len) : NULL;
+	if (c->summary_out && !summary)
+		return -1;
+	int rc = modelfile_save(c->model_out, &r->meta, final) || write_log(r) ||
+		 (summary && afile_write_all(c->summary_out, summary, len));
+	free(summary);
+	if (rc)
 		return -1;
 	if (!c->quiet)
 		progress_log(lg, "stopped (%s) after %d epoch%s; best epoch %d%s; wrote '%s'",

@@ -352,6 +352,55 @@ static int setup(void **state)
 	return 0;
 }
 
+/* ---- train: log lines, summary; resume from a checkpoint's log ---- */
+
+struct train_case {
+	struct train_cfg c;
+	const char *ckpt_src; /* copied to c.checkpoint before each run */
+};
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *f = fopen(from, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *buf = malloc((size_t)n);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	write_file(to, buf, (size_t)n);
+	free(buf);
+}
+
+static int train_case(void *arg)
+{
+	struct train_case *t = arg;
+	if (t->ckpt_src)
+		copy_file(t->ckpt_src, t->c.checkpoint);
+	else
+		unlink(t->c.checkpoint);
+	unlink(t->c.log_out);
+	return train_run(&t->c) != TRAIN_OK;
+}
+
+static void test_train(void **state)
+{
+	(void)state;
+	struct train_case t = {train_cfg_for("train", 2), NULL};
+	const char *art[] = {t.c.model_out, t.c.summary_out, NULL};
+	each_failure("train", train_case, &t, art);
+}
+
+static void test_train_resume(void **state)
+{
+	(void)state;
+	struct train_case t = {train_cfg_for("resume", 2), ckpt1_h5};
+	t.c.resume = 1;
+	const char *art[] = {t.c.model_out, t.c.summary_out, NULL};
+	each_failure("train --resume", train_case, &t, art);
+}
+
 /* ---- evaluate ---- */
 
 static int evaluate_case(void *arg)
@@ -378,6 +427,8 @@ int main(void)
 		cmocka_unit_test(test_jsonw_dumps),
 		cmocka_unit_test(test_json_write_file),
 		cmocka_unit_test(test_metrics_json),
+		cmocka_unit_test(test_train),
+		cmocka_unit_test(test_train_resume),
 		cmocka_unit_test(test_evaluate),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
