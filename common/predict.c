@@ -10,6 +10,7 @@
 #include "grow.h"
 #include "hash.h"
 #include "jsonoom.h"
+#include "jsonw.h"
 #include "predict.h"
 #include "pretok.h"
 #include "tsfile.h"
@@ -33,21 +34,24 @@ static int print_rows(const struct out *o)
 			if (p[j] > p[k])
 				k = j;
 		if (o->jsonl) {
+			/* jansson's _new setters take the value, also when they
+			 * fail, and fail on NULL (a constructor out of memory):
+			 * bad collects them, so no probability goes missing */
+			int bad = 0;
 			json_t *probs = json_array();
 			for (int j = 0; j < C; j++)
-				json_array_append_new(probs, json_real(p[j]));
+				bad |= json_array_append_new(probs, json_real(p[j]));
 			json_t *j = json_pack("{s:s, s:f, s:o}", "label", c->meta.labels[k], "prob",
 					      (double)p[k], "probs", probs);
 			if (j && o->logits) {
 				json_t *lg = json_array();
 				for (int q = 0; q < C; q++)
-					json_array_append_new(
+					bad |= json_array_append_new(
 						lg, json_real(c->logits[(size_t)i * C + q]));
-				json_object_set_new(j, "logits", lg);
+				bad |= json_object_set_new(j, "logits", lg);
 			}
-			char *s = j ? json_dumps(j, JSON_PRESERVE_ORDER |
-							    JSON_REAL_PRECISION(o->logits ? 9 : 6))
-				    : NULL;
+			int flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(o->logits ? 9 : 6);
+			char *s = j && !bad ? jsonw_dumps(j, flags, NULL) : NULL;
 			json_decref(j);
 			if (!s)
 				return error("out of memory");

@@ -421,6 +421,32 @@ static void test_evaluate(void **state)
 	each_failure("evaluate", evaluate_case, &o, art);
 }
 
+/* ---- predict --jsonl --logits (stdout to a file) ---- */
+
+static int predict_case(void *arg)
+{
+	(void)arg;
+	char *args[] = {"w5", "w6", "w7"};
+	fflush(stdout);
+	int saved = dup(1);
+	int fd = open(test_path("predict.out"), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 1);
+	close(fd);
+	int rc = predict_reviews(model_h5, NULL, 1, 1, 4, args, 3);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return rc != 0;
+}
+
+static void test_predict(void **state)
+{
+	(void)state;
+	const char *none[] = {NULL};
+	each_failure("predict", predict_case, NULL, none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_train),
 		cmocka_unit_test(test_train_resume),
 		cmocka_unit_test(test_evaluate),
+		cmocka_unit_test(test_predict),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
