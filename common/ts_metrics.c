@@ -9,6 +9,7 @@
 
 #include "afile.h"
 #include "error.h"
+#include "jsonw.h"
 #include "ts_metrics.h"
 #include "tseries.h"
 
@@ -65,7 +66,11 @@ int ts_seasonal_naive(const double *values, const int64_t *index, size_t rows, s
 	return 0;
 }
 
-/* ---- JSON ---- */
+/* ---- JSON ----
+ * jansson's _new setters take the value, also when they fail, and fail on
+ * NULL (a constructor out of memory): each builder collects them in one
+ * flag and gives NULL (or -1) when any failed, so no key or number goes
+ * missing from a file that is still written. */
 
 /* A finite number, or null (JSON has no NaN). */
 static json_t *num(double x)
@@ -73,29 +78,42 @@ static json_t *num(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
+/* Returns o, or NULL (o released) when bad. */
+static json_t *unless_bad(json_t *o, int bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* (rows, k) as a list of rows */
 static json_t *matrix(const double *a, size_t rows, size_t k)
 {
 	json_t *m = json_array();
+	int bad = 0;
 	for (size_t r = 0; r < rows; r++) {
 		json_t *row = json_array();
 		for (size_t h = 0; h < k; h++)
-			json_array_append_new(row, num(a[r * k + h]));
-		json_array_append_new(m, row);
+			bad |= json_array_append_new(row, num(a[r * k + h]));
+		bad |= json_array_append_new(m, row);
 	}
-	return m;
+	return unless_bad(m, bad);
 }
 
-/* Sets prefix "rmse", "mae", "mape" (prefix "" for the model). */
-static void set_err(json_t *o, const char *prefix, const struct ts_err *e, int present)
+/* Sets prefix "rmse", "mae", "mape" (prefix "" for the model); 0 or -1. */
+static int set_err(json_t *o, const char *prefix, const struct ts_err *e, int present)
 {
 	char key[64];
+	int bad = 0;
 	snprintf(key, sizeof(key), "%srmse", prefix);
-	json_object_set_new(o, key, present ? num(e->rmse) : json_null());
+	bad |= json_object_set_new(o, key, present ? num(e->rmse) : json_null());
 	snprintf(key, sizeof(key), "%smae", prefix);
-	json_object_set_new(o, key, present ? num(e->mae) : json_null());
+	bad |= json_object_set_new(o, key, present ? num(e->mae) : json_null());
 	snprintf(key, sizeof(key), "%smape", prefix);
-	json_object_set_new(o, key, present ? num(e->mape) : json_null());
+	bad |= json_object_set_new(o, key, present ? num(e->mape) : json_null());
+	return bad;
 }
 
 /* The errors of each forecast step h (column h of the (rows, k) arrays);
@@ -105,22 +123,23 @@ static json_t *per_step_json(const double *truth, const double *fc, const double
 			     const double *seas, int with_seas, size_t rows, size_t k)
 {
 	json_t *ph = json_array();
+	int bad = 0;
 	for (size_t h = 0; h < k; h++) {
 		struct ts_err a = {0}, b, c = {0};
 		if (fc)
 			ts_err_compute(truth + h, fc + h, rows, k, &a);
 		ts_err_compute(truth + h, naive + h, rows, k, &b);
 		json_t *o = json_object();
-		json_object_set_new(o, "step", json_integer((json_int_t)h + 1));
-		set_err(o, "", &a, fc != NULL);
-		set_err(o, "naive_", &b, 1);
+		bad |= json_object_set_new(o, "step", json_integer((json_int_t)h + 1));
+		bad |= set_err(o, "", &a, fc != NULL);
+		bad |= set_err(o, "naive_", &b, 1);
 		if (seas)
 			ts_err_compute(truth + h, seas + h, rows, k, &c);
 		if (with_seas)
-			set_err(o, "seasonal_", &c, seas != NULL);
-		json_array_append_new(ph, o);
+			bad |= set_err(o, "seasonal_", &c, seas != NULL);
+		bad |= json_array_append_new(ph, o);
 	}
-	return ph;
+	return unless_bad(ph, bad);
 }
 
 /* The "predictions" object: each row's series position (index), its time
@@ -132,22 +151,23 @@ static json_t *predictions_json(const struct tsdata *d, const int64_t *index,
 {
 	json_t *p = json_object();
 	json_t *ix = json_array();
+	int bad = 0;
 	for (size_t r = 0; r < rows; r++)
-		json_array_append_new(ix, json_integer(index[r]));
-	json_object_set_new(p, "index", ix);
+		bad |= json_array_append_new(ix, json_integer(index[r]));
+	bad |= json_object_set_new(p, "index", ix);
 	if (d->series.times) {
 		json_t *tm = json_array();
 		for (size_t r = 0; r < rows; r++)
-			json_array_append_new(tm, json_string(d->series.times[index[r]]));
-		json_object_set_new(p, "time", tm);
+			bad |= json_array_append_new(tm, json_string(d->series.times[index[r]]));
+		bad |= json_object_set_new(p, "time", tm);
 	}
-	json_object_set_new(p, "truth", matrix(truth, rows, k));
+	bad |= json_object_set_new(p, "truth", matrix(truth, rows, k));
 	if (fc)
-		json_object_set_new(p, "forecast", matrix(fc, rows, k));
-	json_object_set_new(p, "naive", matrix(naive, rows, k));
+		bad |= json_object_set_new(p, "forecast", matrix(fc, rows, k));
+	bad |= json_object_set_new(p, "naive", matrix(naive, rows, k));
 	if (seas)
-		json_object_set_new(p, "seasonal", matrix(seas, rows, k));
-	return p;
+		bad |= json_object_set_new(p, "seasonal", matrix(seas, rows, k));
+	return unless_bad(p, bad);
 }
 
 json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, size_t rows,
@@ -210,19 +230,21 @@ json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, 
 		ts_err_compute(truth, seas, nv, 1, &es);
 
 	m = json_object();
-	json_object_set_new(m, "task", json_string("regress"));
-	json_object_set_new(m, "split", json_string(ts_split_names[split]));
-	json_object_set_new(m, "units", json_string("original"));
-	json_object_set_new(m, "n", json_integer((json_int_t)rows));
-	json_object_set_new(m, "values", json_integer((json_int_t)nv));
-	json_object_set_new(m, "window", json_integer(d->window));
-	json_object_set_new(m, "horizon", json_integer(d->horizon));
-	json_object_set_new(m, "season", d->season > 0 ? json_integer(d->season) : json_null());
-	set_err(m, "", &em, fc != NULL);
-	json_object_set_new(m, "mse_normalised", num(loss));
-	set_err(m, "naive_", &en, 1);
+	int bad = 0;
+	bad |= json_object_set_new(m, "task", json_string("regress"));
+	bad |= json_object_set_new(m, "split", json_string(ts_split_names[split]));
+	bad |= json_object_set_new(m, "units", json_string("original"));
+	bad |= json_object_set_new(m, "n", json_integer((json_int_t)rows));
+	bad |= json_object_set_new(m, "values", json_integer((json_int_t)nv));
+	bad |= json_object_set_new(m, "window", json_integer(d->window));
+	bad |= json_object_set_new(m, "horizon", json_integer(d->horizon));
+	bad |= json_object_set_new(m, "season",
+				   d->season > 0 ? json_integer(d->season) : json_null());
+	bad |= set_err(m, "", &em, fc != NULL);
+	bad |= json_object_set_new(m, "mse_normalised", num(loss));
+	bad |= set_err(m, "naive_", &en, 1);
 	if (with_seas)
-		set_err(m, "seasonal_", &es, seas != NULL);
+		bad |= set_err(m, "seasonal_", &es, seas != NULL);
 	if (before) {
 		char note[320];
 		snprintf(note, sizeof(note),
@@ -231,21 +253,29 @@ json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, 
 			 "needs the value at %lld)",
 			 (long long)d->season, before, rows, ts_split_names[split],
 			 (long long)index[0], (long long)(index[0] - d->season));
-		json_object_set_new(m, "seasonal_note", json_string(note));
+		bad |= json_object_set_new(m, "seasonal_note", json_string(note));
 	}
-	json_object_set_new(m, "rmse_vs_naive",
-			    fc && en.rmse > 0 ? num(em.rmse / en.rmse) : json_null());
-	json_object_set_new(m, "mape_n", json_integer((json_int_t)en.n_mape));
-	json_object_set_new(m, "mape_skipped_zero", json_integer((json_int_t)(nv - en.n_mape)));
-	json_object_set_new(m, "mape_note",
-			    json_string("MAPE is in percent over targets that are not zero; "
-					"mape_skipped_zero targets equal to zero are left out"));
+	bad |= json_object_set_new(m, "rmse_vs_naive",
+				   fc && en.rmse > 0 ? num(em.rmse / en.rmse) : json_null());
+	bad |= json_object_set_new(m, "mape_n", json_integer((json_int_t)en.n_mape));
+	bad |= json_object_set_new(m, "mape_skipped_zero",
+				   json_integer((json_int_t)(nv - en.n_mape)));
+	bad |= json_object_set_new(
+		m, "mape_note",
+		json_string("MAPE is in percent over targets that are not zero; "
+			    "mape_skipped_zero targets equal to zero are left out"));
 
-	json_object_set_new(m, "per_step", per_step_json(truth, fc, naive, seas, with_seas, rows, k));
-	json_object_set_new(m, "predictions",
-			    predictions_json(d, index, truth, fc, naive, seas, rows, k));
-	json_object_set_new(m, "source", json_string(d->series.source));
-	json_object_set_new(m, "column", json_string(d->series.column));
+	bad |= json_object_set_new(m, "per_step",
+				   per_step_json(truth, fc, naive, seas, with_seas, rows, k));
+	bad |= json_object_set_new(m, "predictions",
+				   predictions_json(d, index, truth, fc, naive, seas, rows, k));
+	bad |= json_object_set_new(m, "source", json_string(d->series.source));
+	bad |= json_object_set_new(m, "column", json_string(d->series.column));
+	if (bad) {
+		error("out of memory");
+		json_decref(m);
+		m = NULL;
+	}
 out:
 	free(truth);
 	free(naive);
@@ -266,19 +296,14 @@ const char *ts_metrics_str(const json_t *m, const char *key, char *buf, size_t s
 
 int ts_metrics_write(const char *path, const json_t *m)
 {
-	char *s = json_dumps(m, JSON_INDENT(1) | JSON_REAL_PRECISION(12) | JSON_PRESERVE_ORDER);
+	size_t len;
+	char *s = jsonw_dumps(m, JSON_INDENT(1) | JSON_REAL_PRECISION(12) | JSON_PRESERVE_ORDER,
+			      &len);
 	if (!s)
 		return error("cannot format the metrics of '%s'", path);
-	size_t len = strlen(s);
-	char *t = realloc(s, len + 2);
-	if (!t) {
-		free(s);
-		return error("out of memory");
-	}
-	t[len] = '\n';
-	t[len + 1] = '\0';
-	int rc = afile_write_all(path, t, len + 1);
-	free(t);
+	s[len] = '\n'; /* the room of the NUL */
+	int rc = afile_write_all(path, s, len + 1);
+	free(s);
 	return rc;
 }
 
@@ -307,10 +332,10 @@ int ts_metrics_write_test(const char *out_path, const char *dataset_path, const 
 	const char *note = json_string_value(json_object_get(m, "seasonal_note"));
 	if (note)
 		warning("%s", note);
-	json_object_set_new(m, "dataset", json_string(dataset_path));
+	int bad = json_object_set_new(m, "dataset", json_string(dataset_path));
 	if (isfinite(loss))
-		json_object_set_new(m, "loss", json_real(loss));
-	int rc = ts_metrics_write(out_path, m);
+		bad |= json_object_set_new(m, "loss", json_real(loss));
+	int rc = bad ? error("out of memory") : ts_metrics_write(out_path, m);
 	json_decref(m);
 	return rc;
 }

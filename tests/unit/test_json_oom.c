@@ -447,6 +447,40 @@ static void test_predict(void **state)
 	each_failure("predict", predict_case, NULL, none);
 }
 
+/* ---- the time-series metrics file ---- */
+
+struct ts_case {
+	const char *out, *ds;
+	float *pred;
+	size_t n;
+};
+
+static int ts_case(void *arg)
+{
+	struct ts_case *t = arg;
+	return ts_metrics_write_test(t->out, t->ds, t->pred, t->n, 0, 1, 0.5, -1) != 0;
+}
+
+static void test_ts_metrics(void **state)
+{
+	(void)state;
+	struct tsdata w;
+	memset(&w, 0, sizeof(w));
+	struct ts_synth sp = {.n = 80, .waves = 1, .period = {5}, .amp = {3}, .seed = 4};
+	assert_int_equal(tseries_synthetic(&sp, &w.series), 0);
+	w.window = 5, w.horizon = 2, w.season = 5, w.train_frac = 0.7, w.val_frac = 0.15;
+	assert_int_equal(ts_split_bounds(80, 0.7, 0.15, 5, 2, 5, &w.bounds), 0);
+	assert_int_equal(ts_zscore_fit(w.series.values, w.bounds.bound[1], &w.mean, &w.std), 0);
+	struct ts_case t = {test_path_kept("ts.json"), test_path_kept("ts.h5"), NULL, 0};
+	assert_int_equal(tsfile_write(t.ds, &w, NULL), 0);
+	t.n = ts_window_count(w.bounds.bound[2], w.bounds.bound[3], 5, 2);
+	t.pred = calloc(t.n * 2, sizeof(float));
+	const char *art[] = {t.out, NULL};
+	each_failure("ts_metrics_write_test", ts_case, &t, art);
+	free(t.pred);
+	tsdata_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_train_resume),
 		cmocka_unit_test(test_evaluate),
 		cmocka_unit_test(test_predict),
+		cmocka_unit_test(test_ts_metrics),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
