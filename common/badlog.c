@@ -71,21 +71,22 @@ void badlog_summary(const struct badlog *b, const char *what, const char *stats_
 json_t *badlog_json(const struct badlog *b)
 {
 	json_t *by = json_object(), *ex = json_array();
-	/* a reason or an example left out would make other stats */
-	int lost = b->lost || !by || !ex;
-	for (int k = 0; k < b->n_kinds && !lost; k++)
-		lost = json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
-	for (int i = 0; i < b->n_examples && !lost; i++) /* one not UTF-8 is left out */
-		lost = json_array_append_new(ex, json_string(b->example[i])) &&
-		       utf8_check(b->example[i], strlen(b->example[i])) == strlen(b->example[i]);
-	json_t *j = lost ? NULL
-			 : json_pack("{s:I, s:o, s:o}", "total", (json_int_t)b->total,
-				     "by_reason", json_incref(by), "examples", json_incref(ex));
-	json_decref(by);
-	json_decref(ex);
-	if (!j)
-		error("out of memory (bad-record counts)");
-	return j;
+	if (b->lost) { /* an example could not be kept: the stats would show fewer */
+		error("out of memory (bad-record examples)");
+		return NULL;
+	}
+	int bad = 0; /* jsonw_unless */
+	for (int k = 0; k < b->n_kinds; k++)
+		bad |= json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
+	/* examples that are not UTF-8 (a message cut inside a character) are left out */
+	for (int i = 0; i < b->n_examples; i++) {
+		size_t n = strlen(b->example[i]);
+		if (utf8_check(b->example[i], n) == n)
+			bad |= json_array_append_new(ex, json_stringn(b->example[i], n));
+	}
+	json_t *j = json_pack("{s:I, s:o, s:o}", "total", (json_int_t)b->total, "by_reason", by,
+			      "examples", ex);
+	return jsonw_unless(j, bad);
 }
 
 void badlog_free(struct badlog *b)
@@ -114,23 +115,18 @@ void strcount_add(struct strcount *c, const char *s, size_t n)
 
 json_t *strcount_json(const struct strcount *c)
 {
-	json_t *j = c->lost ? NULL : json_object();
-	int lost = !j;
-	for (int i = 0; i < c->n && !lost; i++) {
-		/* keys that are not UTF-8 are left out (their json_integer is
-		 * freed by the refusal); a failed allocation is not */
-		json_t *v = json_integer(c->count[i]);
-		lost = !v || (json_object_set_new(j, c->s[i], v) &&
-					utf8_check(c->s[i], strlen(c->s[i])) == strlen(c->s[i]));
-	}
-	if (!lost && c->other)
-		lost = json_object_set_new(j, "(other)", json_integer(c->other));
-	if (lost) {
-		json_decref(j);
+	if (c->lost) { /* a value strcount_add could not keep went to "(other)" */
 		error("out of memory (label counts)");
 		return NULL;
 	}
-	return j;
+	json_t *j = json_object();
+	int bad = 0; /* jsonw_unless */
+	for (int i = 0; i < c->n; i++) /* keys that are not UTF-8 are left out */
+		if (utf8_check(c->s[i], strlen(c->s[i])) == strlen(c->s[i]))
+			bad |= json_object_set_new(j, c->s[i], json_integer(c->count[i]));
+	if (c->other)
+		bad |= json_object_set_new(j, "(other)", json_integer(c->other));
+	return jsonw_unless(j, bad);
 }
 
 void strcount_free(struct strcount *c)

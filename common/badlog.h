@@ -38,9 +38,10 @@ long badlog_count(const struct badlog *b, const char *kind);
  * to the stats file at stats_path that counts them, or, with NULL (no
  * stats file), to --max-print and --stats. */
 void badlog_summary(const struct badlog *b, const char *what, const char *stats_path);
-/* {"total": n, "by_reason": {kind: n...}, "examples": ["file:line: ..."]};
- * new reference, or NULL after error() when out of memory (now, or when
- * an example could not be kept: the stats would show fewer). */
+/* {"total": n, "by_reason": {kind: n...}, "examples": ["file:line: ..."]}
+ * (examples that are not UTF-8 left out); new reference, or NULL when out
+ * of memory (after error() when an example could not be kept: the stats
+ * would show fewer). */
 json_t *badlog_json(const struct badlog *b);
 void badlog_free(struct badlog *b);
 
@@ -55,9 +56,9 @@ struct strcount {
 	int lost;  /* a value could not be kept (out of memory) */
 };
 void strcount_add(struct strcount *c, const char *s, size_t n);
-/* {"value": n, ..., "(other)": n}: new reference, or NULL after error()
- * when out of memory (now, or when strcount_add could not keep a value:
- * it would have been counted as "(other)"). */
+/* {"value": n, ..., "(other)": n} (values that are not UTF-8 left out):
+ * new reference, or NULL when out of memory (after error() when
+ * strcount_add could not keep a value: it was counted as "(other)"). */
 json_t *strcount_json(const struct strcount *c);
 void strcount_free(struct strcount *c);
 

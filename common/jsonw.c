@@ -1,6 +1,7 @@
 /* jsonw.c - jsonw_dumps (see jsonw.h): json_dump_callback into a growing
  * buffer with a sticky failure, since jansson goes on past a failed
- * append of an object key.  Allocates only the text it hands back. */
+ * append of an object key.  Allocates only the text it hands back.  And
+ * jsonw_unless, the end of a checked build. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,4 +38,13 @@ char *jsonw_dumps(const json_t *j, size_t flags, size_t *len)
 	if (len)
 		*len = t.len;
 	return t.s;
+}
+
+json_t *jsonw_unless(json_t *o, int bad)
+{
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

@@ -9,6 +9,7 @@
 #include "dumpread.h"
 #include "error.h"
 #include "jsonoom.h"
+#include "jsonw.h"
 #include "learn_vocab.h"
 #include "progress.h"
 #include "splitassign.h"
@@ -24,6 +25,7 @@ struct run {
 	struct dump_opts dopts;
 	struct badlog bad;
 	unsigned long json_mark; /* jsonoom_mark() at the start */
+	int stats_bad; /* a dump's counts could not be added (jsonw_unless) */
 };
 
 /* Feeds one dump's texts to the learner; appends its counts to per_dump.
@@ -85,11 +87,12 @@ static int learn_dump(struct run *r, const char *path, json_t *per_dump)
 		rc = -1;
 	if (!rc && ok + other_split == 0)
 		rc = error("'%s': no usable review (%ld records, %ld bad)", path, records, nbad);
-	json_array_append_new(per_dump, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+	json_t *counts = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
 		"path", path, "status", rc ? "failed" : "ok",
 		"format", dump_format_name(dumpreader_format(rd)), "records", (json_int_t)records,
 		"ok", (json_int_t)ok, "not_train", (json_int_t)other_split,
-		"bad", (json_int_t)nbad, "bytes", (json_int_t)dumpreader_bytes(rd)));
+		"bad", (json_int_t)nbad, "bytes", (json_int_t)dumpreader_bytes(rd));
+	r->stats_bad |= json_array_append_new(per_dump, counts);
 	dumpreader_close(rd);
 	return rc;
 }
@@ -114,8 +117,9 @@ static int write_stats(const struct run *r, struct afile *af, int rc, json_t *pe
 		"merges", (json_int_t)ls.merges, "size", (json_int_t)ls.size,
 		"last_merge_count", (json_int_t)ls.last_merge_count,
 		"read_seconds", read_s, "learn_seconds", learn_s);
-	/* jansson short of memory during the run: the stats may lack what an
-	 * unchecked json_array_append_new dropped (a dump) */
+	j = jsonw_unless(j, r->stats_bad);
+	/* jansson short of memory during the run: the stats may lack what a
+	 * call not checked dropped */
 	int oom = jsonoom_since(r->json_mark);
 	if (!j || oom) {
 		json_decref(j);

@@ -8,6 +8,7 @@
 #include "badlog.h"
 #include "error.h"
 #include "grow.h"
+#include "jsonw.h"
 #include "relabel.h"
 #include "tokfile.h"
 #include "u64map.h"
@@ -38,9 +39,10 @@ static const char *source_name(const struct tokmeta *m, uint32_t source)
 static json_t *fates_json(const long *fate)
 {
 	json_t *d = json_object();
+	int bad = 0; /* jsonw_unless */
 	for (int f = F_UNKNOWN; f < F_N; f++)
-		json_object_set_new(d, fate_names[f], json_integer(fate[f]));
-	return d;
+		bad |= json_object_set_new(d, fate_names[f], json_integer(fate[f]));
+	return jsonw_unless(d, bad);
 }
 
 /* One run: its inputs, the merged metadata and what pass 1 learnt. */
@@ -182,25 +184,30 @@ static int pass_write(struct relabel *R, struct tokwriter *w)
 static json_t *stats_json(const struct relabel *R, const char *output, int rc)
 {
 	json_t *inputs = json_array(), *classes = json_object();
-	for (int i = 0; i < R->n && R->in; i++) {
+	int bad = 0; /* jsonw_unless */
+	/* the inputs the run reached: a failed one has no path after it */
+	for (int i = 0; i < R->n && R->in && R->in[i].path; i++) {
 		const struct input *in = &R->in[i];
 		json_t *src = json_array();
 		const struct tokmeta *m = in->r ? tokreader_meta(in->r) : NULL;
 		for (int k = 0; m && k < m->n_sources; k++)
-			json_array_append_new(src, json_string(m->sources[k].name));
-		json_array_append_new(inputs, json_pack("{s:s, s:o, s:I, s:I, s:o}", "file",
+			bad |= json_array_append_new(src, json_string(m->sources[k].name));
+		bad |= json_array_append_new(inputs, json_pack("{s:s, s:o, s:I, s:I, s:o}", "file",
 			in->path, "dumps", src, "in", (json_int_t)in->in, "kept",
 			(json_int_t)in->fate[F_KEPT], "dropped", fates_json(in->fate)));
 	}
 	for (int k = 0; k < labelmap_n_classes(R->lm); k++)
-		json_object_set_new(classes, labelmap_class(R->lm, k), json_integer(R->per_class[k]));
-	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:I, s:o, s:o}",
-			 "status", rc ? "failed" : "ok", "labels", labelmap_spec(R->lm),
-			 "classes", classes, "inputs", inputs, "in", (json_int_t)R->total,
-			 "kept", (json_int_t)R->fate[F_KEPT], "dropped", fates_json(R->fate),
-			 "raw_labels", strcount_json(&R->raw),
-			 "conflict_texts", (json_int_t)R->conflict_texts,
-			 "unknown_labels", badlog_json(&R->bad), "output", json_string(output));
+		bad |= json_object_set_new(classes, labelmap_class(R->lm, k),
+					   json_integer(R->per_class[k]));
+	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:o, s:I, s:o, s:o}",
+			      "status", rc ? "failed" : "ok", "labels", labelmap_spec(R->lm),
+			      "classes", classes, "inputs", inputs, "in", (json_int_t)R->total,
+			      "kept", (json_int_t)R->fate[F_KEPT], "dropped", fates_json(R->fate),
+			      "raw_labels", strcount_json(&R->raw),
+			      "conflict_texts", (json_int_t)R->conflict_texts,
+			      "unknown_labels", badlog_json(&R->bad),
+			      "output", json_string(output));
+	return jsonw_unless(j, bad);
 }
 
 int relabel_run(const char *const *paths, int n, const char *output,

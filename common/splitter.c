@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "jsonw.h"
 #include "splitter.h"
 #include "tokfile.h"
 #include "u64map.h"
@@ -96,28 +97,30 @@ static json_t *stats_json(const struct split_run *S, int rc)
 	const struct splitter_opts *o = S->o;
 	json_t *splits = json_object(), *inputs = json_array();
 	long kept = S->total - S->dups;
+	int bad = 0; /* jsonw_unless */
 	for (int i = 0; i < S->n; i++)
-		json_array_append_new(inputs, json_string(S->paths[i]));
+		bad |= json_array_append_new(inputs, json_string(S->paths[i]));
 	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++) {
 		const struct splitcount *c = &S->sc[s];
 		json_t *cls = json_object();
 		for (int k = 0; k < S->meta.n_labels; k++)
-			json_object_set_new(cls, S->meta.labels[k], json_integer(c->cls[k]));
+			bad |= json_object_set_new(cls, S->meta.labels[k], json_integer(c->cls[k]));
 		if (c->unlabeled)
-			json_object_set_new(cls, "(unlabeled)", json_integer(c->unlabeled));
-		json_object_set_new(splits, tok_split_name(s), json_pack(
+			bad |= json_object_set_new(cls, "(unlabeled)", json_integer(c->unlabeled));
+		bad |= json_object_set_new(splits, tok_split_name(s), json_pack(
 			"{s:s, s:I, s:f, s:I, s:I, s:o}", "file", o->out[s],
 			"n", (json_int_t)c->n, "fraction", kept ? (double)c->n / kept : 0.0,
 			"named", (json_int_t)c->named, "hashed", (json_int_t)c->hashed,
 			"classes", cls));
 	}
-	return json_pack("{s:s, s:o, s:{s:f, s:f, s:f}, s:b, s:I, s:I, s:o}",
-			 "status", rc ? "failed" : "ok", "inputs", inputs,
-			 "fractions", "train", o->fracs.train, "validation",
-			 o->fracs.validation, "test", o->fracs.test,
-			 "named_splits_honoured", !o->ignore_named,
-			 "in", (json_int_t)S->total, "duplicates_dropped", (json_int_t)S->dups,
-			 "splits", splits);
+	json_t *j = json_pack("{s:s, s:o, s:{s:f, s:f, s:f}, s:b, s:I, s:I, s:o}",
+			      "status", rc ? "failed" : "ok", "inputs", inputs,
+			      "fractions", "train", o->fracs.train, "validation",
+			      o->fracs.validation, "test", o->fracs.test,
+			      "named_splits_honoured", !o->ignore_named,
+			      "in", (json_int_t)S->total, "duplicates_dropped", (json_int_t)S->dups,
+			      "splits", splits);
+	return jsonw_unless(j, bad);
 }
 
 int splitter_run(const char *const *paths, int n, const struct splitter_opts *o,

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "grow.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "tokenize_dumps.h"
 #include "tokfile.h"
 #include "vocab.h"
@@ -106,14 +107,17 @@ static json_t *dump_json(const char *path, const char *output, const struct encd
 			 int failed)
 {
 	json_t *bad = json_object(), *splits = json_object();
+	int oom = 0; /* jsonw_unless */
 	for (int k = 1; k < DUMP_BAD_N; k++)
 		if (st->bad_by_kind[k])
-			json_object_set_new(bad, dump_bad_name(k), json_integer(st->bad_by_kind[k]));
+			oom |= json_object_set_new(bad, dump_bad_name(k),
+						   json_integer(st->bad_by_kind[k]));
 	for (int s = SPLIT_TRAIN; s <= SPLIT_TEST; s++)
 		if (st->named_split[s])
-			json_object_set_new(splits, tok_split_name(s), json_integer(st->named_split[s]));
+			oom |= json_object_set_new(splits, tok_split_name(s),
+						   json_integer(st->named_split[s]));
 	double mb = st->bytes / 1e6;
-	return json_pack(
+	json_t *j = json_pack(
 		"{s:s, s:o, s:s, s:s, s:{s:o, s:o, s:o}, s:o, s:I, s:I, s:I, s:o, s:I, s:I, s:o,"
 		" s:o, s:I, s:I, s:I, s:f, s:f}",
 		"path", path, "output", output ? json_string(output) : json_null(),
@@ -130,6 +134,7 @@ static json_t *dump_json(const char *path, const char *output, const struct encd
 		"named_splits", splits, "bytes", (json_int_t)st->bytes,
 		"text_bytes", (json_int_t)st->text_bytes, "tokens", (json_int_t)st->tokens,
 		"seconds", st->seconds, "mb_per_s", st->seconds > 0 ? mb / st->seconds : 0.0);
+	return jsonw_unless(j, oom);
 }
 
 int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *const *outs, int n)
@@ -176,6 +181,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 	};
 	json_t *per_dump = json_array();
 	int stats_lost = 0; /* a dump's label counts ran out of memory */
+	int stats_bad = 0; /* a dump's entry could not be added (jsonw_unless) */
 	long t_records = 0, t_ok = 0, t_bad = 0;
 	uint64_t t_bytes = 0;
 	double t_sec = 0;
@@ -188,8 +194,9 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 			struct toksource src = {dumps[i], 0};
 			if (not_rereadable(dumps[i]) || hash64_file(dumps[i], &h)) {
 				rc = -1;
-				json_array_append_new(per_dump, json_pack("{s:s, s:s}", "path", dumps[i],
-								       "status", "failed"));
+				json_t *d = json_pack("{s:s, s:s}", "path", dumps[i], "status",
+						      "failed");
+				stats_bad |= json_array_append_new(per_dump, d);
 				break;
 			}
 			src.hash = h;
@@ -213,10 +220,10 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		if (o->print_ids && fflush(stdout))
 			rc = error("cannot write to stdout");
 		free(ob.line);
-		/* (jansson's own failures are stats_commit's to see; a path that
-		 * is not UTF-8 leaves its entry out, as it always did) */
+		/* a path that is not UTF-8 leaves its entry out, as it always did */
 		stats_lost |= st.labels.lost;
-		json_array_append_new(per_dump, dump_json(dumps[i], outs[i], &st, rc != 0));
+		stats_bad |= json_array_append_new(per_dump,
+						   dump_json(dumps[i], outs[i], &st, rc != 0));
 		if (!rc)
 			info("'%s': %ld reviews, %ld bad, %ld truncated, %.1f MB in %.2f s (%.1f MB/s)%s%s",
 			     dumps[i], st.ok, st.bad, st.truncated, st.bytes / 1e6, st.seconds,
@@ -244,6 +251,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 			"bad", (json_int_t)t_bad, "bytes", (json_int_t)t_bytes, "seconds", t_sec,
 			"mb_per_s", t_sec > 0 ? t_bytes / 1e6 / t_sec : 0.0,
 			"bad_records", badlog_json(&bad));
+		j = jsonw_unless(j, stats_bad);
 		per_dump = NULL;
 		if (stats_lost) { /* not stats that leave a dump's labels out */
 			json_decref(j);

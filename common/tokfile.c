@@ -159,20 +159,14 @@ json_t *tokmeta_to_json(const struct tokmeta *m)
 	char hex[17];
 	hash64_hex(m->vocab_hash, hex);
 	json_t *labels = json_array(), *sources = json_array();
-	/* a label or source left out would make another file's metadata */
-	int lost = !labels || !sources;
-	for (int i = 0; i < m->n_labels && !lost; i++)
-		lost = json_array_append_new(labels, json_string(m->labels[i]));
-	for (int i = 0; i < m->n_sources && !lost; i++) {
+	int bad = 0; /* jsonw_unless */
+	for (int i = 0; i < m->n_labels; i++)
+		bad |= json_array_append_new(labels, json_string(m->labels[i]));
+	for (int i = 0; i < m->n_sources; i++) {
 		char h[17];
 		hash64_hex(m->sources[i].hash, h);
-		lost = json_array_append_new(sources, json_pack("{s:s, s:s}", "name",
-					     m->sources[i].name, "hash", h));
-	}
-	if (lost) {
-		json_decref(labels);
-		json_decref(sources);
-		return NULL;
+		bad |= json_array_append_new(sources, json_pack("{s:s, s:s}", "name",
+							       m->sources[i].name, "hash", h));
 	}
 	json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s}",
 			      "vocab_hash", hex, "vocab_size", (json_int_t)m->vocab_size,
@@ -183,11 +177,9 @@ json_t *tokmeta_to_json(const struct tokmeta *m)
 			      "labels", labels, "sources", sources,
 			      "producer", m->producer ? m->producer : "");
 	/* only when set: files tokenized without --nfc keep their bytes */
-	if (j && m->nfc && json_object_set_new(j, "nfc", json_true())) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	if (m->nfc)
+		bad |= json_object_set_new(j, "nfc", json_true());
+	return jsonw_unless(j, bad);
 }
 
 static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
