@@ -15,6 +15,7 @@
 #include "batches.h"
 #include "error.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "opts.h"
 #include "progress.h"
 #include "stage.h"
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	double t_open = progress_now() - t0;
 	json_t *per_epoch = json_array();
+	int oom = 0; /* jsonw_unless */
 	uint64_t n_batches = 0, n_rows = 0, real = 0, cells = 0, digest = HASH64_SEED;
 	double t_read = 0, t_wait = 0; /* t_wait: time spent inside batches_next */
 	double c0 = cpu_now();
@@ -118,8 +120,9 @@ int main(int argc, char **argv)
 		double dt = progress_now() - te;
 		t_read += dt;
 		n_batches += eb;
-		json_array_append_new(per_epoch, json_pack("{s:I, s:f, s:f}", "batches", (json_int_t)eb,
-					  "seconds", dt, "batches_per_s", eb / (dt > 0 ? dt : 1e-9)));
+		oom |= json_array_append_new(per_epoch, json_pack("{s:I, s:f, s:f}", "batches",
+					     (json_int_t)eb, "seconds", dt, "batches_per_s",
+					     eb / (dt > 0 ? dt : 1e-9)));
 	}
 	double cpu = cpu_now() - c0;
 	char hex[17];
@@ -135,10 +138,15 @@ int main(int argc, char **argv)
 		"rows_per_s", n_rows / (t_read > 0 ? t_read : 1e-9), "padding_fraction",
 		cells ? 1.0 - (double)real / (double)cells : 0.0, "order_digest", hex,
 		"per_epoch", per_epoch);
-	char *s = json_dumps(j, JSON_COMPACT);
-	printf("%s\n", s);
-	free(s);
+	j = jsonw_unless(j, oom);
+	char *s = j ? jsonw_dumps(j, JSON_COMPACT, NULL) : NULL;
 	json_decref(j);
 	batches_close(b);
+	if (!s) {
+		error("out of memory");
+		return EXIT_FAIL;
+	}
+	printf("%s\n", s);
+	free(s);
 	return EXIT_OK;
 }

@@ -12,9 +12,13 @@
 
 #include "error.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "opts.h"
 #include "stage.h"
 #include "tokfile.h"
+
+/* one object per line, keys in their order */
+#define LINE (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
 /* The file's metadata (tokfile.h) with its name and record count first. */
 static json_t *meta_json(const char *path, const struct tokreader *r)
@@ -51,7 +55,7 @@ int main(int argc, char **argv)
 			return EXIT_FAIL;
 		if (meta) {
 			json_t *j = meta_json(args[f], r);
-			char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+			char *s = j ? jsonw_dumps(j, LINE, NULL) : NULL;
 			json_decref(j);
 			tokreader_close(r);
 			if (!s)
@@ -76,19 +80,26 @@ int main(int argc, char **argv)
 				tokreader_close(r);
 				return error("'%s': cannot encode a record as JSON", args[f]) ? EXIT_FAIL : 0;
 			}
+			int oom = 0; /* jsonw_unless */
 			if (!no_ids) {
 				json_t *ids = json_array();
 				for (uint32_t i = 0; i < rec.n_ids; i++)
-					json_array_append_new(ids, json_integer(rec.ids[i]));
-				json_object_set_new(j, "ids", ids);
+					oom |= json_array_append_new(ids, json_integer(rec.ids[i]));
+				oom |= json_object_set_new(j, "ids", ids);
 			}
 			if (!no_text)
-				json_object_set_new(j, "text", json_stringn(rec.text, rec.text_len));
-			char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (s)
-				puts(s);
-			free(s);
+				oom |= json_object_set_new(j, "text",
+							   json_stringn(rec.text, rec.text_len));
+			j = jsonw_unless(j, oom);
+			char *s = j ? jsonw_dumps(j, LINE, NULL) : NULL;
 			json_decref(j);
+			if (!s) { /* a record left out would shift every later one */
+				tokreader_close(r);
+				error("'%s': cannot encode a record as JSON", args[f]);
+				return EXIT_FAIL;
+			}
+			puts(s);
+			free(s);
 		}
 		tokreader_close(r);
 		if (got < 0)

@@ -75,9 +75,10 @@ int main(int argc, char **argv)
 	const char *note = json_string_value(json_object_get(m, "seasonal_note"));
 	if (note)
 		info("note: %s", note);
-	json_object_set_new(m, "dataset", json_string(dataset));
-	int rc = 0;
-	if (baselines) {
+	int rc = 0, oom = json_object_set_new(m, "dataset", json_string(dataset));
+	if (oom) {
+		rc = error("out of memory");
+	} else if (baselines) {
 		json_object_del(m, "predictions");
 		rc = json_dumpf(m, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(8) |
 						   JSON_PRESERVE_ORDER) ||
@@ -85,9 +86,9 @@ int main(int argc, char **argv)
 		if (rc)
 			error("cannot write to stdout");
 	} else {
-		json_object_set_new(m, "predictions_file", json_string(preds));
-		json_object_set_new(m, "predictions_units", json_string(units));
-		rc = ts_metrics_write(out, m);
+		oom |= json_object_set_new(m, "predictions_file", json_string(preds));
+		oom |= json_object_set_new(m, "predictions_units", json_string(units));
+		rc = oom ? error("out of memory") : ts_metrics_write(out, m);
 		/* as the JSON says: null (overflowed) is not 0 */
 		char b[4][32];
 		if (!rc)
