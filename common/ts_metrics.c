@@ -67,25 +67,15 @@ int ts_seasonal_naive(const double *values, const int64_t *index, size_t rows, s
 }
 
 /* ---- JSON ----
- * jansson's _new setters take the value, also when they fail, and fail on
- * NULL (a constructor out of memory): each builder collects them in one
- * flag and gives NULL (or -1) when any failed, so no key or number goes
- * missing from a file that is still written. */
+ * Each builder collects the results of its json_object_set_new and
+ * json_array_append_new calls in one flag and gives NULL (jsonw_unless)
+ * or -1 when any failed, so no key or number goes missing from a file
+ * that is still written. */
 
 /* A finite number, or null (JSON has no NaN). */
 static json_t *num(double x)
 {
 	return isfinite(x) ? json_real(x) : json_null();
-}
-
-/* Returns o, or NULL (o released) when bad. */
-static json_t *unless_bad(json_t *o, int bad)
-{
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
 }
 
 /* (rows, k) as a list of rows */
@@ -99,7 +89,7 @@ static json_t *matrix(const double *a, size_t rows, size_t k)
 			bad |= json_array_append_new(row, num(a[r * k + h]));
 		bad |= json_array_append_new(m, row);
 	}
-	return unless_bad(m, bad);
+	return jsonw_unless(m, bad);
 }
 
 /* Sets prefix "rmse", "mae", "mape" (prefix "" for the model); 0 or -1. */
@@ -139,7 +129,7 @@ static json_t *per_step_json(const double *truth, const double *fc, const double
 			bad |= set_err(o, "seasonal_", &c, seas != NULL);
 		bad |= json_array_append_new(ph, o);
 	}
-	return unless_bad(ph, bad);
+	return jsonw_unless(ph, bad);
 }
 
 /* The "predictions" object: each row's series position (index), its time
@@ -167,7 +157,7 @@ static json_t *predictions_json(const struct tsdata *d, const int64_t *index,
 	bad |= json_object_set_new(p, "naive", matrix(naive, rows, k));
 	if (seas)
 		bad |= json_object_set_new(p, "seasonal", matrix(seas, rows, k));
-	return unless_bad(p, bad);
+	return jsonw_unless(p, bad);
 }
 
 json_t *ts_metrics_build(const struct tsdata *d, int split, const double *pred, size_t rows,
