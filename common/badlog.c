@@ -1,4 +1,5 @@
 /* badlog.c - counting and reporting bad input (see badlog.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,11 +154,12 @@ int json_write_file(const char *path, const json_t *j)
 
 int json_write_afile(struct afile *af, const json_t *j)
 {
-	unsigned long mark = jsonoom_mark();
 	if (json_dumpf(j, af->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				       JSON_REAL_PRECISION(10)) ||
 	    fputc('\n', af->fp) == EOF) {
-		error("cannot write '%s'%s", af->path, jsonoom_since(mark) ? ": out of memory" : "");
+		/* json_dumpf fails on a write error or out of memory */
+		error("cannot write '%s': %s", af->path,
+		      ferror(af->fp) ? strerror(errno) : "out of memory");
 		afile_abort(af);
 		return -1;
 	}
