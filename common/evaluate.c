@@ -379,8 +379,7 @@ int evaluate_classifier(const struct evaluate_opts *o)
 	struct metrics m;
 	if (metrics_compute(ev.acc, &m))
 		goto out;
-	/* metrics_json's one-flag build (metrics.c): a key that could not be
-	 * added fails the run, not a file with the key missing */
+	/* as for jsonw_unless: a key that could not be added fails the run */
 	j = json_object();
 	int bad = json_object_set_new(j, "split", json_string(o->dump ? "dump" : o->split));
 	json_t *mj = metrics_json(&m, mm->labels);

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "grow.h"
+#include "jsonw.h"
 #include "metrics.h"
 
 struct metrics_acc {
@@ -241,13 +242,10 @@ static json_t *num(double x)
 
 json_t *metrics_json(const struct metrics *m, char *const *labels)
 {
-	/* jansson's _new setters take the value, also when they fail, and
-	 * fail on NULL (a constructor out of memory): one flag collects it all,
-	 * so no key or element goes missing without the whole object failing */
 	const int C = m->C;
 	json_t *j = json_object(), *names = json_array(), *cm = json_array(),
 	       *per = json_array();
-	int bad = 0;
+	int bad = 0; /* jsonw_unless */
 	for (int k = 0; k < C; k++) {
 		bad |= json_array_append_new(names, json_string(labels[k]));
 		json_t *row = json_array();
@@ -279,9 +277,5 @@ json_t *metrics_json(const struct metrics *m, char *const *labels)
 	} else {
 		bad |= json_object_set_new(j, "roc", json_null());
 	}
-	if (bad) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	return jsonw_unless(j, bad);
 }

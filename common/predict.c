@@ -34,10 +34,7 @@ static int print_rows(const struct out *o)
 			if (p[j] > p[k])
 				k = j;
 		if (o->jsonl) {
-			/* jansson's _new setters take the value, also when they
-			 * fail, and fail on NULL (a constructor out of memory):
-			 * bad collects them, so no probability goes missing */
-			int bad = 0;
+			int bad = 0; /* as for jsonw_unless: no value goes missing */
 			json_t *probs = json_array();
 			for (int j = 0; j < C; j++)
 				bad |= json_array_append_new(probs, json_real(p[j]));

@@ -548,10 +548,7 @@ static char *summary_text(const struct run *r, int epochs_run, size_t *len)
 {
 	const struct train_cfg *c = r->c;
 	const struct model_meta *mm = &r->meta;
-	/* jansson's _new setters take the value, also when they fail, and
-	 * fail on NULL (a constructor out of memory): bad collects them, so a
-	 * key that could not be added fails the write (metrics.c) */
-	int bad = 0;
+	int bad = 0; /* as for jsonw_unless: no key goes missing */
 	json_t *labels = json_array();
 	for (int i = 0; i < mm->n_labels; i++)
 		bad |= json_array_append_new(labels, json_string(mm->labels[i]));
@@ -1124,7 +1121,7 @@ static int log_epoch(struct run *r, const struct epoch_line *l)
 {
 	const struct metrics *vm = l->vm;
 	json_t *j = json_object();
-	int bad = 0; /* as in write_summary */
+	int bad = 0; /* as in summary_text */
 	bad |= json_object_set_new(j, "epoch", json_integer(l->epoch));
 	bad |= json_object_set_new(j, "loss", jreal(l->loss));
 	bad |= json_object_set_new(j, "accuracy", jreal(l->acc));
