@@ -71,11 +71,11 @@ void badlog_summary(const struct badlog *b, const char *what, const char *stats_
 
 json_t *badlog_json(const struct badlog *b)
 {
-	json_t *by = json_object(), *ex = json_array();
 	if (b->lost) { /* an example could not be kept: the stats would show fewer */
 		error("out of memory (bad-record examples)");
 		return NULL;
 	}
+	json_t *by = json_object(), *ex = json_array();
 	int bad = 0; /* jsonw_unless */
 	for (int k = 0; k < b->n_kinds; k++)
 		bad |= json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
@@ -139,13 +139,11 @@ void strcount_free(struct strcount *c)
 
 int json_write_file(const char *path, const json_t *j)
 {
-	unsigned long mark = jsonoom_mark();
 	size_t n;
 	char *s = jsonw_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
 			      &n);
 	if (!s)
-		return error("cannot encode JSON for '%s'%s", path,
-			     jsonoom_since(mark) ? ": out of memory" : "");
+		return error("cannot encode JSON for '%s': out of memory", path);
 	s[n] = '\n'; /* the room of the NUL */
 	int rc = afile_write_all(path, s, n + 1);
 	free(s);

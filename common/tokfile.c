@@ -259,10 +259,10 @@ struct tokwriter *tokwriter_open(const char *path, const struct tokmeta *meta)
 	unsigned long mark = jsonoom_mark();
 	json_t *j = tokmeta_to_json(meta);
 	char *js = j ? jsonw_dumps(j, JSON_COMPACT | JSON_SORT_KEYS, NULL) : NULL;
+	int oom = j || jsonoom_since(mark); /* (jsonw_dumps fails only for memory) */
 	json_decref(j);
 	if (!js) {
-		error("cannot encode metadata for '%s'%s", path,
-		      jsonoom_since(mark) ? ": out of memory" : "");
+		error("cannot encode metadata for '%s'%s", path, oom ? ": out of memory" : "");
 		free(w);
 		return NULL;
 	}

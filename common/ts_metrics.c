@@ -290,7 +290,7 @@ int ts_metrics_write(const char *path, const json_t *m)
 	char *s = jsonw_dumps(m, JSON_INDENT(1) | JSON_REAL_PRECISION(12) | JSON_PRESERVE_ORDER,
 			      &len);
 	if (!s)
-		return error("cannot format the metrics of '%s'", path);
+		return error("cannot format the metrics of '%s': out of memory", path);
 	s[len] = '\n'; /* the room of the NUL */
 	int rc = afile_write_all(path, s, len + 1);
 	free(s);
