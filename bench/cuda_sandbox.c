@@ -61,7 +61,7 @@ static const struct opts_program program = {
 	"cuda_sandbox", "cells|train [OPTIONS]",
 	"Checks each CUDA recurrence variant against the CPU, then times it (cells); or times\n"
 	"full training steps of the model through rnn_cuda.h (train).",
-	options, 1, 1};
+	options, 1, 1, 0};
 
 /* ---- helpers ---- */
 

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		"tok2fasttext", "[OPTIONS] TOKFILE...",
 		"Write the labelled reviews of token-record files as fastText training\n"
 		"lines: __label__NAME text, one review per line, in file order.",
-		opts, 1, -1,
+		opts, 1, -1, 0,
 	};
 	char **args;
 	int nargs;

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 		"tokhead", "--n N --output FILE TOKFILE",
 		"Copy the first N reviews of a token-record file (all of them when it has\n"
 		"fewer) into a new token-record file with the same meta.",
-		opts, 1, 1,
+		opts, 1, 1, 0,
 	};
 	char **args;
 	int nargs;

@@ -9,6 +9,19 @@
 #include "error.h"
 #include "grow.h"
 #include "opts.h"
+#include "pretok.h"
+
+/* 0, or an error naming what (an option or an argument) is not UTF-8 and
+ * where: the text before the first bad byte, and that byte. */
+static int utf8_arg(const char *what, const char *v)
+{
+	size_t n = strlen(v), ok = utf8_check(v, n);
+	if (ok == n)
+		return 0;
+	return error("%s: '%.*s' then byte 0x%02x is not valid UTF-8 (names and values "
+		     "are written into JSON and HDF5 text; rename the file)",
+		     what, (int)ok, v, (unsigned char)v[ok]);
+}
 
 static const struct opt *find_opt(const struct opt *o, const char *name, size_t n)
 {
@@ -126,7 +139,9 @@ int opts_parse(const struct opts_program *prog, int argc, char **argv,
 			error("--%s needs a value (%s)", o->name, o->metavar ? o->metavar : "VALUE");
 			return OPTS_ERROR;
 		}
-		if (set_value(o, v))
+		char what[80];
+		snprintf(what, sizeof(what), "--%s", o->name);
+		if ((v && utf8_arg(what, v)) || set_value(o, v))
 			return OPTS_ERROR;
 	}
 	if (npos < prog->min_args || (prog->max_args >= 0 && npos > prog->max_args)) {
@@ -137,6 +152,12 @@ int opts_parse(const struct opts_program *prog, int argc, char **argv,
 			      prog->max_args < 0 ? "at least " : "", prog->min_args,
 			      prog->min_args == 1 ? "" : "s", npos);
 		return OPTS_ERROR;
+	}
+	for (int i = 0; i < npos && !prog->args_any_bytes; i++) {
+		char what[32];
+		snprintf(what, sizeof(what), "argument %d", i + 1);
+		if (utf8_arg(what, pos[i]))
+			return OPTS_ERROR;
 	}
 	*args = pos;
 	*nargs = npos;

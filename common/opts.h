@@ -5,6 +5,9 @@
  * value.  Values are checked (integers, ranges, choices) and a bad one is
  * an error naming the option.  Positional arguments are left in argv order;
  * "-" and negative numbers ("-3.5") are positional, "--" ends the options.
+ * Every value and positional argument must be valid UTF-8: names and
+ * values end up in JSON stats, metadata and HDF5 text, which cannot hold
+ * other bytes (a usage error naming the first bad byte).
  */
 #ifndef RNNPIPE_OPTS_H
 #define RNNPIPE_OPTS_H
@@ -41,6 +44,8 @@ struct opts_program {
 	const char *summary;  /* one or a few lines printed under usage */
 	const struct opt *opts; /* terminated by an entry with name == NULL */
 	int min_args, max_args; /* positional count; max_args < 0: unlimited */
+	int args_any_bytes;   /* positional arguments need not be UTF-8 (texts
+			       * that say so themselves: predict's reviews) */
 };
 
 enum { OPTS_OK = 0, OPTS_HELP = 1, OPTS_ERROR = -1 };

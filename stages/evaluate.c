@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 		"Evaluates the model on a split of the dataset file (or on a raw dump):\n"
 		"accuracy, per-class precision/recall/F1, macro F1, confusion matrix, ROC\n"
 		"AUC; writes metrics JSON and per-review predictions.",
-		opts, 0, 0,
+		opts, 0, 0, 0,
 	};
 	char **args;
 	int nargs;

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 		"filter-relabel", "[OPTIONS] TOKFILE...",
 		"Merge token files (older dumps first), map raw labels to classes and drop\n"
 		"duplicate reviews (a text whose copies disagree is dropped entirely).",
-		opts, 1, -1,
+		opts, 1, -1, 0,
 	};
 	char **args;
 	int nargs;

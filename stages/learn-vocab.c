@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		"learn-vocab", "[OPTIONS] DUMP...",
 		"Learn a WordPiece vocabulary (vocab.txt) from the review texts of dumps\n"
 		"(JSONL, CSV, TSV; optionally .gz).  Deterministic.",
-		opts, 1, -1,
+		opts, 1, -1, 0,
 	};
 	char **args;
 	int nargs;

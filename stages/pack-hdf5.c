@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		"pack-hdf5", "[OPTIONS] SPLIT.tok...",
 		"Packs token-record files named train.tok, validation.tok, test.tok (the\n"
 		"output of split) into one chunked, compressed HDF5 file for training.",
-		opts, 1, 3,
+		opts, 1, 3, 0,
 	};
 	char **args;
 	int nargs;

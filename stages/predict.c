@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		"A bad value is \"argument N: reason\" or \"file:line: reason\" (exit 1).\n"
 		"Runs on the CPU only (no --device: a few reviews do not pay for a GPU's\n"
 		"start-up; evaluate --device cuda scores many).",
-		opts, 0, -1,
+		opts, 0, -1, 1,
 	};
 	char **args;
 	int nargs;

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	const struct opts_program prog = {
 		"read-batches", "[OPTIONS] DATASET.h5",
 		"Streams a split through the batch reader and prints JSON statistics.",
-		opts, 1, 1,
+		opts, 1, 1, 0,
 	};
 	char **args;
 	int nargs;

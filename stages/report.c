@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 		"artifacts.  Every input is optional: an absent one ('' or a missing file)\n"
 		"makes its section say \"not available\"; a malformed one is an error.\n"
 		"Exit status: 0 written, 1 bad input or I/O failure, 2 bad usage.",
-		opts, 0, 0};
+		opts, 0, 0, 0};
 	char **args;
 	int nargs;
 	stage_start(&prog, argc, argv, &args, &nargs, &quiet);

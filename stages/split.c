@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		"split", "[OPTIONS] TOKFILE...",
 		"Split reviews into train/validation/test by a hash of their text (a split\n"
 		"named by the dump wins), so no review ever moves when dumps are added.",
-		opts, 1, -1,
+		opts, 1, -1, 0,
 	};
 	char **args;
 	int nargs;

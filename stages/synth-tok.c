@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 		"synth-tok", "[OPTIONS] OUT.tok",
 		"Writes a synthetic token-record file (log-normal lengths, Zipf ids) for\n"
 		"tests and benchmarks.",
-		opts, 1, 1,
+		opts, 1, 1, 0,
 	};
 	char **args;
 	int nargs;

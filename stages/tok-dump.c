@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	};
 	const struct opts_program prog = {
 		"tok-dump", "[OPTIONS] TOKFILE...",
-		"Print token-record files as JSON Lines (one object per review).", opts, 1, -1,
+		"Print token-record files as JSON Lines (one object per review).", opts, 1, -1, 0,
 	};
 	char **args;
 	int nargs;

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		"tokenize", "--vocab FILE [OPTIONS] DUMP...",
 		"Tokenize review dumps (JSONL, CSV, TSV; optionally .gz) with a WordPiece\n"
 		"vocabulary into token files, one per dump; labels are kept raw.",
-		opts, 1, -1,
+		opts, 1, -1, 0,
 	};
 	char **args;
 	int nargs;

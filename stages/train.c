@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 		"continues it and ends with the weights of an uninterrupted run.\n"
 		"Exit status: 0 done, 1 failure or divergence (NaN), 2 bad usage, 75 stopped\n"
 		"by a signal (resumable).",
-		opts, 0, 0,
+		opts, 0, 0, 0,
 	};
 	char **args;
 	int nargs;

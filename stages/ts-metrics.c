@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		"Scores time-series forecasts in original units (RMSE, MAE, MAPE) against the\n"
 		"naive forecasts 'next = last value' and, with a season, 'next = one season\n"
 		"ago'; writes the metrics JSON (docs/timeseries.md).",
-		opts, 0, 0,
+		opts, 0, 0, 0,
 	};
 	char **args;
 	int nargs;

@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		"Builds the time-series regression dataset: a synthetic or CSV series, split\n"
 		"by time, z-scored on the train part, windowed into (last W values -> next K\n"
 		"values) examples, packed into HDF5 (docs/timeseries.md).",
-		opts, 0, 0,
+		opts, 0, 0, 0,
 	};
 	char **args;
 	int nargs;

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 		"Writes the time-series report: the series and its split, the test-period\n"
 		"forecast over the truth, the error over time, errors against the naive\n"
 		"baselines and the learning curves; one self-contained HTML file.",
-		opts, 0, 0,
+		opts, 0, 0, 0,
 	};
 	char **args;
 	int nargs;

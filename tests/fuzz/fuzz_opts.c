@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	uint8_t ctl = fuzz_take_byte(&data, &size);
 	const struct opts_program prog = {"fuzz", "[OPTIONS] FILE...", "a fuzz target", table,
-					  ctl & 3, (ctl & 4) ? -1 : (ctl >> 3) & 7};
+					  ctl & 3, (ctl & 4) ? -1 : (ctl >> 3) & 7, 0};
 
 	/* argv: NUL-separated strings (copied, so each is its own allocation) */
 	char *argv[MAX_ARGS + 2], *orig[MAX_ARGS + 2];

@@ -811,7 +811,7 @@ static int t_opts(uint64_t *dg)
 		{"flag", OPT_FLAG, &flag, NULL, "a flag", 0, 0},
 		{0},
 	};
-	const struct opts_program prog = {"oom", "[OPTIONS] X...", "a test", opts, 1, -1};
+	const struct opts_program prog = {"oom", "[OPTIONS] X...", "a test", opts, 1, -1, 0};
 	char *argv[] = {"oom", "--count", "7", "--input", "a", "--input=b", "x", "--rate=0.5",
 			"--input", "c", "--input", "d", "--input", "e", "--format", "csv", "-",
 			"--flag", "--", "--name", NULL};
