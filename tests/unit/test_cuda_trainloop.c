@@ -29,6 +29,7 @@
 #include "rnn_cuda.h"
 #include "tokfile.h"
 #include "toksynth.h"
+#include "train_fixture.h"
 #include "trainloop.h"
 #include "tsfile.h"
 
@@ -114,19 +115,8 @@ static int setup(void **state)
 static struct train_cfg cfg_for(const char *data, enum rnn_task task, const char *name,
 				enum device_kind dev)
 {
-	struct train_cfg c;
-	train_cfg_defaults(&c);
-	char buf[256];
-	c.data = data;
+	struct train_cfg c = test_train_cfg(data, name);
 	c.task = task;
-	snprintf(buf, sizeof(buf), "%s.model.h5", name);
-	c.model_out = tpath(buf);
-	snprintf(buf, sizeof(buf), "%s.log", name);
-	c.log_out = tpath(buf);
-	snprintf(buf, sizeof(buf), "%s.json", name);
-	c.summary_out = tpath(buf);
-	snprintf(buf, sizeof(buf), "%s.ckpt.h5", name);
-	c.checkpoint = tpath(buf);
 	c.cell = RNN_CELL_GRU;
 	c.embed = 8;
 	c.hidden = 16;
@@ -139,14 +129,6 @@ static struct train_cfg cfg_for(const char *data, enum rnn_task task, const char
 	c.quiet = 1;
 	c.device = dev;
 	return c;
-}
-
-static void free_cfg(struct train_cfg *c)
-{
-	free((char *)c->model_out);
-	free((char *)c->log_out);
-	free((char *)c->summary_out);
-	free((char *)c->checkpoint);
 }
 
 /* The per-epoch "loss", "val_loss" and "accuracy" (0 when null) of a
@@ -328,8 +310,6 @@ static void train_both(const char *data, enum rnn_task task, const char *name)
 	check_timing(gpu.summary_out, gpu.log_out, 1);
 	int fails = cmp_losses(name, gpu.log_out, cpu.log_out);
 	fails += cmp_ckpt(name, gpu.checkpoint, cpu.checkpoint);
-	free_cfg(&cpu);
-	free_cfg(&gpu);
 	assert_int_equal(fails, 0);
 }
 
@@ -369,9 +349,7 @@ static void test_resume_across_devices(void **state)
 		json_decref(j);
 		fails += cmp_losses(name, c.log_out, ref.log_out);
 		fails += cmp_ckpt(name, c.checkpoint, ref.checkpoint);
-		free_cfg(&c);
 	}
-	free_cfg(&ref);
 	assert_int_equal(fails, 0);
 }
 
@@ -407,10 +385,7 @@ static void test_stop_mid_epoch(void **state)
 		assert_int_equal(train_run(&c), TRAIN_OK);
 		fails += cmp_losses(name, c.log_out, ref.log_out);
 		fails += cmp_ckpt(name, c.checkpoint, ref.checkpoint);
-		free_cfg(&c);
 	}
-	free_cfg(&ref);
-	free_cfg(&ref_stop);
 	assert_int_equal(fails, 0);
 }
 
@@ -483,7 +458,6 @@ static void test_evaluate_forward(void **state)
 	free(a.logits);
 	free(g.probs);
 	free(g.logits);
-	free_cfg(&c);
 	assert_int_equal(fails, 0);
 }
 

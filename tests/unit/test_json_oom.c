@@ -34,6 +34,7 @@
 #include "tokenize_dumps.h"
 #include "tokfile.h"
 #include "tokmeta_fixture.h"
+#include "train_fixture.h"
 #include "trainloop.h"
 #include "ts_metrics.h"
 #include "tseries.h"
@@ -342,19 +343,8 @@ static void write_tok(const char *path, uint64_t vhash, int split, int n)
 
 static struct train_cfg train_cfg_for(const char *name, int epochs)
 {
-	struct train_cfg c;
-	train_cfg_defaults(&c);
-	char buf[256];
-	c.data = data_h5;
+	struct train_cfg c = test_train_cfg(data_h5, name);
 	c.vocab = vocab_txt;
-	snprintf(buf, sizeof(buf), "%s.model.h5", name);
-	c.model_out = test_path_kept(buf);
-	snprintf(buf, sizeof(buf), "%s.log", name);
-	c.log_out = test_path_kept(buf);
-	snprintf(buf, sizeof(buf), "%s.json", name);
-	c.summary_out = test_path_kept(buf);
-	snprintf(buf, sizeof(buf), "%s.ckpt.h5", name);
-	c.checkpoint = test_path_kept(buf);
 	c.embed = 4;
 	c.hidden = 4;
 	c.batch = 8;

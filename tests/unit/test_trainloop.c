@@ -27,6 +27,7 @@
 #include "rng.h"
 #include "tokfile.h"
 #include "tokmeta_fixture.h"
+#include "train_fixture.h"
 #include "trainloop.h"
 #include "tsfile.h"
 #include "faultinj.h"
@@ -120,18 +121,7 @@ static int setup(void **state)
 /* A configuration writing name.{h5,log,json,ckpt} in the test folder. */
 static struct train_cfg cfg_for(const char *data, const char *name)
 {
-	struct train_cfg c;
-	train_cfg_defaults(&c);
-	char buf[256];
-	c.data = data;
-	snprintf(buf, sizeof(buf), "%s.model.h5", name);
-	c.model_out = test_path_kept(buf);
-	snprintf(buf, sizeof(buf), "%s.log", name);
-	c.log_out = test_path_kept(buf);
-	snprintf(buf, sizeof(buf), "%s.json", name);
-	c.summary_out = test_path_kept(buf);
-	snprintf(buf, sizeof(buf), "%s.ckpt.h5", name);
-	c.checkpoint = test_path_kept(buf);
+	struct train_cfg c = test_train_cfg(data, name);
 	c.embed = 8;
 	c.hidden = 8;
 	c.batch = 16;
