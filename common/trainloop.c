@@ -17,6 +17,7 @@
  * checkpoint written when a signal stopped the run inside an epoch adds
  * the batches done of it (skipped on resume) and the epoch's running sums.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -1196,8 +1197,23 @@ static int finish_run(struct run *r, const char *stopped, struct progress *lg)
 	char *summary = c->summary_out ? summary_text(r, r->st.epoch, &len) : NULL;
 	if (c->summary_out && !summary)
 		return -1;
-	int rc = modelfile_save(c->model_out, &r->meta, final) || write_log(r) ||
-		 (summary && afile_write_all(c->summary_out, summary, len));
+	/* train.json leads: the model and the log are renamed only once it
+	 * is written, so a run that fails at its end (a full disk) leaves no
+	 * new model.h5 beside the previous run's train.json (afile_lead) */
+	struct afile lead;
+	if (summary && afile_open(&lead, c->summary_out)) {
+		free(summary);
+		return -1;
+	}
+	if (summary)
+		afile_lead(&lead);
+	int rc = modelfile_save(c->model_out, &r->meta, final) || write_log(r);
+	if (summary && !rc && fwrite(summary, 1, len, lead.fp) != len)
+		rc = error("cannot write '%s': %s", c->summary_out, strerror(errno));
+	if (summary && rc)
+		afile_abort(&lead); /* removes the held model and log too */
+	else if (summary)
+		rc = afile_commit(&lead);
 	free(summary);
 	if (rc)
 		return -1;

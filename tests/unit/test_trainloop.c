@@ -30,6 +30,7 @@
 #include "train_fixture.h"
 #include "trainloop.h"
 #include "tsfile.h"
+#define FAULTINJ_FCLOSE /* fclose_fault */
 #include "faultinj.h"
 
 /* H5Dread as the library sees it: HDF5's, or a failure when armed (a read
@@ -955,6 +956,45 @@ static void test_eval_split(void **state)
 }
 
 /* --device names: cpu is the CPU; an unknown name is refused, naming it. */
+/* train.json leads the end of a run: when it cannot be written (its
+ * fclose reports a lost write, the run's last fclose), the new model and
+ * the final log are not renamed either, so the previous run's model.h5
+ * and train.json stay together, and no temporary file is left. */
+static void test_end_write_fails(void **state)
+{
+	(void)state;
+	struct train_cfg c = cfg_for(learn_h5, "endfail");
+	c.epochs = 1;
+	c.checkpoint = NULL;
+	faultinj_arm(&fclose_fault, -1); /* count the fcloses of a run */
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	int closes = faultinj_calls(&fclose_fault);
+	assert_true(closes >= 2);
+	uint64_t model, summary;
+	assert_int_equal(hash64_file(c.model_out, &model), 0);
+	assert_int_equal(hash64_file(c.summary_out, &summary), 0);
+
+	c.seed = 99; /* another model */
+	capture_begin();
+	faultinj_arm(&fclose_fault, closes - 1);
+	int rc = train_run(&c);
+	faultinj_arm(&fclose_fault, -1);
+	const char *err = capture_end();
+	assert_int_not_equal(rc, TRAIN_OK);
+	assert_non_null(strstr(err, "endfail.json"));
+	uint64_t h;
+	assert_int_equal(hash64_file(c.model_out, &h), 0);
+	assert_true(h == model);
+	assert_int_equal(hash64_file(c.summary_out, &h), 0);
+	assert_true(h == summary);
+	assert_int_equal(test_count_temps(), 0);
+
+	/* the same run without the fault replaces both */
+	assert_int_equal(train_run(&c), TRAIN_OK);
+	assert_int_equal(hash64_file(c.model_out, &h), 0);
+	assert_true(h != model);
+}
+
 static void test_device_resolve(void **state)
 {
 	(void)state;
@@ -1107,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_vocab),
 		cmocka_unit_test(test_epoch_bookkeeping),
 		cmocka_unit_test(test_eval_split),
+		cmocka_unit_test(test_end_write_fails),
 		cmocka_unit_test(test_device_resolve),
 		cmocka_unit_test(test_regress_bookkeeping),
 		cmocka_unit_test(test_fingerprint_fields),
