@@ -79,11 +79,12 @@ json_t *badlog_json(const struct badlog *b)
 	int bad = 0; /* jsonw_unless */
 	for (int k = 0; k < b->n_kinds; k++)
 		bad |= json_object_set_new(by, b->kind[k], json_integer(b->count[k]));
-	/* examples that are not UTF-8 (a message cut inside a character) are left out */
+	/* an example keeps its text up to its first byte that is not UTF-8
+	 * (a label or value quoted with %.64s, or the message cut at 1024
+	 * bytes, inside a character): JSON cannot hold the rest */
 	for (int i = 0; i < b->n_examples; i++) {
-		size_t n = strlen(b->example[i]);
-		if (utf8_check(b->example[i], n) == n)
-			bad |= json_array_append_new(ex, json_stringn(b->example[i], n));
+		const char *e = b->example[i];
+		bad |= json_array_append_new(ex, json_stringn(e, utf8_check(e, strlen(e))));
 	}
 	json_t *j = json_pack("{s:I, s:o, s:o}", "total", (json_int_t)b->total, "by_reason", by,
 			      "examples", ex);

@@ -39,7 +39,7 @@ long badlog_count(const struct badlog *b, const char *kind);
  * stats file), to --max-print and --stats. */
 void badlog_summary(const struct badlog *b, const char *what, const char *stats_path);
 /* {"total": n, "by_reason": {kind: n...}, "examples": ["file:line: ..."]}
- * (examples that are not UTF-8 left out); new reference, or NULL when out
+ * (each example up to its first byte that is not UTF-8); new reference, or NULL when out
  * of memory (after error() when an example could not be kept: the stats
  * would show fewer). */
 json_t *badlog_json(const struct badlog *b);

@@ -55,6 +55,22 @@ static void test_counts_examples_and_printing(void **state)
 	assert_string_equal(json_string_value(json_array_get(ex, 0)), "f.jsonl:1: no text 0");
 	json_decref(j);
 
+	/* an example cut inside a character (%.N of a Cyrillic label) keeps
+	 * what comes before it, rather than being left out */
+	struct badlog c;
+	badlog_init(&c, 0);
+	badlog_add(&c, "bad label", "f.jsonl", 7, "unknown label '%.3s'", "\xd0\xbf\xd0\xbb");
+	badlog_add(&c, "bad label", "f.jsonl", 8, "unknown label '%s'", "ok");
+	j = badlog_json(&c);
+	assert_non_null(j);
+	ex = json_object_get(j, "examples");
+	assert_int_equal(json_array_size(ex), 2);
+	assert_string_equal(json_string_value(json_array_get(ex, 0)),
+			    "f.jsonl:7: unknown label '\xd0\xbf");
+	assert_string_equal(json_string_value(json_array_get(ex, 1)), "f.jsonl:8: unknown label 'ok'");
+	json_decref(j);
+	badlog_free(&c);
+
 	/* the summary counts what was not printed, and names the stats file */
 	capture_begin();
 	badlog_summary(&b, "bad records", "s.json");
