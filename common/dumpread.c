@@ -651,9 +651,14 @@ static int json_parse_line(struct decstate *d, struct dumprec *rec, const char *
 	 * the dump meant cannot be known */
 	unsigned long mark = jsonoom_mark();
 	d->json = json_loadb(s, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &e);
+	/* also after a parse that succeeded: jansson's lexer goes on past a
+	 * failed growth of its token buffer, a byte of the text left out */
+	if (jsonoom_since(mark)) {
+		json_decref(d->json);
+		d->json = NULL;
+		return error("out of memory reading '%s'", path);
+	}
 	if (!d->json) {
-		if (jsonoom_since(mark))
-			return error("out of memory reading '%s'", path);
 		enum json_error_code code = json_error_code(&e);
 		if (code == json_error_duplicate_key)
 			return set_bad(d, rec, line, DUMP_BAD_JSON,

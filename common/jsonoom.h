@@ -6,9 +6,12 @@
  * and readers reported both as "file:line: not valid JSON".  This module
  * installs allocation functions in jansson (json_set_alloc_funcs, when the
  * program starts) that count, per thread, the allocations jansson asked
- * for and did not get.  A reader takes a mark before a parse and, when the
- * parse failed, asks whether memory ran out since: then it reports
- * jsonoom_error() instead of bad input.  It does not make jansson survive
+ * for and did not get.  A reader takes a mark before a parse and asks
+ * whether memory ran out since, whether the parse failed or not: jansson's
+ * lexer goes on past a failed growth of its token buffer with a byte left
+ * out ('{"text": "abc"}' read as "ac"), so a parse that succeeded may
+ * hold a wrong value.  Then it reports jsonoom_error(), not bad input and
+ * not the value.  It does not make jansson survive
  * every failed allocation (see docs/reliability.md: a failed growth of the
  * lexer's token buffer can end in one of jansson's assertions).
  */

@@ -78,7 +78,8 @@ static const char *line_text(char *line, size_t len, size_t *out_len, json_t **h
 		json_error_t e;
 		unsigned long mark = jsonoom_mark();
 		json_t *j = json_loadb(line, len, JSON_DECODE_ANY, &e);
-		if (!j && jsonoom_since(mark)) {
+		if (jsonoom_since(mark)) { /* even parsed: a byte may be missing */
+			json_decref(j);
 			*oom = 1;
 			return NULL;
 		}

@@ -59,10 +59,13 @@ json_t *report_read_json(const char *path)
 	json_error_t e;
 	unsigned long mark = jsonoom_mark();
 	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	if (jsonoom_since(mark)) { /* even parsed: jansson's lexer may have left a byte out */
+		json_decref(j);
+		jsonoom_error(path);
+		return NULL;
+	}
 	if (!j) {
-		if (jsonoom_since(mark))
-			jsonoom_error(path);
-		else if (e.line > 0)
+		if (e.line > 0)
 			bad_input(path, e.line, "not valid JSON: %s", e.text);
 		else
 			error("cannot read '%s': %s", path, e.text);
@@ -100,9 +103,13 @@ static int read_jsonl(const char *path, jsonl_fn fn, void *ctx)
 		json_error_t e;
 		unsigned long mark = jsonoom_mark();
 		json_t *j = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, &e);
+		if (jsonoom_since(mark)) { /* even parsed: a byte may be missing */
+			json_decref(j);
+			rc = jsonoom_error(path);
+			break;
+		}
 		if (!j) {
-			rc = jsonoom_since(mark) ? jsonoom_error(path)
-						 : bad_input(path, line, "not valid JSON: %s", e.text);
+			rc = bad_input(path, line, "not valid JSON: %s", e.text);
 			break;
 		}
 		if (!json_is_object(j))

@@ -194,7 +194,9 @@ static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
 			   "pad_id", &pad, "unk_id", &unk, "cls_id", &cls, "sep_id", &sep,
 			   "truncation", &trunc, "labels", &labels, "sources", &sources,
 			   "producer", &producer))
-		return error("'%s': bad metadata (%s)", path, e.text);
+		return json_error_code(&e) == json_error_out_of_memory
+			       ? jsonoom_error(path)
+			       : error("'%s': bad metadata (%s)", path, e.text);
 	m->vocab_hash = strtoull(vh, NULL, 16);
 	m->vocab_size = vs;
 	m->max_len = ml;
@@ -220,8 +222,10 @@ static int meta_from_json(struct tokmeta *m, json_t *j, const char *path)
 	}
 	json_array_foreach(sources, i, v) {
 		const char *name, *h;
-		if (json_unpack(v, "{s:s, s:s}", "name", &name, "hash", &h))
-			return error("'%s': bad source list", path);
+		if (json_unpack_ex(v, &e, 0, "{s:s, s:s}", "name", &name, "hash", &h))
+			return json_error_code(&e) == json_error_out_of_memory
+				       ? jsonoom_error(path)
+				       : error("'%s': bad source list", path);
 		if (tokmeta_add_source(m, name, strtoull(h, NULL, 16)) < 0)
 			return -1;
 	}
@@ -434,7 +438,8 @@ struct tokreader *tokreader_open(const char *path)
 	unsigned long mark = jsonoom_mark();
 	json_t *j = json_loads(js, 0, &e);
 	free(js);
-	if (!j && jsonoom_since(mark)) {
+	if (jsonoom_since(mark)) { /* even parsed: a byte may be missing */
+		json_decref(j);
 		jsonoom_error(path);
 		tokreader_close(r);
 		return NULL;
@@ -443,6 +448,9 @@ struct tokreader *tokreader_open(const char *path)
 		return reader_fail(r, "metadata is not JSON");
 	int bad = meta_from_json(&r->meta, j, path);
 	json_decref(j);
+	/* json_unpack's strict check goes on past a key set it could not grow */
+	if (!bad && jsonoom_since(mark))
+		bad = jsonoom_error(path);
 	if (bad) {
 		tokreader_close(r);
 		return NULL;

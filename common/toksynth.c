@@ -50,7 +50,8 @@ static int pool_load(struct pool *p, const char *path, uint32_t vocab_size)
 		json_error_t e;
 		unsigned long mark = jsonoom_mark();
 		json_t *j = json_loads(line, 0, &e);
-		if (!j && jsonoom_since(mark)) {
+		if (jsonoom_since(mark)) { /* even parsed: a byte may be missing */
+			json_decref(j);
 			rc = jsonoom_error(path);
 			break;
 		}

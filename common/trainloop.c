@@ -33,6 +33,7 @@
 #include "error.h"
 #include "evalloop.h"
 #include "hash.h"
+#include "jsonoom.h"
 #include "jsonw.h"
 #include "metrics.h"
 #include "modelfile.h"
@@ -654,10 +655,15 @@ static int write_summary(const struct run *r, int epochs_run)
 static json_t *log_line(const char *ckpt, const struct ckpt_state *cs, int i)
 {
 	json_error_t e;
+	unsigned long mark = jsonoom_mark();
 	json_t *j = json_loads(cs->log[i], 0, &e);
-	if (!j)
+	int oom = jsonoom_since(mark); /* even parsed: a digit may be missing */
+	if (!j || oom) {
+		json_decref(j);
 		error("cannot read line %d of the log in checkpoint '%s': %s", i + 1, ckpt,
-		      e.text[0] ? e.text : "out of memory");
+		      e.text[0] && !oom ? e.text : "out of memory");
+		return NULL;
+	}
 	return j;
 }
 
