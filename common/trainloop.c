@@ -1214,12 +1214,14 @@ static int finish_run(struct run *r, const char *stopped, struct progress *lg)
 	if (summary)
 		afile_lead(&lead);
 	int rc = modelfile_save(c->model_out, &r->meta, final) || write_log(r);
-	if (summary && !rc && fwrite(summary, 1, len, lead.fp) != len)
-		rc = error("cannot write '%s': %s", c->summary_out, strerror(errno));
-	if (summary && rc)
-		afile_abort(&lead); /* removes the held model and log too */
-	else if (summary)
-		rc = afile_commit(&lead);
+	if (summary) {
+		if (!rc && fwrite(summary, 1, len, lead.fp) != len)
+			rc = error("cannot write '%s': %s", c->summary_out, strerror(errno));
+		if (rc)
+			afile_abort(&lead); /* removes the held model and log too */
+		else
+			rc = afile_commit(&lead);
+	}
 	free(summary);
 	if (rc)
 		return -1;

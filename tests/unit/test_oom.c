@@ -354,6 +354,27 @@ static const char *judge(const struct run *r, uint64_t want)
 	return NULL;
 }
 
+/* stderr into a file, read back after each run (run_once); returns the
+ * descriptor of the real stderr, for stderr_back() and the test's own
+ * messages. */
+static int stderr_to_file(void)
+{
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(test_path("stderr.txt"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0 && saved >= 0);
+	dup2(fd, 2);
+	close(fd);
+	return saved;
+}
+
+static void stderr_back(int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
 static void run_target(const char *name, target_fn fn)
 {
 	const char *only = getenv("OOM_TARGET");
@@ -361,13 +382,7 @@ static void run_target(const char *name, target_fn fn)
 		return;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* stderr into a file, read back after each run */
-	fflush(stderr);
-	int saved = dup(2);
-	int fd = open(test_path("stderr.txt"), O_RDWR | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0 && saved >= 0);
-	dup2(fd, 2);
-	close(fd);
+	int saved = stderr_to_file();
 	bt_fd = saved;
 
 	static struct run r;
@@ -402,9 +417,7 @@ static void run_target(const char *name, target_fn fn)
 				break;
 			}
 		}
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	stderr_back(saved);
 	bt_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -427,12 +440,7 @@ static void run_target_lexer(const char *name, target_fn fn)
 	if (only && *only && strcmp(only, name))
 		return;
 	fflush(stdout);
-	fflush(stderr);
-	int saved = dup(2);
-	int fd = open(test_path("stderr.txt"), O_RDWR | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0 && saved >= 0);
-	dup2(fd, 2);
-	close(fd);
+	int saved = stderr_to_file();
 	lexer_pass = 1;
 	static struct run r;
 	fn(&r.digest);
@@ -462,9 +470,7 @@ static void run_target_lexer(const char *name, target_fn fn)
 			errors += WEXITSTATUS(st);
 	}
 	lexer_pass = 0;
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	stderr_back(saved);
 	printf("%-22s %5ld allocations, %5ld runs: %ld failed saying so, %ld ended in "
 	       "jansson's assertion%s\n", name, n_alloc, runs, errors, aborts,
 	       bad ? "  FAILED" : "");
