@@ -101,18 +101,53 @@ void badlog_free(struct badlog *b)
 void strcount_add(struct strcount *c, const char *s, size_t n)
 {
 	for (int i = 0; i < c->n; i++)
-		if (strlen(c->s[i]) == n && !memcmp(c->s[i], s, n)) {
+		if (c->len[i] == n && !memcmp(c->s[i], s, n)) {
 			c->count[i]++;
 			return;
 		}
 	if (c->n < STRCOUNT_MAX) {
-		if ((c->s[c->n] = strndup(s, n))) {
+		if ((c->s[c->n] = malloc(n + 1))) {
+			memcpy(c->s[c->n], s, n);
+			c->s[c->n][n] = '\0';
+			c->len[c->n] = n;
 			c->count[c->n++] = 1;
 			return;
 		}
 		c->lost = 1;
 	}
 	c->other++;
+}
+
+/* s[0..n) as a JSON key: s itself, or, when s holds a NUL byte or bytes
+ * that are not UTF-8, a copy in *esc (to free) with each such byte as the
+ * text \xNN. NULL when out of memory. */
+static const char *key_text(const char *s, size_t n, char **esc)
+{
+	*esc = NULL;
+	if (utf8_check(s, n) == n && !memchr(s, '\0', n))
+		return s;
+	char *o = *esc = malloc(4 * n + 1);
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t good = utf8_check(s + i, n - i);
+		const char *nul = memchr(s + i, '\0', good);
+		if (nul)
+			good = (size_t)(nul - (s + i));
+		memcpy(o, s + i, good);
+		o += good;
+		i += good;
+		if (i < n)
+			o += sprintf(o, "\\x%02x", (unsigned char)s[i++]);
+	}
+	*o = '\0';
+	return *esc;
+}
+
+static int count_set(json_t *j, const char *key, long count)
+{
+	json_t *had = json_object_get(j, key);
+	return json_object_set_new(j, key, json_integer(count + json_integer_value(had)));
 }
 
 json_t *strcount_json(const struct strcount *c)
@@ -123,11 +158,14 @@ json_t *strcount_json(const struct strcount *c)
 	}
 	json_t *j = json_object();
 	int bad = 0; /* jsonw_unless */
-	for (int i = 0; i < c->n; i++) /* keys that are not UTF-8 are left out */
-		if (utf8_check(c->s[i], strlen(c->s[i])) == strlen(c->s[i]))
-			bad |= json_object_set_new(j, c->s[i], json_integer(c->count[i]));
+	for (int i = 0; i < c->n; i++) {
+		char *esc;
+		const char *key = key_text(c->s[i], c->len[i], &esc);
+		bad |= !key || count_set(j, key, c->count[i]);
+		free(esc);
+	}
 	if (c->other)
-		bad |= json_object_set_new(j, "(other)", json_integer(c->other));
+		bad |= count_set(j, "(other)", c->other);
 	return jsonw_unless(j, bad);
 }
 

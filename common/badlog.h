@@ -46,17 +46,21 @@ json_t *badlog_json(const struct badlog *b);
 void badlog_free(struct badlog *b);
 
 /* Counts of distinct short strings (raw labels) for the stats files: the
- * first STRCOUNT_MAX distinct values by name, the rest as "(other)". */
+ * first STRCOUNT_MAX distinct values by name, the rest as "(other)".
+ * Values are bytes: NUL and bytes that are not UTF-8 are kept. */
 #define STRCOUNT_MAX 64
 struct strcount {
 	int n;
 	char *s[STRCOUNT_MAX];
+	size_t len[STRCOUNT_MAX];
 	long count[STRCOUNT_MAX];
 	long other;
 	int lost;  /* a value could not be kept (out of memory) */
 };
 void strcount_add(struct strcount *c, const char *s, size_t n);
-/* {"value": n, ..., "(other)": n} (values that are not UTF-8 left out):
+/* {"value": n, ..., "(other)": n}: a value's NUL bytes and bytes that are
+ * not UTF-8 are written as the four characters \xNN (the counts of values
+ * that read the same then, or of a value "(other)", are added up):
  * new reference, or NULL when out of memory (after error() when
  * strcount_add could not keep a value: it was counted as "(other)"). */
 json_t *strcount_json(const struct strcount *c);

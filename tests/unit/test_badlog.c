@@ -145,6 +145,46 @@ static void test_strcount(void **state)
 	strcount_free(&c);
 }
 
+/* Raw labels are bytes: one with a NUL or with bytes that are not UTF-8 is
+ * counted under its own name, such bytes written as \xNN; names that read
+ * the same then are added up. */
+static void test_strcount_bytes(void **state)
+{
+	(void)state;
+	struct strcount c;
+	memset(&c, 0, sizeof(c));
+	strcount_add(&c, "a\0b", 3);
+	strcount_add(&c, "a", 1); /* not "a\0b" cut short */
+	strcount_add(&c, "a\0b", 3);
+	strcount_add(&c, "\xd0\xbf\xd0", 3);  /* "п", then a cut character */
+	strcount_add(&c, "x\xff\xfey", 4);
+	strcount_add(&c, "x\\xff\xfey", 7); /* reads as the one before */
+	strcount_add(&c, "(other)", 7);
+	for (int i = 0; i < STRCOUNT_MAX; i++) {
+		char v[16];
+		snprintf(v, sizeof(v), "v%d", i);
+		strcount_add(&c, v, strlen(v));
+	}
+	json_t *j = strcount_json(&c);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "a\\x00b")), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "a")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "\xd0\xbf\\xd0")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "x\\xff\\xfey")), 2);
+	/* 6 names kept, then 58 of v0..v63; the label "(other)" and the other
+	 * 6 share a name, and so do the two x's */
+	assert_int_equal(json_integer_value(json_object_get(j, "(other)")), 7);
+	assert_int_equal(json_object_size(j), 6 - 1 + STRCOUNT_MAX - 6);
+	char *s = json_dumps(j, 0);
+	assert_non_null(s);
+	json_t *back = json_loads(s, 0, NULL);
+	assert_true(json_equal(back, j));
+	json_decref(back);
+	free(s);
+	json_decref(j);
+	strcount_free(&c);
+}
+
 static char *slurp(const char *path)
 {
 	static char buf[4096];
@@ -226,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_counts_examples_and_printing),
 		cmocka_unit_test(test_many_reasons),
 		cmocka_unit_test(test_strcount),
+		cmocka_unit_test(test_strcount_bytes),
 		cmocka_unit_test(test_json_writers),
 		cmocka_unit_test(test_stats_write_fails),
 		cmocka_unit_test(test_stats_is_an_output),
