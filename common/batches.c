@@ -18,6 +18,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,11 +104,32 @@ uint64_t batches_per_epoch(const struct batches *b)
 
 /* ---- opening and checking ---- */
 
-static void *xmalloc(size_t n, int *bad)
+/* error() messages that said memory ran out, when the reading began
+ * (read_begin: batches_open, each chunk read): after one, bad() says
+ * nothing of the file, which may be fine ("failed its integrity check;
+ * re-run make" for a file read short of memory). */
+static _Thread_local unsigned long read_oom;
+
+static void read_begin(void) { read_oom = error_oom_count(); }
+
+static int bad(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(const char *path, const char *fmt, ...)
+{
+	if (error_oom_count() != read_oom)
+		return -1;
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return dsfile_bad(path, "%s", msg);
+}
+
+static void *xmalloc(size_t n, int *failed)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		*bad = 1;
+		*failed = 1;
 	return p;
 }
 
@@ -115,11 +137,11 @@ static int check_int_type(struct batches *b, hid_t d, const char *name, size_t m
 {
 	hid_t t = CK(H5Dget_type(d));
 	if (t < 0)
-		return dsfile_bad(b->path, "cannot read the type of '%s/%s'", b->split, name);
+		return bad(b->path, "cannot read the type of '%s/%s'", b->split, name);
 	int ok = H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) <= max_size;
 	H5Tclose(t);
 	if (!ok)
-		return dsfile_bad(b->path, "'%s/%s' is not an integer dataset of at most %zu "
+		return bad(b->path, "'%s/%s' is not an integer dataset of at most %zu "
 				  "bytes per value", b->split, name, max_size);
 	return 0;
 }
@@ -130,12 +152,12 @@ static hid_t open_ds(struct batches *b, hid_t g, const char *name, int rank,
 	hid_t d = h5_dataset_open(g, name,
 				  b->cfg.cache_bytes ? b->cfg.cache_bytes : H5_CACHE_ONE_CHUNK);
 	if (d < 0) {
-		dsfile_bad(b->path, "split '%s' has no dataset '%s'", b->split, name);
+		bad(b->path, "split '%s' has no dataset '%s'", b->split, name);
 		return -1;
 	}
 	int64_t want[2] = {(int64_t)b->n_rows, b->T};
 	if (h5_dataset_check_shape(d, rank, want)) {
-		dsfile_bad(b->path, "'%s/%s' has the wrong shape", b->split, name);
+		bad(b->path, "'%s/%s' has the wrong shape", b->split, name);
 		H5Dclose(d);
 		return -1;
 	}
@@ -146,25 +168,31 @@ static hid_t open_ds(struct batches *b, hid_t g, const char *name, int rank,
 	/* values in the file: unwritten rows read as zeros, and the pools
 	 * are sized from the attributes and the chunks */
 	if (h5_dataset_check_stored(d)) {
-		dsfile_bad(b->path, "'%s/%s' is not stored in full", b->split, name);
+		bad(b->path, "'%s/%s' is not stored in full", b->split, name);
 		H5Dclose(d);
 		return -1;
 	}
 	return d;
 }
 
-/* Rows per chunk of the ids dataset (the unit of reading and shuffling). */
+/* Rows per chunk of the ids dataset (the unit of reading and shuffling;
+ * 256 for a dataset not chunked): 0 after error() when it cannot be
+ * read, since the epoch's order depends on it (it fell back to 256,
+ * another order of the batches, when HDF5 ran short of memory). */
 static uint32_t chunk_rows_of(hid_t d, uint64_t n_rows)
 {
 	uint32_t c = 256;
-	hid_t p = H5Dget_create_plist(d);
-	if (p >= 0) {
-		hsize_t dims[2];
-		if (H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, 2, dims) == 2 && dims[0] > 0)
-			c = dims[0] > (1u << 24) ? (1u << 24) : (uint32_t)dims[0];
-		H5Pclose(p);
-	}
-	H5Eclear2(H5E_DEFAULT);
+	hid_t p = H5CALL(H5Dget_create_plist(d));
+	if (p < 0)
+		return 0;
+	H5D_layout_t lay = (H5D_layout_t)H5CALL(H5Pget_layout(p));
+	hsize_t dims[2];
+	int rank = lay == H5D_CHUNKED ? (int)H5CALL(H5Pget_chunk(p, 2, dims)) : 0;
+	H5Pclose(p);
+	if (lay < 0 || rank < 0)
+		return 0;
+	if (rank == 2 && dims[0] > 0)
+		c = dims[0] > (1u << 24) ? (1u << 24) : (uint32_t)dims[0];
 	if (n_rows && c > n_rows)
 		c = (uint32_t)n_rows;
 	return c ? c : 1;
@@ -231,6 +259,7 @@ static int alloc_buffers(struct batches *b)
 
 struct batches *batches_open(const char *path, const struct batches_config *cfg)
 {
+	read_begin();
 	struct batches *b = calloc(1, sizeof(*b));
 	if (!b) {
 		error("out of memory");
@@ -261,35 +290,35 @@ struct batches *batches_open(const char *path, const struct batches_config *cfg)
 	b->B = cfg->batch_size;
 	if (h5_seal_check(path, 1)) {
 		/* a missing file is not a damaged one */
-		dsfile_bad(path, access(path, F_OK) ? "no such file" : "failed its integrity check");
+		bad(path, access(path, F_OK) ? "no such file" : "failed its integrity check");
 		goto fail;
 	}
 	b->f = h5_open(path, 0);
 	if (b->f < 0) {
-		dsfile_bad(path, "cannot be opened as HDF5 (missing, truncated or corrupted)");
+		bad(path, "cannot be opened as HDF5 (missing, truncated or corrupted)");
 		goto fail;
 	}
 	if (dsinfo_read(b->f, path, &b->info))
 		goto fail;
 	if (cfg->vocab_hash && cfg->vocab_hash != b->info.meta.vocab_hash) {
-		dsfile_bad(path, "made with vocabulary %016llx, expected %016llx",
+		bad(path, "made with vocabulary %016llx, expected %016llx",
 			   (unsigned long long)b->info.meta.vocab_hash,
 			   (unsigned long long)cfg->vocab_hash);
 		goto fail;
 	}
 	if (!b->info.has_split[split]) {
-		dsfile_bad(path, "no split '%s'", b->split);
+		bad(path, "no split '%s'", b->split);
 		goto fail;
 	}
 	b->n_rows = b->info.counts[split];
 	b->T = b->info.meta.max_len;
 	if (b->n_rows > UINT32_MAX) {
-		dsfile_bad(path, "too many rows in split '%s'", b->split);
+		bad(path, "too many rows in split '%s'", b->split);
 		goto fail;
 	}
 	g = h5_group_open(b->f, b->split);
 	if (g < 0) {
-		dsfile_bad(path, "no split '%s'", b->split);
+		bad(path, "no split '%s'", b->split);
 		goto fail;
 	}
 	if ((b->d_ids = open_ds(b, g, DS_IDS, 2, 4)) < 0 ||
@@ -301,6 +330,8 @@ struct batches *batches_open(const char *path, const struct batches_config *cfg)
 	g = -1;
 
 	b->C = chunk_rows_of(b->d_ids, b->n_rows);
+	if (!b->C)
+		goto fail;
 	b->n_chunks = (uint32_t)((b->n_rows + b->C - 1) / b->C);
 	b->bucket = cfg->bucket < 0 ? (cfg->shuffle && b->info.bucket_window > 0) : cfg->bucket;
 	if (cfg->shuffle || b->bucket) {
@@ -343,7 +374,7 @@ static int check_rows(struct batches *b, const struct pool *p, uint32_t at, uint
 			if (ids[t] < 0 || (uint32_t)ids[t] >= m->vocab_size)
 				why = "an id outside the vocabulary";
 		if (why)
-			return dsfile_bad(b->path, "split '%s' row %llu has %s (corrupted?)", b->split,
+			return bad(b->path, "split '%s' row %llu has %s (corrupted?)", b->split,
 					  (unsigned long long)(row0 + i - at), why);
 	}
 	return 0;
@@ -357,11 +388,12 @@ static int read_next_chunk(struct batches *b)
 	uint64_t r0 = (uint64_t)c * b->C;
 	uint32_t n = (uint32_t)(b->n_rows - r0 < b->C ? b->n_rows - r0 : b->C);
 	uint32_t at = p->n;
+	read_begin();
 	if (h5_dataset_read_rows(b->d_ids, H5T_NATIVE_INT32, r0, n, p->ids + (size_t)at * b->T) ||
 	    h5_dataset_read_rows(b->d_len, H5T_NATIVE_INT32, r0, n, p->len + at) ||
 	    h5_dataset_read_rows(b->d_lab, H5T_NATIVE_INT32, r0, n, p->lab + at) ||
 	    h5_dataset_read_rows(b->d_hash, H5T_NATIVE_UINT64, r0, n, p->hash + at))
-		return dsfile_bad(b->path, "cannot read rows %llu..%llu of split '%s' (corrupted?)",
+		return bad(b->path, "cannot read rows %llu..%llu of split '%s' (corrupted?)",
 				  (unsigned long long)r0, (unsigned long long)(r0 + n - 1), b->split);
 	if (check_rows(b, p, at, n, r0))
 		return -1;

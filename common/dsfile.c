@@ -85,12 +85,15 @@ int dsinfo_read(hid_t f, const char *path, struct dsinfo *info)
 	size_t nl = 0, ns = 0, nh = 0;
 	int64_t v;
 	int32_t i32 = 0;
+	unsigned long oom = error_oom_count(); /* no file to blame then */
 
 	if (h5_attr_exists(f, "format") != 1 || h5_attr_read_str(f, "format", &fmt) ||
 	    strcmp(fmt, DSFILE_FORMAT)) {
 		/* the other kind of dataset: no file to rebuild, a flag to give */
 		int series = fmt && !strcmp(fmt, TSFILE_FORMAT);
 		free(fmt);
+		if (error_oom_count() != oom)
+			return -1;
 		if (series)
 			return error("'%s' is a time-series dataset (ts-prepare's), not a review "
 				     "dataset; train and evaluate read it with --task regress", path);
@@ -190,7 +193,8 @@ int dsinfo_read(hid_t f, const char *path, struct dsinfo *info)
 	free(vh);
 	return 0;
 bad:
-	dsfile_bad(path, "missing or bad root attributes (see the message above)");
+	if (error_oom_count() == oom)
+		dsfile_bad(path, "missing or bad root attributes (see the message above)");
 fail:
 	h5_strs_free(labels, nl);
 	h5_strs_free(snames, ns);

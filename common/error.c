@@ -27,9 +27,19 @@ static void say(const char *kind, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static _Thread_local unsigned long n_oom;
+
+unsigned long error_oom_count(void) { return n_oom; }
+
 int error(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[1024];
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strstr(msg, "out of memory") || strstr(msg, strerror(ENOMEM)))
+		n_oom++;
 	va_start(ap, fmt);
 	say("error: ", fmt, ap);
 	va_end(ap);

@@ -25,6 +25,12 @@ const char *error_prog(void);
 
 /* Prints "prog: error: <message>\n" to stderr and returns -1. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* How many error() messages of the calling thread said that memory ran
+ * out ("out of memory", or strerror(ENOMEM) in it).  A caller that would
+ * explain a failure by the file (not an HDF5 file, failed its integrity
+ * check: re-run the stage that made it) takes a mark first and says
+ * nothing more when the count moved: the file may well be fine. */
+unsigned long error_oom_count(void);
 /* Prints "prog: warning: <message>\n" to stderr. */
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "prog: <message>\n" to stderr unless quiet mode is on. */

@@ -38,28 +38,62 @@ void h5_init_thread(void)
 struct walk {
 	char inner[512]; /* the innermost (last) entry's description */
 	char minor[128];
+	int oom;         /* an entry says an allocation failed */
+	int n;           /* entries */
 };
 
 static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
 	struct walk *w = data;
+	(void)n;
+	w->n++;
 	if (e->desc && *e->desc)
 		snprintf(w->inner, sizeof(w->inner), "%s", e->desc);
 	if (H5Eget_msg(e->min_num, NULL, w->minor, sizeof(w->minor)) < 0)
 		w->minor[0] = '\0';
+	/* H5E_RESOURCE also holds running out of file ids, locks and the like;
+	 * these two minors are failed allocations, and some failed allocations
+	 * come with a minor of what could not be done (H5E_CANTINIT) */
+	if (e->min_num == H5E_CANTALLOC || e->min_num == H5E_NOSPACE ||
+	    (e->desc && strstr(e->desc, "memory allocation failed")))
+		w->oom = 1;
 	return 0;
 }
 
 hid_t h5_check_at(hid_t rc, const char *expr, const char *file, int line)
 {
+	int err = errno;
+	if (rc >= 0 && err == ENOMEM) {
+		/* HDF5 1.10 goes on past some failed allocations and returns
+		 * success: a chunk whose deflate filter (optional, as
+		 * H5Pset_deflate sets it) could not allocate is stored
+		 * uncompressed, so the file's bytes and hash (a model's
+		 * dataset_hash) depend on the memory at hand; an access property
+		 * list left incomplete fails a later call with "can't find
+		 * property in skip list" */
+		H5Eclear2(H5E_DEFAULT);
+		if (rc > 0 && H5Iis_valid(rc) > 0)
+			H5Idec_ref(rc);
+		const char *paren = strchr(expr, '(');
+		error("%.*s failed at %s:%d: out of memory (HDF5 went on past a failed "
+		      "allocation)", paren ? (int)(paren - expr) : (int)strlen(expr), expr, file,
+		      line);
+		return -1;
+	}
 	if (rc >= 0)
 		return rc;
-	struct walk w = {"", ""};
+	struct walk w = {"", "", 0, 0};
 	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
 	H5Eclear2(H5E_DEFAULT);
+	/* an allocation failed in the call (H5CALL cleared errno), whether HDF5
+	 * said so or not (nor could record it) */
+	int oom = w.oom || err == ENOMEM;
 	const char *paren = strchr(expr, '(');
 	int flen = paren ? (int)(paren - expr) : (int)strlen(expr);
-	if (w.inner[0] && w.minor[0] && strcmp(w.inner, w.minor))
+	if (oom)
+		error("%.*s failed at %s:%d: out of memory (%s)", flen, expr, file, line,
+		      w.inner[0] ? w.inner : "HDF5 could not allocate");
+	else if (w.inner[0] && w.minor[0] && strcmp(w.inner, w.minor))
 		error("%.*s failed at %s:%d: %s (%s)", flen, expr, file, line, w.inner, w.minor);
 	else
 		error("%.*s failed at %s:%d: %s", flen, expr, file, line,
@@ -210,9 +244,12 @@ hid_t h5_open(const char *path, int writable)
 	h5_init_thread();
 	if (access(path, writable ? R_OK | W_OK : R_OK))
 		return error("cannot open '%s': %s", path, strerror(errno));
+	unsigned long oom = error_oom_count();
 	hid_t f = CK(H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT));
 	if (f < 0)
-		error("cannot open '%s': not an HDF5 file, or truncated or corrupted", path);
+		error("cannot open '%s': %s", path,
+		      error_oom_count() != oom ? "out of memory"
+					       : "not an HDF5 file, or truncated or corrupted");
 	return f;
 }
 
@@ -504,39 +541,44 @@ int h5_attr_read_strs(hid_t obj, const char *name, char ***out, size_t *n)
 	hid_t a = attr_open(obj, name, H5T_STRING, 0, &cnt);
 	if (a < 0)
 		return -1;
-	int rc = -1;
+	int rc = -1, oom = 0; /* oom: one of ours failed (HDF5's say so themselves) */
 	char **res = calloc(cnt ? cnt : 1, sizeof(char *));
 	hid_t ft = CK(H5Aget_type(a)), mt = -1, space = -1;
-	if (!res || ft < 0)
+	htri_t vstr = ft >= 0 ? CK(H5Tis_variable_str(ft)) : -1;
+	if (!res || vstr < 0) {
+		oom = !res;
 		goto out;
-	if (H5Tis_variable_str(ft) > 0) {
+	}
+	if (vstr) {
 		char **raw = calloc(cnt ? cnt : 1, sizeof(char *));
 		mt = h5_str_type();
 		space = CK(H5Aget_space(a));
 		if (!raw || mt < 0 || space < 0 || (cnt && CK(H5Aread(a, mt, raw)) < 0)) {
+			oom = !raw;
 			free(raw);
 			goto out;
 		}
-		int bad = 0;
 		for (size_t i = 0; i < cnt; i++)
 			if (!(res[i] = strdup(raw[i] ? raw[i] : "")))
-				bad = 1;
+				oom = 1;
 		if (cnt)
 			H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
 		free(raw);
-		if (bad)
+		if (oom)
 			goto out;
 	} else {
 		size_t sz = H5Tget_size(ft);
 		char *raw = malloc(cnt * sz + 1);
 		mt = CK(H5Tcopy(ft));
 		if (!raw || mt < 0 || (cnt && CK(H5Aread(a, mt, raw)) < 0)) {
+			oom = !raw;
 			free(raw);
 			goto out;
 		}
 		for (size_t i = 0; i < cnt; i++) {
 			res[i] = strndup(raw + i * sz, sz); /* NUL- or space-padded */
 			if (!res[i]) {
+				oom = 1;
 				free(raw);
 				goto out;
 			}
@@ -556,7 +598,8 @@ out:
 	H5Aclose(a);
 	if (rc) {
 		h5_strs_free(res, cnt);
-		return error("cannot read attribute '%s' of %s", name, h5_name(obj, buf, sizeof(buf)));
+		return error("cannot read attribute '%s' of %s%s", name,
+			     h5_name(obj, buf, sizeof(buf)), oom ? ": out of memory" : "");
 	}
 	*out = res;
 	*n = cnt;

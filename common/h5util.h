@@ -11,6 +11,7 @@
 #ifndef RNNPIPE_H5UTIL_H
 #define RNNPIPE_H5UTIL_H
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +25,10 @@ void h5_init_thread(void);
 /* Returns rc unchanged when rc >= 0.  Otherwise prints
  * "H5Dread failed at common/x.c:42: <innermost HDF5 message>", clears the
  * HDF5 error stack and returns -1.  Works for hid_t, herr_t and htri_t. */
-#define H5CALL(expr) h5_check_at((hid_t)(expr), #expr, __FILE__, __LINE__)
+/* errno is cleared first: HDF5 does not say that an allocation failed in
+ * every message (zlib's inflateInit: "Unable to initialize object"), and
+ * malloc's ENOMEM tells it. */
+#define H5CALL(expr) (errno = 0, h5_check_at((hid_t)(expr), #expr, __FILE__, __LINE__))
 hid_t h5_check_at(hid_t rc, const char *expr, const char *file, int line);
 
 /* Writes "'file.h5':/group/name" for an open object into buf; returns buf. */

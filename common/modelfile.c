@@ -236,9 +236,20 @@ static int parse_hex64(const char *s, uint64_t *out)
 /* error() for the file that obj is in: "'model.h5': <message>", so that
  * each message of a reader names the file (the caller's summary line
  * comes after it). */
+/* error() messages that said memory ran out, when the public reader
+ * began (read_begin): after such a message the reader says nothing more
+ * of the file, which may be fine (not "not an rnnpipe model file", nor
+ * "re-run train to rebuild it"). */
+static _Thread_local unsigned long read_oom;
+
+static void read_begin(void) { read_oom = error_oom_count(); }
+static int read_ran_short(void) { return error_oom_count() != read_oom; }
+
 static int file_error(hid_t obj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int file_error(hid_t obj, const char *fmt, ...)
 {
+	if (read_ran_short())
+		return -1;
 	char msg[768], name[1024];
 	va_list ap;
 	va_start(ap, fmt);
@@ -273,7 +284,7 @@ static int read_name_in(hid_t f, const char *name, int (*parse)(const char *), c
 	int k = -1;
 	if (!h5_attr_read_str(f, name, &s))
 		k = parse(s);
-	if (k < 0)
+	if (k < 0 && !read_ran_short())
 		error("unknown %s '%s'", what, s ? s : "");
 	free(s);
 	if (k < 0)
@@ -434,10 +445,14 @@ static int read_vocab(hid_t f, struct model_meta *m)
 		if (sp[i] >= vs)
 			return file_error(f, "attribute '%s' is %d, outside the vocabulary of %d ids",
 					  sp_names[i], sp[i], vs);
-	if (h5_attr_exists(f, "vocab_path") == 1 &&
-	    h5_attr_read_str(f, "vocab_path", &m->vocab_path))
+	/* optional ones: an attribute HDF5 could not look up is not absent
+	 * (a model loaded without its vocabulary, silently, out of memory) */
+	int e = h5_attr_exists(f, "vocab_path");
+	if (e < 0 || (e && h5_attr_read_str(f, "vocab_path", &m->vocab_path)))
 		return -1;
-	if (h5_attr_exists(f, "vocab_txt") == 1) {
+	if ((e = h5_attr_exists(f, "vocab_txt")) < 0)
+		return -1;
+	if (e) {
 		if (h5_attr_read_str(f, "vocab_txt", &m->vocab_text))
 			return -1;
 		m->vocab_len = strlen(m->vocab_text);
@@ -449,7 +464,10 @@ static int read_vocab(hid_t f, struct model_meta *m)
  * (both optional). */
 static int read_series_attrs(hid_t f, struct model_meta *m)
 {
-	if (h5_attr_exists(f, "norm_mean") == 1) {
+	int e = h5_attr_exists(f, "norm_mean");
+	if (e < 0)
+		return -1;
+	if (e) {
 		size_t n1, n2;
 		if (h5_attr_read_doubles(f, "norm_mean", &m->norm_mean, &n1) ||
 		    h5_attr_read_doubles(f, "norm_std", &m->norm_std, &n2))
@@ -458,7 +476,9 @@ static int read_series_attrs(hid_t f, struct model_meta *m)
 			return file_error(f, "norm_mean has %zu values, norm_std %zu", n1, n2);
 		m->n_norm = (int)n1;
 	}
-	if (h5_attr_exists(f, "dataset") == 1) {
+	if ((e = h5_attr_exists(f, "dataset")) < 0)
+		return -1;
+	if (e) {
 		char *s = NULL;
 		if (h5_attr_read_str(f, "dataset", &m->dataset) ||
 		    h5_attr_read_str(f, "dataset_hash", &s) || parse_hex64(s, &m->dataset_hash)) {
@@ -656,21 +676,26 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 
 /* Opens the model file at path and reads its attributes into *meta (the
  * seal checked first): the open file, or -1 after error() (meta freed). */
+static int load_failed(const char *path)
+{
+	if (read_ran_short())
+		return error("cannot load model file '%s'", path);
+	return error("cannot load model file '%s' (re-run train to rebuild it)", path);
+}
+
 static hid_t open_model(const char *path, struct model_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
-	if (h5_seal_check(path, 1)) { /* corrupted, truncated, or not ours */
-		error("cannot load model file '%s' (re-run train to rebuild it)", path);
-		return -1;
-	}
+	read_begin();
+	if (h5_seal_check(path, 1)) /* corrupted, truncated, or not ours */
+		return load_failed(path);
 	hid_t f = h5_open(path, 0);
 	if (f < 0)
 		return -1;
 	if (read_meta(f, MODELFILE_FORMAT, MODELFILE_VERSION, MODELFILE_VERSION, meta, NULL)) {
 		h5_close(f);
 		model_meta_free(meta);
-		error("cannot load model file '%s' (re-run train to rebuild it)", path);
-		return -1;
+		return load_failed(path);
 	}
 	return f;
 }
@@ -691,7 +716,7 @@ fail:
 	h5_close(f);
 	free(params);
 	model_meta_free(meta);
-	error("cannot load model file '%s' (re-run train to rebuild it)", path);
+	load_failed(path);
 	return NULL;
 }
 
@@ -835,6 +860,7 @@ int ckpt_peek(const char *path, struct model_meta *meta, struct ckpt_state *st)
 {
 	memset(st, 0, sizeof(*st));
 	memset(meta, 0, sizeof(*meta));
+	read_begin();
 	if (h5_seal_check(path, 1))
 		return error("cannot read checkpoint '%s'", path);
 	hid_t f = h5_open(path, 0);
@@ -913,6 +939,7 @@ int ckpt_load_tensors(const char *path, struct rnn_model *m, float *best)
 {
 	if (!m->training)
 		return error("checkpoint: not a training model");
+	read_begin();
 	if (h5_seal_check(path, 1))
 		return error("cannot read checkpoint '%s'", path);
 	hid_t f = h5_open(path, 0);

@@ -248,8 +248,14 @@ int tsfile_write(const char *path, struct tsdata *d, const struct tsfile_opts *o
 
 /* ---- reading ---- */
 
+/* error() messages that said memory ran out, when tsdata_read began: a
+ * read that ran short of memory has said so, and the file may be fine */
+static _Thread_local unsigned long read_oom;
+
 static int bad(const char *path, const char *why)
 {
+	if (error_oom_count() != read_oom)
+		return -1;
 	return error("'%s': %s; re-run 'make %s'", path, why, path);
 }
 
@@ -312,8 +318,11 @@ out:
 int tsdata_read(const char *path, struct tsdata *d)
 {
 	memset(d, 0, sizeof(*d));
+	read_oom = error_oom_count();
 	if (h5_seal_check(path, 1)) {
 		/* a missing file is not a damaged one */
+		if (error_oom_count() != read_oom)
+			return -1;
 		return error("'%s' %s; re-run the stage that made it", path,
 			     access(path, F_OK) ? "is missing" : "failed its integrity check");
 	}
