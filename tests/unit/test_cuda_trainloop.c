@@ -19,15 +19,14 @@
 #include <math.h>
 
 #include "cuda_compare.h"
+#include "dataset_fixture.h"
 #include "devmodel.h"
-#include "dsfile.h"
 #include "error.h"
 #include "evalloop.h"
 #include "classifier.h"
 #include "modelfile.h"
 #include "progress.h"
 #include "rnn_cuda.h"
-#include "tokfile.h"
 #include "toksynth.h"
 #include "train_fixture.h"
 #include "trainloop.h"
@@ -59,34 +58,12 @@ static char *tpath(const char *name)
 /* 80 train reviews (5 batches of 16), 32 validation, 32 test, max_len 24. */
 static char *make_reviews(void)
 {
-	const char *splits[3] = {"train", "validation", "test"};
-	const uint64_t counts[3] = {80, 32, 32};
-	char *out = tpath("reviews.h5");
-	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
-	o.chunk_rows = 32;
-	struct dswriter *w = NULL;
-	for (int s = 0; s < 3; s++) {
-		char name[64];
-		snprintf(name, sizeof(name), "%s.tok", splits[s]);
-		char *tok = tpath(name);
-		struct toksynth_opts t = TOKSYNTH_OPTS_DEFAULT;
-		t.seed = 21;
-		t.count = counts[s];
-		t.split = s + 1;
-		t.max_len = 24;
-		t.vocab_size = 2000;
-		t.len_mu = 2.7; /* ~15 ids: rows of several lengths under max_len */
-		assert_int_equal(toksynth_write(tok, &t), 0);
-		struct tokreader *r = tokreader_open(tok);
-		assert_non_null(r);
-		if (!w)
-			assert_non_null(w = dswriter_open(out, tokreader_meta(r), 0, &o));
-		assert_int_equal(dswriter_add_split(w, splits[s], r, tok), 0);
-		tokreader_close(r);
-		free(tok);
-	}
-	assert_int_equal(dswriter_commit(w), 0);
-	return out;
+	struct toksynth_opts t = TOKSYNTH_OPTS_DEFAULT;
+	t.max_len = 24;
+	t.vocab_size = 2000;
+	t.len_mu = 2.7; /* ~15 ids: rows of several lengths under max_len */
+	struct test_dataset d = {.counts = {80, 32, 32}, .chunk_rows = 32, .seed = 21, .synth = &t};
+	return test_dataset_write("reviews", &d);
 }
 
 /* A noisy sine, window 16: 96 train windows (6 batches of 16). */

@@ -18,10 +18,9 @@
 #include "afile.h"
 #include "badlog.h"
 #include "capture.h"
-#include "dsfile.h"
+#include "dataset_fixture.h"
 #include "evaluate.h"
 #include "faultinj.h"
-#include "hash.h"
 #include "jsonw.h"
 #include "labelmap.h"
 #include "learn_vocab.h"
@@ -29,11 +28,9 @@
 #include "predict.h"
 #include "progress.h"
 #include "relabel.h"
-#include "rng.h"
 #include "splitter.h"
 #include "tokenize_dumps.h"
 #include "tokfile.h"
-#include "tokmeta_fixture.h"
 #include "train_fixture.h"
 #include "trainloop.h"
 #include "ts_metrics.h"
@@ -312,35 +309,6 @@ static void write_vocab(const char *path)
 	fclose(f);
 }
 
-static void write_tok(const char *path, uint64_t vhash, int split, int n)
-{
-	struct tokmeta m;
-	test_tokmeta(&m, vhash, V, W, 1);
-	tokmeta_add_source(&m, "test", 1);
-	struct tokwriter *w = tokwriter_open(path, &m);
-	assert_non_null(w);
-	tokmeta_free(&m);
-	struct rng r;
-	rng_seed2(&r, 5, (uint64_t)split);
-	uint32_t ids[W];
-	for (int i = 0; i < n; i++) {
-		int label = (int)rng_below(&r, 2);
-		uint32_t len = 4 + (uint32_t)rng_below(&r, W - 3);
-		ids[0] = 2;
-		for (uint32_t t = 1; t + 1 < len; t++)
-			ids[t] = 4 + (uint32_t)rng_below(&r, V - 4);
-		ids[len - 1] = 3;
-		struct tokrec rec = {
-			.hash = hash64(&i, sizeof(i)) ^ (uint64_t)split, .label = label,
-			.split = (uint8_t)split, .n_full = len, .n_ids = len, .ids = ids,
-			.label_raw = label ? "positive" : "negative", .label_raw_len = 8,
-			.text = "x", .text_len = 1,
-		};
-		assert_int_equal(tokwriter_add(w, &rec), 0);
-	}
-	assert_int_equal(tokwriter_commit(w), 0);
-}
-
 static struct train_cfg train_cfg_for(const char *name, int epochs)
 {
 	struct train_cfg c = test_train_cfg(data_h5, name);
@@ -365,25 +333,11 @@ static int setup(void **state)
 	assert_non_null(v);
 	uint64_t vhash = vocab_hash(v);
 	vocab_free(v);
-	data_h5 = test_path_kept("data.h5");
-	const char *splits[3] = {"train", "validation", "test"};
-	int counts[3] = {24, 8, 8};
-	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
-	o.chunk_rows = 8;
-	struct dswriter *w = NULL;
-	for (int s = 0; s < 3; s++) {
-		char buf[64];
-		snprintf(buf, sizeof(buf), "data.%s.tok", splits[s]);
-		char *tok = test_path_kept(buf);
-		write_tok(tok, vhash, s + 1, counts[s]);
-		struct tokreader *r = tokreader_open(tok);
-		assert_non_null(r);
-		if (!w)
-			assert_non_null(w = dswriter_open(data_h5, tokreader_meta(r), 0, &o));
-		assert_int_equal(dswriter_add_split(w, splits[s], r, tok), 0);
-		tokreader_close(r);
-	}
-	assert_int_equal(dswriter_commit(w), 0);
+	struct test_dataset d = {
+		.counts = {24, 8, 8}, .chunk_rows = 8, .seed = 5,
+		.vocab_hash = vhash, .vocab_size = V, .max_len = W, .min_len = 4, .first_word = 4,
+	};
+	data_h5 = test_dataset_write("data", &d);
 	/* the model evaluate and predict read; a checkpoint of 1 epoch of 2 */
 	struct train_cfg c = train_cfg_for("base", 1);
 	assert_int_equal(train_run(&c), TRAIN_OK);

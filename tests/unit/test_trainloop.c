@@ -16,6 +16,7 @@
 
 #include "batches.h"
 #include "capture.h"
+#include "dataset_fixture.h"
 #include "devmodel.h"
 #include "dsfile.h"
 #include "error.h"
@@ -24,9 +25,6 @@
 #include "metrics.h"
 #include "modelfile.h"
 #include "progress.h"
-#include "rng.h"
-#include "tokfile.h"
-#include "tokmeta_fixture.h"
 #include "train_fixture.h"
 #include "trainloop.h"
 #include "tsfile.h"
@@ -51,62 +49,17 @@ herr_t H5Dread(hid_t dset, hid_t mem_type, hid_t mem_space, hid_t file_space, hi
 #define V 400
 #define W 24
 
-/* A split of reviews of random ids; learnable: id 7 (positive) or 8
- * (negative) at two random places, else the label is a coin flip. */
-static void write_tok(const char *path, int split, int n, uint64_t seed, int learnable)
-{
-	struct tokmeta m;
-	test_tokmeta(&m, hash64("test vocabulary", 15), V, W, 1);
-	tokmeta_add_source(&m, "test", 1);
-	struct tokwriter *w = tokwriter_open(path, &m);
-	assert_non_null(w);
-	tokmeta_free(&m);
-	struct rng r;
-	rng_seed2(&r, seed, (uint64_t)split);
-	uint32_t ids[W];
-	for (int i = 0; i < n; i++) {
-		int label = (int)rng_below(&r, 2);
-		uint32_t len = 6 + (uint32_t)rng_below(&r, W - 5);
-		ids[0] = 2;
-		for (uint32_t t = 1; t + 1 < len; t++)
-			ids[t] = 10 + (uint32_t)rng_below(&r, V - 10);
-		ids[len - 1] = 3;
-		if (learnable)
-			for (int k = 0; k < 2; k++)
-				ids[1 + rng_below(&r, len - 2)] = label ? 7 : 8;
-		struct tokrec rec = {
-			.hash = hash64(&i, sizeof(i)) ^ (seed << 8) ^ (uint64_t)split, .label = label,
-			.split = (uint8_t)split, .n_full = len, .n_ids = len, .ids = ids,
-			.label_raw = label ? "positive" : "negative", .label_raw_len = 8,
-			.text = "x", .text_len = 1,
-		};
-		assert_int_equal(tokwriter_add(w, &rec), 0);
-	}
-	assert_int_equal(tokwriter_commit(w), 0);
-}
-
+/* Reviews of random ids, 6..W long; learnable: id 7 (positive) or 8
+ * (negative) at two random places, else the label is a coin flip.  The
+ * seed also salts the review hashes. */
 static char *make_dataset(const char *name, int learnable, int n_train, int n_val, uint64_t seed)
 {
-	char buf[256];
-	const char *splits[3] = {"train", "validation", "test"};
-	int counts[3] = {n_train, n_val, n_val};
-	char *out = test_path_kept(name);
-	struct dswriter_opts o = DSWRITER_OPTS_DEFAULT;
-	o.chunk_rows = 32;
-	struct dswriter *w = NULL;
-	for (int s = 0; s < 3; s++) {
-		snprintf(buf, sizeof(buf), "%s.%s.tok", name, splits[s]);
-		char *tok = test_path_kept(buf);
-		write_tok(tok, s + 1, counts[s], seed, learnable);
-		struct tokreader *r = tokreader_open(tok);
-		assert_non_null(r);
-		if (!w)
-			assert_non_null(w = dswriter_open(out, tokreader_meta(r), 0, &o));
-		assert_int_equal(dswriter_add_split(w, splits[s], r, tok), 0);
-		tokreader_close(r);
-	}
-	assert_int_equal(dswriter_commit(w), 0);
-	return out;
+	struct test_dataset d = {
+		.counts = {n_train, n_val, n_val}, .chunk_rows = 32, .seed = seed,
+		.vocab_hash = hash64("test vocabulary", 15), .vocab_size = V, .max_len = W,
+		.min_len = 6, .first_word = 10, .cue = learnable ? 7 : 0, .hash_salt = seed << 8,
+	};
+	return test_dataset_write(name, &d);
 }
 
 static char *learn_h5, *noise_h5;
@@ -114,8 +67,8 @@ static char *learn_h5, *noise_h5;
 static int setup(void **state)
 {
 	(void)state;
-	learn_h5 = make_dataset("learn.h5", 1, 480, 96, 11);
-	noise_h5 = make_dataset("noise.h5", 0, 160, 64, 12);
+	learn_h5 = make_dataset("learn", 1, 480, 96, 11);
+	noise_h5 = make_dataset("noise", 0, 160, 64, 12);
 	return 0;
 }
 
