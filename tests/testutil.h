@@ -5,6 +5,7 @@
 #define RNNPIPE_TESTUTIL_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,6 +107,25 @@ static inline void write_file(const char *path, const void *data, size_t len)
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	fclose(f);
+}
+
+/* stdout into the file path (truncated) until test_stdout_back(saved):
+ * what a program prints there (predict) read back by the test. */
+static inline int test_stdout_to(const char *path)
+{
+	fflush(stdout);
+	int saved = dup(1), fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 1);
+	close(fd);
+	return saved;
+}
+
+static inline void test_stdout_back(int saved)
+{
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
 }
 
 /* Number of temporary files (afile's *.tmp.*) in the test folder. */

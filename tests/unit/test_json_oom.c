@@ -10,7 +10,6 @@
 #include "testutil.h"
 
 #include <execinfo.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <sys/stat.h>
@@ -427,16 +426,9 @@ static int predict_case(void *arg)
 {
 	(void)arg;
 	char *args[] = {"w5", "w6", "w7"};
-	fflush(stdout);
-	int saved = dup(1);
-	int fd = open(test_path("predict.out"), O_CREAT | O_TRUNC | O_WRONLY, 0644);
-	assert_true(saved >= 0 && fd >= 0);
-	dup2(fd, 1);
-	close(fd);
+	int saved = test_stdout_to(test_path("predict.out"));
 	int rc = predict_reviews(model_h5, NULL, 1, 1, 4, args, 3);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
+	test_stdout_back(saved);
 	return rc != 0;
 }
 

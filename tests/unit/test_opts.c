@@ -182,16 +182,9 @@ static void test_help(void **state)
 	(void)state;
 	const char *out = test_path("help.txt");
 	for (int i = 0; i < 2; i++) {
-		fflush(stdout);
-		int saved = dup(1);
-		FILE *f = fopen(out, "w");
-		assert_non_null(f);
-		dup2(fileno(f), 1);
+		int saved = test_stdout_to(out);
 		int rc = PARSE(&prog, NULL, "a", i ? "-h" : "--help", "--bogus");
-		fflush(stdout);
-		dup2(saved, 1);
-		close(saved);
-		fclose(f);
+		test_stdout_back(saved);
 		assert_int_equal(rc, OPTS_HELP);
 	}
 	char text[4096];
