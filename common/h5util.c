@@ -39,14 +39,12 @@ struct walk {
 	char inner[512]; /* the innermost (last) entry's description */
 	char minor[128];
 	int oom;         /* an entry says an allocation failed */
-	int n;           /* entries */
 };
 
 static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 {
 	struct walk *w = data;
 	(void)n;
-	w->n++;
 	if (e->desc && *e->desc)
 		snprintf(w->inner, sizeof(w->inner), "%s", e->desc);
 	if (H5Eget_msg(e->min_num, NULL, w->minor, sizeof(w->minor)) < 0)
@@ -63,6 +61,8 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 hid_t h5_check_at(hid_t rc, const char *expr, const char *file, int line)
 {
 	int err = errno;
+	const char *paren = strchr(expr, '(');
+	int flen = paren ? (int)(paren - expr) : (int)strlen(expr);
 	if (rc >= 0 && err == ENOMEM) {
 		/* HDF5 1.10 goes on past some failed allocations and returns
 		 * success: a chunk whose deflate filter (optional, as
@@ -74,22 +74,18 @@ hid_t h5_check_at(hid_t rc, const char *expr, const char *file, int line)
 		H5Eclear2(H5E_DEFAULT);
 		if (rc > 0 && H5Iis_valid(rc) > 0)
 			H5Idec_ref(rc);
-		const char *paren = strchr(expr, '(');
 		error("%.*s failed at %s:%d: out of memory (HDF5 went on past a failed "
-		      "allocation)", paren ? (int)(paren - expr) : (int)strlen(expr), expr, file,
-		      line);
+		      "allocation)", flen, expr, file, line);
 		return -1;
 	}
 	if (rc >= 0)
 		return rc;
-	struct walk w = {"", "", 0, 0};
+	struct walk w = {"", "", 0};
 	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
 	H5Eclear2(H5E_DEFAULT);
 	/* an allocation failed in the call (H5CALL cleared errno), whether HDF5
 	 * said so or not (nor could record it) */
 	int oom = w.oom || err == ENOMEM;
-	const char *paren = strchr(expr, '(');
-	int flen = paren ? (int)(paren - expr) : (int)strlen(expr);
 	if (oom)
 		error("%.*s failed at %s:%d: out of memory (%s)", flen, expr, file, line,
 		      w.inner[0] ? w.inner : "HDF5 could not allocate");

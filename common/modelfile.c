@@ -233,9 +233,6 @@ static int parse_hex64(const char *s, uint64_t *out)
 	return errno || *end ? -1 : 0;
 }
 
-/* error() for the file that obj is in: "'model.h5': <message>", so that
- * each message of a reader names the file (the caller's summary line
- * comes after it). */
 /* error() messages that said memory ran out, when the public reader
  * began (read_begin): after such a message the reader says nothing more
  * of the file, which may be fine (not "not an rnnpipe model file", nor
@@ -245,6 +242,9 @@ static _Thread_local unsigned long read_oom;
 static void read_begin(void) { read_oom = error_oom_count(); }
 static int read_ran_short(void) { return error_oom_count() != read_oom; }
 
+/* error() for the file that obj is in: "'model.h5': <message>", so that
+ * each message of a reader names the file (the caller's summary line
+ * comes after it). */
 static int file_error(hid_t obj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int file_error(hid_t obj, const char *fmt, ...)
 {
@@ -674,14 +674,17 @@ int modelfile_save(const char *path, const struct model_meta *meta, const float 
 	return finish_file(&af, f, rc, "model file", path);
 }
 
-/* Opens the model file at path and reads its attributes into *meta (the
- * seal checked first): the open file, or -1 after error() (meta freed). */
+/* The summary line of a model file that could not be loaded: the advice
+ * to rebuild it only when memory did not run out. */
 static int load_failed(const char *path)
 {
 	if (read_ran_short())
 		return error("cannot load model file '%s'", path);
 	return error("cannot load model file '%s' (re-run train to rebuild it)", path);
 }
+
+/* Opens the model file at path and reads its attributes into *meta (the
+ * seal checked first): the open file, or -1 after error() (meta freed). */
 
 static hid_t open_model(const char *path, struct model_meta *meta)
 {
