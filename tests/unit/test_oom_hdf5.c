@@ -5,7 +5,7 @@
  * Targets (8): pack-hdf5's writer (three splits), the batch reader (one
  * epoch, no prefetch thread), a model file saved and loaded, a checkpoint
  * saved and read as --resume reads it, and the time-series dataset
- * written and read: 13 165 runs, about 35 s here; every failure point
+ * written and read: 13 162 runs, about 35 s here; every failure point
  * alone, every fourth with all later ones failing too (each run costs a
  * fork and HDF5's work).  HDF5 1.10 itself crashes on some failed
  * allocations (H5AC_create) and calls exit() from inside H5Fopen and
@@ -22,40 +22,16 @@
 #include <signal.h>
 
 #include "batches.h"
+#include "dataset_fixture.h"
 #include "dsfile.h"
 #include "modelfile.h"
 #include "tokfile.h"
-#include "tokmeta_fixture.h"
 #include "tseries.h"
 #include "tsfile.h"
 
 #ifndef OOM_UNDER_ASAN
 
 static char *p_h5_out, *p_h5_data, *p_h5_model, *p_h5_ts, *p_h5_ckpt;
-
-/* A token file of n labelled reviews, all of split s (1 train, 2
- * validation, 3 test), for pack-hdf5. */
-static void make_split_tok(const char *path, int s, int n)
-{
-	struct tokmeta m;
-	test_tokmeta(&m, 0xabcdef, 1000, 8, 1);
-	tokmeta_add_source(&m, "dumps/a.jsonl", 7);
-	struct tokwriter *w = tokwriter_open(path, &m);
-	assert_non_null(w);
-	for (int i = 0; i < n; i++) {
-		uint32_t ids[8] = {2, 10 + (uint32_t)i, 11, 12, 13, 14, 15, 3};
-		uint32_t len = 3 + (uint32_t)(i * 7 + s) % 6;
-		ids[len - 1] = 3;
-		struct tokrec rec = {
-			.hash = hash64(&i, sizeof(i)) ^ (uint64_t)s, .label = (i + s) % 2,
-			.split = (uint8_t)s, .line = (uint32_t)i + 1, .n_full = len,
-			.n_ids = len, .ids = ids, .label_raw = "x", .label_raw_len = 1,
-			.text = "t", .text_len = 1};
-		assert_int_equal(tokwriter_add(w, &rec), 0);
-	}
-	assert_int_equal(tokwriter_commit(w), 0);
-	tokmeta_free(&m);
-}
 
 static int t_h5_pack(uint64_t *dg)
 {
@@ -295,14 +271,10 @@ static void child_at_exit(void)
 	_exit(died_in_lib("exit()") ? 3 : 4);
 }
 
-/* HDF5 1.10 does not survive every failed allocation: some crash in it
- * (H5AC_create dereferences what it could not allocate) and some make it
- * call exit(-1) (H5I_register).  No caller can prevent these, so a child
- * that dies so is counted and allowed, provided that the death was inside
- * HDF5 and left nothing at the output's name (a killed run's leftovers are
- * the temporary file's).  Inside HDF5 means: the first frame of the stack
- * outside the C library is libhdf5's, at the fault (a signal) or at the
- * call of exit(). */
+/* Each failure point in a child process: HDF5 1.10 does not survive
+ * every failed allocation (see the top), and a child that dies inside it
+ * (died_in_lib) is counted and allowed when it left nothing at the
+ * output's name (a killed run's leftovers are the temporary file's). */
 static void run_target_h5(const char *name, target_fn fn)
 {
 	const char *only = getenv("OOM_TARGET");
@@ -385,9 +357,12 @@ static void test_hdf5(void **state)
 	p_h5_ckpt = test_path_kept("h5-ckpt.h5");
 	model_fixture(&fx_meta, &fx_params);
 	ckpt_fixture();
-	make_split_tok(test_path("h5-train.tok"), 1, 23);
-	make_split_tok(test_path("h5-validation.tok"), 2, 6);
-	make_split_tok(test_path("h5-test.tok"), 3, 7);
+	/* t_h5_pack's token files, with dataset_fixture.h's rows */
+	const struct test_dataset ds = {.seed = 3, .vocab_hash = 0xabcdef, .vocab_size = 1000,
+					.max_len = 8, .min_len = 3, .first_word = 10};
+	test_dataset_tok(test_path("h5-train.tok"), SPLIT_TRAIN, 23, &ds);
+	test_dataset_tok(test_path("h5-validation.tok"), SPLIT_VALIDATION, 6, &ds);
+	test_dataset_tok(test_path("h5-test.tok"), SPLIT_TEST, 7, &ds);
 	uint64_t dg;
 	assert_int_equal(t_h5_pack(&dg), 0);
 	assert_int_equal(rename(p_h5_out, p_h5_data), 0);
