@@ -598,8 +598,9 @@ int batches_start_epoch(struct batches *b, uint64_t epoch)
 	b->done = b->failed = b->stop = 0;
 	b->started = 1;
 	if (b->threaded) {
-		if (pthread_create(&b->thread, NULL, producer, b))
-			return error("cannot start the prefetch thread");
+		int e = pthread_create(&b->thread, NULL, producer, b);
+		if (e)
+			return error("cannot start the prefetch thread: %s", strerror(e));
 		b->running = 1;
 	}
 	return 0;

@@ -64,6 +64,7 @@ struct pool {
 	struct worker *w;   /* (nthreads) encoders */
 	int nthreads;
 	int nw;             /* worker threads: nthreads, or 0 to encode inline */
+	int recs;           /* reviews per batch at most */
 };
 
 int encdump_default_threads(void)
@@ -192,12 +193,12 @@ static void *worker_main(void *arg)
 
 /* Reads records into b until it is full.  Returns 1 (more to read),
  * DUMP_END or DUMP_FATAL. */
-static int fill_batch(struct dumpreader *r, struct batch *b)
+static int fill_batch(struct dumpreader *r, struct batch *b, int recs)
 {
 	b->n = 0;
 	b->data_n = b->ids_n = 0;
 	b->oom = 0;
-	while (b->n < BATCH_RECS && b->data_n < BATCH_BYTES) {
+	while (b->n < recs && b->data_n < BATCH_BYTES) {
 		struct dumprec rec;
 		int rc = dumpreader_next_raw(r, &rec);
 		if (rc == DUMP_END || rc == DUMP_FATAL)
@@ -305,6 +306,7 @@ static int pool_open(struct pool *p, const struct encdump_opts *o, struct dumpre
 	p->sp = vocab_specials(o->vocab);
 	p->nthreads = threads;
 	p->nw = threads > 1 ? threads : 0;
+	p->recs = o->batch_records > 0 ? o->batch_records : BATCH_RECS;
 	p->nslots = threads > 1 ? 2 * threads + 2 : 1;
 	p->slots = calloc(p->nslots, sizeof(*p->slots));
 	p->w = calloc(threads, sizeof(*p->w));
@@ -320,8 +322,10 @@ static int pool_open(struct pool *p, const struct encdump_opts *o, struct dumpre
 			return -1;
 	}
 	for (int i = 0; i < p->nw; i++) {
-		if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]))
-			return error("cannot start a tokenizer thread");
+		int e = pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]);
+		if (e)
+			return error("cannot start tokenizer thread %d of %d: %s (--threads 1 "
+				     "starts none)", i + 1, p->nw, strerror(e));
 		p->w[i].started = 1;
 	}
 	return 0;
@@ -378,7 +382,7 @@ static int run_batches(struct pool *p, struct dumpreader *r, const char *path,
 		if (rc)
 			break;
 		struct batch *b = &p->slots[seq % p->nslots];
-		*rstat = fill_batch(r, b);
+		*rstat = fill_batch(r, b, p->recs);
 		if (b->n == 0) {
 			/* no room for its first record: not the end of the dump */
 			if (b->oom)

@@ -27,6 +27,8 @@ struct encdump_opts {
 	uint32_t max_len;      /* 0: no truncation, else >= 2 */
 	int trunc;             /* enum trunc_side */
 	int threads;           /* encoding threads; 1: encode on the calling thread */
+	int batch_records;     /* reviews per batch; 0: 256 (tests make it small,
+				  to have many batches in flight) */
 	struct dump_opts dump;
 	int fail_on_error;     /* the first bad record fails the dump */
 	long max_errors;       /* more bad records than this fails the dump; 0: no limit */

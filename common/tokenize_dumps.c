@@ -168,6 +168,7 @@ int tokenize_dumps(const struct tokenize_opts *o, char *const *dumps, char *cons
 		.vocab = v, .wp = WORDPIECE_OPTS_DEFAULT, .max_len = o->max_len,
 		.trunc = trunc_side_parse(o->truncation),
 		.threads = o->threads ? o->threads : encdump_default_threads(),
+		.batch_records = o->batch_records,
 		.dump = o->dump,
 		.fail_on_error = o->fail_on_error, .max_errors = o->max_errors, .bad = &bad,
 	};

@@ -16,6 +16,7 @@ struct tokenize_opts {
 	const char *truncation;  /* head|tail|head+tail (trunc_side_parse) */
 	struct dump_opts dump;   /* format, fields, record limit */
 	int threads;             /* encoding threads; 0: encdump_default_threads() */
+	int batch_records;       /* encdump_opts.batch_records (0: its default) */
 	int nfc;                 /* NFC-normalise first */
 	int fail_on_error;       /* the first bad record fails its dump */
 	long max_errors;         /* more bad records fail a dump; 0: no limit */
