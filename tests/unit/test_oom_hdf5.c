@@ -2,20 +2,22 @@
  * allocation of a call made to fail in turn (tests/oom_harness.h: how,
  * and what a run must do), each run in a child process.
  *
- * Targets (8): pack-hdf5's writer (three splits), the batch reader (one
+ * Targets (11): pack-hdf5's writer (three splits), the batch reader (one
  * epoch, no prefetch thread), a model file saved and loaded, a checkpoint
- * saved and read as --resume reads it, and the time-series dataset
- * written and read: 13 162 runs, about 35 s here; every failure point
- * alone, every fourth with all later ones failing too (each run costs a
- * fork and HDF5's work).  HDF5 1.10 itself crashes on some failed
+ * saved and read as --resume reads it, the time-series dataset written
+ * and read, and the stages that read and write them: train (one epoch:
+ * the checkpoint, the model, the log and train.json), evaluate (metrics
+ * and predictions) and predict (the model's vocabulary, three reviews):
+ * 19 730 runs, 80 s here; every failure point alone, every fourth with
+ * all later ones failing too (each run costs a fork and HDF5's work).  HDF5 1.10 itself crashes on some failed
  * allocations (H5AC_create) and calls exit() from inside H5Fopen and
  * H5Fcreate on others: a child that dies so inside HDF5 (by its stack)
  * is counted and allowed when nothing is left at the output's name.  A
  * failure must also not blame the file ("corrupted", "re-run make"), and
  * a failed writer leaves no output.  Leaks are not counted (HDF5 keeps
- * what it allocated).  evaluate and predict are left out: they link the
- * CUDA libraries, whose written pages (130 MB) make each fork 3 ms
- * dearer (140 s for the pass instead of 35).
+ * what it allocated).  The test links the model API of a build without
+ * CUDA (the Makefile): the CUDA libraries' written pages (130 MB) made
+ * each fork 3 ms dearer.
  */
 #include "oom_harness.h"
 
@@ -24,10 +26,16 @@
 #include "batches.h"
 #include "dataset_fixture.h"
 #include "dsfile.h"
+#include "evaluate.h"
 #include "modelfile.h"
+#include "predict.h"
+#include "progress.h"
 #include "tokfile.h"
+#include "train_fixture.h"
+#include "trainloop.h"
 #include "tseries.h"
 #include "tsfile.h"
+#include "vocab.h"
 
 #ifndef OOM_UNDER_ASAN
 
@@ -253,6 +261,102 @@ static int t_h5_ts_read(uint64_t *dg)
 	return 0;
 }
 
+/* ---- the stages' library code over a small dataset and model ---- */
+
+#define FX_VOCAB 40
+
+static char *p_fx_vocab, *p_fx_data, *p_fx_model;
+static struct train_cfg fx_cfg; /* made here: its paths are allocated */
+
+/* vocab.txt, a dataset of its words and a model trained on it */
+static void stage_fixtures(void)
+{
+	p_fx_vocab = test_path_kept("fx-vocab.txt");
+	FILE *f = fopen(p_fx_vocab, "w");
+	assert_non_null(f);
+	fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n", f);
+	for (int i = 4; i < FX_VOCAB; i++)
+		fprintf(f, "w%d\n", i);
+	assert_int_equal(fclose(f), 0);
+	struct vocab *v = vocab_load(p_fx_vocab);
+	assert_non_null(v);
+	const struct test_dataset d = {
+		.counts = {16, 6, 6}, .chunk_rows = 4, .seed = 5, .vocab_hash = vocab_hash(v),
+		.vocab_size = FX_VOCAB, .max_len = 10, .min_len = 3, .first_word = 4,
+	};
+	vocab_free(v);
+	p_fx_data = test_dataset_write("fx-data", &d);
+	p_fx_model = test_path_kept("fx-model.h5");
+	fx_cfg = test_train_cfg(p_fx_data, "fx-train");
+	fx_cfg.model_out = p_h5_out;
+	fx_cfg.vocab = p_fx_vocab;
+	fx_cfg.cell = RNN_CELL_GRU;
+	fx_cfg.embed = 4;
+	fx_cfg.hidden = 4;
+	fx_cfg.batch = 8;
+	fx_cfg.epochs = 1;
+	fx_cfg.threads = 1;
+	fx_cfg.progress = PROGRESS_NONE;
+	fx_cfg.quiet = 1;
+}
+
+/* The model file's tensors and labels (the file itself holds the time of
+ * training, train.json and the log hold seconds) */
+static uint64_t model_digest(const char *path)
+{
+	pause_counting(1);
+	struct model_meta m;
+	float *p = modelfile_load(path, &m);
+	uint64_t h = 1;
+	if (p) {
+		struct rnn_layout l;
+		rnn_layout_build(&m.cfg, &l);
+		h = mix_mem(mix_mem(m.vocab_hash, p, l.total * sizeof(float)), m.labels[1],
+			    strlen(m.labels[1]));
+		free(p);
+		model_meta_free(&m);
+	}
+	pause_counting(0);
+	return h;
+}
+
+/* train: one epoch, the model and its checkpoint written */
+static int t_h5_train(uint64_t *dg)
+{
+	unlink(fx_cfg.checkpoint);
+	if (train_run(&fx_cfg) != TRAIN_OK)
+		return -1;
+	*dg = model_digest(p_h5_out);
+	return 0;
+}
+
+/* evaluate on the test split: metrics and predictions */
+static int t_h5_evaluate(uint64_t *dg)
+{
+	struct evaluate_opts o = {
+		.model = p_fx_model, .data = p_fx_data, .split = "test", .metrics_out = p_h5_out,
+		.pred_out = test_path("fx-eval.tsv"), .batch = 4, .threads = 1, .logits = 1, .quiet = 1,
+		.dev = DEVICE_CPU,
+	};
+	if (evaluate_classifier(&o))
+		return -1;
+	*dg = mix(file_digest(o.metrics_out), file_digest(o.pred_out));
+	return 0;
+}
+
+/* predict --jsonl --logits on three reviews */
+static int t_h5_predict(uint64_t *dg)
+{
+	char *args[] = {"w5 w6", "w7", "w9 w9 w12"};
+	const char *out = test_path("fx-predict.out");
+	int saved = test_stdout_to(out);
+	int rc = predict_reviews(p_fx_model, NULL, 1, 1, 4, args, 3);
+	test_stdout_back(saved);
+	if (!rc)
+		*dg = file_digest(out);
+	return rc;
+}
+
 /* A message that takes the file for bad (to be rebuilt) */
 static int blames_file(const char *text)
 {
@@ -372,6 +476,9 @@ static void test_hdf5(void **state)
 	assert_int_equal(rename(p_h5_out, p_h5_ts), 0);
 	assert_int_equal(t_h5_ckpt_save(&dg), 0);
 	assert_int_equal(rename(p_h5_out, p_h5_ckpt), 0);
+	stage_fixtures();
+	assert_int_equal(t_h5_train(&dg), 0);
+	assert_int_equal(rename(p_h5_out, p_fx_model), 0);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 #define T(fn) run_target_h5(#fn + 2, fn)
@@ -383,6 +490,9 @@ static void test_hdf5(void **state)
 	T(t_h5_ckpt_load);
 	T(t_h5_ts_write);
 	T(t_h5_ts_read);
+	T(t_h5_train);
+	T(t_h5_evaluate);
+	T(t_h5_predict);
 #undef T
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("HDF5 pass: %.2f s\n", (double)(t1.tv_sec - t0.tv_sec) +
