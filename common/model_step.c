@@ -267,7 +267,7 @@ static void cell_backward(enum rnn_cell cell, int T, int B, int In, int H, int r
 				      extra, dx, acc, g->w_ih, g->w_hh, g->b_ih, g->b_hh, ws);
 }
 
-int rnn_model_forward(struct rnn_model *m, const struct rnn_batch *b, float *loss)
+static int model_forward(struct rnn_model *m, const struct rnn_batch *b, float *loss)
 {
 	const struct rnn_config *c = &m->layout.cfg;
 	struct rnn_work *w = m->work;
@@ -319,7 +319,7 @@ static void mark_rows(struct rnn_model *m, const struct rnn_batch *b)
 		}
 }
 
-int rnn_model_backward(struct rnn_model *m, const struct rnn_batch *b)
+static int model_backward(struct rnn_model *m, const struct rnn_batch *b)
 {
 	const struct rnn_config *c = &m->layout.cfg;
 	struct rnn_work *w = m->work;
@@ -502,7 +502,7 @@ static void adam_parallel(struct rnn_model *m, const struct rnn_optim *o, int wh
 	cpu_parallel(n, nt, adam_job_run, &job);
 }
 
-int rnn_model_step(struct rnn_model *m, const struct rnn_optim *o)
+static int model_step(struct rnn_model *m, const struct rnn_optim *o)
 {
 	if (!m->training)
 		return error("model: optimiser step on an inference-only model");
@@ -521,6 +521,32 @@ int rnn_model_step(struct rnn_model *m, const struct rnn_optim *o)
 			adam_parallel(m, o, 1, 0, m->layout.cfg.vocab);
 	}
 	return 0;
+}
+
+/* The model's calls in its floating-point mode (cpu_fp_enter: subnormals
+ * flushed to zero), which the caller gets back after. */
+int rnn_model_forward(struct rnn_model *m, const struct rnn_batch *b, float *loss)
+{
+	unsigned fp = cpu_fp_enter();
+	int rc = model_forward(m, b, loss);
+	cpu_fp_leave(fp);
+	return rc;
+}
+
+int rnn_model_backward(struct rnn_model *m, const struct rnn_batch *b)
+{
+	unsigned fp = cpu_fp_enter();
+	int rc = model_backward(m, b);
+	cpu_fp_leave(fp);
+	return rc;
+}
+
+int rnn_model_step(struct rnn_model *m, const struct rnn_optim *o)
+{
+	unsigned fp = cpu_fp_enter();
+	int rc = model_step(m, o);
+	cpu_fp_leave(fp);
+	return rc;
 }
 
 int rnn_model_train_step(struct rnn_model *m, const struct rnn_batch *b, const struct rnn_optim *o,

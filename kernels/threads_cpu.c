@@ -7,9 +7,16 @@
  * multi-threaded product, and on a 2-core machine they took the second
  * core away from the recurrence that followed.  CPU-only: the GPU has its
  * own parallelism, so there is no _cuda pair.
+ *
+ * Also the floating-point mode of the model's calls (cpu_fp_enter), which
+ * the fork-join hands to its threads.
  */
 #include <cblas.h>
 #include <pthread.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#define FP_FLUSH 0x8040u /* MXCSR: FTZ (bit 15) and DAZ (bit 6) */
+#endif
 
 #include "kernels_cpu.h"
 
@@ -26,15 +33,41 @@ int cpu_threads(void)
 	return n_threads;
 }
 
+unsigned cpu_fp_enter(void)
+{
+#ifdef FP_FLUSH
+	unsigned old = _mm_getcsr();
+	if ((old & FP_FLUSH) != FP_FLUSH)
+		_mm_setcsr(old | FP_FLUSH);
+	return old;
+#else
+	return 0;
+#endif
+}
+
+void cpu_fp_leave(unsigned saved)
+{
+#ifdef FP_FLUSH
+	if (_mm_getcsr() != saved)
+		_mm_setcsr(saved);
+#else
+	(void)saved;
+#endif
+}
+
 struct range_job {
 	cpu_range_fn fn;
 	void *ctx;
 	size_t lo, hi;
+	unsigned fp; /* the caller's floating-point mode */
 };
 
 static void *range_run(void *p)
 {
 	struct range_job *j = p;
+#ifdef FP_FLUSH
+	_mm_setcsr(j->fp);
+#endif
 	j->fn(j->ctx, j->lo, j->hi);
 	return NULL;
 }
@@ -51,8 +84,13 @@ void cpu_parallel(size_t n, int parts, cpu_range_fn fn, void *ctx)
 	struct range_job jobs[MAX_PARTS];
 	pthread_t tid[MAX_PARTS];
 	int started[MAX_PARTS] = {0};
+#ifdef FP_FLUSH
+	unsigned fp = _mm_getcsr();
+#else
+	unsigned fp = 0;
+#endif
 	for (int i = 0; i < parts; i++)
-		jobs[i] = (struct range_job){fn, ctx, n * i / parts, n * (i + 1) / parts};
+		jobs[i] = (struct range_job){fn, ctx, n * i / parts, n * (i + 1) / parts, fp};
 	for (int i = 1; i < parts; i++)
 		started[i] = pthread_create(&tid[i], NULL, range_run, &jobs[i]) == 0;
 	range_run(&jobs[0]);

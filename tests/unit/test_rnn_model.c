@@ -597,6 +597,64 @@ static void test_predict_and_inference_model(void **state)
 	rnn_model_free(inf);
 }
 
+#ifdef __SSE__
+#include <xmmintrin.h>
+
+#include "kernels_cpu.h"
+
+struct fp_probe {
+	volatile float tiny; /* a subnormal */
+	float seen[2];
+};
+
+static void fp_probe_run(void *ctx, size_t lo, size_t hi)
+{
+	struct fp_probe *p = ctx;
+	for (size_t i = lo; i < hi; i++)
+		p->seen[i] = p->tiny * 1.0f;
+}
+
+/* The model's calls read and write subnormals as zero (cpu_fp_enter), on
+ * cpu_parallel's threads too, and give the caller its own mode back. */
+static void test_subnormals_flushed(void **state)
+{
+	struct fp_probe p = {.tiny = 1e-39f};
+	assert_true(p.tiny > 0 && p.tiny < 1.17549435e-38f);
+	unsigned before = _mm_getcsr();
+	unsigned fp = cpu_fp_enter();
+	assert_int_equal(fp, before);
+	cpu_set_threads(2);
+	cpu_parallel(2, 2, fp_probe_run, &p);
+	assert_true(p.seen[0] == 0.0f && p.seen[1] == 0.0f);
+	cpu_fp_leave(fp);
+	assert_int_equal(_mm_getcsr(), before);
+	cpu_parallel(2, 2, fp_probe_run, &p);
+	assert_true(p.seen[0] == p.tiny && p.seen[1] == p.tiny);
+
+	/* a head of subnormal weights reads as zero: logits exactly 0 */
+	struct rnn_config c = classify_cfg(RNN_CELL_GRU, 1, 0, RNN_POOL_MEAN);
+	struct rnn_model *m = rnn_model_create(&c, 8, 12, 1);
+	assert_non_null(m);
+	rnn_model_init(m, 4);
+	for (int i = 0; i < c.outputs * c.hidden; i++)
+		m->p.fc_w[i] = 1e-39f;
+	memset(m->p.fc_b, 0, sizeof(float) * c.outputs);
+	struct tbatch t;
+	make_batch(&t, &c, 8, 12, 3, 0, 0);
+	float loss;
+	assert_int_equal(rnn_model_forward(m, &t.b, &loss), 0);
+	assert_int_equal(_mm_getcsr(), before);
+	for (int i = 0; i < 8 * c.outputs; i++)
+		assert_true(m->out[i] == 0.0f);
+	rnn_model_free(m);
+}
+#else
+static void test_subnormals_flushed(void **state)
+{
+	printf("not x86: the floating-point mode is left as it is\n");
+}
+#endif
+
 /* Two backward passes without zero_grad add up; zero_grad clears all. */
 static void test_grad_accumulation(void **state)
 {
@@ -928,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_last_padded_full_length),
 		cmocka_unit_test(test_predict_and_inference_model),
 		cmocka_unit_test(test_grad_accumulation),
+		cmocka_unit_test(test_subnormals_flushed),
 		cmocka_unit_test(test_clip_and_nan_guard),
 		cmocka_unit_test(test_wide_embedding),
 		cmocka_unit_test(test_optimiser_guards),
