@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blascore.h"
 #include "rnn_model.h"
 
 static double clock_s(clockid_t id)
@@ -34,6 +35,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
+	blascore_exec_better(argv); /* as train does */
 	int steps = argc > 1 ? atoi(argv[1]) : 10;
 	int cell = argc > 2 ? rnn_cell_parse(argv[2]) : RNN_CELL_RNN;
 	if (steps < 1 || cell < 0) {
@@ -47,9 +49,9 @@ int main(int argc, char **argv)
 	struct rnn_model *m = rnn_model_create(&c, B, T, 1);
 	if (!m)
 		return 1;
-	printf("config: %s V=%d E=%d H=%d C=%d batch %d steps %d; %zu parameters\n",
-	       rnn_cell_name(cell), c.vocab, c.embed, c.hidden, c.outputs, B, T,
-	       m->layout.total);
+	printf("config: %s V=%d E=%d H=%d C=%d batch %d steps %d; %zu parameters; OpenBLAS's "
+	       "%s kernels\n", rnn_cell_name(cell), c.vocab, c.embed, c.hidden, c.outputs, B, T,
+	       m->layout.total, blascore_name());
 	struct rng r;
 	rng_seed(&r, 1);
 	static int32_t ids[B * T], len[B], lab[B];

@@ -4,8 +4,10 @@
  * Builds without CUDA link rnn_cuda_absent.c: no device, and asking for
  * one is an error.  Reads and writes no files.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "blascore.h"
 #include "devmodel.h"
 #include "error.h"
 #include "rnn_cuda.h"
@@ -49,7 +51,7 @@ int devmodel_open(struct devmodel *d, struct rnn_model *host, enum device_kind k
 	memset(d, 0, sizeof(*d));
 	d->host = host;
 	if (kind == DEVICE_CPU) {
-		strcpy(d->desc, "cpu");
+		snprintf(d->desc, sizeof(d->desc), "cpu, OpenBLAS's %s kernels", blascore_name());
 		return 0;
 	}
 	if (!(d->cuda = rnn_cuda_create(&host->layout.cfg, max_batch, max_steps, host->training,

@@ -31,7 +31,8 @@ struct rnn_cuda_model;
 struct devmodel {
 	struct rnn_model *host;      /* not owned; the compute model on the CPU */
 	struct rnn_cuda_model *cuda; /* owned; NULL: the CPU computes */
-	char desc[192];              /* "cpu" or rnn_cuda_describe()'s text */
+	char desc[192];              /* "cpu, OpenBLAS's Haswell kernels", or
+					rnn_cuda_describe()'s text */
 };
 
 /* Prepares host for compute on kind.  CPU: nothing is allocated; host

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blascore.h"
 #include "devmodel.h"
 #include "error.h"
 #include "evaluate.h"
@@ -23,6 +24,7 @@
 
 int main(int argc, char **argv)
 {
+	blascore_exec_better(argv); /* first: see blascore.h */
 	const char *model = "artifacts/model.h5", *data = "artifacts/dataset.h5", *split = "test";
 	/* --labels was given when it no longer points at its default (the
 	 * parser points it into argv) */

@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 
+#include "blascore.h"
 #include "error.h"
 #include "modelfile.h"
 #include "opts.h"
@@ -21,6 +22,7 @@
 
 int main(int argc, char **argv)
 {
+	blascore_exec_better(argv); /* first: see blascore.h */
 	const char *model = "artifacts/model.h5", *vocab = NULL;
 	const char *csv = NULL, *column = NULL, *dataset = NULL;
 	int jsonl = 0, logits = 0;

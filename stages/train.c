@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blascore.h"
 #include "devmodel.h"
 #include "error.h"
 #include "hash.h"
@@ -41,6 +42,7 @@ static int given(int argc, char **argv, const char *name)
 
 int main(int argc, char **argv)
 {
+	blascore_exec_better(argv); /* first: see blascore.h */
 	struct train_cfg c;
 	train_cfg_defaults(&c);
 	const char *cell = "gru", *task = "classify", *pool = "mean", *optimizer = "adam";
