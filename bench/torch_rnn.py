@@ -64,9 +64,14 @@ def main():
     p.add_argument("--ids", help="JSONL of {\"ids\": [...]} (tokenize --print-ids)")
     p.add_argument("--pad-id", type=int, default=0)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--flush-denormal", action="store_true",
+                   help="torch.set_flush_denormal(True), as rnnpipe's engine does "
+                        "(PyTorch's default keeps subnormals, which Intel cores are slow on)")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
+    if a.flush_denormal:
+        torch.set_flush_denormal(True)
     torch.manual_seed(a.seed)
     B, T = a.batch, a.max_len
     need = B * (a.warmup + a.steps * a.repeats)
